@@ -1,0 +1,3 @@
+from action_gateway.cli import main
+
+raise SystemExit(main())

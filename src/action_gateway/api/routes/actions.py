@@ -1,0 +1,130 @@
+"""POST /v1/actions: one endpoint for every action, guarded by Idempotency-Key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Request
+from fastapi.responses import JSONResponse, Response
+
+from action_gateway.api.deps import ServicesDep
+from action_gateway.api.problems import problem_responses, render_problem
+from action_gateway.domain.flows import ActionResult, perform_action
+from action_gateway.domain.models import ActionRequest
+from action_gateway.errors import (
+    DeadlineExceeded,
+    GatewayError,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+    IdempotencyRequestInFlight,
+    Outcome,
+    UpstreamError,
+)
+from action_gateway.idempotency import (
+    ClaimState,
+    StoredResponse,
+    downstream_key,
+    fingerprint,
+    parse_idempotency_key,
+)
+
+router = APIRouter(prefix="/v1", tags=["actions"])
+
+REPLAY_HEADER = "Idempotent-Replayed"
+
+_EXAMPLE = {
+    "connection": "sandbox-shopify",
+    "action": "cancel_and_refund_order",
+    "target": {"order_id": "5001001"},
+    "input": {"reason": "customer", "notify_customer": True, "staff_note": "Changed mind"},
+    "context": {
+        "agent_id": "agent-42",
+        "agent_roles": ["support"],
+        "conversation_id": "conv-1",
+        "conversation_status": "open",
+    },
+    "dry_run": False,
+}
+
+
+def _retry_safe(exc: GatewayError) -> bool:
+    """Failures that provably changed nothing are not remembered, so the same key may retry."""
+    return (
+        isinstance(exc, UpstreamError | DeadlineExceeded)
+        and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED
+    )
+
+
+@router.post(
+    "/actions",
+    operation_id="performAction",
+    summary="Perform (or, with dry_run, preview) an action on a platform",
+    response_model=ActionResult,
+    responses=problem_responses(400, 403, 404, 409, 422, 500, 502, 503, 504),
+)
+async def perform(
+    request: Request,
+    services: ServicesDep,
+    body: Annotated[ActionRequest, Body(examples=[_EXAMPLE])],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=257,
+            description="Required unless dry_run. Same key and body replay the first answer.",
+        ),
+    ] = None,
+) -> Response:
+    if body.dry_run:
+        result = await perform_action(services, body, downstream_key=None)
+        return JSONResponse(result.model_dump(mode="json"))
+    if idempotency_key is None:
+        raise IdempotencyKeyMissing(
+            "Send an Idempotency-Key header (a UUID per logical action) so a retry can never "
+            "perform the action twice."
+        )
+    key = parse_idempotency_key(idempotency_key)
+    digest = fingerprint(body.model_dump(mode="json"))
+    claim = await services.idempotency.claim(key, digest)
+    if claim.state is ClaimState.MISMATCH:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was first used with a different request; use a new key."
+        )
+    if claim.state is ClaimState.IN_FLIGHT:
+        raise IdempotencyRequestInFlight(
+            "The first request with this Idempotency-Key is still running; retry shortly.",
+            headers={"Retry-After": "1"},
+            retry_after=1,
+        )
+    if claim.state is ClaimState.REPLAY and claim.response is not None:
+        stored = claim.response
+        return Response(
+            stored.body,
+            status_code=stored.status_code,
+            media_type=stored.media_type,
+            headers={**stored.headers, REPLAY_HEADER: "true"},
+        )
+    try:
+        result = await perform_action(
+            services, body, downstream_key=downstream_key(f"{body.connection}:{body.action}", key)
+        )
+        response: Response = JSONResponse(result.model_dump(mode="json"))
+    except GatewayError as exc:
+        if _retry_safe(exc):
+            await services.idempotency.release(key, digest)
+            raise
+        response = render_problem(exc, request.url.path)
+    except BaseException:
+        await services.idempotency.release(key, digest)
+        raise
+    await services.idempotency.complete(
+        key,
+        digest,
+        StoredResponse(
+            status_code=response.status_code,
+            body=bytes(response.body),
+            media_type=response.media_type or "application/json",
+            headers={k: v for k, v in response.headers.items() if k.lower() == "retry-after"},
+        ),
+    )
+    return response

@@ -1,0 +1,167 @@
+"""Context: customers with their orders across every connection, and single orders."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from action_gateway.api.deps import ServicesDep
+from action_gateway.api.problems import problem_responses
+from action_gateway.domain.models import CustomerWithOrders, Platform
+from action_gateway.domain.views import CustomerView, OrderView, customer_view, order_view
+from action_gateway.errors import GatewayError, NotFound, Problem, ValidationFailed
+from action_gateway.services import Connection, read_deadline
+
+router = APIRouter(prefix="/v1", tags=["context"])
+
+
+class CustomerContext(CustomerView):
+    orders: list[OrderView]
+    has_more_orders: bool = False
+
+
+class ConnectionCustomers(BaseModel):
+    connection: str
+    platform: Platform
+    status: Literal["ok", "error"]
+    customers: list[CustomerContext] = []
+    error: Problem | None = None
+
+
+class CustomersResponse(BaseModel):
+    results: list[ConnectionCustomers]
+
+
+class ConnectionInfo(BaseModel):
+    id: str
+    platform: Platform
+    actions_enabled: bool
+    active_actions: list[str]
+
+
+class ConnectionList(BaseModel):
+    connections: list[ConnectionInfo]
+
+
+@router.get("/connections", operation_id="listConnections", summary="The configured connections")
+async def list_connections(services: ServicesDep) -> ConnectionList:
+    return ConnectionList(
+        connections=[
+            ConnectionInfo(
+                id=c.id,
+                platform=c.platform,
+                actions_enabled=c.config.actions.enabled,
+                active_actions=[
+                    a.value
+                    for a in c.matrix.actions()
+                    if c.config.actions.is_active(a) and a in c.adapter.supported_actions
+                ],
+            )
+            for c in services.connections.values()
+        ]
+    )
+
+
+async def _customers_on(
+    connection: Connection, email: str | None, phone: str | None, orders_limit: int
+) -> ConnectionCustomers:
+    """One connection's answer; its failure is reported in place, never failing the others."""
+    try:
+        async with read_deadline(connection) as call:
+            found = await connection.adapter.find_customers(
+                email=email, phone=phone, orders_limit=orders_limit, call=call
+            )
+    except GatewayError as exc:
+        return ConnectionCustomers(
+            connection=connection.id,
+            platform=connection.platform,
+            status="error",
+            error=exc.to_problem(),
+        )
+    return ConnectionCustomers(
+        connection=connection.id,
+        platform=connection.platform,
+        status="ok",
+        customers=[_customer_context(connection, item) for item in found],
+    )
+
+
+def _customer_context(connection: Connection, item: CustomerWithOrders) -> CustomerContext:
+    view = customer_view(connection, item.customer)
+    return CustomerContext(
+        **view.model_dump(),
+        orders=[order_view(connection, order) for order in item.orders],
+        has_more_orders=item.has_more_orders,
+    )
+
+
+@router.get(
+    "/customers",
+    operation_id="findCustomers",
+    summary="Customers matching an email and/or phone on every connection, with their orders",
+    responses=problem_responses(422),
+)
+async def find_customers(
+    services: ServicesDep,
+    email: Annotated[
+        str | None, Query(max_length=320, examples=["ava.lindqvist@example.com"])
+    ] = None,
+    phone: Annotated[str | None, Query(max_length=32, examples=["+14155550101"])] = None,
+    orders_limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> CustomersResponse:
+    email = email.strip() if email else None
+    phone = phone.strip() if phone else None
+    if not email and not phone:
+        raise ValidationFailed("Give an email, a phone number, or both.")
+    results = await asyncio.gather(
+        *(
+            _customers_on(connection, email, phone, orders_limit)
+            for connection in services.connections.values()
+        )
+    )
+    return CustomersResponse(results=list(results))
+
+
+@router.get(
+    "/connections/{connection}/orders/{order_id}",
+    operation_id="getOrder",
+    summary="One order with its available actions",
+    responses=problem_responses(404, 502, 503, 504),
+)
+async def get_order(connection: str, order_id: str, services: ServicesDep) -> OrderView:
+    conn = services.connection(connection)
+    async with read_deadline(conn) as call:
+        order = await conn.adapter.get_order(order_id, call=call)
+    if order is None:
+        raise NotFound(
+            f"Order {order_id} was not found on connection {connection}.",
+            code="order_not_found",
+            connection=connection,
+        )
+    return order_view(conn, order)
+
+
+@router.get(
+    "/connections/{connection}/orders",
+    operation_id="findOrderByName",
+    summary="Manual lookup of one order by the number the customer knows (e.g. #1001)",
+    responses=problem_responses(404, 422, 502, 503, 504),
+)
+async def find_order_by_name(
+    connection: str,
+    services: ServicesDep,
+    name: Annotated[str, Query(min_length=1, max_length=64, examples=["#1001"])],
+) -> OrderView:
+    conn = services.connection(connection)
+    async with read_deadline(conn) as call:
+        order = await conn.adapter.find_order_by_name(name, call=call)
+    if order is None:
+        raise NotFound(
+            f"No order named {name} on connection {connection}.",
+            code="order_not_found",
+            connection=connection,
+        )
+    return order_view(conn, order)

@@ -1,0 +1,34 @@
+"""Liveness (no I/O) and readiness (configuration and matrices loaded)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok", "starting"]
+    connections: int | None = None
+
+
+@router.get("/healthz", operation_id="liveness", summary="The process is alive")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    operation_id="readiness",
+    summary="Ready to serve: configuration, matrices and adapters are loaded",
+    responses={503: {"model": Health, "description": "Still starting"}},
+)
+async def readyz(request: Request) -> JSONResponse:
+    services = getattr(request.app.state, "services", None)
+    if services is None:
+        return JSONResponse(Health(status="starting").model_dump(), status_code=503)
+    return JSONResponse(Health(status="ok", connections=len(services.connections)).model_dump())

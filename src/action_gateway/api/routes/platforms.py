@@ -1,0 +1,88 @@
+"""The catalog: platforms, their actions with input schemas, and the eligibility matrices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, TypeAdapter
+
+from action_gateway.api.deps import ServicesDep
+from action_gateway.api.problems import problem_responses
+from action_gateway.domain.models import (
+    ACTION_REQUEST_MODELS,
+    ACTION_RESOURCE,
+    ActionName,
+    Platform,
+    ResourceType,
+)
+from action_gateway.errors import NotFound
+from action_gateway.platforms.registry import ADAPTER_FACTORIES
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+class ActionInfo(BaseModel):
+    name: ActionName
+    resource_type: ResourceType
+    input_schema: dict[str, Any]
+
+
+class PlatformInfo(BaseModel):
+    platform: Platform
+    implemented: bool
+    resource_types: list[ResourceType]
+    actions: list[ActionInfo]
+
+
+class PlatformList(BaseModel):
+    platforms: list[PlatformInfo]
+
+
+def _input_schema(action: ActionName) -> dict[str, Any]:
+    annotation = ACTION_REQUEST_MODELS[action].model_fields["input"].annotation
+    if annotation is None:  # every request model declares a typed input
+        raise TypeError(f"{action} has no input model")
+    schema: dict[str, Any] = TypeAdapter(annotation).json_schema()
+    return schema
+
+
+@router.get(
+    "/platforms",
+    operation_id="listPlatforms",
+    summary="Platforms and their actions, each with the JSON Schema of its input",
+)
+async def list_platforms(services: ServicesDep) -> PlatformList:
+    platforms = []
+    for platform, matrix in services.matrices.items():
+        actions = [
+            ActionInfo(
+                name=action,
+                resource_type=ACTION_RESOURCE[action],
+                input_schema=_input_schema(action),
+            )
+            for action in matrix.actions()
+        ]
+        platforms.append(
+            PlatformInfo(
+                platform=platform,
+                implemented=platform in ADAPTER_FACTORIES,
+                resource_types=matrix.resource_types(),
+                actions=actions,
+            )
+        )
+    return PlatformList(platforms=platforms)
+
+
+@router.get(
+    "/platforms/{platform}/eligibility",
+    operation_id="getEligibilityMatrix",
+    summary="The platform's status-to-action matrix, as data",
+    responses=problem_responses(404),
+)
+async def get_matrix(platform: str, services: ServicesDep) -> dict[str, Any]:
+    try:
+        matrix = services.matrices[Platform(platform)]
+    except (ValueError, KeyError):
+        raise NotFound(f"There is no platform {platform!r}.", code="platform_not_found") from None
+    return matrix.as_document()

@@ -1,0 +1,167 @@
+"""The FastAPI application: ``create_app`` and the lifespan that owns every client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import FastAPI
+
+from action_gateway import __version__
+from action_gateway.api.problems import install_problem_handlers
+from action_gateway.api.routes import actions, context, eligibility, health, platforms
+from action_gateway.config import ConfigError, GatewayConfig, load_config
+from action_gateway.eligibility import PlatformMatrix, load_matrices
+from action_gateway.errors import PROBLEM_MEDIA_TYPE, Problem
+from action_gateway.idempotency import InMemoryIdempotencyStore
+from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
+from action_gateway.services import Connection, Services
+from action_gateway.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+DESCRIPTION = """\
+One HTTP service a helpdesk calls so a support agent can act on a customer's commerce platform
+without leaving the conversation: look up the customer's orders with the actions available on
+each, check eligibility against a declarative status-to-action matrix, perform the action within
+a deadline (never moving money twice), and get back a timeline event to post.
+
+Errors are RFC 9457 `application/problem+json` with a stable `code`.
+"""
+
+
+def validate_matrices(config: GatewayConfig, matrices: Mapping[Any, PlatformMatrix]) -> None:
+    """Narrowing must name real actions, dimensions and classes, and may never widen."""
+    problems: list[str] = []
+    for connection in config.connections:
+        if connection.platform not in ADAPTER_FACTORIES:
+            problems.append(
+                f"connection {connection.id!r}: {connection.platform.value} has no adapter yet"
+            )
+            continue
+        matrix = matrices[connection.platform]
+        narrowing = connection.actions.narrowing
+        for problem in matrix.validate_narrowing(narrowing):
+            problems.append(f"connection {connection.id!r}: actions.narrowing: {problem}")
+        for action in (connection.actions.allowed or []) + list(connection.actions.roles):
+            if action not in matrix.actions():
+                problems.append(
+                    f"connection {connection.id!r}: {action.value} is not a "
+                    f"{connection.platform.value} action"
+                )
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def resolve_config(settings: Settings) -> tuple[GatewayConfig, dict[str, Any], dict[str, Any]]:
+    """The configured connections, or the sandbox's when no config file is given."""
+    if settings.config is not None:
+        config = load_config(settings.config)
+        if settings.deadline_seconds is not None:
+            config = config.model_copy(update={"deadline_seconds": settings.deadline_seconds})
+        return config, {}, {}
+    from action_gateway.sandbox.connections import build_sandbox
+
+    sandbox = build_sandbox(
+        deadline_seconds=settings.deadline_seconds or 15.0, shopify_schema=settings.shopify_schema
+    )
+    return sandbox.config, dict(sandbox.transports), dict(sandbox.simulators)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    config: GatewayConfig | None = None,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    simulators: Mapping[str, Any] | None = None,
+) -> FastAPI:
+    """The app. Without ``config`` it reads ``settings.config``, or runs the sandbox.
+
+    ``transports`` (by connection id) replace the network, for the sandbox and test doubles.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal config, transports, simulators
+        if config is None:
+            config, sandbox_transports, sandbox_simulators = resolve_config(settings)
+            transports = {**sandbox_transports, **(transports or {})}
+            simulators = {**sandbox_simulators, **(simulators or {})}
+        matrices = load_matrices()
+        validate_matrices(config, matrices)
+        async with AsyncExitStack() as stack:
+            connections: dict[str, Connection] = {}
+            for connection in config.connections:
+                client = await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        base_url=default_base_url(connection),
+                        transport=(transports or {}).get(connection.id),
+                        timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
+                        headers={"User-Agent": f"action-gateway/{__version__}"},
+                    )
+                )
+                adapter = ADAPTER_FACTORIES[connection.platform](connection, client)
+                connections[connection.id] = Connection(
+                    config=connection,
+                    adapter=adapter,
+                    matrix=matrices[connection.platform],
+                    deadline_seconds=config.deadline_for(connection),
+                )
+            app.state.services = Services(
+                config=config,
+                matrices=matrices,
+                connections=connections,
+                idempotency=InMemoryIdempotencyStore(),
+                sandbox=dict(simulators or {}),
+            )
+            log.info(
+                "started",
+                connections=sorted(connections),
+                sandbox=bool(simulators),
+                version=__version__,
+            )
+            yield
+            del app.state.services
+
+    app = FastAPI(
+        title="action-gateway",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={},
+    )
+    install_problem_handlers(app)
+    for module in (health, platforms, eligibility, context, actions):
+        app.include_router(module.router)
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    """Every error is problem+json: document it so, in place of FastAPI's default 422 shape."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            problem_ref = {"$ref": "#/components/schemas/Problem"}
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    answer = operation.get("responses", {}).get("422")
+                    if answer and "application/json" in answer.get("content", {}):
+                        answer["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
+            if "Problem" not in schemas:
+                schemas["Problem"] = Problem.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

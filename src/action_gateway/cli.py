@@ -1,0 +1,135 @@
+"""The ``action-gateway`` command: serve, check-config, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from action_gateway.config import ConfigError, load_config
+
+OPENAPI_PATH = Path("openapi/openapi.json")
+
+
+def _openapi_document() -> str:
+    from action_gateway.app import create_app
+    from action_gateway.settings import Settings
+
+    app = create_app(Settings(config=None))
+    return json.dumps(app.openapi(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from action_gateway.app import create_app, resolve_config, validate_matrices
+    from action_gateway.eligibility import load_matrices
+    from action_gateway.logging import configure_logging
+    from action_gateway.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if args.config:
+        overrides["config"] = Path(args.config)
+    if args.host:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        # Validate before binding, so a bad config stops start-up with a readable message.
+        config, transports, simulators = resolve_config(settings)
+        validate_matrices(config, load_matrices())
+    except ConfigError as exc:
+        print(f"action-gateway: invalid configuration\n{exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings, config=config, transports=transports, simulators=simulators)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=int(config.deadline_seconds) + 5,
+    )
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from action_gateway.app import validate_matrices
+    from action_gateway.eligibility import load_matrices
+
+    environ = None if not args.skip_env else _EnvWithPlaceholders()
+    try:
+        config = load_config(args.file, environ=environ)
+        validate_matrices(config, load_matrices())
+    except ConfigError as exc:
+        print(f"{exc}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: ok ({len(config.connections)} connection(s))")
+    return 0
+
+
+class _EnvWithPlaceholders(dict[str, str]):
+    """For --skip-env: every variable looks set, so only the file itself is checked."""
+
+    def get(self, key: str, default: str | None = None) -> str:  # type: ignore[override]
+        return os.environ.get(key) or "placeholder"
+
+    def __getitem__(self, key: str) -> str:
+        return self.get(key)
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    path = Path(args.output)
+    document = _openapi_document()
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != document:
+            print(
+                f"{path} differs from what the app serves: run `action-gateway openapi`",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{path}: up to date")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="action-gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API (the sandbox when no config)")
+    serve.add_argument("--config", help="YAML config file (or ACTION_GATEWAY_CONFIG)")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8080)")
+    serve.set_defaults(func=cmd_serve)
+
+    check = commands.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("file")
+    check.add_argument(
+        "--skip-env", action="store_true", help="do not require the token variables to be set"
+    )
+    check.set_defaults(func=cmd_check_config)
+
+    openapi = commands.add_parser("openapi", help="write (or --check) the OpenAPI document")
+    openapi.add_argument("--check", action="store_true", help="fail if the file is stale")
+    openapi.add_argument("--output", default=str(OPENAPI_PATH))
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

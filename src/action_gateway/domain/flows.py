@@ -1,0 +1,318 @@
+"""The action flow: connection → activation → current state → eligibility → platform → re-read.
+
+This is the one place where eligibility, the adapter and the timeline event meet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import structlog
+from pydantic import BaseModel
+
+from action_gateway.domain.models import (
+    ACTION_RESOURCE,
+    MONEY_MOVING_ACTIONS,
+    ActionName,
+    ActionOutcome,
+    ActionRequest,
+    ActionStatus,
+    CancelAndRefundOrderRequest,
+    CancelOrderRequest,
+    CreateDiscountCodeRequest,
+    Customer,
+    DiscountCode,
+    EditOrderNoteRequest,
+    Order,
+    Platform,
+    RefundOrderRequest,
+    RefundSummary,
+    ResourceType,
+)
+from action_gateway.domain.views import CustomerView, OrderView, customer_view, order_view
+from action_gateway.errors import (
+    ActionDisabled,
+    ActionNotSupported,
+    DeadlineExceeded,
+    Forbidden,
+    GatewayError,
+    NotEligible,
+    NotFound,
+    Outcome,
+    UpstreamError,
+)
+from action_gateway.platforms.base import ActionCall
+from action_gateway.services import Connection, Services
+from action_gateway.timeline import TimelineEvent, build_timeline_event
+
+log = structlog.get_logger(__name__)
+
+REREAD_MIN_SECONDS = 1.0
+"""Even when the action used the whole budget, the re-read gets this long (it is only a read)."""
+
+
+class ActionResult(BaseModel):
+    """The answer to an action request."""
+
+    status: ActionStatus
+    action: ActionName
+    connection: str
+    platform: Platform
+    dry_run: bool
+    timeline_event: TimelineEvent | None = None
+    resource: OrderView | CustomerView | None = None
+    refund: RefundSummary | None = None
+    discount_code: DiscountCode | None = None
+    warnings: list[str] = []
+
+
+class InternalError(GatewayError):
+    """A bug, reported without internals; ``outcome`` says whether the platform may have acted."""
+
+
+def _context_facts(request: ActionRequest) -> dict[str, Any]:
+    return {"conversation_status": request.context.conversation_status}
+
+
+def _check_activation(connection: Connection, request: ActionRequest) -> ActionName:
+    action = ActionName(request.action)
+    if (
+        action not in connection.matrix.actions()
+        or action not in connection.adapter.supported_actions
+    ):
+        raise ActionNotSupported(
+            f"{action.value} is not available on {connection.platform.value}.",
+            connection=connection.id,
+            platform=connection.platform.value,
+        )
+    if not connection.config.actions.is_active(action):
+        raise ActionDisabled(
+            f"{action.value} is switched off for connection {connection.id}.",
+            connection=connection.id,
+        )
+    roles = connection.config.actions.roles.get(action)
+    if roles and not set(roles) & set(request.context.agent_roles):
+        raise Forbidden(
+            f"{action.value} on connection {connection.id} needs one of the roles: "
+            f"{', '.join(sorted(roles))}.",
+            code="role_not_allowed",
+            connection=connection.id,
+        )
+    return action
+
+
+async def perform_action(
+    services: Services, request: ActionRequest, *, downstream_key: str | None
+) -> ActionResult:
+    """Run one action end to end within its connection's deadline; log one line about it."""
+    started = time.monotonic()
+    connection = services.connection(request.connection)
+    call = ActionCall.within(connection.deadline_seconds, idempotency_key=downstream_key)
+    log_fields: dict[str, Any] = {
+        "connection": connection.id,
+        "platform": connection.platform.value,
+        "action": request.action,
+        "dry_run": request.dry_run,
+        "agent_id": request.context.agent_id,
+        "conversation_id": request.context.conversation_id,
+    }
+    try:
+        result = await _run(connection, request, call)
+    except GatewayError as exc:
+        log.warning(
+            "action",
+            **log_fields,
+            outcome=exc.instance_code,
+            status=exc.status,
+            may_have_executed=exc.extensions.get("outcome") == Outcome.UNKNOWN,
+            attempts=call.attempts,
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+            upstream_request_ids=call.upstream_request_ids,
+        )
+        raise
+    except Exception as exc:  # a bug: report it without internals, and say if money may have moved
+        outcome = Outcome.UNKNOWN if call.write_sent else Outcome.NOT_EXECUTED
+        log.exception(
+            "action", **log_fields, outcome="internal_error", may_have_executed=call.write_sent
+        )
+        raise InternalError(
+            "The gateway failed while performing the action.", outcome=outcome
+        ) from exc
+    log.info(
+        "action",
+        **log_fields,
+        outcome=result.status,
+        attempts=call.attempts,
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+        upstream_request_ids=call.upstream_request_ids,
+    )
+    return result
+
+
+async def _run(connection: Connection, request: ActionRequest, call: ActionCall) -> ActionResult:
+    action = _check_activation(connection, request)
+    resource_type = ACTION_RESOURCE[action]
+    try:
+        async with asyncio.timeout(call.remaining()):
+            if resource_type is ResourceType.ORDER:
+                target: Order | Customer = await _load_order(connection, request, call)
+            else:
+                target = await _load_customer(connection, request, call)
+            _ensure_eligible(connection, action, target, request)
+            if request.dry_run:
+                return await _preview(connection, action, target, request, call)
+            outcome = await _execute(connection, request, target, call)
+    except TimeoutError:
+        # Nothing was sent that changes state: safe to retry. Otherwise the platform may have acted.
+        outcome_kind = Outcome.UNKNOWN if call.write_sent else Outcome.NOT_EXECUTED
+        raise DeadlineExceeded(
+            f"{action.value} did not complete within {connection.deadline_seconds:g} s; "
+            + (
+                "the platform may have performed it: check the order before trying again."
+                if outcome_kind is Outcome.UNKNOWN
+                else "nothing was changed on the platform."
+            ),
+            outcome=outcome_kind,
+            connection=connection.id,
+        ) from None
+
+    order = target if isinstance(target, Order) else None
+    customer = target if isinstance(target, Customer) else None
+    event = build_timeline_event(
+        connection=connection.id,
+        platform=connection.platform,
+        action=action,
+        context=request.context,
+        outcome=outcome,
+        order=order,
+        customer=customer,
+        data=request.input,
+    )
+    resource, warnings = await _reread(connection, target, request, call)
+    return ActionResult(
+        status=outcome.status,
+        action=action,
+        connection=connection.id,
+        platform=connection.platform,
+        dry_run=False,
+        timeline_event=event,
+        resource=resource,
+        refund=outcome.refund,
+        discount_code=outcome.discount_code,
+        warnings=warnings + outcome.messages,
+    )
+
+
+async def _load_order(connection: Connection, request: ActionRequest, call: ActionCall) -> Order:
+    order_id = getattr(request.target, "order_id")  # noqa: B009 - the union's order targets
+    order = await connection.adapter.get_order(order_id, call=call)
+    if order is None:
+        raise NotFound(
+            f"Order {order_id} was not found on connection {connection.id}.",
+            code="order_not_found",
+            connection=connection.id,
+        )
+    return order
+
+
+async def _load_customer(
+    connection: Connection, request: ActionRequest, call: ActionCall
+) -> Customer:
+    customer_id = getattr(request.target, "customer_id")  # noqa: B009 - the union's customer targets
+    customer = await connection.adapter.get_customer(customer_id, call=call)
+    if customer is None:
+        raise NotFound(
+            f"Customer {customer_id} was not found on connection {connection.id}.",
+            code="customer_not_found",
+            connection=connection.id,
+        )
+    return customer
+
+
+def _view(
+    connection: Connection, target: Order | Customer, request: ActionRequest
+) -> OrderView | CustomerView:
+    context = _context_facts(request)
+    if isinstance(target, Order):
+        return order_view(connection, target, context)
+    return customer_view(connection, target, context)
+
+
+def _ensure_eligible(
+    connection: Connection, action: ActionName, target: Order | Customer, request: ActionRequest
+) -> None:
+    view = _view(connection, target, request)
+    decision = next(d for d in view.eligibility.decisions if d.action is action)
+    if not decision.allowed:
+        raise NotEligible(
+            decision.reason,
+            code="not_eligible",
+            current_state={**view.eligibility.state, "decision_code": decision.code},
+            allowed_actions=[a.value for a in view.available_actions],
+            connection=connection.id,
+        )
+
+
+async def _preview(
+    connection: Connection,
+    action: ActionName,
+    target: Order | Customer,
+    request: ActionRequest,
+    call: ActionCall,
+) -> ActionResult:
+    refund = None
+    if action in MONEY_MOVING_ACTIONS and isinstance(target, Order):
+        refund = await connection.adapter.preview_refund(target, call=call)
+    return ActionResult(
+        status="preview",
+        action=action,
+        connection=connection.id,
+        platform=connection.platform,
+        dry_run=True,
+        resource=_view(connection, target, request),
+        refund=refund,
+    )
+
+
+async def _execute(
+    connection: Connection, request: ActionRequest, target: Order | Customer, call: ActionCall
+) -> ActionOutcome:
+    adapter = connection.adapter
+    match request:
+        case CancelOrderRequest() if isinstance(target, Order):
+            return await adapter.cancel_order(target, request.input, refund=False, call=call)
+        case CancelAndRefundOrderRequest() if isinstance(target, Order):
+            return await adapter.cancel_order(target, request.input, refund=True, call=call)
+        case RefundOrderRequest() if isinstance(target, Order):
+            return await adapter.refund_order(target, request.input, call=call)
+        case EditOrderNoteRequest() if isinstance(target, Order):
+            return await adapter.edit_order_note(target, request.input, call=call)
+        case CreateDiscountCodeRequest() if isinstance(target, Customer):
+            return await adapter.create_discount_code(target, request.input, call=call)
+    raise ActionNotSupported(f"{request.action} is not available on {connection.platform.value}.")
+
+
+async def _reread(
+    connection: Connection, target: Order | Customer, request: ActionRequest, call: ActionCall
+) -> tuple[OrderView | CustomerView | None, list[str]]:
+    """The refreshed resource with its new actions; a failed re-read never fails the action."""
+    reread = ActionCall.within(max(call.remaining(), REREAD_MIN_SECONDS))
+    try:
+        async with asyncio.timeout(reread.remaining()):
+            if isinstance(target, Order):
+                fresh: Order | Customer | None = await connection.adapter.get_order(
+                    target.id, call=reread
+                )
+            else:
+                fresh = await connection.adapter.get_customer(target.id, call=reread)
+    except (TimeoutError, UpstreamError, NotFound) as exc:
+        reason = getattr(exc, "detail", None) or "the platform did not answer in time"
+        return None, [f"The action was performed, but re-reading the resource failed: {reason}"]
+    finally:
+        call.attempts += reread.attempts
+        call.upstream_request_ids.extend(reread.upstream_request_ids)
+    if fresh is None:
+        return None, ["The action was performed, but the resource could not be re-read."]
+    return _view(connection, fresh, request), []

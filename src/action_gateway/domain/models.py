@@ -1,0 +1,465 @@
+"""Platform-neutral models: what the API takes and what the adapters return.
+
+Vendor payload shapes never appear here; each platform package translates to and from these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DECIMAL_PATTERN = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
+POSITIVE_DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+
+class Platform(StrEnum):
+    """The commerce and subscription platforms the gateway knows."""
+
+    SHOPIFY = "shopify"
+    BIGCOMMERCE = "bigcommerce"
+    ORDERGROOVE = "ordergroove"
+
+
+class ActionName(StrEnum):
+    """Normalized action names, the same on every platform."""
+
+    CANCEL_ORDER = "cancel_order"
+    CANCEL_AND_REFUND_ORDER = "cancel_and_refund_order"
+    REFUND_ORDER = "refund_order"
+    PARTIAL_REFUND_ORDER = "partial_refund_order"
+    EDIT_ORDER_NOTE = "edit_order_note"
+    CREATE_DISCOUNT_CODE = "create_discount_code"
+    CANCEL_SUBSCRIPTION = "cancel_subscription"
+    SKIP_SUBSCRIPTION_ORDER = "skip_subscription_order"
+
+
+class ResourceType(StrEnum):
+    ORDER = "order"
+    CUSTOMER = "customer"
+    SUBSCRIPTION = "subscription"
+
+
+ACTION_RESOURCE: dict[ActionName, ResourceType] = {
+    ActionName.CANCEL_ORDER: ResourceType.ORDER,
+    ActionName.CANCEL_AND_REFUND_ORDER: ResourceType.ORDER,
+    ActionName.REFUND_ORDER: ResourceType.ORDER,
+    ActionName.PARTIAL_REFUND_ORDER: ResourceType.ORDER,
+    ActionName.EDIT_ORDER_NOTE: ResourceType.ORDER,
+    ActionName.CREATE_DISCOUNT_CODE: ResourceType.CUSTOMER,
+    ActionName.CANCEL_SUBSCRIPTION: ResourceType.SUBSCRIPTION,
+    ActionName.SKIP_SUBSCRIPTION_ORDER: ResourceType.SUBSCRIPTION,
+}
+
+MONEY_MOVING_ACTIONS = frozenset(
+    {
+        ActionName.CANCEL_AND_REFUND_ORDER,
+        ActionName.REFUND_ORDER,
+        ActionName.PARTIAL_REFUND_ORDER,
+    }
+)
+
+
+class StrictModel(BaseModel):
+    """Request models refuse unknown fields so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Money(BaseModel):
+    """An amount as a decimal string with its ISO 4217 currency code."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: Annotated[str, Field(pattern=DECIMAL_PATTERN, examples=["54.20"])]
+    currency: Annotated[str, Field(pattern=CURRENCY_PATTERN, examples=["USD"])]
+
+    @classmethod
+    def of(cls, amount: Decimal | str, currency: str) -> Money:
+        value = Decimal(amount)
+        return cls(amount=format_decimal(value), currency=currency)
+
+    @property
+    def value(self) -> Decimal:
+        return Decimal(self.amount)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+def format_decimal(value: Decimal) -> str:
+    """Two decimals at least (money as people read it), more only when the value has them."""
+    quantized = (
+        value.quantize(Decimal("0.01")) if value == value.quantize(Decimal("0.01")) else value
+    )
+    text = format(quantized, "f")
+    return "0.00" if text in {"-0.00", "-0"} else text
+
+
+# --- Request side ----------------------------------------------------------------------------
+
+
+class CancelReason(StrEnum):
+    """Why an order is cancelled (the reasons Shopify accepts, shared by every platform)."""
+
+    CUSTOMER = "customer"
+    INVENTORY = "inventory"
+    FRAUD = "fraud"
+    DECLINED = "declined"
+    STAFF = "staff"
+    OTHER = "other"
+
+
+RefundReason = CancelReason
+
+
+class ActionContext(StrictModel):
+    """Who acts, from which conversation."""
+
+    agent_id: Annotated[str | None, Field(max_length=200)] = None
+    agent_roles: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=50)] = []
+    conversation_id: Annotated[str | None, Field(max_length=200)] = None
+    conversation_status: Annotated[str | None, Field(max_length=50, examples=["open"])] = None
+
+
+PlatformId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:/#-]+$")]
+
+
+class OrderTarget(StrictModel):
+    order_id: PlatformId
+
+
+class CustomerTarget(StrictModel):
+    customer_id: PlatformId
+
+
+class SubscriptionTarget(StrictModel):
+    subscription_id: PlatformId
+
+
+StaffNote = Annotated[str, Field(max_length=255)]
+
+
+class CancelOrderInput(StrictModel):
+    reason: CancelReason
+    staff_note: StaffNote | None = None
+    notify_customer: bool = False
+    restock: bool = False
+
+
+class CancelAndRefundOrderInput(CancelOrderInput):
+    pass
+
+
+class RefundOrderInput(StrictModel):
+    reason: RefundReason
+    note: Annotated[str | None, Field(max_length=255)] = None
+    notify_customer: bool = False
+
+
+class PartialRefundLineItem(StrictModel):
+    line_item_id: PlatformId
+    quantity: Annotated[int, Field(ge=1, le=100_000)]
+    restock: bool = False
+
+
+class PartialRefundOrderInput(StrictModel):
+    reason: RefundReason
+    note: Annotated[str | None, Field(max_length=255)] = None
+    notify_customer: bool = False
+    line_items: Annotated[list[PartialRefundLineItem], Field(max_length=250)] = []
+    shipping_amount: Annotated[str | None, Field(pattern=POSITIVE_DECIMAL_PATTERN)] = None
+    amount: Annotated[str | None, Field(pattern=POSITIVE_DECIMAL_PATTERN)] = None
+
+
+class NoteMode(StrEnum):
+    REPLACE = "replace"
+    APPEND = "append"
+
+
+class EditOrderNoteInput(StrictModel):
+    note: Annotated[str, Field(max_length=5000)]
+    mode: NoteMode = NoteMode.REPLACE
+
+
+class DiscountType(StrEnum):
+    FIXED_AMOUNT = "fixed_amount"
+    PERCENTAGE = "percentage"
+
+
+class DiscountExpiry(StrEnum):
+    ONE_MONTH = "1_month"
+    THREE_MONTHS = "3_months"
+    SIX_MONTHS = "6_months"
+    NINE_MONTHS = "9_months"
+    NEVER = "never"
+
+    @property
+    def months(self) -> int | None:
+        return None if self is DiscountExpiry.NEVER else int(self.value.split("_", 1)[0])
+
+
+class CreateDiscountCodeInput(StrictModel):
+    """A one-time discount code on line items (never shipping)."""
+
+    code: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_-]+$")]
+    type: DiscountType
+    value: Annotated[
+        str,
+        Field(
+            pattern=POSITIVE_DECIMAL_PATTERN,
+            description="Fixed amount in the store's currency, or a percentage (30 means 30 %).",
+            examples=["15"],
+        ),
+    ]
+    collection_id: Annotated[
+        PlatformId | None,
+        Field(description="The one collection (category) it applies to; omitted means all."),
+    ] = None
+    expiry: DiscountExpiry
+    title: Annotated[str | None, Field(max_length=255)] = None
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> CreateDiscountCodeInput:
+        value = Decimal(self.value)
+        if value <= 0:
+            raise ValueError("value must be greater than zero")
+        if self.type is DiscountType.PERCENTAGE and value > 100:
+            raise ValueError("a percentage value must be between 0 and 100")
+        return self
+
+
+class CancelSubscriptionInput(StrictModel):
+    reason: Annotated[str, Field(min_length=1, max_length=100)]
+    reason_details: Annotated[str | None, Field(max_length=1000)] = None
+
+
+class SkipSubscriptionOrderInput(StrictModel):
+    pass
+
+
+class _ActionRequestBase(StrictModel):
+    connection: Annotated[str, Field(min_length=1, max_length=100, examples=["sandbox-shopify"])]
+    context: ActionContext = ActionContext()
+    dry_run: bool = False
+
+
+class CancelOrderRequest(_ActionRequestBase):
+    action: Literal["cancel_order"]
+    target: OrderTarget
+    input: CancelOrderInput
+
+
+class CancelAndRefundOrderRequest(_ActionRequestBase):
+    action: Literal["cancel_and_refund_order"]
+    target: OrderTarget
+    input: CancelAndRefundOrderInput
+
+
+class RefundOrderRequest(_ActionRequestBase):
+    action: Literal["refund_order"]
+    target: OrderTarget
+    input: RefundOrderInput
+
+
+class PartialRefundOrderRequest(_ActionRequestBase):
+    action: Literal["partial_refund_order"]
+    target: OrderTarget
+    input: PartialRefundOrderInput
+
+
+class EditOrderNoteRequest(_ActionRequestBase):
+    action: Literal["edit_order_note"]
+    target: OrderTarget
+    input: EditOrderNoteInput
+
+
+class CreateDiscountCodeRequest(_ActionRequestBase):
+    action: Literal["create_discount_code"]
+    target: CustomerTarget
+    input: CreateDiscountCodeInput
+
+
+class CancelSubscriptionRequest(_ActionRequestBase):
+    action: Literal["cancel_subscription"]
+    target: SubscriptionTarget
+    input: CancelSubscriptionInput
+
+
+class SkipSubscriptionOrderRequest(_ActionRequestBase):
+    action: Literal["skip_subscription_order"]
+    target: SubscriptionTarget
+    input: SkipSubscriptionOrderInput = SkipSubscriptionOrderInput()
+
+
+ActionRequest = Annotated[
+    CancelOrderRequest
+    | CancelAndRefundOrderRequest
+    | RefundOrderRequest
+    | PartialRefundOrderRequest
+    | EditOrderNoteRequest
+    | CreateDiscountCodeRequest
+    | CancelSubscriptionRequest
+    | SkipSubscriptionOrderRequest,
+    Field(discriminator="action"),
+]
+
+ACTION_REQUEST_MODELS: dict[ActionName, type[_ActionRequestBase]] = {
+    ActionName.CANCEL_ORDER: CancelOrderRequest,
+    ActionName.CANCEL_AND_REFUND_ORDER: CancelAndRefundOrderRequest,
+    ActionName.REFUND_ORDER: RefundOrderRequest,
+    ActionName.PARTIAL_REFUND_ORDER: PartialRefundOrderRequest,
+    ActionName.EDIT_ORDER_NOTE: EditOrderNoteRequest,
+    ActionName.CREATE_DISCOUNT_CODE: CreateDiscountCodeRequest,
+    ActionName.CANCEL_SUBSCRIPTION: CancelSubscriptionRequest,
+    ActionName.SKIP_SUBSCRIPTION_ORDER: SkipSubscriptionOrderRequest,
+}
+
+
+# --- Resource side (what adapters return) -----------------------------------------------------
+
+
+class OrderState(BaseModel):
+    """The status facts eligibility is decided on, in the platform's own vocabulary.
+
+    Shopify: ``financial_status`` / ``fulfillment_status`` are the API enum values lower-cased
+    (``financial_status`` may be null), ``amount_received`` disambiguates a null status.
+    BigCommerce: ``status_id`` (0-14), never the renamable label.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    financial_status: str | None = None
+    fulfillment_status: str | None = None
+    cancelled: bool = False
+    amount_received: Annotated[str | None, Field(pattern=DECIMAL_PATTERN)] = None
+    status_id: int | None = None
+    status_label: str | None = None
+
+    def as_facts(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class LineItem(BaseModel):
+    id: str
+    name: str
+    sku: str | None = None
+    quantity: int
+    refundable_quantity: int | None = None
+    unfulfilled_quantity: int | None = None
+    unit_price: Money | None = None
+
+
+class OrderTotals(BaseModel):
+    total: Money
+    received: Money | None = None
+    refunded: Money | None = None
+    outstanding: Money | None = None
+    shipping: Money | None = None
+
+
+class Order(BaseModel):
+    """An order as a platform adapter reads it, before eligibility is attached."""
+
+    id: str
+    name: str
+    platform_id: str
+    customer_id: str | None = None
+    created_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    state: OrderState
+    currency: str
+    totals: OrderTotals
+    note: str | None = None
+    line_items: list[LineItem] = []
+    admin_url: str | None = None
+
+
+class Customer(BaseModel):
+    id: str
+    platform_id: str
+    display_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    orders_count: int | None = None
+    admin_url: str | None = None
+
+
+class CustomerWithOrders(BaseModel):
+    customer: Customer
+    orders: list[Order]
+    has_more_orders: bool = False
+
+
+class RefundLine(BaseModel):
+    line_item_id: str
+    name: str | None = None
+    quantity: int
+    amount: Money | None = None
+    restock_type: str | None = None
+
+
+class RefundTransaction(BaseModel):
+    gateway: str
+    amount: Money
+    kind: str = "refund"
+    status: str | None = None
+
+
+class RefundSummary(BaseModel):
+    """What a refund moved, or (as a preview) would move."""
+
+    total: Money
+    shipping: Money | None = None
+    line_items: list[RefundLine] = []
+    transactions: list[RefundTransaction] = []
+    maximum_refundable: Money | None = None
+    refund_id: str | None = None
+
+
+class DiscountCode(BaseModel):
+    id: str
+    code: str
+    type: DiscountType
+    value: str
+    currency: str | None = None
+    applies_to: str
+    collection_id: str | None = None
+    starts_at: datetime
+    ends_at: datetime | None = None
+    usage_limit: int = 1
+    status: str | None = None
+    admin_url: str | None = None
+
+
+class Subscription(BaseModel):
+    id: str
+    live: bool
+    product: str | None = None
+    next_order_date: datetime | None = None
+
+
+ActionStatus = Literal["succeeded", "pending", "preview"]
+
+
+class ActionOutcome(BaseModel):
+    """What an adapter reports after performing (or previewing) an action."""
+
+    status: ActionStatus
+    refund: RefundSummary | None = None
+    discount_code: DiscountCode | None = None
+    note: str | None = None
+    previous_note: str | None = None
+    job_id: str | None = None
+    platform_reference: str | None = None
+    messages: list[str] = []
+
+    @field_validator("messages")
+    @classmethod
+    def _strip(cls, value: list[str]) -> list[str]:
+        return [m.strip() for m in value if m.strip()]

@@ -1,0 +1,100 @@
+"""Resources as the API shows them: the platform's data plus what an agent may do right now."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from action_gateway.domain.models import (
+    ActionName,
+    Customer,
+    Order,
+    Platform,
+    ResourceType,
+)
+from action_gateway.eligibility import Decision
+from action_gateway.services import Connection
+
+
+class Eligibility(BaseModel):
+    state: dict[str, str | None] = Field(
+        description="The matrix classes the resource's statuses fall in (why, not just what)."
+    )
+    decisions: list[Decision]
+
+
+class OrderView(Order):
+    connection: str
+    platform: Platform
+    available_actions: list[ActionName]
+    eligibility: Eligibility
+
+
+class CustomerView(Customer):
+    connection: str
+    platform: Platform
+    available_actions: list[ActionName]
+    eligibility: Eligibility
+
+
+def evaluate(
+    connection: Connection,
+    resource_type: ResourceType,
+    facts: Mapping[str, Any],
+    context: Mapping[str, Any] | None = None,
+) -> Eligibility:
+    """The matrix decision, then what this connection switches off or cannot do yet."""
+    evaluation = connection.matrix.evaluate(
+        resource_type, facts, context=context, narrowing=connection.config.actions.narrowing
+    )
+    decisions: list[Decision] = []
+    for decision in evaluation.decisions:
+        action = decision.action
+        if not connection.config.actions.is_active(action):
+            decision = Decision(
+                action=action,
+                allowed=False,
+                code="action_disabled",
+                reason=f"{action.value} is switched off for connection {connection.id}.",
+            )
+        elif action not in connection.adapter.supported_actions:
+            decision = Decision(
+                action=action,
+                allowed=False,
+                code="action_not_supported",
+                reason=f"{action.value} is not supported on {connection.platform.value} yet.",
+            )
+        decisions.append(decision)
+    return Eligibility(state=dict(evaluation.state), decisions=decisions)
+
+
+def _available(eligibility: Eligibility) -> list[ActionName]:
+    return [d.action for d in eligibility.decisions if d.allowed]
+
+
+def order_view(
+    connection: Connection, order: Order, context: Mapping[str, Any] | None = None
+) -> OrderView:
+    eligibility = evaluate(connection, ResourceType.ORDER, order.state.as_facts(), context)
+    return OrderView(
+        **order.model_dump(),
+        connection=connection.id,
+        platform=connection.platform,
+        available_actions=_available(eligibility),
+        eligibility=eligibility,
+    )
+
+
+def customer_view(
+    connection: Connection, customer: Customer, context: Mapping[str, Any] | None = None
+) -> CustomerView:
+    eligibility = evaluate(connection, ResourceType.CUSTOMER, {}, context)
+    return CustomerView(
+        **customer.model_dump(),
+        connection=connection.id,
+        platform=connection.platform,
+        available_actions=_available(eligibility),
+        eligibility=eligibility,
+    )

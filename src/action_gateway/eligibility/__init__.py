@@ -1,0 +1,23 @@
+"""Declarative eligibility: which actions a resource's current state allows, per platform."""
+
+from action_gateway.eligibility.engine import (
+    FactsError,
+    MatrixError,
+    Narrowing,
+    PlatformMatrix,
+    load_matrices,
+    load_matrix_text,
+)
+from action_gateway.eligibility.models import Decision, DecisionCode, Evaluation
+
+__all__ = [
+    "Decision",
+    "DecisionCode",
+    "Evaluation",
+    "FactsError",
+    "MatrixError",
+    "Narrowing",
+    "PlatformMatrix",
+    "load_matrices",
+    "load_matrix_text",
+]

@@ -1,0 +1,745 @@
+"""The eligibility engine: one declarative matrix per platform, no platform-specific code.
+
+A matrix file (``data/<platform>.yaml``) declares, per resource type, the typed **facts** it reads,
+**dimensions** that classify raw status values into the seed's classes, **guards** that deny before
+the table, and **rules** giving, per action, the classes each dimension must be in. Everything is
+checked and compiled into lookup tables when the file is loaded; evaluation is dictionary lookups
+plus a memo of finished (read-only) evaluations, because it runs on every resource the API returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from typing import Any, Final, NamedTuple, NoReturn
+
+import yaml
+from pydantic import ValidationError
+
+from action_gateway.domain.models import ACTION_RESOURCE, ActionName, Platform, ResourceType
+from action_gateway.eligibility.models import (
+    Decision,
+    DecisionCode,
+    DimensionSpec,
+    Evaluation,
+    FactType,
+    GuardSpec,
+    MatrixSpec,
+    ResourceSpec,
+)
+
+Narrowing = Mapping[ActionName, Mapping[str, Sequence[str]]]
+
+_ENGINE_CODES: Final = frozenset(DecisionCode)
+_NO_CONTEXT: Final[Mapping[str, Any]] = {}
+
+
+class MatrixError(Exception):
+    """A matrix file is unreadable or inconsistent; raised at start-up, never per request."""
+
+
+class FactsError(ValueError):
+    """Facts (or context values) of the wrong JSON type; the API answers 422 with ``problems``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid facts: " + "; ".join(problems))
+
+
+# --- Fact types --------------------------------------------------------------------------------
+
+
+def _decimal(value: object) -> Decimal | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+# bool is an int subclass: a JSON true must not pass for a status id.
+_TYPE_CHECKS: Final[dict[FactType, tuple[Callable[[object], bool], str]]] = {
+    FactType.STRING: (lambda v: isinstance(v, str), "a string"),
+    FactType.INTEGER: (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    FactType.BOOLEAN: (lambda v: isinstance(v, bool), "a boolean"),
+    FactType.DECIMAL: (lambda v: _decimal(v) is not None, "a decimal number as a string"),
+}
+
+
+def _json_type(value: object) -> str:
+    names = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array"}
+    return names.get(type(value), "object" if isinstance(value, Mapping) else type(value).__name__)
+
+
+# --- Compiled matrix -------------------------------------------------------------------------
+
+
+class _Check(NamedTuple):
+    name: str
+    fact_type: FactType
+    exact_type: type[object]
+
+    @classmethod
+    def of(cls, name: str, fact_type: FactType) -> _Check:
+        exact = (
+            bool if fact_type is FactType.BOOLEAN else int if fact_type is FactType.INTEGER else str
+        )
+        return cls(name, fact_type, exact)
+
+
+def _read_only(self: object, *args: object, **kwargs: object) -> NoReturn:
+    raise TypeError(
+        f"a memoised evaluation is shared between calls: its {type(self).__name__} is read-only"
+    )
+
+
+class _ReadOnlyDict(dict[str, str | None]):
+    """`Evaluation.state` of a memoised evaluation: a dict, as declared, that refuses changes."""
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Copies and pickles are rebuilt through the constructor, not item by item.
+        return (type(self), (dict(self),))
+
+
+class _ReadOnlyList(list[Decision]):
+    """`Evaluation.decisions` of a memoised evaluation."""
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only
+    append = extend = insert = pop = remove = clear = sort = reverse = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+
+# Guard outcomes, kept small because they are part of the memo key.
+_PASS: Final = 0
+_DENY: Final = 1
+_MISSING: Final = 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Guard:
+    code: str
+    from_context: bool
+    key: str
+    input_name: str
+    require: bool
+    value: bool | int | str
+    actions: frozenset[ActionName]
+    reason: str
+
+    def outcome(self, facts: Mapping[str, Any], context: Mapping[str, Any]) -> int:
+        value = (context if self.from_context else facts).get(self.key)
+        if self.require:
+            return _PASS if value is not None and value == self.value else _DENY
+        if value is None:
+            return _MISSING  # "deny if cancelled" cannot be decided without knowing
+        return _DENY if value == self.value else _PASS
+
+
+@dataclass(frozen=True, slots=True)
+class _Dimension:
+    name: str
+    fact: str
+    lookup: Mapping[Hashable, str]
+    labels: Mapping[str, str]
+    absent_fact: str | None
+    absent_class: str | None
+
+    def classify(self, facts: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """The class, or None and what was not understood (for the reason)."""
+        raw = facts.get(self.fact)
+        if raw is None:
+            if self.absent_fact is None or self.absent_class is None:
+                return None, f"{self.fact} is missing"
+            amount = facts.get(self.absent_fact)
+            if amount is None:
+                return None, f"{self.fact} is null and {self.absent_fact} is missing"
+            if _decimal(amount) == 0:
+                return self.absent_class, None
+            return None, f"{self.fact} is null while {self.absent_fact} is {amount}"
+        found = self.lookup.get(raw)
+        if found is None:
+            return None, f"{self.fact} {raw!r} is not recognised"
+        return found, None
+
+
+_MemoKey = tuple[tuple[int, ...], tuple[str | None, ...], tuple[tuple[ActionName, str], ...]]
+
+
+@dataclass(slots=True)
+class _Resource:
+    type: ResourceType
+    spec: ResourceSpec
+    fact_checks: tuple[_Check, ...]
+    context_checks: tuple[_Check, ...]
+    guards: tuple[_Guard, ...]
+    dimensions: tuple[_Dimension, ...]
+    actions: tuple[ActionName, ...]
+    # Per action, the allowed classes of each dimension, in dimension order.
+    allow: dict[ActionName, tuple[frozenset[str], ...]]
+    alternatives: dict[ActionName, tuple[ActionName, ...]]
+    memo: dict[_MemoKey, Evaluation] = field(default_factory=dict)
+
+    def decide(
+        self,
+        guard_key: tuple[int, ...],
+        classes: tuple[str | None, ...],
+        unknown: str | None,
+        narrowed: tuple[tuple[ActionName, str], ...],
+    ) -> tuple[Decision, ...]:
+        """Every action's decision; a pure function of its arguments, hence memoisable."""
+        narrowed_on = dict(narrowed)
+        verdicts = {
+            action: self._verdict(action, guard_key, classes, unknown, narrowed_on)
+            for action in self.actions
+        }
+        decisions = []
+        for action, (code, why) in verdicts.items():
+            if code == DecisionCode.ELIGIBLE:
+                reason = f"{action} is available."
+            elif code == DecisionCode.NARROWED_BY_CONNECTION:
+                reason = f"{action} is not available for this connection{why}."
+            elif code == DecisionCode.STATUS_NOT_ELIGIBLE:
+                # Point the agent at the sibling action the matrix offers in this state instead.
+                alternative = next(
+                    (
+                        alt
+                        for alt in self.alternatives[action]
+                        if verdicts[alt][0] == DecisionCode.ELIGIBLE
+                    ),
+                    None,
+                )
+                use = f"; use {alternative}" if alternative is not None else ""
+                reason = f"{action} is not available: {why}{use}."
+            else:
+                reason = f"{action} is not available: {why}."
+            allowed = code == DecisionCode.ELIGIBLE
+            decisions.append(
+                Decision(action=action, allowed=allowed, code=str(code), reason=reason)
+            )
+        return tuple(decisions)
+
+    def _verdict(
+        self,
+        action: ActionName,
+        guard_key: tuple[int, ...],
+        classes: tuple[str | None, ...],
+        unknown: str | None,
+        narrowed_on: Mapping[ActionName, str],
+    ) -> tuple[str, str]:
+        """(code, the clause explaining a denial) for one action, in precedence order."""
+        noun = self.type.value
+        for guard, outcome in zip(self.guards, guard_key, strict=True):
+            if outcome != _PASS and action in guard.actions:
+                if outcome == _DENY:
+                    return guard.code, guard.reason
+                return DecisionCode.UNKNOWN_STATUS, f"the {noun}'s {guard.input_name} is missing"
+        if unknown is not None:
+            return DecisionCode.UNKNOWN_STATUS, f"the {noun}'s {unknown}"
+        for dim, cls, allowed in zip(self.dimensions, classes, self.allow[action], strict=True):
+            if cls is not None and cls not in allowed:
+                return DecisionCode.STATUS_NOT_ELIGIBLE, f"the {noun} is {dim.labels[cls]}"
+        narrowed_dimension = narrowed_on.get(action)
+        if narrowed_dimension is not None:
+            for dim, cls in zip(self.dimensions, classes, strict=True):
+                if dim.name == narrowed_dimension and cls is not None:
+                    return DecisionCode.NARROWED_BY_CONNECTION, f": the {noun} is {dim.labels[cls]}"
+            # The narrowing names a dimension this resource lacks: deny, without a state to name.
+            return DecisionCode.NARROWED_BY_CONNECTION, ""
+        return DecisionCode.ELIGIBLE, ""
+
+
+# --- The public matrix -----------------------------------------------------------------------
+
+
+class PlatformMatrix:
+    """One platform's compiled matrix. Build it with `load_matrices` or `load_matrix_text`."""
+
+    __slots__ = ("_by_action", "_platform", "_resources", "_spec")
+
+    def __init__(
+        self, platform: Platform, spec: MatrixSpec, compiled: Mapping[ResourceType, _Resource]
+    ) -> None:
+        self._platform = platform
+        self._spec = spec
+        self._resources = dict(compiled)
+        self._by_action = {a: r for r in compiled.values() for a in r.actions}
+
+    def __repr__(self) -> str:
+        return f"PlatformMatrix({self._platform.value!r})"
+
+    @property
+    def platform(self) -> Platform:
+        return self._platform
+
+    def resource_types(self) -> list[ResourceType]:
+        return list(self._resources)
+
+    def actions_for(self, resource_type: ResourceType) -> list[ActionName]:
+        return list(self._resource(resource_type).actions)
+
+    def actions(self) -> list[ActionName]:
+        return [a for r in self._resources.values() for a in r.actions]
+
+    def _resource(self, resource_type: ResourceType) -> _Resource:
+        try:
+            return self._resources[resource_type]
+        except KeyError:
+            raise ValueError(f"{self._platform} has no {resource_type} resource") from None
+
+    def evaluate(
+        self,
+        resource_type: ResourceType,
+        facts: Mapping[str, Any],
+        *,
+        context: Mapping[str, Any] | None = None,
+        narrowing: Narrowing | None = None,
+    ) -> Evaluation:
+        """Decide every action of ``resource_type``; raises `FactsError` for mistyped facts.
+
+        ``narrowing`` should have passed `validate_narrowing`; anything in it that cannot be
+        applied (a dimension this resource lacks) denies rather than being ignored.
+        """
+        res = self._resource(resource_type)
+        ctx = _NO_CONTEXT if context is None else context
+        if not (_plainly_typed(res.fact_checks, facts) and _plainly_typed(res.context_checks, ctx)):
+            problems = _type_problems(res.fact_checks, facts, "")
+            problems += _type_problems(res.context_checks, ctx, "context.")
+            if problems:
+                raise FactsError(problems)
+
+        guard_key = tuple([guard.outcome(facts, ctx) for guard in res.guards])
+        state: dict[str, str | None] = {}
+        unknown: str | None = None
+        for dim in res.dimensions:
+            cls, not_understood = dim.classify(facts)
+            state[dim.name] = cls
+            if unknown is None:
+                unknown = not_understood
+        classes = tuple(state.values())
+
+        if unknown is not None:
+            # The reason quotes the raw value, so this (rare) path is not memoised.
+            decisions = res.decide(guard_key, classes, unknown, ())
+            return Evaluation(state=state, decisions=list(decisions))
+        narrowed = _narrowed(res.actions, narrowing, state) if narrowing else ()
+        key = (guard_key, classes, narrowed)
+        cached = res.memo.get(key)
+        if cached is None:
+            # Finitely many keys (guard outcomes x classes x narrowed actions), so no eviction.
+            decisions = res.decide(guard_key, classes, None, narrowed)
+            cached = res.memo[key] = Evaluation.model_construct(
+                state=_ReadOnlyDict(state), decisions=_ReadOnlyList(decisions)
+            )
+        return cached
+
+    def validate_narrowing(self, narrowing: Narrowing) -> list[str]:
+        """Problems with a connection's narrowing; empty when it only narrows this matrix."""
+        if not isinstance(narrowing, Mapping):
+            return ["narrowing must map actions to {dimension: [classes]}"]
+        problems: list[str] = []
+        for raw_action, limits in narrowing.items():
+            try:
+                action = ActionName(raw_action)
+            except ValueError:
+                problems.append(f"unknown action {raw_action!r}")
+                continue
+            res = self._by_action.get(action)
+            if res is None:
+                problems.append(f"{action} is not an action of {self._platform}")
+                continue
+            if not isinstance(limits, Mapping):
+                problems.append(f"{action}: expected a mapping of dimension to classes")
+                continue
+            allow = dict(zip((d.name for d in res.dimensions), res.allow[action], strict=True))
+            for dimension, classes in limits.items():
+                where = f"{action}.{dimension}"
+                dim = next((d for d in res.dimensions if d.name == dimension), None)
+                if dim is None:
+                    known = ", ".join(d.name for d in res.dimensions) or "none"
+                    problems.append(f"{where}: unknown dimension (known: {known})")
+                elif isinstance(classes, str) or not isinstance(classes, Sequence):
+                    problems.append(f"{where}: expected a list of classes")
+                else:
+                    problems.extend(
+                        _narrowing_class_problems(where, action, classes, dim, allow[dimension])
+                    )
+        return problems
+
+    def as_document(self) -> dict[str, Any]:
+        """The matrix as JSON-able data, rules expanded to the classes each action allows."""
+        return {
+            "platform": self._platform.value,
+            "resources": {
+                res.type.value: _resource_document(res) for res in self._resources.values()
+            },
+        }
+
+
+def _plainly_typed(checks: tuple[_Check, ...], values: Mapping[str, Any]) -> bool:
+    """The fast, conservative type test: exact JSON types only (subclasses take the slow path)."""
+    for name, fact_type, exact_type in checks:
+        value = values.get(name)
+        if value is not None and (
+            type(value) is not exact_type
+            or (fact_type is FactType.DECIMAL and _decimal(value) is None)
+        ):
+            return False
+    return True
+
+
+def _type_problems(checks: tuple[_Check, ...], values: Mapping[str, Any], prefix: str) -> list[str]:
+    problems = []
+    for check in checks:
+        name = check.name
+        value = values.get(name)
+        if value is not None:
+            accepts, expected = _TYPE_CHECKS[check.fact_type]
+            if not accepts(value):
+                problems.append(
+                    f"{prefix}{name}: expected {expected}, got {_json_type(value)} {value!r}"
+                )
+    return problems
+
+
+def _narrowed(
+    actions: tuple[ActionName, ...], narrowing: Narrowing, state: Mapping[str, str | None]
+) -> tuple[tuple[ActionName, str], ...]:
+    """(action, first dimension whose class the connection excludes) for each narrowed action."""
+    found = []
+    for action in actions:
+        limits = narrowing.get(action)
+        if limits:
+            for dimension, classes in limits.items():
+                if state.get(dimension) not in classes:
+                    found.append((action, dimension))
+                    break
+    return tuple(found)
+
+
+def _narrowing_class_problems(
+    where: str,
+    action: ActionName,
+    classes: Sequence[str],
+    dim: _Dimension,
+    allowed: frozenset[str],
+) -> list[str]:
+    problems = []
+    for cls in classes:
+        if cls not in dim.labels:
+            problems.append(f"{where}: unknown class {cls!r} (known: {', '.join(dim.labels)})")
+        elif cls not in allowed:
+            problems.append(
+                f"{where}: {cls!r} would widen the matrix, which allows {action} only in "
+                f"{', '.join(c for c in dim.labels if c in allowed)}"
+            )
+    return problems
+
+
+def _resource_document(res: _Resource) -> dict[str, Any]:
+    spec = res.spec
+    return {
+        "facts": {name: t.value for name, t in spec.facts.items()},
+        "context": {name: t.value for name, t in spec.context.items()},
+        "dimensions": {
+            name: dim.model_dump(mode="json", exclude_none=True)
+            for name, dim in spec.dimensions.items()
+        },
+        "guards": [
+            {
+                "code": g.code,
+                "input": g.input_name,
+                ("deny_if" if g.deny_if is not None else "require"): g.test_value,
+                "actions": [a.value for a in res.actions if a in guard.actions],
+                "reason": g.reason,
+            }
+            for g, guard in zip(spec.guards, res.guards, strict=True)
+        ],
+        "actions": {
+            action.value: {
+                "allowed_in": {
+                    dim.name: [c for c in dim.labels if c in allowed]
+                    for dim, allowed in zip(res.dimensions, res.allow[action], strict=True)
+                },
+                "alternatives": [a.value for a in res.alternatives[action]],
+            }
+            for action in res.actions
+        },
+    }
+
+
+# --- Loading and checking --------------------------------------------------------------------
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of duplicate keys silently; in a matrix that hides a mistake."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"found duplicate key {key!r}",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_matrix_text(platform: Platform, text: str, *, source: str) -> PlatformMatrix:
+    """Parse, validate and compile one matrix; every problem is reported in one `MatrixError`."""
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        raise MatrixError(f"{source}: not valid YAML: {exc}") from None
+    try:
+        spec = MatrixSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise _matrix_error(source, problems) from None
+    checker = _Checker(platform, spec)
+    compiled = checker.compile()
+    if checker.problems:
+        raise _matrix_error(source, checker.problems)
+    return PlatformMatrix(platform, spec, compiled)
+
+
+def load_matrices() -> dict[Platform, PlatformMatrix]:
+    """Every platform's matrix from the package data; raises `MatrixError` (start-up fails)."""
+    data = resources.files("action_gateway.eligibility").joinpath("data")
+    matrices = {}
+    for platform in Platform:
+        source = f"action_gateway/eligibility/data/{platform.value}.yaml"
+        try:
+            text = data.joinpath(f"{platform.value}.yaml").read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MatrixError(f"{source}: cannot be read: {exc}") from None
+        matrices[platform] = load_matrix_text(platform, text, source=source)
+    return matrices
+
+
+def _matrix_error(source: str, problems: list[str]) -> MatrixError:
+    listed = "\n".join(f"  - {p}" for p in problems)
+    return MatrixError(f"{source}: invalid eligibility matrix:\n{listed}")
+
+
+_VALUE_TYPES: Final[dict[FactType, Callable[[object], bool]]] = {
+    t: check for t, (check, _) in _TYPE_CHECKS.items() if t is not FactType.DECIMAL
+}
+
+
+class _Checker:
+    """Cross-reference checks that a schema cannot express, compiling as it goes."""
+
+    def __init__(self, platform: Platform, spec: MatrixSpec) -> None:
+        self.platform = platform
+        self.spec = spec
+        self.problems: list[str] = []
+
+    def compile(self) -> dict[ResourceType, _Resource]:
+        if self.spec.platform != self.platform.value:
+            self.problems.append(
+                f"platform: the file is for {self.spec.platform!r}, not {self.platform.value!r}"
+            )
+        compiled = {}
+        for name, res_spec in self.spec.resources.items():
+            try:
+                resource_type = ResourceType(name)
+            except ValueError:
+                known = ", ".join(ResourceType)
+                self.problems.append(f"resources.{name}: unknown resource type (known: {known})")
+                continue
+            compiled[resource_type] = self._resource(resource_type, res_spec)
+        return compiled
+
+    def _resource(self, resource_type: ResourceType, spec: ResourceSpec) -> _Resource:
+        where = f"resources.{resource_type}"
+        used: set[str] = set()
+        dimensions = tuple(
+            self._dimension(f"{where}.dimensions.{name}", name, dim, spec, used)
+            for name, dim in spec.dimensions.items()
+        )
+        actions = self._actions(where, resource_type, spec)
+        guards = tuple(
+            self._guard(f"{where}.guards[{i}]", guard, spec, actions, used)
+            for i, guard in enumerate(spec.guards)
+        )
+        allow: dict[ActionName, tuple[frozenset[str], ...]] = {}
+        alternatives: dict[ActionName, tuple[ActionName, ...]] = {}
+        for action in actions:
+            rule = spec.rules[action.value]
+            rule_where = f"{where}.rules.{action}"
+            for dimension in rule.allow:
+                if dimension not in spec.dimensions:
+                    self.problems.append(f"{rule_where}.allow: unknown dimension {dimension!r}")
+            allow[action] = tuple(
+                self._allowed_classes(
+                    f"{rule_where}.allow.{dim.name}", dim, rule.allow.get(dim.name)
+                )
+                for dim in dimensions
+            )
+            alternatives[action] = self._alternatives(
+                rule_where, action, rule.alternatives, actions
+            )
+        for kind, declared in (("facts", spec.facts), ("context", spec.context)):
+            for name in declared:
+                if name not in used:
+                    self.problems.append(f"{where}.{kind}.{name}: declared but never used")
+        return _Resource(
+            type=resource_type,
+            spec=spec,
+            fact_checks=tuple(_Check.of(name, t) for name, t in spec.facts.items()),
+            context_checks=tuple(_Check.of(name, t) for name, t in spec.context.items()),
+            guards=guards,
+            dimensions=dimensions,
+            actions=actions,
+            allow=allow,
+            alternatives=alternatives,
+        )
+
+    def _actions(
+        self, where: str, resource_type: ResourceType, spec: ResourceSpec
+    ) -> tuple[ActionName, ...]:
+        found = set()
+        for name in spec.rules:
+            try:
+                action = ActionName(name)
+            except ValueError:
+                self.problems.append(f"{where}.rules.{name}: unknown action")
+                continue
+            if ACTION_RESOURCE[action] is not resource_type:
+                self.problems.append(
+                    f"{where}.rules.{name}: {name} acts on a {ACTION_RESOURCE[action]}, "
+                    f"not a {resource_type}"
+                )
+                continue
+            found.add(action)
+        # Declaration order of ActionName, so every matrix lists actions the same way.
+        return tuple(a for a in ActionName if a in found)
+
+    def _dimension(
+        self, where: str, name: str, spec: DimensionSpec, resource: ResourceSpec, used: set[str]
+    ) -> _Dimension:
+        used.add(spec.fact)
+        fact_type = resource.facts.get(spec.fact)
+        if fact_type is None:
+            self.problems.append(f"{where}.fact: {spec.fact!r} is not declared in facts")
+        elif fact_type is FactType.DECIMAL:
+            self.problems.append(f"{where}.fact: a decimal fact cannot be classified by value")
+        lookup: dict[Hashable, str] = {}
+        for cls, cls_spec in spec.classes.items():
+            for value in cls_spec.values:
+                if fact_type in _VALUE_TYPES and not _VALUE_TYPES[fact_type](value):
+                    self.problems.append(
+                        f"{where}.classes.{cls}: value {value!r} is not of type {fact_type}"
+                    )
+                if value in lookup:
+                    self.problems.append(
+                        f"{where}.classes.{cls}: value {value!r} is already in class "
+                        f"{lookup[value]!r}"
+                    )
+                else:
+                    lookup[value] = cls
+        absent_fact = absent_class = None
+        if spec.when_absent is not None:
+            absent_fact, absent_class = spec.when_absent.fact, spec.when_absent.if_zero
+            used.add(absent_fact)
+            if resource.facts.get(absent_fact) is not FactType.DECIMAL:
+                self.problems.append(
+                    f"{where}.when_absent.fact: {absent_fact!r} must be declared as a decimal fact"
+                )
+            if absent_class not in spec.classes:
+                self.problems.append(f"{where}.when_absent.if_zero: unknown class {absent_class!r}")
+        for cls, cls_spec in spec.classes.items():
+            if not cls_spec.values and cls != absent_class:
+                self.problems.append(f"{where}.classes.{cls}: no value leads to this class")
+        labels = {cls: cls_spec.label for cls, cls_spec in spec.classes.items()}
+        return _Dimension(name, spec.fact, lookup, labels, absent_fact, absent_class)
+
+    def _guard(
+        self,
+        where: str,
+        spec: GuardSpec,
+        resource: ResourceSpec,
+        actions: tuple[ActionName, ...],
+        used: set[str],
+    ) -> _Guard:
+        if spec.code in _ENGINE_CODES:
+            self.problems.append(f"{where}.code: {spec.code!r} is reserved for the engine")
+        from_context = spec.context is not None
+        key = spec.context if spec.context is not None else spec.fact
+        assert key is not None  # GuardSpec requires one of them
+        declared = resource.context if from_context else resource.facts
+        kind = "context" if from_context else "facts"
+        used.add(key)
+        input_type = declared.get(key)
+        if input_type is None:
+            self.problems.append(f"{where}: {key!r} is not declared in {kind}")
+        elif input_type not in _VALUE_TYPES or not _VALUE_TYPES[input_type](spec.test_value):
+            self.problems.append(
+                f"{where}: {spec.test_value!r} cannot be compared with {input_type} {key!r}"
+            )
+        guarded: set[ActionName] = set()
+        for name in spec.actions if spec.actions is not None else [a.value for a in actions]:
+            action = next((a for a in actions if a.value == name), None)
+            if action is None:
+                self.problems.append(f"{where}.actions: {name!r} is not an action with a rule here")
+            else:
+                guarded.add(action)
+        return _Guard(
+            code=spec.code,
+            from_context=from_context,
+            key=key,
+            input_name=spec.input_name,
+            require=spec.require is not None,
+            value=spec.test_value,
+            actions=frozenset(guarded),
+            reason=spec.reason,
+        )
+
+    def _allowed_classes(
+        self, where: str, dim: _Dimension, listed: tuple[str, ...] | None
+    ) -> frozenset[str]:
+        if listed is None:
+            return frozenset(dim.labels)
+        if not listed:
+            self.problems.append(f"{where}: allows no class; remove the rule instead")
+        if len(set(listed)) != len(listed):
+            self.problems.append(f"{where}: a class is listed twice")
+        for cls in listed:
+            if cls not in dim.labels:
+                self.problems.append(f"{where}: unknown class {cls!r}")
+        return frozenset(listed)
+
+    def _alternatives(
+        self,
+        where: str,
+        action: ActionName,
+        names: tuple[str, ...],
+        actions: tuple[ActionName, ...],
+    ) -> tuple[ActionName, ...]:
+        found = []
+        for name in names:
+            alternative = next((a for a in actions if a.value == name), None)
+            if alternative is None or alternative is action:
+                self.problems.append(
+                    f"{where}.alternatives: {name!r} is not another action with a rule here"
+                )
+            else:
+                found.append(alternative)
+        return tuple(found)

@@ -1,0 +1,244 @@
+"""The gateway's error family and its one renderer (RFC 9457 problem+json).
+
+    GatewayError                      status  code
+    ├── ValidationFailed               422    validation_error
+    ├── MalformedRequest               400    malformed_request
+    ├── NotFound                       404    not_found (connection_not_found, ...)
+    ├── ActionDisabled                 403    action_disabled
+    ├── Forbidden                      403    forbidden
+    ├── ActionNotSupported             422    action_not_supported
+    ├── NotEligible                    409    not_eligible
+    ├── IdempotencyKeyMissing          400    idempotency_key_missing
+    ├── IdempotencyKeyReused           422    idempotency_key_reused
+    ├── IdempotencyRequestInFlight     409    idempotency_request_in_flight
+    ├── PlatformRejected               422    platform_rejected   (the platform's own messages)
+    │   └── DiscountCodeTaken          409    discount_code_taken
+    ├── UpstreamError                  502    upstream_error      (+ outcome)
+    │   ├── UpstreamUnavailable        503    upstream_unavailable
+    │   ├── UpstreamRateLimited        503    upstream_rate_limited (+ Retry-After)
+    │   └── UpstreamAuthFailed         502    upstream_auth_failed
+    └── DeadlineExceeded               504    deadline_exceeded   (+ outcome)
+
+Route code raises these; nothing else builds an error response.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:action-gateway:problem:"
+
+
+class Outcome(StrEnum):
+    """Whether a failed action may have happened on the platform."""
+
+    NOT_EXECUTED = "not_executed"
+    UNKNOWN = "unknown"
+
+
+class PlatformMessage(BaseModel):
+    """One message from the platform, verbatim."""
+
+    message: str
+    field: list[str] | None = None
+    code: str | None = None
+
+
+class FieldError(BaseModel):
+    loc: list[str]
+    message: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the gateway's extension members."""
+
+    type: str = Field(examples=[f"{PROBLEM_TYPE_PREFIX}not_eligible"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="Stable machine-readable code; equals the end of `type`.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Field-level validation errors."
+    )
+    platform_errors: list[PlatformMessage] | None = Field(
+        default=None, description="The platform's own messages, verbatim."
+    )
+    outcome: Outcome | None = Field(
+        default=None, description="For upstream and deadline failures: may the action have run?"
+    )
+    current_state: dict[str, Any] | None = None
+    allowed_actions: list[str] | None = None
+    retry_after: int | None = Field(default=None, description="Seconds; mirrors Retry-After.")
+    connection: str | None = None
+    platform: str | None = None
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway reports to a caller."""
+
+    status: int = 500
+    code: str = "internal_error"
+    title: str = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.instance_code = code or self.code
+        self.headers = dict(headers or {})
+        self.extensions = {k: v for k, v in extensions.items() if v is not None}
+
+    def to_problem(self, instance: str | None = None) -> Problem:
+        return Problem(
+            type=f"{PROBLEM_TYPE_PREFIX}{self.instance_code}",
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            code=self.instance_code,
+            **self.extensions,
+        )
+
+
+class ValidationFailed(GatewayError):
+    status = 422
+    code = "validation_error"
+    title = "The request is not valid"
+
+
+class MalformedRequest(GatewayError):
+    status = 400
+    code = "malformed_request"
+    title = "The request could not be read"
+
+
+class NotFound(GatewayError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class ActionDisabled(GatewayError):
+    status = 403
+    code = "action_disabled"
+    title = "The action is disabled for this connection"
+
+
+class Forbidden(GatewayError):
+    status = 403
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class ActionNotSupported(GatewayError):
+    status = 422
+    code = "action_not_supported"
+    title = "The platform does not support this action"
+
+
+class NotEligible(GatewayError):
+    status = 409
+    code = "not_eligible"
+    title = "The action is not available in the resource's current state"
+
+
+class IdempotencyKeyMissing(GatewayError):
+    status = 400
+    code = "idempotency_key_missing"
+    title = "An Idempotency-Key header is required"
+
+
+class IdempotencyKeyReused(GatewayError):
+    status = 422
+    code = "idempotency_key_reused"
+    title = "The Idempotency-Key was used with a different request"
+
+
+class IdempotencyRequestInFlight(GatewayError):
+    status = 409
+    code = "idempotency_request_in_flight"
+    title = "A request with this Idempotency-Key is still running"
+
+
+class PlatformRejected(GatewayError):
+    status = 422
+    code = "platform_rejected"
+    title = "The platform refused the action"
+
+
+class DiscountCodeTaken(PlatformRejected):
+    status = 409
+    code = "discount_code_taken"
+    title = "The discount code is already in use"
+
+
+class UpstreamError(GatewayError):
+    status = 502
+    code = "upstream_error"
+    title = "The platform answered with an error"
+
+
+class UpstreamUnavailable(UpstreamError):
+    status = 503
+    code = "upstream_unavailable"
+    title = "The platform could not be reached"
+
+
+class UpstreamRateLimited(UpstreamError):
+    status = 503
+    code = "upstream_rate_limited"
+    title = "The platform is rate limiting this connection"
+
+
+class UpstreamAuthFailed(UpstreamError):
+    status = 502
+    code = "upstream_auth_failed"
+    title = "The platform refused the connection's credentials"
+
+
+class DeadlineExceeded(GatewayError):
+    status = 504
+    code = "deadline_exceeded"
+    title = "The action did not complete within its deadline"
+
+
+def retry_after_headers(seconds: float | None) -> tuple[dict[str, str], int | None]:
+    """Retry-After as whole seconds (RFC 9110 delay-seconds), never below one."""
+    if seconds is None:
+        return {}, None
+    whole = max(1, math.ceil(seconds))
+    return {"Retry-After": str(whole)}, whole
+
+
+ALL_ERRORS: tuple[type[GatewayError], ...] = (
+    MalformedRequest,
+    ValidationFailed,
+    NotFound,
+    ActionDisabled,
+    Forbidden,
+    ActionNotSupported,
+    NotEligible,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+    IdempotencyRequestInFlight,
+    PlatformRejected,
+    DiscountCodeTaken,
+    UpstreamError,
+    UpstreamUnavailable,
+    UpstreamRateLimited,
+    UpstreamAuthFailed,
+    DeadlineExceeded,
+)

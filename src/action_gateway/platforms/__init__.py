@@ -1,0 +1,1 @@
+"""Platform adapters behind one small Protocol, chosen from an explicit registry."""

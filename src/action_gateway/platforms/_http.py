@@ -1,0 +1,349 @@
+"""The one way a platform adapter sends a request upstream: deadline-bound retries, one log line.
+
+Every adapter describes a request (:class:`UpstreamRequest`), says how to read the response
+(``interpret``: return the parsed result, raise a :class:`TransientFailure` for "try again
+later" answers, or raise a final :class:`~action_gateway.errors.GatewayError`) and calls
+:func:`send`. The retry rule depends only on the :class:`RequestKind`:
+
+    failure                                   READ   WRITE   WRITE_DEDUPLICATED
+    ConnectError / ConnectTimeout / PoolTimeout yes    yes     yes    (never left)
+    429 / throttled (rate_limited=True)         yes    yes     yes    (rejected unexecuted)
+    ReadTimeout, dropped connection, ...        yes    no      yes    (may have executed)
+    502 / 503 / 504                             yes    no      yes
+    other 5xx                                   no     no      yes
+
+A write that fails after it may have executed is reported with ``outcome: unknown``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import httpx
+import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+
+from action_gateway.errors import (
+    DeadlineExceeded,
+    GatewayError,
+    Outcome,
+    PlatformMessage,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+    retry_after_headers,
+)
+from action_gateway.platforms.base import ActionCall
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Transport errors raised before any byte of the request reached the platform."""
+
+TRANSIENT_STATUSES = frozenset({502, 503, 504})
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+class RequestKind(StrEnum):
+    """What a request does, which decides what may be retried."""
+
+    READ = "read"
+    WRITE = "write"
+    """Changes state; the platform does not deduplicate it."""
+    WRITE_DEDUPLICATED = "write_deduplicated"
+    """Changes state; the platform deduplicates on our idempotency key, so re-sending is safe."""
+
+    @property
+    def is_write(self) -> bool:
+        return self is not RequestKind.READ
+
+
+class TransientFailure(Exception):
+    """A response that may be different if the request is sent again later.
+
+    Raised by an ``interpret`` callable; :func:`send` retries it or turns it into the
+    matching :class:`~action_gateway.errors.UpstreamError`.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None,
+        rate_limited: bool,
+        retry_after: float | None = None,
+        platform_errors: list[PlatformMessage] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.rate_limited = rate_limited
+        """The platform refused the request before executing it (429, throttled)."""
+        self.retry_after = retry_after
+        """Seconds the platform asks us to wait, if it said."""
+        self.platform_errors = platform_errors
+
+    @property
+    def log_code(self) -> str:
+        return "rate_limited" if self.rate_limited else f"http_{self.status}"
+
+
+def equal_jitter(wait: float) -> float:
+    """Half the wait fixed, half random: spreads retries without ever retrying at once."""
+    return wait / 2 + random.uniform(0, wait / 2)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds of the retry rule; tests pin ``jitter`` and ``sleep``."""
+
+    max_attempts: int = 4
+    attempt_timeout: float = 10.0
+    connect_timeout: float = 3.0
+    backoff_base: float = 0.25
+    backoff_max: float = 2.0
+    min_attempt_seconds: float = 0.25
+    """A retry is only started when at least this much budget is left after its wait."""
+    jitter: Callable[[float], float] = equal_jitter
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+@dataclass(frozen=True)
+class UpstreamRequest:
+    """An upstream request; ``headers`` and ``json`` are never logged (tokens, personal data)."""
+
+    platform: str
+    connection: str
+    operation: str
+    kind: RequestKind
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(repr=False, default_factory=dict)
+    json: Any = field(repr=False, default=None)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: delay-seconds (fractions tolerated) or an HTTP-date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def is_retryable(kind: RequestKind, exc: BaseException) -> bool:
+    """The retry rule (see the module docstring)."""
+    if isinstance(exc, NOT_SENT_ERRORS):
+        return True
+    if isinstance(exc, TransientFailure):
+        if exc.rate_limited:
+            return True
+        if kind is RequestKind.READ:
+            return exc.status in TRANSIENT_STATUSES
+        return kind is RequestKind.WRITE_DEDUPLICATED
+    if isinstance(exc, httpx.TransportError):
+        return kind is not RequestKind.WRITE
+    return False
+
+
+def _outcome(kind: RequestKind, may_have_executed: bool) -> Outcome:
+    return Outcome.UNKNOWN if kind.is_write and may_have_executed else Outcome.NOT_EXECUTED
+
+
+def classify_transport_error(
+    exc: httpx.TransportError,
+    *,
+    platform: str,
+    kind: RequestKind,
+    may_have_executed: bool = False,
+    deadline_reached: bool = False,
+) -> GatewayError:
+    """The gateway error for a transport failure we gave up on.
+
+    ``may_have_executed`` says an earlier attempt of the same request failed ambiguously;
+    ``deadline_reached`` says the timeout that fired was the action's deadline.
+    """
+    if isinstance(exc, NOT_SENT_ERRORS):
+        return UpstreamUnavailable(
+            f"{platform} could not be reached", outcome=_outcome(kind, may_have_executed)
+        )
+    outcome = _outcome(kind, True)
+    if isinstance(exc, httpx.TimeoutException) and deadline_reached:
+        return DeadlineExceeded(f"{platform} did not answer before the deadline", outcome=outcome)
+    if isinstance(exc, httpx.TimeoutException):
+        return UpstreamUnavailable(f"{platform} did not answer in time", outcome=outcome)
+    return UpstreamUnavailable(
+        f"the connection to {platform} failed during the request", outcome=outcome
+    )
+
+
+def classify_transient_failure(
+    exc: TransientFailure, *, kind: RequestKind, may_have_executed: bool, wait: float | None
+) -> UpstreamError:
+    """The gateway error for a rate-limit or server-error answer we gave up on."""
+    retry_after = exc.retry_after
+    if retry_after is None and exc.rate_limited:
+        retry_after = wait
+    headers, whole = retry_after_headers(retry_after)
+    if exc.rate_limited:
+        error_cls: type[UpstreamError] = UpstreamRateLimited
+    elif exc.status in TRANSIENT_STATUSES:
+        error_cls = UpstreamUnavailable
+    else:
+        error_cls = UpstreamError
+    return error_cls(
+        exc.detail,
+        headers=headers,
+        retry_after=whole,
+        outcome=_outcome(kind, may_have_executed),
+        platform_errors=exc.platform_errors,
+    )
+
+
+@dataclass
+class _SendState:
+    attempt: int = 0
+    may_have_executed: bool = False
+    deadline_timeout: bool = False
+    next_wait: float | None = None
+
+
+async def send(
+    http: httpx.AsyncClient,
+    request: UpstreamRequest,
+    *,
+    call: ActionCall,
+    interpret: Callable[[httpx.Response], T],
+    policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    reserve: float = 0.0,
+) -> T:
+    """Send ``request`` under the retry rule within ``call``'s deadline, minus ``reserve`` seconds.
+
+    Raises only :class:`~action_gateway.errors.GatewayError` subclasses.
+    """
+    state = _SendState()
+
+    def remaining() -> float:
+        return call.deadline - reserve - time.monotonic()
+
+    if remaining() <= 0:
+        raise DeadlineExceeded(
+            f"no time was left to call {request.platform}", outcome=Outcome.NOT_EXECUTED
+        )
+
+    def wait(retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, TransientFailure) and exc.retry_after is not None:
+            return exc.retry_after
+        backoff = policy.backoff_base * 2 ** (retry_state.attempt_number - 1)
+        return policy.jitter(min(policy.backoff_max, backoff))
+
+    def stop(retry_state: RetryCallState) -> bool:
+        # Like stop_before_delay, but against the action's deadline: never sleep past it.
+        state.next_wait = retry_state.upcoming_sleep
+        return (
+            retry_state.attempt_number >= policy.max_attempts
+            or retry_state.upcoming_sleep + policy.min_attempt_seconds > remaining()
+        )
+
+    async def attempt() -> T:
+        budget = remaining()
+        state.deadline_timeout = budget < policy.attempt_timeout
+        timeout = httpx.Timeout(
+            min(policy.attempt_timeout, budget), connect=min(policy.connect_timeout, budget)
+        )
+        state.attempt += 1
+        call.attempts += 1
+        status: int | None = None
+        request_id: str | None = None
+        result = "ok"
+        started = time.perf_counter()
+        if request.kind.is_write:
+            call.write_sent = True
+        try:
+            response = await http.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                json=request.json,
+                timeout=timeout,
+            )
+            status = response.status_code
+            request_id = response.headers.get(REQUEST_ID_HEADER)
+            if request_id:
+                call.upstream_request_ids.append(request_id)
+            return interpret(response)
+        except TransientFailure as exc:
+            result = exc.log_code
+            state.may_have_executed |= not exc.rate_limited
+            raise
+        except GatewayError as exc:
+            result = exc.instance_code
+            raise
+        except httpx.TransportError as exc:
+            result = type(exc).__name__
+            state.may_have_executed |= not isinstance(exc, NOT_SENT_ERRORS)
+            raise
+        finally:
+            (log.info if result == "ok" else log.warning)(
+                "upstream_request",
+                platform=request.platform,
+                connection=request.connection,
+                operation=request.operation,
+                kind=str(request.kind),
+                attempt=state.attempt,
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                upstream_request_id=request_id,
+                outcome=result,
+            )
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(lambda exc: is_retryable(request.kind, exc)),
+        wait=wait,
+        stop=stop,
+        sleep=policy.sleep,
+        reraise=True,
+    )
+    try:
+        return await retrying(attempt)
+    except TransientFailure as exc:
+        raise classify_transient_failure(
+            exc,
+            kind=request.kind,
+            may_have_executed=state.may_have_executed,
+            wait=state.next_wait,
+        ) from exc
+    except httpx.TransportError as exc:
+        raise classify_transport_error(
+            exc,
+            platform=request.platform,
+            kind=request.kind,
+            may_have_executed=state.may_have_executed,
+            deadline_reached=state.deadline_timeout,
+        ) from exc

@@ -1,0 +1,97 @@
+"""What every commerce platform adapter offers the core, and the per-call execution record."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from action_gateway.domain.models import (
+    ActionName,
+    ActionOutcome,
+    CancelOrderInput,
+    CreateDiscountCodeInput,
+    Customer,
+    CustomerWithOrders,
+    EditOrderNoteInput,
+    Order,
+    Platform,
+    RefundOrderInput,
+    RefundSummary,
+)
+
+
+@dataclass
+class ActionCall:
+    """One action's execution record, shared by the flow and the adapter's HTTP chokepoint.
+
+    The chokepoint sets ``write_sent`` just before a state-changing request leaves, so that a
+    failure after that point is reported as ``outcome: unknown`` rather than ``not_executed``.
+    """
+
+    deadline: float
+    """``time.monotonic()`` value by which everything must be done."""
+    idempotency_key: str | None = None
+    """Key derived from the caller's Idempotency-Key, for platforms that deduplicate writes."""
+    write_sent: bool = False
+    attempts: int = 0
+    upstream_request_ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def within(cls, seconds: float, idempotency_key: str | None = None) -> ActionCall:
+        return cls(deadline=time.monotonic() + seconds, idempotency_key=idempotency_key)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+class CommerceAdapter(Protocol):
+    """A commerce platform (orders, customers) as the core sees it.
+
+    Every method raises only :class:`action_gateway.errors.GatewayError` subclasses; the
+    platform's own messages travel verbatim in ``PlatformRejected.platform_errors``.
+    Ids are the platform's short ids as the API exposes them (Shopify: the numeric legacy id).
+    """
+
+    platform: Platform
+    supported_actions: frozenset[ActionName]
+
+    async def find_customers(
+        self, *, email: str | None, phone: str | None, orders_limit: int, call: ActionCall
+    ) -> list[CustomerWithOrders]:
+        """Customers matching the email and/or phone exactly, each with recent orders."""
+        ...
+
+    async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None: ...
+
+    async def get_order(self, order_id: str, *, call: ActionCall) -> Order | None: ...
+
+    async def find_order_by_name(self, name: str, *, call: ActionCall) -> Order | None:
+        """Manual lookup by the order number the customer knows (e.g. ``#1001``)."""
+        ...
+
+    async def cancel_order(
+        self, order: Order, data: CancelOrderInput, *, refund: bool, call: ActionCall
+    ) -> ActionOutcome:
+        """Cancel, refunding everything refundable when ``refund`` is true.
+
+        May answer ``pending`` when the platform accepted the cancel but has not finished it
+        before the deadline.
+        """
+        ...
+
+    async def preview_refund(self, order: Order, *, call: ActionCall) -> RefundSummary:
+        """What a full refund (including shipping) would move, computed by the platform."""
+        ...
+
+    async def refund_order(
+        self, order: Order, data: RefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome: ...
+
+    async def edit_order_note(
+        self, order: Order, data: EditOrderNoteInput, *, call: ActionCall
+    ) -> ActionOutcome: ...
+
+    async def create_discount_code(
+        self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
+    ) -> ActionOutcome: ...

@@ -1,0 +1,29 @@
+"""The explicit registry of platform adapters: platform → factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from action_gateway.config import ConnectionConfig
+from action_gateway.domain.models import Platform
+from action_gateway.platforms.base import CommerceAdapter
+from action_gateway.platforms.shopify import build_shopify_adapter
+
+AdapterFactory = Callable[[ConnectionConfig, httpx.AsyncClient], CommerceAdapter]
+
+ADAPTER_FACTORIES: dict[Platform, AdapterFactory] = {
+    Platform.SHOPIFY: build_shopify_adapter,
+}
+
+
+def default_base_url(connection: ConnectionConfig) -> str:
+    """Where a connection's API lives unless ``api_base_url`` overrides it."""
+    if connection.api_base_url:
+        return connection.api_base_url
+    if connection.platform is Platform.SHOPIFY:
+        return f"https://{connection.shop}"
+    if connection.platform is Platform.BIGCOMMERCE:
+        return f"https://api.bigcommerce.com/stores/{connection.store_hash}"
+    raise ValueError(f"no default base URL for {connection.platform}")

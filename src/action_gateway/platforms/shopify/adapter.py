@@ -1,0 +1,353 @@
+"""ShopifyAdapter: each action as GraphQL Admin API calls, answered in neutral models."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from action_gateway.domain.models import (
+    ActionName,
+    ActionOutcome,
+    CancelOrderInput,
+    CreateDiscountCodeInput,
+    Customer,
+    CustomerWithOrders,
+    EditOrderNoteInput,
+    Order,
+    Platform,
+    RefundOrderInput,
+    RefundSummary,
+)
+from action_gateway.errors import (
+    DeadlineExceeded,
+    DiscountCodeTaken,
+    NotFound,
+    Outcome,
+    PlatformRejected,
+    UpstreamError,
+    ValidationFailed,
+)
+from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.shopify.client import ShopifyClient
+from action_gateway.platforms.shopify.mapping import (
+    Node,
+    from_shopify_customer,
+    from_shopify_customer_with_orders,
+    from_shopify_discount,
+    from_shopify_order,
+    from_shopify_refund,
+    from_shopify_suggested_refund,
+    from_shopify_user_errors,
+    normalize_order_name,
+    note_after_edit,
+    refundable_maximum,
+    refunded_since,
+    search_value,
+    shop_handle,
+    to_shopify_cancel_variables,
+    to_shopify_discount_input,
+    to_shopify_gid,
+    to_shopify_refund_input,
+)
+from action_gateway.platforms.shopify.operations import (
+    CANCEL_JOB_POLL,
+    CODE_DISCOUNT_BY_CODE,
+    CUSTOMER,
+    CUSTOMER_BY_IDENTIFIER,
+    CUSTOMER_WITH_ORDERS,
+    CUSTOMERS_SEARCH,
+    DISCOUNT_CODE_BASIC_CREATE,
+    ORDER,
+    ORDER_BY_NAME,
+    ORDER_CANCEL,
+    ORDER_UPDATE_NOTE,
+    SUGGESTED_REFUND,
+    refund_create,
+    supports_idempotent,
+)
+
+MAX_PAGE_SIZE = 250
+PENDING_CANCEL_MESSAGE = "Shopify accepted the cancellation and is still processing it."
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class ShopifyAdapter:
+    """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
+
+    platform: Platform = Platform.SHOPIFY
+    supported_actions: frozenset[ActionName] = frozenset(
+        {
+            ActionName.CANCEL_ORDER,
+            ActionName.CANCEL_AND_REFUND_ORDER,
+            ActionName.REFUND_ORDER,
+            ActionName.EDIT_ORDER_NOTE,
+            ActionName.CREATE_DISCOUNT_CODE,
+        }
+    )
+
+    def __init__(
+        self,
+        client: ShopifyClient,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        poll_interval: float = 0.5,
+        poll_margin: float = 1.5,
+        search_limit: int = 5,
+    ) -> None:
+        self.client = client
+        self.handle = shop_handle(client.connection.shop or "")
+        self.clock = clock
+        self.sleep = sleep
+        self.poll_interval = poll_interval
+        self.poll_margin = poll_margin
+        """Budget left unused when polling a cancel job, for the caller's re-read."""
+        self.search_limit = search_limit
+
+    # --- Reads --------------------------------------------------------------------------------
+
+    async def find_customers(
+        self, *, email: str | None, phone: str | None, orders_limit: int, call: ActionCall
+    ) -> list[CustomerWithOrders]:
+        orders_first = max(1, min(orders_limit, MAX_PAGE_SIZE))
+        found: dict[str, CustomerWithOrders] = {}
+        lookups = (("emailAddress", "email", email), ("phoneNumber", "phone", phone))
+        for identifier, search_field, value in lookups:
+            if not value or not value.strip():
+                continue
+            matches = await self._find_customer(
+                identifier, search_field, value.strip(), orders_first, call
+            )
+            for match in matches:
+                found.setdefault(match.customer.id, match)
+        return list(found.values())
+
+    async def _find_customer(
+        self, identifier: str, search_field: str, value: str, orders_first: int, call: ActionCall
+    ) -> list[CustomerWithOrders]:
+        data = await self.client.execute(
+            CUSTOMER_BY_IDENTIFIER,
+            {"identifier": {identifier: value}, "ordersFirst": orders_first},
+            call=call,
+        )
+        node = data.get("customerByIdentifier")
+        if node:
+            return [from_shopify_customer_with_orders(node, handle=self.handle)]
+        # The exact lookup can miss what search finds (e.g. a phone stored in another format).
+        data = await self.client.execute(
+            CUSTOMERS_SEARCH,
+            {"query": f"{search_field}:{search_value(value)}", "first": self.search_limit},
+            call=call,
+        )
+        matches = []
+        for hit in (data.get("customers") or {}).get("nodes") or []:
+            # Search tokenizes email, so keep only exact (case-insensitive) email matches.
+            hit_email = (hit.get("defaultEmailAddress") or {}).get("emailAddress") or ""
+            if search_field == "email" and hit_email.casefold() != value.casefold():
+                continue
+            detail = await self.client.execute(
+                CUSTOMER_WITH_ORDERS, {"id": hit["id"], "ordersFirst": orders_first}, call=call
+            )
+            if detail.get("customer"):
+                matches.append(
+                    from_shopify_customer_with_orders(detail["customer"], handle=self.handle)
+                )
+        return matches
+
+    async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
+        gid = to_shopify_gid("Customer", customer_id)
+        if gid is None:
+            return None
+        data = await self.client.execute(CUSTOMER, {"id": gid}, call=call)
+        node = data.get("customer")
+        return from_shopify_customer(node, handle=self.handle) if node else None
+
+    async def get_order(self, order_id: str, *, call: ActionCall) -> Order | None:
+        gid = to_shopify_gid("Order", order_id)
+        if gid is None:
+            return None
+        data = await self.client.execute(ORDER, {"id": gid}, call=call)
+        # A well-formed but unknown id answers `order: null`, not an error.
+        node = data.get("order")
+        return from_shopify_order(node, handle=self.handle) if node else None
+
+    async def find_order_by_name(self, name: str, *, call: ActionCall) -> Order | None:
+        wanted = normalize_order_name(name)
+        if not wanted:
+            return None
+        data = await self.client.execute(
+            ORDER_BY_NAME, {"query": f"name:{search_value(wanted)}"}, call=call
+        )
+        for node in (data.get("orders") or {}).get("nodes") or []:
+            if str(node.get("name", "")).casefold() == wanted.casefold():
+                return from_shopify_order(node, handle=self.handle)
+        return None
+
+    # --- Cancel -------------------------------------------------------------------------------
+
+    async def cancel_order(
+        self, order: Order, data: CancelOrderInput, *, refund: bool, call: ActionCall
+    ) -> ActionOutcome:
+        result = await self.client.execute(
+            ORDER_CANCEL,
+            to_shopify_cancel_variables(order.platform_id, data, refund=refund),
+            call=call,
+        )
+        payload = result.get("orderCancel") or {}
+        errors = payload.get("orderCancelUserErrors") or []
+        if errors:
+            raise from_shopify_user_errors(errors, action="cancel the order")
+        job = payload.get("job")
+        if not job:
+            raise UpstreamError(
+                "Shopify accepted the cancellation without a job to follow",
+                outcome=Outcome.UNKNOWN,
+            )
+        return await self._await_cancel(order, str(job["id"]), refund=refund, call=call)
+
+    async def _await_cancel(
+        self, order: Order, job_id: str, *, refund: bool, call: ActionCall
+    ) -> ActionOutcome:
+        """Poll the asynchronous cancel job until the order is cancelled or the budget runs low."""
+        pending = ActionOutcome(status="pending", job_id=job_id, messages=[PENDING_CANCEL_MESSAGE])
+        job_done_seen = False
+        while call.remaining() > self.poll_margin:
+            try:
+                data = await self.client.execute(
+                    CANCEL_JOB_POLL,
+                    {"jobId": job_id, "orderId": order.platform_id},
+                    call=call,
+                    reserve=self.poll_margin,
+                )
+            except (UpstreamError, DeadlineExceeded):
+                # The cancel was accepted; failing to read its progress does not undo it.
+                return pending
+            polled: Node = data.get("order") or {}
+            if polled.get("cancelledAt"):
+                return ActionOutcome(
+                    status="succeeded",
+                    job_id=job_id,
+                    refund=RefundSummary(total=refunded_since(order, polled)) if refund else None,
+                )
+            if (data.get("job") or {}).get("done"):
+                if job_done_seen:
+                    # On 2026-07 the generic Job carries no error detail for a failed cancel.
+                    raise PlatformRejected("the cancel job finished but the order is not cancelled")
+                job_done_seen = True
+                continue
+            if call.remaining() - self.poll_interval <= self.poll_margin:
+                break
+            await self.sleep(self.poll_interval)
+        return pending
+
+    # --- Refunds ------------------------------------------------------------------------------
+
+    async def _suggested_refund(self, order: Order, call: ActionCall) -> tuple[Node, Node]:
+        data = await self.client.execute(SUGGESTED_REFUND, {"id": order.platform_id}, call=call)
+        node = data.get("order")
+        if not node:
+            raise NotFound(f"order {order.name} was not found on Shopify")
+        return node, node.get("suggestedRefund") or {}
+
+    async def preview_refund(self, order: Order, *, call: ActionCall) -> RefundSummary:
+        node, suggestion = await self._suggested_refund(order, call)
+        return from_shopify_suggested_refund(suggestion, currency=node["presentmentCurrencyCode"])
+
+    async def refund_order(
+        self, order: Order, data: RefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        node, suggestion = await self._suggested_refund(order, call)
+        if refundable_maximum(suggestion) <= 0 or not suggestion.get("suggestedTransactions"):
+            raise PlatformRejected(
+                f"nothing is left to refund on order {order.name} "
+                "(Shopify's maximum refundable amount is 0)"
+            )
+        operation = refund_create(self.client.api_version)
+        variables: dict[str, Any] = {
+            "input": to_shopify_refund_input(
+                order.platform_id,
+                suggestion,
+                data,
+                shop_currency=node["currencyCode"],
+                presentment_currency=node["presentmentCurrencyCode"],
+            )
+        }
+        if supports_idempotent(self.client.api_version):
+            # Without the caller's key, a fresh one still makes our own retries safe.
+            variables["idempotencyKey"] = call.idempotency_key or str(uuid.uuid4())
+        result = await self.client.execute(operation, variables, call=call)
+        payload = result.get("refundCreate") or {}
+        errors = payload.get("userErrors") or []
+        if errors:
+            raise from_shopify_user_errors(errors, action="refund the order")
+        refund = payload.get("refund")
+        if not refund:
+            raise UpstreamError(
+                "Shopify answered refundCreate without the refund", outcome=Outcome.UNKNOWN
+            )
+        return ActionOutcome(
+            status="succeeded",
+            refund=from_shopify_refund(refund, currency=node["presentmentCurrencyCode"]),
+            platform_reference=refund["id"],
+        )
+
+    # --- Note ---------------------------------------------------------------------------------
+
+    async def edit_order_note(
+        self, order: Order, data: EditOrderNoteInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        note = note_after_edit(order.note, data)
+        result = await self.client.execute(
+            ORDER_UPDATE_NOTE, {"input": {"id": order.platform_id, "note": note}}, call=call
+        )
+        payload = result.get("orderUpdate") or {}
+        errors = payload.get("userErrors") or []
+        if errors:
+            raise from_shopify_user_errors(errors, action="update the order note")
+        updated = payload.get("order") or {}
+        return ActionOutcome(
+            status="succeeded", note=updated.get("note", note), previous_note=order.note
+        )
+
+    # --- Discount codes -----------------------------------------------------------------------
+
+    async def create_discount_code(
+        self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        collection_gid = None
+        if data.collection_id is not None:
+            collection_gid = to_shopify_gid("Collection", data.collection_id)
+            if collection_gid is None:
+                raise ValidationFailed(
+                    "collection_id must be a numeric Shopify id or a gid://shopify/Collection/… id"
+                )
+        existing = await self.client.execute(CODE_DISCOUNT_BY_CODE, {"code": data.code}, call=call)
+        if existing.get("codeDiscountNodeByCode"):
+            raise DiscountCodeTaken(f"the discount code {data.code} already exists on Shopify")
+        discount = to_shopify_discount_input(
+            customer.platform_id, data, starts_at=self.clock(), collection_gid=collection_gid
+        )
+        result = await self.client.execute(
+            DISCOUNT_CODE_BASIC_CREATE, {"basicCodeDiscount": discount}, call=call
+        )
+        payload = result.get("discountCodeBasicCreate") or {}
+        errors = payload.get("userErrors") or []
+        if errors:
+            raise from_shopify_user_errors(errors, action="create the discount code")
+        node = payload.get("codeDiscountNode")
+        if not node:
+            raise UpstreamError(
+                "Shopify answered discountCodeBasicCreate without the discount",
+                outcome=Outcome.UNKNOWN,
+            )
+        return ActionOutcome(
+            status="succeeded",
+            discount_code=from_shopify_discount(node, data, handle=self.handle),
+            platform_reference=node["id"],
+        )

@@ -1,0 +1,422 @@
+"""Translation between the neutral models and Shopify's GraphQL shapes (to_/from_shopify_*)."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from action_gateway.domain.models import (
+    CancelOrderInput,
+    CreateDiscountCodeInput,
+    Customer,
+    CustomerWithOrders,
+    DiscountCode,
+    DiscountType,
+    EditOrderNoteInput,
+    LineItem,
+    Money,
+    NoteMode,
+    Order,
+    OrderState,
+    OrderTotals,
+    RefundLine,
+    RefundOrderInput,
+    RefundSummary,
+    RefundTransaction,
+    format_decimal,
+)
+from action_gateway.errors import DiscountCodeTaken, PlatformMessage, PlatformRejected
+
+Node = Mapping[str, Any]
+
+GID_PREFIX = "gid://shopify/"
+ADMIN_BASE = "https://admin.shopify.com/store"
+
+
+# --- Ids and URLs ---------------------------------------------------------------------------
+
+
+def to_shopify_gid(resource: str, value: str) -> str | None:
+    """A numeric legacy id or a full gid of ``resource`` as a gid; ``None`` when it is neither."""
+    value = value.strip()
+    prefix = f"{GID_PREFIX}{resource}/"
+    number = value.removeprefix(prefix)
+    return f"{prefix}{number}" if number.isdigit() else None
+
+
+def legacy_id(gid: str) -> str:
+    """The numeric id at the end of a gid (``gid://shopify/Order/123`` → ``123``)."""
+    return gid.rsplit("/", 1)[-1].split("?", 1)[0]
+
+
+def shop_handle(shop: str) -> str:
+    """``acme.myshopify.com`` → ``acme``, the store's name in admin.shopify.com URLs."""
+    return shop.split(".", 1)[0]
+
+
+def admin_url(handle: str, section: str, resource_id: str) -> str:
+    return f"{ADMIN_BASE}/{handle}/{section}/{resource_id}"
+
+
+def search_value(text: str) -> str:
+    """A quoted search-syntax value: exact, and immune to operators inside ``text``."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def normalize_order_name(name: str) -> str:
+    """What the customer typed (``1001``, ``#1001``) as Shopify's order name (``#1001``)."""
+    name = name.strip()
+    return f"#{name}" if name.isdigit() else name
+
+
+# --- Money ----------------------------------------------------------------------------------
+
+
+def _money(bag: Node | None, side: str = "shopMoney") -> Money | None:
+    if not bag:
+        return None
+    money = bag.get(side) or bag.get("shopMoney")
+    if not money:
+        return None
+    return Money.of(str(money["amount"]), money["currencyCode"])
+
+
+def _required_money(bag: Node | None, currency: str, side: str = "shopMoney") -> Money:
+    return _money(bag, side) or Money.of("0", currency)
+
+
+# Refund money moves in the customer's (presentment) currency; equal to shop money otherwise.
+_REFUND_SIDE = "presentmentMoney"
+
+
+# --- Orders and customers ---------------------------------------------------------------------
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
+
+
+def from_shopify_line_item(node: Node) -> LineItem:
+    return LineItem(
+        id=legacy_id(node["id"]),
+        name=node["name"],
+        sku=node.get("sku") or None,
+        quantity=node["quantity"],
+        refundable_quantity=node.get("refundableQuantity"),
+        unfulfilled_quantity=node.get("unfulfilledQuantity"),
+        unit_price=_money(node.get("originalUnitPriceSet")),
+    )
+
+
+def from_shopify_order(node: Node, *, handle: str) -> Order:
+    currency: str = node["currencyCode"]
+    received = _money(node.get("totalReceivedSet"))
+    order_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
+    customer = node.get("customer")
+    return Order(
+        id=order_id,
+        name=node["name"],
+        platform_id=node["id"],
+        customer_id=legacy_id(customer["id"]) if customer else None,
+        created_at=node.get("createdAt"),
+        cancelled_at=node.get("cancelledAt"),
+        cancel_reason=_lower(node.get("cancelReason")),
+        state=OrderState(
+            # displayFinancialStatus is nullable (an order without transactions).
+            financial_status=_lower(node.get("displayFinancialStatus")),
+            fulfillment_status=_lower(node.get("displayFulfillmentStatus")),
+            cancelled=node.get("cancelledAt") is not None,
+            amount_received=received.amount if received else None,
+        ),
+        currency=currency,
+        totals=OrderTotals(
+            total=_required_money(node.get("totalPriceSet"), currency),
+            received=received,
+            refunded=_money(node.get("totalRefundedSet")),
+            outstanding=_money(node.get("totalOutstandingSet")),
+            shipping=_money(node.get("totalShippingPriceSet")),
+        ),
+        note=node.get("note"),
+        line_items=[from_shopify_line_item(item) for item in _nodes(node.get("lineItems"))],
+        admin_url=admin_url(handle, "orders", order_id),
+    )
+
+
+def from_shopify_customer(node: Node, *, handle: str) -> Customer:
+    customer_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
+    email = node.get("defaultEmailAddress") or {}
+    phone = node.get("defaultPhoneNumber") or {}
+    orders_count = node.get("numberOfOrders")
+    return Customer(
+        id=customer_id,
+        platform_id=node["id"],
+        display_name=node.get("displayName"),
+        email=email.get("emailAddress"),
+        phone=phone.get("phoneNumber"),
+        # numberOfOrders is an UnsignedInt64, serialized as a string.
+        orders_count=int(orders_count) if orders_count is not None else None,
+        admin_url=admin_url(handle, "customers", customer_id),
+    )
+
+
+def from_shopify_customer_with_orders(node: Node, *, handle: str) -> CustomerWithOrders:
+    orders = node.get("orders") or {}
+    return CustomerWithOrders(
+        customer=from_shopify_customer(node, handle=handle),
+        orders=[from_shopify_order(order, handle=handle) for order in _nodes(orders)],
+        has_more_orders=bool((orders.get("pageInfo") or {}).get("hasNextPage")),
+    )
+
+
+def _nodes(connection: Node | None) -> list[Node]:
+    return list((connection or {}).get("nodes") or [])
+
+
+# --- Cancel -----------------------------------------------------------------------------------
+
+
+def to_shopify_cancel_variables(
+    order_gid: str, data: CancelOrderInput, *, refund: bool
+) -> dict[str, Any]:
+    variables: dict[str, Any] = {
+        "orderId": order_gid,
+        "reason": data.reason.value.upper(),
+        "restock": data.restock,
+        "notifyCustomer": data.notify_customer,
+    }
+    if data.staff_note:
+        variables["staffNote"] = data.staff_note
+    if refund:
+        variables["refundMethod"] = {"originalPaymentMethodsRefund": True}
+    return variables
+
+
+# --- Refunds ----------------------------------------------------------------------------------
+
+
+def from_shopify_suggested_refund(suggestion: Node, *, currency: str) -> RefundSummary:
+    return RefundSummary(
+        total=_required_money(suggestion.get("amountSet"), currency, _REFUND_SIDE),
+        shipping=_money((suggestion.get("shipping") or {}).get("amountSet"), _REFUND_SIDE),
+        line_items=[
+            _from_shopify_refund_line(line) for line in suggestion.get("refundLineItems") or []
+        ],
+        transactions=[
+            RefundTransaction(
+                gateway=transaction["gateway"],
+                amount=_required_money(transaction.get("amountSet"), currency, _REFUND_SIDE),
+                kind=transaction["kind"].lower(),
+            )
+            for transaction in suggestion.get("suggestedTransactions") or []
+        ],
+        maximum_refundable=_money(suggestion.get("maximumRefundableSet"), _REFUND_SIDE),
+    )
+
+
+def _from_shopify_refund_line(line: Node) -> RefundLine:
+    item = line.get("lineItem") or {}
+    return RefundLine(
+        line_item_id=legacy_id(item["id"]),
+        name=item.get("name"),
+        quantity=line["quantity"],
+        amount=_money(line.get("subtotalSet"), _REFUND_SIDE),
+        restock_type=_lower(line.get("restockType")),
+    )
+
+
+def refundable_maximum(suggestion: Node) -> Decimal:
+    maximum = _money(suggestion.get("maximumRefundableSet"), _REFUND_SIDE)
+    return maximum.value if maximum else Decimal(0)
+
+
+def refunded_since(order: Order, polled: Node) -> Money:
+    """What the order's refunded total grew by since ``order`` was read (shop currency)."""
+    after = _required_money(polled.get("totalRefundedSet"), order.currency)
+    before = order.totals.refunded.value if order.totals.refunded else Decimal(0)
+    return Money.of(after.value - before, after.currency)
+
+
+def refund_note(data: RefundOrderInput) -> str:
+    reason = f"Reason: {data.reason.value}"
+    return f"{reason}\n{data.note}" if data.note else reason
+
+
+def to_shopify_refund_input(
+    order_gid: str,
+    suggestion: Node,
+    data: RefundOrderInput,
+    *,
+    shop_currency: str,
+    presentment_currency: str,
+) -> dict[str, Any]:
+    """A full refund exactly as Shopify suggested it, never restocking."""
+    refund_input: dict[str, Any] = {
+        "orderId": order_gid,
+        "notify": data.notify_customer,
+        "note": refund_note(data),
+        "shipping": {"fullRefund": True},
+        "refundLineItems": [
+            {
+                "lineItemId": line["lineItem"]["id"],
+                "quantity": line["quantity"],
+                "restockType": "NO_RESTOCK",
+            }
+            for line in suggestion.get("refundLineItems") or []
+            if line["quantity"] > 0
+        ],
+        "transactions": [
+            {
+                "orderId": order_gid,
+                # Shopify silently records a wrong gateway string, so copy the suggested one.
+                "gateway": transaction["gateway"],
+                "kind": "REFUND",
+                "amount": transaction["amountSet"][_REFUND_SIDE]["amount"],
+                "parentId": (transaction.get("parentTransaction") or {}).get("id"),
+            }
+            for transaction in suggestion.get("suggestedTransactions") or []
+        ],
+    }
+    # Required when the customer paid in another currency; amounts are then presentment money.
+    if presentment_currency != shop_currency:
+        refund_input["currency"] = presentment_currency
+    return refund_input
+
+
+def from_shopify_refund(refund: Node, *, currency: str) -> RefundSummary:
+    lines = _nodes(refund.get("refundLineItems"))
+    return RefundSummary(
+        total=_required_money(refund.get("totalRefundedSet"), currency, _REFUND_SIDE),
+        line_items=[_from_shopify_refund_line(line) for line in lines],
+        transactions=[
+            RefundTransaction(
+                gateway=transaction["gateway"],
+                amount=_required_money(transaction.get("amountSet"), currency, _REFUND_SIDE),
+                kind=transaction["kind"].lower(),
+                status=_lower(transaction.get("status")),
+            )
+            for transaction in _nodes(refund.get("transactions"))
+        ],
+        refund_id=legacy_id(refund["id"]),
+    )
+
+
+# --- Note -------------------------------------------------------------------------------------
+
+
+def note_after_edit(previous: str | None, data: EditOrderNoteInput) -> str:
+    if data.mode is NoteMode.APPEND and previous:
+        return f"{previous}\n{data.note}"
+    return data.note
+
+
+# --- Discount codes ---------------------------------------------------------------------------
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months later, the day clamped to the target month (Jan 31 + 1 → Feb 28/29)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def discount_title(data: CreateDiscountCodeInput) -> str:
+    return data.title or f"Helpdesk code {data.code}"
+
+
+def to_shopify_discount_input(
+    customer_gid: str,
+    data: CreateDiscountCodeInput,
+    *,
+    starts_at: datetime,
+    collection_gid: str | None,
+) -> dict[str, Any]:
+    """A one-time code for one customer, on line items only, combining with nothing."""
+    if data.type is DiscountType.PERCENTAGE:
+        # Shopify takes a percentage as a 0-1 fraction.
+        value: dict[str, Any] = {"percentage": float(Decimal(data.value) / 100)}
+    else:
+        value = {"discountAmount": {"amount": data.value, "appliesOnEachItem": False}}
+    items: dict[str, Any] = (
+        {"collections": {"add": [collection_gid]}} if collection_gid else {"all": True}
+    )
+    discount: dict[str, Any] = {
+        "title": discount_title(data),
+        "code": data.code,
+        "startsAt": _iso(starts_at),
+        # `context` replaces the deprecated customerSelection; sending both is an error.
+        "context": {"customers": {"add": [customer_gid]}},
+        "customerGets": {"value": value, "items": items},
+        "usageLimit": 1,
+        "appliesOncePerCustomer": True,
+        "combinesWith": {
+            "productDiscounts": False,
+            "orderDiscounts": False,
+            "shippingDiscounts": False,
+        },
+    }
+    months = data.expiry.months
+    if months is not None:
+        discount["endsAt"] = _iso(add_months(starts_at, months))
+    return discount
+
+
+def from_shopify_discount(
+    node: Node, data: CreateDiscountCodeInput, *, handle: str
+) -> DiscountCode:
+    discount = node.get("codeDiscount") or {}
+    gets = discount.get("customerGets") or {}
+    value = gets.get("value") or {}
+    codes = _nodes(discount.get("codes"))
+    collections = _nodes((gets.get("items") or {}).get("collections"))
+    amount = value.get("amount") or {}
+    if value.get("__typename") == "DiscountPercentage":
+        shown = format_decimal(Decimal(str(value["percentage"])) * 100)
+    else:
+        shown = format_decimal(Decimal(str(amount.get("amount", data.value))))
+    discount_id = legacy_id(node["id"])
+    return DiscountCode(
+        id=discount_id,
+        code=codes[0]["code"] if codes else data.code,
+        type=data.type,
+        value=shown,
+        currency=amount.get("currencyCode"),
+        applies_to="collection" if collections else "all",
+        collection_id=legacy_id(collections[0]["id"]) if collections else None,
+        starts_at=discount["startsAt"],
+        ends_at=discount.get("endsAt"),
+        usage_limit=discount.get("usageLimit") or 1,
+        status=_lower(discount.get("status")),
+        admin_url=admin_url(handle, "discounts", discount_id),
+    )
+
+
+# --- User errors ------------------------------------------------------------------------------
+
+
+def platform_messages(user_errors: Sequence[Node]) -> list[PlatformMessage]:
+    """Shopify's user errors verbatim; ``field`` may be null and ``code`` absent."""
+    return [
+        PlatformMessage(
+            message=error["message"],
+            field=[str(part) for part in error["field"]] if error.get("field") else None,
+            code=error.get("code"),
+        )
+        for error in user_errors
+    ]
+
+
+def from_shopify_user_errors(user_errors: Sequence[Node], *, action: str) -> PlatformRejected:
+    messages = platform_messages(user_errors)
+    detail = f"Shopify refused to {action}: " + "; ".join(m.message for m in messages)
+    if any(m.code == "TAKEN" for m in messages):
+        return DiscountCodeTaken(detail, platform_errors=messages)
+    return PlatformRejected(detail, platform_errors=messages)

@@ -1,0 +1,350 @@
+"""The GraphQL Admin API documents the adapter sends, one named constant per operation.
+
+Every document here is validated against the published schemas (2026-04 and 2026-07) in
+``tests/platforms/shopify/test_operations.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from action_gateway.platforms._http import RequestKind
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A GraphQL document with its ``operationName`` and what it does to the shop."""
+
+    name: str
+    document: str
+    kind: RequestKind
+
+
+_MONEY_BAG = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
+
+_CUSTOMER_FIELDS = """
+fragment CustomerFields on Customer {
+  id legacyResourceId displayName numberOfOrders
+  defaultEmailAddress { emailAddress }
+  defaultPhoneNumber { phoneNumber }
+}
+"""
+
+_ORDER_SUMMARY = f"""
+fragment OrderSummary on Order {{
+  id legacyResourceId name createdAt cancelledAt cancelReason note
+  displayFinancialStatus displayFulfillmentStatus currencyCode presentmentCurrencyCode
+  customer {{ id }}
+  totalPriceSet {_MONEY_BAG}
+  totalReceivedSet {_MONEY_BAG}
+  totalRefundedSet {_MONEY_BAG}
+  totalOutstandingSet {_MONEY_BAG}
+  totalShippingPriceSet {_MONEY_BAG}
+}}
+"""
+
+_ORDER_DETAIL = (
+    _ORDER_SUMMARY
+    + f"""
+fragment OrderDetail on Order {{
+  ...OrderSummary
+  closed refundable
+  cancellation {{ staffNote }}
+  netPaymentSet {_MONEY_BAG}
+  totalRefundedShippingSet {_MONEY_BAG}
+  lineItems(first: 100) {{
+    pageInfo {{ hasNextPage }}
+    nodes {{
+      id name sku quantity currentQuantity refundableQuantity unfulfilledQuantity restockable
+      originalUnitPriceSet {_MONEY_BAG}
+      discountedUnitPriceAfterAllDiscountsSet {_MONEY_BAG}
+    }}
+  }}
+  shippingLines(first: 10) {{
+    nodes {{
+      id title isRemoved
+      originalPriceSet {_MONEY_BAG}
+      discountedPriceSet {_MONEY_BAG}
+    }}
+  }}
+  transactions(first: 50) {{
+    id kind status gateway test parentTransaction {{ id }}
+    amountSet {_MONEY_BAG}
+  }}
+}}
+"""
+)
+
+_CUSTOMER_ORDERS = """
+  orders(first: $ordersFirst, sortKey: PROCESSED_AT, reverse: true) {
+    pageInfo { hasNextPage }
+    nodes { ...OrderSummary }
+  }
+"""
+
+CUSTOMER_BY_IDENTIFIER = Operation(
+    "CustomerByIdentifier",
+    f"""
+query CustomerByIdentifier($identifier: CustomerIdentifierInput!, $ordersFirst: Int!) {{
+  customerByIdentifier(identifier: $identifier) {{
+    ...CustomerFields
+    {_CUSTOMER_ORDERS}
+  }}
+}}
+{_CUSTOMER_FIELDS}{_ORDER_SUMMARY}""",
+    RequestKind.READ,
+)
+
+CUSTOMERS_SEARCH = Operation(
+    "CustomersSearch",
+    """
+query CustomersSearch($query: String!, $first: Int!) {
+  customers(first: $first, query: $query, sortKey: UPDATED_AT, reverse: true) {
+    nodes { id defaultEmailAddress { emailAddress } }
+  }
+}
+""",
+    RequestKind.READ,
+)
+
+CUSTOMER_WITH_ORDERS = Operation(
+    "CustomerWithOrders",
+    f"""
+query CustomerWithOrders($id: ID!, $ordersFirst: Int!) {{
+  customer(id: $id) {{
+    ...CustomerFields
+    {_CUSTOMER_ORDERS}
+  }}
+}}
+{_CUSTOMER_FIELDS}{_ORDER_SUMMARY}""",
+    RequestKind.READ,
+)
+
+CUSTOMER = Operation(
+    "Customer",
+    f"""
+query Customer($id: ID!) {{
+  customer(id: $id) {{ ...CustomerFields }}
+}}
+{_CUSTOMER_FIELDS}""",
+    RequestKind.READ,
+)
+
+ORDER = Operation(
+    "OrderForAction",
+    f"""
+query OrderForAction($id: ID!) {{
+  order(id: $id) {{ ...OrderDetail }}
+}}
+{_ORDER_DETAIL}""",
+    RequestKind.READ,
+)
+
+ORDER_BY_NAME = Operation(
+    "OrderByName",
+    f"""
+query OrderByName($query: String!) {{
+  orders(first: 1, query: $query) {{
+    nodes {{ ...OrderDetail }}
+  }}
+}}
+{_ORDER_DETAIL}""",
+    RequestKind.READ,
+)
+
+# orderCancel: the deprecated `refund` argument is never sent (it conflicts with refundMethod),
+# and the coded orderCancelUserErrors replace the deprecated userErrors.
+ORDER_CANCEL = Operation(
+    "OrderCancel",
+    """
+mutation OrderCancel(
+  $orderId: ID!
+  $reason: OrderCancelReason!
+  $restock: Boolean!
+  $refundMethod: OrderCancelRefundMethodInput
+  $notifyCustomer: Boolean
+  $staffNote: String
+) {
+  orderCancel(
+    orderId: $orderId
+    reason: $reason
+    restock: $restock
+    refundMethod: $refundMethod
+    notifyCustomer: $notifyCustomer
+    staffNote: $staffNote
+  ) {
+    job { id done }
+    orderCancelUserErrors { field message code }
+  }
+}
+""",
+    RequestKind.WRITE,
+)
+
+CANCEL_JOB_POLL = Operation(
+    "CancelJobPoll",
+    f"""
+query CancelJobPoll($jobId: ID!, $orderId: ID!) {{
+  job(id: $jobId) {{ id done }}
+  order(id: $orderId) {{
+    id cancelledAt displayFinancialStatus
+    totalRefundedSet {_MONEY_BAG}
+  }}
+}}
+""",
+    RequestKind.READ,
+)
+
+SUGGESTED_REFUND = Operation(
+    "SuggestedRefund",
+    f"""
+query SuggestedRefund($id: ID!) {{
+  order(id: $id) {{
+    id currencyCode presentmentCurrencyCode
+    suggestedRefund(suggestFullRefund: true, refundShipping: true) {{
+      amountSet {_MONEY_BAG}
+      maximumRefundableSet {_MONEY_BAG}
+      shipping {{
+        amountSet {_MONEY_BAG}
+        maximumRefundableSet {_MONEY_BAG}
+      }}
+      refundLineItems {{
+        lineItem {{ id name }}
+        quantity restockType
+        subtotalSet {_MONEY_BAG}
+      }}
+      suggestedTransactions {{
+        kind gateway
+        parentTransaction {{ id kind gateway }}
+        amountSet {_MONEY_BAG}
+        maximumRefundableSet {_MONEY_BAG}
+      }}
+    }}
+  }}
+}}
+""",
+    RequestKind.READ,
+)
+
+_REFUND_CREATE_SELECTION = f"""{{
+    refund {{
+      id createdAt note
+      totalRefundedSet {_MONEY_BAG}
+      refundLineItems(first: 100) {{
+        nodes {{ lineItem {{ id name }} quantity restockType subtotalSet {_MONEY_BAG} }}
+      }}
+      transactions(first: 10) {{
+        nodes {{ id kind status gateway amountSet {_MONEY_BAG} }}
+      }}
+    }}
+    order {{ id displayFinancialStatus }}
+    userErrors {{ field message }}
+  }}"""
+
+REFUND_CREATE_IDEMPOTENT = Operation(
+    "RefundCreate",
+    f"""
+mutation RefundCreate($input: RefundInput!, $idempotencyKey: String!) {{
+  refundCreate(input: $input) @idempotent(key: $idempotencyKey) {_REFUND_CREATE_SELECTION}
+}}
+""",
+    RequestKind.WRITE_DEDUPLICATED,
+)
+
+REFUND_CREATE_LEGACY = Operation(
+    "RefundCreate",
+    f"""
+mutation RefundCreate($input: RefundInput!) {{
+  refundCreate(input: $input) {_REFUND_CREATE_SELECTION}
+}}
+""",
+    RequestKind.WRITE,
+)
+
+IDEMPOTENT_SINCE = "2026-01"
+
+
+def supports_idempotent(api_version: str) -> bool:
+    """@idempotent exists from 2026-01 (required at runtime from 2026-04); versions sort as text."""
+    return api_version == "unstable" or api_version >= IDEMPOTENT_SINCE
+
+
+def refund_create(api_version: str) -> Operation:
+    """refundCreate for this API version: undefined directive before 2026-01, required after."""
+    return REFUND_CREATE_IDEMPOTENT if supports_idempotent(api_version) else REFUND_CREATE_LEGACY
+
+
+# orderUpdate answers plain UserError: selecting `code` would fail the whole document.
+ORDER_UPDATE_NOTE = Operation(
+    "OrderUpdateNote",
+    """
+mutation OrderUpdateNote($input: OrderInput!) {
+  orderUpdate(input: $input) {
+    order { id note }
+    userErrors { field message }
+  }
+}
+""",
+    RequestKind.WRITE,
+)
+
+CODE_DISCOUNT_BY_CODE = Operation(
+    "CodeDiscountByCode",
+    """
+query CodeDiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) { id }
+}
+""",
+    RequestKind.READ,
+)
+
+DISCOUNT_CODE_BASIC_CREATE = Operation(
+    "DiscountCodeBasicCreate",
+    """
+mutation DiscountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+    codeDiscountNode {
+      id
+      codeDiscount {
+        __typename
+        ... on DiscountCodeBasic {
+          title status startsAt endsAt usageLimit appliesOncePerCustomer
+          codes(first: 1) { nodes { id code } }
+          customerGets {
+            value {
+              __typename
+              ... on DiscountPercentage { percentage }
+              ... on DiscountAmount { amount { amount currencyCode } appliesOnEachItem }
+            }
+            items {
+              __typename
+              ... on AllDiscountItems { allItems }
+              ... on DiscountCollections { collections(first: 1) { nodes { id } } }
+            }
+          }
+        }
+      }
+    }
+    userErrors { field message code extraInfo }
+  }
+}
+""",
+    RequestKind.WRITE,
+)
+
+ALL_OPERATIONS: tuple[Operation, ...] = (
+    CUSTOMER_BY_IDENTIFIER,
+    CUSTOMERS_SEARCH,
+    CUSTOMER_WITH_ORDERS,
+    CUSTOMER,
+    ORDER,
+    ORDER_BY_NAME,
+    ORDER_CANCEL,
+    CANCEL_JOB_POLL,
+    SUGGESTED_REFUND,
+    REFUND_CREATE_IDEMPOTENT,
+    REFUND_CREATE_LEGACY,
+    ORDER_UPDATE_NOTE,
+    CODE_DISCOUNT_BY_CODE,
+    DISCOUNT_CODE_BASIC_CREATE,
+)

@@ -1,0 +1,1 @@
+"""In-process platform simulators for the default sandbox."""

@@ -1,0 +1,67 @@
+"""What the app holds for its lifetime: connections with their adapters, matrices, stores."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from action_gateway.config import ConnectionConfig, GatewayConfig
+from action_gateway.domain.models import Platform
+from action_gateway.eligibility import PlatformMatrix
+from action_gateway.errors import DeadlineExceeded, NotFound, Outcome
+from action_gateway.idempotency import IdempotencyStore
+from action_gateway.platforms.base import ActionCall, CommerceAdapter
+
+
+@dataclass(frozen=True)
+class Connection:
+    config: ConnectionConfig
+    adapter: CommerceAdapter
+    matrix: PlatformMatrix
+    deadline_seconds: float
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def platform(self) -> Platform:
+        return self.config.platform
+
+
+@dataclass
+class Services:
+    config: GatewayConfig
+    matrices: dict[Platform, PlatformMatrix]
+    connections: dict[str, Connection]
+    idempotency: IdempotencyStore
+    sandbox: dict[str, Any] = field(default_factory=dict)
+    """Simulators by connection id, when running the sandbox (for fault injection)."""
+
+    def connection(self, connection_id: str) -> Connection:
+        connection = self.connections.get(connection_id)
+        if connection is None:
+            raise NotFound(
+                f"There is no connection {connection_id!r}.",
+                code="connection_not_found",
+                connection=connection_id,
+            )
+        return connection
+
+
+@asynccontextmanager
+async def read_deadline(connection: Connection) -> AsyncIterator[ActionCall]:
+    """A read bounded by the connection's deadline; running out is a clear 504, not a 500."""
+    call = ActionCall.within(connection.deadline_seconds)
+    try:
+        async with asyncio.timeout(call.remaining()):
+            yield call
+    except TimeoutError:
+        raise DeadlineExceeded(
+            f"Connection {connection.id} did not answer within {connection.deadline_seconds:g} s.",
+            outcome=Outcome.NOT_EXECUTED,
+            connection=connection.id,
+        ) from None

@@ -1,0 +1,35 @@
+"""Process settings, from the environment (prefix ``ACTION_GATEWAY_``), validated once."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LogFormat(StrEnum):
+    CONSOLE = "console"
+    JSON = "json"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACTION_GATEWAY_", extra="ignore", frozen=True)
+
+    config: Path | None = Field(
+        default=None, description="The YAML config file; without one the sandbox runs."
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    log_format: LogFormat = LogFormat.CONSOLE
+    log_level: str = "info"
+    deadline_seconds: float | None = Field(
+        default=None, gt=0, le=120, description="Overrides the config file's deadline_seconds."
+    )
+    http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    shopify_schema: Path | None = Field(
+        default=None,
+        description="Shopify's Admin GraphQL SDL; when set, the Shopify sandbox validates "
+        "every document against it.",
+    )

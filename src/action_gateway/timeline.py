@@ -1,0 +1,206 @@
+"""Timeline events: the one place that turns an action's outcome into what a helpdesk posts.
+
+A timeline event is a normalized, human-readable record: what happened, to which order or
+customer (as the customer knows it), by whom, in which conversation, with a one-sentence
+summary and structured details (amounts as decimal strings with currency).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from action_gateway.domain.models import (
+    ActionContext,
+    ActionName,
+    ActionOutcome,
+    CancelOrderInput,
+    CreateDiscountCodeInput,
+    Customer,
+    DiscountType,
+    EditOrderNoteInput,
+    Money,
+    Order,
+    Platform,
+    RefundOrderInput,
+    RefundSummary,
+)
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+
+class TimelineSubject(BaseModel):
+    type: Literal["order", "customer", "subscription"]
+    id: str
+    name: str | None = Field(default=None, description="As the customer knows it, e.g. #1001.")
+    admin_url: str | None = None
+
+
+class TimelineActor(BaseModel):
+    agent_id: str | None = None
+    agent_roles: list[str] = []
+
+
+class TimelineEvent(BaseModel):
+    id: str
+    type: str = Field(examples=["order.cancelled", "order.refunded", "discount_code.created"])
+    occurred_at: datetime
+    connection: str
+    platform: Platform
+    action: ActionName
+    subject: TimelineSubject
+    actor: TimelineActor
+    conversation_id: str | None = None
+    summary: str
+    details: dict[str, Any]
+
+
+def format_money(money: Money) -> str:
+    """``$54.20`` for well-known currencies, ``54.20 SEK`` otherwise."""
+    symbol = CURRENCY_SYMBOLS.get(money.currency)
+    return f"{symbol}{money.amount}" if symbol else f"{money.amount} {money.currency}"
+
+
+def _notified(flag: bool) -> str:
+    return "customer notified" if flag else "customer not notified"
+
+
+def _order_subject(order: Order) -> TimelineSubject:
+    return TimelineSubject(type="order", id=order.id, name=order.name, admin_url=order.admin_url)
+
+
+def _money_details(money: Money | None) -> dict[str, str] | None:
+    return money.model_dump() if money else None
+
+
+def build_timeline_event(
+    *,
+    connection: str,
+    platform: Platform,
+    action: ActionName,
+    context: ActionContext,
+    outcome: ActionOutcome,
+    order: Order | None = None,
+    customer: Customer | None = None,
+    data: Any = None,
+    occurred_at: datetime | None = None,
+) -> TimelineEvent:
+    """The timeline event for one executed action (never for a preview)."""
+    event_type, subject, summary, details = _describe(
+        action, outcome, order=order, customer=customer, data=data, platform=platform
+    )
+    return TimelineEvent(
+        id=f"evt_{uuid.uuid4().hex}",
+        type=event_type,
+        occurred_at=occurred_at or datetime.now(UTC),
+        connection=connection,
+        platform=platform,
+        action=action,
+        subject=subject,
+        actor=TimelineActor(agent_id=context.agent_id, agent_roles=list(context.agent_roles)),
+        conversation_id=context.conversation_id,
+        summary=summary,
+        details=details,
+    )
+
+
+def _describe(
+    action: ActionName,
+    outcome: ActionOutcome,
+    *,
+    order: Order | None,
+    customer: Customer | None,
+    data: Any,
+    platform: Platform,
+) -> tuple[str, TimelineSubject, str, dict[str, Any]]:
+    platform_name = {"shopify": "Shopify", "bigcommerce": "BigCommerce"}.get(
+        platform.value, platform.value.capitalize()
+    )
+    if isinstance(data, CancelOrderInput) and order is not None:
+        refund = outcome.refund
+        details: dict[str, Any] = {
+            "reason": data.reason.value,
+            "notify_customer": data.notify_customer,
+            "restock": data.restock,
+            "staff_note": data.staff_note,
+            "refund_requested": action is ActionName.CANCEL_AND_REFUND_ORDER,
+            "refunded": _money_details(refund.total) if refund else None,
+            "job_id": outcome.job_id,
+        }
+        tail = f"reason: {data.reason.value}; {_notified(data.notify_customer)}"
+        if data.restock:
+            tail += "; items restocked"
+        if outcome.status == "pending":
+            summary = (
+                f"Requested cancellation of order {order.name}"
+                + (" with a full refund" if action is ActionName.CANCEL_AND_REFUND_ORDER else "")
+                + f"; {platform_name} is still processing it; {tail}."
+            )
+            return "order.cancellation_requested", _order_subject(order), summary, details
+        if refund and refund.total.value > 0:
+            summary = (
+                f"Cancelled order {order.name} and refunded {format_money(refund.total)}"
+                f"{' including shipping' if _includes_shipping(refund.shipping) else ''}; {tail}."
+            )
+        else:
+            summary = f"Cancelled order {order.name}; {tail}."
+        return "order.cancelled", _order_subject(order), summary, details
+    if isinstance(data, RefundOrderInput) and order is not None:
+        refund = outcome.refund or RefundSummary(total=Money.of("0", order.currency))
+        details = {
+            "reason": data.reason.value,
+            "note": data.note,
+            "notify_customer": data.notify_customer,
+            "refund": refund.model_dump(mode="json"),
+        }
+        shipping = " including shipping" if _includes_shipping(refund.shipping) else ""
+        summary = (
+            f"Refunded {format_money(refund.total)} on order {order.name}{shipping}; "
+            f"reason: {data.reason.value}; {_notified(data.notify_customer)}."
+        )
+        return "order.refunded", _order_subject(order), summary, details
+    if isinstance(data, EditOrderNoteInput) and order is not None:
+        details = {
+            "mode": data.mode.value,
+            "note": outcome.note,
+            "previous_note": outcome.previous_note,
+        }
+        verb = "Added to" if data.mode.value == "append" else "Updated"
+        summary = f"{verb} the note on order {order.name}."
+        return "order.note_updated", _order_subject(order), summary, details
+    if (
+        isinstance(data, CreateDiscountCodeInput)
+        and customer is not None
+        and (code := outcome.discount_code) is not None
+    ):
+        if code.type is DiscountType.PERCENTAGE:
+            value = f"{Decimal(code.value).normalize():f}% off"
+        else:
+            value = f"{format_money(Money.of(code.value, code.currency or 'USD'))} off"
+        scope = "one collection" if code.collection_id else "all items"
+        expiry = f"expires {code.ends_at.date().isoformat()}" if code.ends_at else "never expires"
+        who = customer.display_name or customer.email or f"customer {customer.id}"
+        summary = (
+            f"Created one-time discount code {code.code} ({value} {scope}, {expiry}) for {who}."
+        )
+        subject = TimelineSubject(
+            type="customer",
+            id=customer.id,
+            name=customer.display_name,
+            admin_url=customer.admin_url,
+        )
+        return (
+            "discount_code.created",
+            subject,
+            summary,
+            {"discount_code": code.model_dump(mode="json")},
+        )
+    raise ValueError(f"no timeline description for {action}")
+
+
+def _includes_shipping(shipping: Money | None) -> bool:
+    return shipping is not None and shipping.value > 0

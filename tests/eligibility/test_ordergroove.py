@@ -1,0 +1,59 @@
+"""Ordergroove (gladly-ordergroove-actions.txt): a live subscription and an open conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from action_gateway.domain.models import ActionName, Platform, ResourceType
+from action_gateway.eligibility import PlatformMatrix, load_matrices
+
+ACTIONS = [ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER]
+
+
+@pytest.fixture(scope="module")
+def ordergroove() -> PlatformMatrix:
+    return load_matrices()[Platform.ORDERGROOVE]
+
+
+@pytest.mark.parametrize(
+    ("facts", "context", "code"),
+    [
+        ({"live": True}, {"conversation_status": "open"}, "eligible"),
+        ({"live": True}, {"conversation_status": "closed"}, "conversation_not_open"),
+        ({"live": True}, {"conversation_status": None}, "conversation_not_open"),
+        ({"live": True}, {}, "conversation_not_open"),
+        ({"live": True}, None, "conversation_not_open"),
+        ({"live": False}, {"conversation_status": "open"}, "subscription_not_live"),
+        ({"live": False}, {"conversation_status": "closed"}, "subscription_not_live"),
+        ({"live": False}, None, "subscription_not_live"),
+        ({}, {"conversation_status": "open"}, "subscription_not_live"),
+        ({}, {"conversation_status": "closed"}, "subscription_not_live"),
+        ({}, None, "subscription_not_live"),
+    ],
+)
+def test_live_and_conversation(
+    ordergroove: PlatformMatrix,
+    facts: dict[str, Any],
+    context: dict[str, Any] | None,
+    code: str,
+) -> None:
+    result = ordergroove.evaluate(ResourceType.SUBSCRIPTION, facts, context=context)
+    assert [d.action for d in result.decisions] == ACTIONS
+    assert {(d.allowed, d.code) for d in result.decisions} == {(code == "eligible", code)}
+
+
+def test_reasons(ordergroove: PlatformMatrix) -> None:
+    closed = ordergroove.evaluate(
+        ResourceType.SUBSCRIPTION, {"live": True}, context={"conversation_status": "closed"}
+    )
+    assert closed.decisions[0].reason == (
+        "cancel_subscription is not available: the conversation is not open."
+    )
+    paused = ordergroove.evaluate(
+        ResourceType.SUBSCRIPTION, {"live": False}, context={"conversation_status": "open"}
+    )
+    assert paused.decisions[1].reason == (
+        "skip_subscription_order is not available: the subscription is not live."
+    )

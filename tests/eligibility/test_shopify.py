@@ -1,0 +1,183 @@
+"""Every cell of the seed's Shopify tables (gladly-shopify-actions.txt), transcribed literally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from action_gateway.domain.models import ActionName, Platform, ResourceType
+from action_gateway.eligibility import Evaluation, PlatformMatrix, load_matrices
+
+# "Cancel an order" availability, as printed in the seed (rows: fulfillment; columns: payment).
+SEED_CANCEL = """
+                     Unpaid  Partially-Paid  Fully-Paid     Partially-Refunded  Fully-Refunded
+Unfulfilled          Cancel  Cancel&Refund   Cancel&Refund  Cancel&Refund       Cancel
+Partially-Fulfilled  Cancel  Cancel&Refund   Cancel&Refund  Cancel&Refund       Cancel
+Fully-Fulfilled      Cancel  Cancel&Refund   Cancel&Refund  Cancel&Refund       Cancel
+"""
+
+# "Refund an order" availability, as printed in the seed.
+SEED_REFUND = """
+                     Unpaid  Partially-Paid  Fully-Paid  Partially-Refunded  Fully-Refunded
+Unfulfilled          --      Refund          Refund      Refund              --
+Partially-Fulfilled  --      Refund          Refund      Refund              --
+Fully-Fulfilled      --      Refund          Refund      Refund              --
+"""
+
+# The seed's columns and rows in Shopify's raw values (shopify.md §4.4); None is a null status.
+COLUMN_FACTS: dict[str, list[dict[str, Any]]] = {
+    "Unpaid": [
+        {"financial_status": "pending"},
+        {"financial_status": "authorized"},
+        {"financial_status": "expired"},
+        {"financial_status": "voided"},
+        {"financial_status": None, "amount_received": "0.00"},
+        {"amount_received": "0"},
+    ],
+    "Partially-Paid": [{"financial_status": "partially_paid"}],
+    "Fully-Paid": [{"financial_status": "paid"}],
+    "Partially-Refunded": [{"financial_status": "partially_refunded"}],
+    "Fully-Refunded": [{"financial_status": "refunded"}],
+}
+ROW_FACTS = {
+    "Unfulfilled": "unfulfilled",
+    "Partially-Fulfilled": "partially_fulfilled",
+    "Fully-Fulfilled": "fulfilled",
+}
+
+
+def parse_seed(table: str) -> dict[tuple[str, str], str]:
+    header, *rows = table.strip().splitlines()
+    columns = header.split()
+    cells = {}
+    for row in rows:
+        name, *values = row.split()
+        assert len(values) == len(columns)
+        for column, value in zip(columns, values, strict=True):
+            cells[(name, column)] = value
+    return cells
+
+
+CANCEL = parse_seed(SEED_CANCEL)
+REFUND = parse_seed(SEED_REFUND)
+CELLS = [
+    pytest.param(row, column, payment, id=f"{row}-{column}-{i}")
+    for row in ROW_FACTS
+    for column, payments in COLUMN_FACTS.items()
+    for i, payment in enumerate(payments)
+]
+
+
+@pytest.fixture(scope="module")
+def shopify() -> PlatformMatrix:
+    return load_matrices()[Platform.SHOPIFY]
+
+
+def evaluate(matrix: PlatformMatrix, **facts: Any) -> Evaluation:
+    return matrix.evaluate(ResourceType.ORDER, facts)
+
+
+@pytest.mark.parametrize(("row", "column", "payment"), CELLS)
+def test_every_cell_of_the_seed_tables(
+    shopify: PlatformMatrix, row: str, column: str, payment: dict[str, Any]
+) -> None:
+    result = evaluate(shopify, fulfillment_status=ROW_FACTS[row], cancelled=False, **payment)
+    expected = {
+        ActionName.CANCEL_ORDER: CANCEL[(row, column)] == "Cancel",
+        ActionName.CANCEL_AND_REFUND_ORDER: CANCEL[(row, column)] == "Cancel&Refund",
+        ActionName.REFUND_ORDER: REFUND[(row, column)] == "Refund",
+        ActionName.PARTIAL_REFUND_ORDER: REFUND[(row, column)] == "Refund",
+        ActionName.EDIT_ORDER_NOTE: True,
+    }
+    assert {d.action: d.allowed for d in result.decisions} == expected
+    for decision in result.decisions:
+        assert decision.code == ("eligible" if decision.allowed else "status_not_eligible")
+
+
+@pytest.mark.parametrize(("row", "column", "payment"), CELLS)
+def test_an_already_cancelled_order_cannot_be_cancelled_again(
+    shopify: PlatformMatrix, row: str, column: str, payment: dict[str, Any]
+) -> None:
+    result = evaluate(shopify, fulfillment_status=ROW_FACTS[row], cancelled=True, **payment)
+    for action in (ActionName.CANCEL_ORDER, ActionName.CANCEL_AND_REFUND_ORDER):
+        decision = result.decision(action)
+        assert (decision.allowed, decision.code) == (False, "already_cancelled")
+        assert decision.reason == f"{action} is not available: the order is already cancelled."
+    # The cancelled flag leaves the refund table and note edits alone.
+    assert result.decision(ActionName.REFUND_ORDER).allowed is (REFUND[(row, column)] == "Refund")
+    assert result.decision(ActionName.EDIT_ORDER_NOTE).allowed
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("unfulfilled", "unfulfilled"),
+        ("open", "unfulfilled"),
+        ("restocked", "unfulfilled"),
+        ("scheduled", "unfulfilled"),
+        ("on_hold", "unfulfilled"),
+        ("request_declined", "unfulfilled"),
+        ("partially_fulfilled", "partially_fulfilled"),
+        ("fulfilled", "fulfilled"),
+        ("in_progress", "in_progress"),
+        ("pending_fulfillment", "in_progress"),
+    ],
+)
+def test_fulfillment_values_classify_into_the_seed_rows(
+    shopify: PlatformMatrix, raw: str, expected: str
+) -> None:
+    result = evaluate(shopify, financial_status="paid", fulfillment_status=raw, cancelled=False)
+    assert result.state == {"payment": "paid", "fulfillment": expected}
+    # The seed's table is the same in every fulfillment row.
+    assert result.allowed_actions() == [
+        ActionName.CANCEL_AND_REFUND_ORDER,
+        ActionName.REFUND_ORDER,
+        ActionName.PARTIAL_REFUND_ORDER,
+        ActionName.EDIT_ORDER_NOTE,
+    ]
+
+
+def test_reasons_name_the_state_and_the_sibling_action(shopify: PlatformMatrix) -> None:
+    paid = evaluate(
+        shopify, financial_status="paid", fulfillment_status="unfulfilled", cancelled=False
+    )
+    assert paid.decision(ActionName.CANCEL_ORDER).reason == (
+        "cancel_order is not available: the order is paid; use cancel_and_refund_order."
+    )
+    assert paid.decision(ActionName.CANCEL_AND_REFUND_ORDER).reason == (
+        "cancel_and_refund_order is available."
+    )
+    unpaid = evaluate(
+        shopify, financial_status="pending", fulfillment_status="unfulfilled", cancelled=False
+    )
+    assert unpaid.decision(ActionName.REFUND_ORDER).reason == (
+        "refund_order is not available: the order is unpaid."
+    )
+    assert unpaid.decision(ActionName.CANCEL_AND_REFUND_ORDER).reason == (
+        "cancel_and_refund_order is not available: the order is unpaid; use cancel_order."
+    )
+
+
+def test_no_sibling_is_suggested_when_it_is_denied_too(shopify: PlatformMatrix) -> None:
+    result = evaluate(
+        shopify, financial_status="refunded", fulfillment_status="fulfilled", cancelled=True
+    )
+    assert result.decision(ActionName.CANCEL_AND_REFUND_ORDER).code == "already_cancelled"
+    assert result.decision(ActionName.REFUND_ORDER).reason == (
+        "refund_order is not available: the order is refunded."
+    )
+
+
+def test_notes_of_cancelled_orders_can_be_edited(shopify: PlatformMatrix) -> None:
+    result = evaluate(
+        shopify, financial_status="refunded", fulfillment_status="unfulfilled", cancelled=True
+    )
+    assert result.decision(ActionName.EDIT_ORDER_NOTE).allowed
+
+
+def test_discount_codes_for_any_linked_customer(shopify: PlatformMatrix) -> None:
+    result = shopify.evaluate(ResourceType.CUSTOMER, {})
+    assert result.state == {}
+    assert result.allowed_actions() == [ActionName.CREATE_DISCOUNT_CODE]
+    assert result.decisions[0].reason == "create_discount_code is available."

@@ -1,0 +1,189 @@
+"""A fake commerce adapter: in-memory orders, recorded calls, scripted failures and delays."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx
+
+from action_gateway.config import ConnectionConfig
+from action_gateway.domain.models import (
+    ActionName,
+    ActionOutcome,
+    CancelOrderInput,
+    CreateDiscountCodeInput,
+    Customer,
+    CustomerWithOrders,
+    DiscountCode,
+    EditOrderNoteInput,
+    Money,
+    Order,
+    OrderState,
+    OrderTotals,
+    Platform,
+    RefundOrderInput,
+    RefundSummary,
+)
+from action_gateway.errors import GatewayError
+from action_gateway.platforms.base import ActionCall
+
+
+def make_order(
+    order_id: str = "1001",
+    *,
+    financial_status: str | None = "paid",
+    fulfillment_status: str = "unfulfilled",
+    cancelled: bool = False,
+    total: str = "54.20",
+    currency: str = "USD",
+    customer_id: str = "501",
+) -> Order:
+    return Order(
+        id=order_id,
+        name=f"#{order_id}",
+        platform_id=f"gid://fake/Order/{order_id}",
+        customer_id=customer_id,
+        state=OrderState(
+            financial_status=financial_status,
+            fulfillment_status=fulfillment_status,
+            cancelled=cancelled,
+            amount_received=total if financial_status == "paid" else "0.00",
+        ),
+        currency=currency,
+        totals=OrderTotals(total=Money.of(total, currency)),
+        note="first note",
+    )
+
+
+def make_customer(customer_id: str = "501") -> Customer:
+    return Customer(
+        id=customer_id,
+        platform_id=f"gid://fake/Customer/{customer_id}",
+        display_name="Ava Lindqvist",
+        email="ava@example.com",
+    )
+
+
+@dataclass
+class FakeAdapter:
+    """Implements ``CommerceAdapter``; ``calls`` records every state-changing call."""
+
+    platform: Platform = Platform.SHOPIFY
+    supported_actions: frozenset[ActionName] = frozenset(
+        {
+            ActionName.CANCEL_ORDER,
+            ActionName.CANCEL_AND_REFUND_ORDER,
+            ActionName.REFUND_ORDER,
+            ActionName.EDIT_ORDER_NOTE,
+            ActionName.CREATE_DISCOUNT_CODE,
+        }
+    )
+    orders: dict[str, Order] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+    fail_with: GatewayError | None = None
+    keys: list[str | None] = field(default_factory=list)
+
+    async def _act(self, name: str, target: str, call: ActionCall) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        call.write_sent = True
+        self.calls.append((name, target))
+        self.keys.append(call.idempotency_key)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+
+    async def find_customers(
+        self, *, email: str | None, phone: str | None, orders_limit: int, call: ActionCall
+    ) -> list[CustomerWithOrders]:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_with is not None:
+            raise self.fail_with
+        return [
+            CustomerWithOrders(
+                customer=c,
+                orders=[o for o in self.orders.values() if o.customer_id == c.id][:orders_limit],
+            )
+            for c in self.customers.values()
+            if (email and c.email == email) or (phone and c.phone == phone)
+        ]
+
+    async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
+        return self.customers.get(customer_id)
+
+    async def get_order(self, order_id: str, *, call: ActionCall) -> Order | None:
+        return self.orders.get(order_id)
+
+    async def find_order_by_name(self, name: str, *, call: ActionCall) -> Order | None:
+        wanted = name if name.startswith("#") else f"#{name}"
+        return next((o for o in self.orders.values() if o.name == wanted), None)
+
+    async def cancel_order(
+        self, order: Order, data: CancelOrderInput, *, refund: bool, call: ActionCall
+    ) -> ActionOutcome:
+        await self._act("cancel_and_refund" if refund else "cancel", order.id, call)
+        state = order.state.model_copy(
+            update={"cancelled": True, "financial_status": "refunded" if refund else None}
+        )
+        self.orders[order.id] = order.model_copy(update={"state": state})
+        summary = RefundSummary(total=order.totals.total) if refund else None
+        return ActionOutcome(status="succeeded", refund=summary)
+
+    async def preview_refund(self, order: Order, *, call: ActionCall) -> RefundSummary:
+        return RefundSummary(total=order.totals.total, maximum_refundable=order.totals.total)
+
+    async def refund_order(
+        self, order: Order, data: RefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        await self._act("refund", order.id, call)
+        state = order.state.model_copy(update={"financial_status": "refunded"})
+        self.orders[order.id] = order.model_copy(update={"state": state})
+        return ActionOutcome(status="succeeded", refund=RefundSummary(total=order.totals.total))
+
+    async def edit_order_note(
+        self, order: Order, data: EditOrderNoteInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        await self._act("note", order.id, call)
+        note = data.note if data.mode.value == "replace" else f"{order.note}\n{data.note}"
+        self.orders[order.id] = order.model_copy(update={"note": note})
+        return ActionOutcome(status="succeeded", note=note, previous_note=order.note)
+
+    async def create_discount_code(
+        self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        await self._act("discount", customer.id, call)
+        code = DiscountCode(
+            id="gid://fake/DiscountCodeNode/1",
+            code=data.code,
+            type=data.type,
+            value=str(Decimal(data.value)),
+            currency="USD",
+            applies_to="all" if data.collection_id is None else "collection",
+            collection_id=data.collection_id,
+            starts_at=datetime(2026, 11, 24, tzinfo=UTC),
+            ends_at=None,
+        )
+        return ActionOutcome(status="succeeded", discount_code=code)
+
+
+def fake_connection(connection_id: str = "acme", **actions: object) -> ConnectionConfig:
+    from pydantic import SecretStr
+
+    return ConnectionConfig.model_validate(
+        {
+            "id": connection_id,
+            "platform": "shopify",
+            "shop": f"{connection_id}.myshopify.com",
+            "access_token_env": "ACME_TOKEN",
+            "actions": actions or {},
+        }
+    ).model_copy(update={"access_token": SecretStr("shpat_canary_token_do_not_log")})
+
+
+def unused_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient()

@@ -1,0 +1,379 @@
+"""The shared chokepoint: which failures are retried per request kind, within the deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+from structlog.testing import capture_logs
+
+from action_gateway.errors import (
+    DeadlineExceeded,
+    Outcome,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
+from action_gateway.platforms._http import (
+    RequestKind,
+    RetryPolicy,
+    TransientFailure,
+    UpstreamRequest,
+    classify_transport_error,
+    equal_jitter,
+    is_retryable,
+    parse_retry_after,
+    send,
+)
+from action_gateway.platforms.base import ActionCall
+
+URL = "https://api.example.test/thing"
+Step = httpx.Response | Exception
+
+
+class Upstream:
+    """Plays its steps in order (the last one repeats) and records the requests."""
+
+    def __init__(self, *steps: Step) -> None:
+        self.steps = list(steps)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+class Sleeps:
+    def __init__(self, call: ActionCall) -> None:
+        self.call = call
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.call.deadline -= seconds
+
+
+def interpret(response: httpx.Response) -> str:
+    if response.status_code == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise TransientFailure("slow down", status=429, rate_limited=True, retry_after=retry_after)
+    if response.status_code >= 500:
+        raise TransientFailure("server error", status=response.status_code, rate_limited=False)
+    return response.text
+
+
+async def run(
+    upstream: Upstream,
+    kind: RequestKind,
+    *,
+    budget: float = 15.0,
+    policy: Callable[[Sleeps], RetryPolicy] | None = None,
+) -> tuple[str, ActionCall, Sleeps]:
+    call = ActionCall.within(budget, idempotency_key="key-1")
+    sleeps = Sleeps(call)
+    retry_policy = (policy or (lambda s: RetryPolicy(jitter=lambda w: w, sleep=s)))(sleeps)
+    request = UpstreamRequest(
+        platform="example",
+        connection="conn-1",
+        operation="DoThing",
+        kind=kind,
+        method="POST",
+        url=URL,
+        headers={"Authorization": "Bearer secret-token"},
+        json={"email": "bo@example.com"},
+    )
+    async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
+        try:
+            result = await send(http, request, call=call, interpret=interpret, policy=retry_policy)
+        except Exception as exc:
+            exc.add_note(f"call={call!r} waits={sleeps.waits}")
+            raise
+    return result, call, sleeps
+
+
+def ok(text: str = "done") -> httpx.Response:
+    return httpx.Response(200, text=text, headers={"X-Request-Id": "req-123"})
+
+
+def connect_error() -> httpx.ConnectError:
+    return httpx.ConnectError("connection refused")
+
+
+def read_timeout() -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("timed out")
+
+
+ALL_KINDS = list(RequestKind)
+
+
+class TestRetryRule:
+    @pytest.mark.parametrize("kind", ALL_KINDS)
+    @pytest.mark.parametrize(
+        "error", [httpx.ConnectError("x"), httpx.ConnectTimeout("x"), httpx.PoolTimeout("x")]
+    )
+    async def test_not_sent_errors_are_retried_for_every_kind(
+        self, kind: RequestKind, error: Exception
+    ) -> None:
+        upstream = Upstream(error, ok())
+        result, call, _ = await run(upstream, kind)
+        assert result == "done"
+        assert len(upstream.requests) == 2
+        assert call.attempts == 2
+
+    @pytest.mark.parametrize("kind", ALL_KINDS)
+    async def test_rate_limits_are_retried_for_every_kind(self, kind: RequestKind) -> None:
+        upstream = Upstream(httpx.Response(429, headers={"Retry-After": "2"}), ok())
+        result, _, sleeps = await run(upstream, kind)
+        assert result == "done"
+        assert sleeps.waits == [2.0]
+
+    @pytest.mark.parametrize(
+        "error",
+        [
+            httpx.ReadTimeout("x"),
+            httpx.WriteTimeout("x"),
+            httpx.RemoteProtocolError("Server disconnected"),
+            httpx.ReadError("reset"),
+        ],
+    )
+    @pytest.mark.parametrize(
+        ("kind", "retried"),
+        [
+            (RequestKind.READ, True),
+            (RequestKind.WRITE, False),
+            (RequestKind.WRITE_DEDUPLICATED, True),
+        ],
+    )
+    async def test_ambiguous_transport_errors(
+        self, error: Exception, kind: RequestKind, retried: bool
+    ) -> None:
+        upstream = Upstream(error, ok())
+        if retried:
+            assert (await run(upstream, kind))[0] == "done"
+            assert len(upstream.requests) == 2
+            return
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await run(upstream, kind)
+        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        assert len(upstream.requests) == 1
+
+    @pytest.mark.parametrize(
+        ("kind", "status", "retried"),
+        [
+            (RequestKind.READ, 502, True),
+            (RequestKind.READ, 503, True),
+            (RequestKind.READ, 504, True),
+            (RequestKind.READ, 500, False),
+            (RequestKind.WRITE, 502, False),
+            (RequestKind.WRITE, 503, False),
+            (RequestKind.WRITE, 500, False),
+            (RequestKind.WRITE_DEDUPLICATED, 500, True),
+            (RequestKind.WRITE_DEDUPLICATED, 503, True),
+        ],
+    )
+    async def test_server_errors(self, kind: RequestKind, status: int, retried: bool) -> None:
+        upstream = Upstream(httpx.Response(status), ok())
+        if retried:
+            assert (await run(upstream, kind))[0] == "done"
+            assert len(upstream.requests) == 2
+            return
+        with pytest.raises(UpstreamError) as caught:
+            await run(upstream, kind)
+        assert len(upstream.requests) == 1
+        expected = Outcome.UNKNOWN if kind.is_write else Outcome.NOT_EXECUTED
+        assert caught.value.extensions["outcome"] is expected
+        assert isinstance(caught.value, UpstreamUnavailable) == (status != 500)
+
+    def test_gateway_errors_from_interpret_are_final(self) -> None:
+        assert not is_retryable(RequestKind.READ, UpstreamError("no"))
+        assert not is_retryable(RequestKind.READ, ValueError("bug"))
+
+
+class TestBoundsAndDeadline:
+    async def test_attempts_are_bounded_and_backoff_doubles(self) -> None:
+        upstream = Upstream(connect_error())
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await run(upstream, RequestKind.WRITE)
+        assert len(upstream.requests) == 4
+        assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+
+    async def test_backoff_waits_are_capped_exponential(self) -> None:
+        call = ActionCall.within(15.0)
+        sleeps = Sleeps(call)
+        upstream = Upstream(connect_error())
+        request = UpstreamRequest("example", "c", "Op", RequestKind.READ, "GET", URL)
+        retry_policy = RetryPolicy(jitter=lambda w: w, sleep=sleeps, backoff_max=0.6)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
+            with pytest.raises(UpstreamUnavailable):
+                await send(http, request, call=call, interpret=interpret, policy=retry_policy)
+        assert sleeps.waits == [0.25, 0.5, 0.6]
+
+    def test_equal_jitter_keeps_half_the_wait(self) -> None:
+        for _ in range(100):
+            assert 0.5 <= equal_jitter(1.0) <= 1.0
+
+    async def test_a_retry_after_beyond_the_budget_fails_at_once(self) -> None:
+        upstream = Upstream(httpx.Response(429, headers={"Retry-After": "30"}), ok())
+        with pytest.raises(UpstreamRateLimited) as caught:
+            await run(upstream, RequestKind.WRITE, budget=10.0)
+        error = caught.value
+        assert len(upstream.requests) == 1
+        assert error.extensions["retry_after"] == 30
+        assert error.headers == {"Retry-After": "30"}
+        assert error.extensions["outcome"] is Outcome.NOT_EXECUTED
+
+    async def test_never_sleeps_past_the_deadline(self) -> None:
+        upstream = Upstream(connect_error())
+
+        def policy(sleeps: Sleeps) -> RetryPolicy:
+            return RetryPolicy(jitter=lambda w: w, sleep=sleeps, max_attempts=20, backoff_max=5)
+
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await run(upstream, RequestKind.READ, budget=1.9, policy=policy)
+        # 0.25 + 0.5 spent; after the next 1.0 wait less than min_attempt_seconds would be left.
+        assert len(upstream.requests) == 3
+        assert "waits=[0.25, 0.5]" in caught.value.__notes__[0]
+
+    async def test_rate_limit_without_a_hint_reports_the_next_wait(self) -> None:
+        upstream = Upstream(httpx.Response(429))
+
+        def policy(sleeps: Sleeps) -> RetryPolicy:
+            return RetryPolicy(jitter=lambda w: w, sleep=sleeps, backoff_base=3.0, backoff_max=5)
+
+        with pytest.raises(UpstreamRateLimited) as caught:
+            await run(upstream, RequestKind.READ, budget=2.0, policy=policy)
+        assert caught.value.extensions["retry_after"] == 3
+        assert caught.value.headers == {"Retry-After": "3"}
+
+    async def test_per_attempt_timeout_is_bounded_by_the_remaining_budget(self) -> None:
+        upstream = Upstream(ok())
+        await run(upstream, RequestKind.READ, budget=2.0)
+        timeout = upstream.requests[0].extensions["timeout"]
+        assert 1.5 < timeout["read"] <= 2.0
+        assert timeout["connect"] <= 2.0
+
+        upstream = Upstream(ok())
+        await run(upstream, RequestKind.READ, budget=60.0)
+        timeout = upstream.requests[0].extensions["timeout"]
+        assert timeout["read"] == 10.0
+        assert timeout["connect"] == 3.0
+
+    async def test_no_budget_left_sends_nothing(self) -> None:
+        upstream = Upstream(ok())
+        with pytest.raises(DeadlineExceeded) as caught:
+            await run(upstream, RequestKind.WRITE, budget=-1.0)
+        assert upstream.requests == []
+        assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+
+    async def test_a_timeout_at_the_deadline_is_deadline_exceeded(self) -> None:
+        call = ActionCall.within(0.2)
+        request = UpstreamRequest("example", "c", "Op", RequestKind.WRITE, "POST", URL)
+
+        async def slow(request: httpx.Request) -> httpx.Response:
+            await asyncio.sleep(0.3)
+            raise httpx.ReadTimeout("timed out", request=request)
+
+        async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
+            with pytest.raises(DeadlineExceeded) as caught:
+                await send(http, request, call=call, interpret=interpret)
+        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        assert call.write_sent
+
+    async def test_an_earlier_ambiguous_attempt_keeps_the_outcome_unknown(self) -> None:
+        upstream = Upstream(read_timeout(), connect_error())
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await run(upstream, RequestKind.WRITE_DEDUPLICATED)
+        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+
+
+class TestExecutionRecord:
+    async def test_writes_mark_the_call_and_request_ids_are_kept(self) -> None:
+        _, call, _ = await run(Upstream(connect_error(), ok()), RequestKind.WRITE)
+        assert call.write_sent
+        assert call.attempts == 2
+        assert call.upstream_request_ids == ["req-123"]
+
+    async def test_reads_do_not_mark_a_write(self) -> None:
+        _, call, _ = await run(Upstream(ok()), RequestKind.READ)
+        assert not call.write_sent
+        assert call.attempts == 1
+
+    async def test_one_log_line_per_request_without_secrets(self) -> None:
+        with capture_logs() as logs:
+            await run(Upstream(httpx.Response(503), ok()), RequestKind.READ)
+        assert [entry["event"] for entry in logs] == ["upstream_request", "upstream_request"]
+        failed, succeeded = logs
+        assert failed["log_level"] == "warning"
+        assert failed["outcome"] == "http_503"
+        assert succeeded == {
+            "event": "upstream_request",
+            "log_level": "info",
+            "platform": "example",
+            "connection": "conn-1",
+            "operation": "DoThing",
+            "kind": "read",
+            "attempt": 2,
+            "status": 200,
+            "duration_ms": succeeded["duration_ms"],
+            "upstream_request_id": "req-123",
+            "outcome": "ok",
+        }
+        assert isinstance(succeeded["duration_ms"], float)
+        text = repr(logs)
+        assert "secret-token" not in text
+        assert "bo@example.com" not in text
+
+    async def test_transport_failures_are_logged_by_class(self) -> None:
+        with capture_logs() as logs, pytest.raises(UpstreamUnavailable):
+            await run(Upstream(read_timeout()), RequestKind.WRITE)
+        assert [(e["outcome"], e["status"]) for e in logs] == [("ReadTimeout", None)]
+
+
+class TestHelpers:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [(None, None), ("", None), ("2", 2.0), ("1.5", 1.5), ("-3", 0.0), ("soon", None)],
+    )
+    def test_parse_retry_after_seconds(self, value: str | None, expected: float | None) -> None:
+        assert parse_retry_after(value) == expected
+
+    def test_parse_retry_after_http_date(self) -> None:
+        when = datetime.now(UTC) + timedelta(seconds=30)
+        seconds = parse_retry_after(format_datetime(when, usegmt=True))
+        assert seconds is not None
+        assert 28 <= seconds <= 30
+
+    @pytest.mark.parametrize(
+        ("error", "kind", "outcome"),
+        [
+            (httpx.ConnectError("x"), RequestKind.WRITE, Outcome.NOT_EXECUTED),
+            (httpx.PoolTimeout("x"), RequestKind.WRITE_DEDUPLICATED, Outcome.NOT_EXECUTED),
+            (httpx.ReadTimeout("x"), RequestKind.WRITE, Outcome.UNKNOWN),
+            (httpx.RemoteProtocolError("x"), RequestKind.WRITE, Outcome.UNKNOWN),
+            (httpx.ReadError("x"), RequestKind.WRITE_DEDUPLICATED, Outcome.UNKNOWN),
+            (httpx.ReadTimeout("x"), RequestKind.READ, Outcome.NOT_EXECUTED),
+        ],
+    )
+    def test_classify_transport_error(
+        self, error: httpx.TransportError, kind: RequestKind, outcome: Outcome
+    ) -> None:
+        classified = classify_transport_error(error, platform="example", kind=kind)
+        assert isinstance(classified, UpstreamUnavailable)
+        assert classified.extensions["outcome"] is outcome
+
+    def test_classify_a_timeout_at_the_deadline(self) -> None:
+        classified = classify_transport_error(
+            httpx.WriteTimeout("x"),
+            platform="example",
+            kind=RequestKind.WRITE,
+            deadline_reached=True,
+        )
+        assert isinstance(classified, DeadlineExceeded)
+        assert classified.extensions["outcome"] is Outcome.UNKNOWN
