@@ -360,6 +360,7 @@ class OrderTotals(BaseModel):
     refunded: Money | None = None
     outstanding: Money | None = None
     shipping: Money | None = None
+    refunded_shipping: Money | None = None
 
 
 class Order(BaseModel):

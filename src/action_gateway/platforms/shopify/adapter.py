@@ -233,7 +233,7 @@ class ShopifyAdapter:
                 return ActionOutcome(
                     status="succeeded",
                     job_id=job_id,
-                    refund=RefundSummary(total=refunded_since(order, polled)) if refund else None,
+                    refund=refunded_since(order, polled) if refund else None,
                 )
             if (data.get("job") or {}).get("done"):
                 if job_done_seen:

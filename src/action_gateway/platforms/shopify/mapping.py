@@ -139,6 +139,7 @@ def from_shopify_order(node: Node, *, handle: str) -> Order:
             refunded=_money(node.get("totalRefundedSet")),
             outstanding=_money(node.get("totalOutstandingSet")),
             shipping=_money(node.get("totalShippingPriceSet")),
+            refunded_shipping=_money(node.get("totalRefundedShippingSet")),
         ),
         note=node.get("note"),
         line_items=[from_shopify_line_item(item) for item in _nodes(node.get("lineItems"))],
@@ -233,11 +234,16 @@ def refundable_maximum(suggestion: Node) -> Decimal:
     return maximum.value if maximum else Decimal(0)
 
 
-def refunded_since(order: Order, polled: Node) -> Money:
-    """What the order's refunded total grew by since ``order`` was read (shop currency)."""
+def refunded_since(order: Order, polled: Node) -> RefundSummary:
+    """What the order's refunded totals grew by since ``order`` was read (shop currency)."""
     after = _required_money(polled.get("totalRefundedSet"), order.currency)
     before = order.totals.refunded.value if order.totals.refunded else Decimal(0)
-    return Money.of(after.value - before, after.currency)
+    shipping_after = _money(polled.get("totalRefundedShippingSet"))
+    shipping = None
+    if shipping_after is not None and order.totals.refunded_shipping is not None:
+        shipping_before = order.totals.refunded_shipping.value
+        shipping = Money.of(shipping_after.value - shipping_before, shipping_after.currency)
+    return RefundSummary(total=Money.of(after.value - before, after.currency), shipping=shipping)
 
 
 def refund_note(data: RefundOrderInput) -> str:

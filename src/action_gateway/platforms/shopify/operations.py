@@ -189,6 +189,7 @@ query CancelJobPoll($jobId: ID!, $orderId: ID!) {{
   order(id: $orderId) {{
     id cancelledAt displayFinancialStatus
     totalRefundedSet {_MONEY_BAG}
+    totalRefundedShippingSet {_MONEY_BAG}
   }}
 }}
 """,
