@@ -23,7 +23,7 @@ def test_key_forms(raw: str) -> None:
     assert parse_idempotency_key(raw) == "abc"
 
 
-@pytest.mark.parametrize("raw", ["", '""', "x" * 256, "caf\u00e9", "a\tb"])
+@pytest.mark.parametrize("raw", ["", '""', "x" * 256, "caf\u00e9", "a\tb", "a b", 'a"b'])
 def test_bad_keys(raw: str) -> None:
     with pytest.raises(MalformedRequest):
         parse_idempotency_key(raw)

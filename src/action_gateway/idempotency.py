@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from typing import Any, Protocol
 from action_gateway.errors import MalformedRequest
 
 KEY_MAX_LENGTH = 255
+KEY_PATTERN = r'^("[!#-~]{1,255}"|[!#-~]{1,255})$'
+"""Visible ASCII except the double quote, bare (Stripe) or quoted (the IETF draft's sf-string)."""
+_KEY_RE = re.compile(KEY_PATTERN)
 RETENTION_SECONDS = 24 * 3600
 _DOWNSTREAM_NAMESPACE = uuid.UUID("6f1c1d2e-5b0a-4c55-9b5e-2f8a3c7d9e10")
 
@@ -26,14 +30,13 @@ _DOWNSTREAM_NAMESPACE = uuid.UUID("6f1c1d2e-5b0a-4c55-9b5e-2f8a3c7d9e10")
 def parse_idempotency_key(raw: str) -> str:
     """The key, accepting both the draft's quoted sf-string form and Stripe's bare form."""
     key = raw.strip()
-    if len(key) >= 2 and key[0] == key[-1] == '"':
-        key = key[1:-1]
-    if not key or len(key) > KEY_MAX_LENGTH or not key.isascii() or not key.isprintable():
+    if not _KEY_RE.match(key):
         raise MalformedRequest(
-            f"Idempotency-Key must be 1 to {KEY_MAX_LENGTH} printable ASCII characters",
+            f"Idempotency-Key must be 1 to {KEY_MAX_LENGTH} visible ASCII characters "
+            "(no spaces or double quotes), optionally in double quotes",
             code="idempotency_key_invalid",
         )
-    return key
+    return key.strip('"')
 
 
 def fingerprint(payload: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from action_gateway.errors import (
     UpstreamError,
 )
 from action_gateway.idempotency import (
+    KEY_PATTERN,
     ClaimState,
     StoredResponse,
     downstream_key,
@@ -70,7 +71,7 @@ async def perform(
         str | None,
         Header(
             alias="Idempotency-Key",
-            max_length=257,
+            pattern=KEY_PATTERN,
             description="Required unless dry_run. Same key and body replay the first answer.",
         ),
     ] = None,

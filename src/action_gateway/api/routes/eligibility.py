@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from action_gateway.api.deps import ServicesDep
@@ -17,37 +17,49 @@ from action_gateway.errors import FieldError, NotFound, ValidationFailed
 router = APIRouter(prefix="/v1", tags=["eligibility"])
 
 
-class ResourceState(BaseModel):
-    """A resource's status facts, in the platform's vocabulary."""
-
+class _Facts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: ResourceType
+
+class ShopifyOrderFacts(_Facts):
+    type: Literal["order"]
     financial_status: Annotated[
         str | None,
         Field(
             max_length=64,
-            description="Shopify: displayFinancialStatus lower-cased (pending, authorized, "
-            "partially_paid, paid, partially_refunded, refunded, voided, expired) or null.",
+            description="displayFinancialStatus lower-cased (pending, authorized, partially_paid, "
+            "paid, partially_refunded, refunded, voided, expired) or null.",
         ),
     ] = None
     fulfillment_status: Annotated[
         str | None,
         Field(
             max_length=64,
-            description="Shopify: displayFulfillmentStatus lower-cased (unfulfilled, "
-            "partially_fulfilled, fulfilled, in_progress, ...).",
+            description="displayFulfillmentStatus lower-cased (unfulfilled, partially_fulfilled, "
+            "fulfilled, in_progress, ...).",
         ),
     ] = None
     cancelled: StrictBool | None = None
     amount_received: Annotated[
         str | None,
-        Field(pattern=DECIMAL_PATTERN, description="Shopify: tells a null financial status apart."),
+        Field(pattern=DECIMAL_PATTERN, description="Tells a null financial status apart."),
     ] = None
-    status_id: Annotated[StrictInt | None, Field(description="BigCommerce: 0-14.")] = None
-    live: Annotated[
-        StrictBool | None, Field(description="Ordergroove: the subscription is live.")
+
+
+class CustomerFacts(_Facts):
+    type: Literal["customer"]
+
+
+class BigCommerceOrderFacts(_Facts):
+    type: Literal["order"]
+    status_id: Annotated[
+        StrictInt | None, Field(description="0-14; the renamable status label is never used.")
     ] = None
+
+
+class OrdergrooveSubscriptionFacts(_Facts):
+    type: Literal["subscription"]
+    live: Annotated[StrictBool | None, Field(description="The subscription is live.")] = None
 
 
 class EligibilityContext(BaseModel):
@@ -56,11 +68,9 @@ class EligibilityContext(BaseModel):
     conversation_status: Annotated[str | None, Field(max_length=50, examples=["open"])] = None
 
 
-class EligibilityRequest(BaseModel):
+class _EligibilityRequestBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    platform: Platform
-    resource: ResourceState
     context: EligibilityContext = EligibilityContext()
     connection: Annotated[
         str | None,
@@ -69,6 +79,27 @@ class EligibilityRequest(BaseModel):
             description="Apply this connection's switched-off actions and matrix narrowing.",
         ),
     ] = None
+
+
+class ShopifyEligibilityRequest(_EligibilityRequestBase):
+    platform: Literal["shopify"]
+    resource: Annotated[ShopifyOrderFacts | CustomerFacts, Field(discriminator="type")]
+
+
+class BigCommerceEligibilityRequest(_EligibilityRequestBase):
+    platform: Literal["bigcommerce"]
+    resource: Annotated[BigCommerceOrderFacts | CustomerFacts, Field(discriminator="type")]
+
+
+class OrdergrooveEligibilityRequest(_EligibilityRequestBase):
+    platform: Literal["ordergroove"]
+    resource: OrdergrooveSubscriptionFacts
+
+
+EligibilityRequest = Annotated[
+    ShopifyEligibilityRequest | BigCommerceEligibilityRequest | OrdergrooveEligibilityRequest,
+    Field(discriminator="platform"),
+]
 
 
 class EligibilityResponse(BaseModel):
@@ -86,31 +117,29 @@ class EligibilityResponse(BaseModel):
     responses=problem_responses(400, 404, 422),
 )
 async def evaluate_eligibility(
-    body: EligibilityRequest, services: ServicesDep
+    body: Annotated[EligibilityRequest, Body()], services: ServicesDep
 ) -> EligibilityResponse:
-    matrix = services.matrices[body.platform]
-    if body.resource.type not in matrix.resource_types():
-        raise ValidationFailed(
-            f"{body.platform.value} has no {body.resource.type.value} resources; "
-            f"it has: {', '.join(t.value for t in matrix.resource_types())}.",
-            errors=[FieldError(loc=["body", "resource", "type"], message="not on this platform")],
-        )
+    platform = Platform(body.platform)
+    resource_type = ResourceType(body.resource.type)
     facts: dict[str, Any] = body.resource.model_dump(exclude={"type"}, exclude_none=True)
-    if "financial_status" in body.resource.model_fields_set:
+    if isinstance(body.resource, ShopifyOrderFacts) and "financial_status" in (
+        body.resource.model_fields_set
+    ):
         facts["financial_status"] = body.resource.financial_status  # an explicit null matters
     context = body.context.model_dump()
     try:
         if body.connection is not None:
             connection = services.connection(body.connection)
-            if connection.platform is not body.platform:
+            if connection.platform is not platform:
                 raise NotFound(
-                    f"Connection {body.connection!r} is not a {body.platform.value} connection.",
+                    f"Connection {body.connection!r} is not a {platform.value} connection.",
                     code="connection_not_found",
                 )
-            eligibility = evaluate(connection, body.resource.type, facts, context)
+            eligibility = evaluate(connection, resource_type, facts, context)
             state, decisions = eligibility.state, eligibility.decisions
         else:
-            evaluation = matrix.evaluate(body.resource.type, facts, context=context)
+            matrix = services.matrices[platform]
+            evaluation = matrix.evaluate(resource_type, facts, context=context)
             state, decisions = dict(evaluation.state), list(evaluation.decisions)
     except FactsError as exc:
         raise ValidationFailed(
@@ -118,8 +147,8 @@ async def evaluate_eligibility(
             errors=[FieldError(loc=["body", "resource"], message=p) for p in exc.problems],
         ) from None
     return EligibilityResponse(
-        platform=body.platform,
-        resource_type=body.resource.type,
+        platform=platform,
+        resource_type=resource_type,
         state=state,
         decisions=decisions,
         available_actions=[d.action for d in decisions if d.allowed],
