@@ -23,10 +23,12 @@ from action_gateway.domain.models import (
     Order,
     OrderState,
     OrderTotals,
+    PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
     RefundSummary,
 )
+from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import GatewayError
 from action_gateway.platforms.base import ActionCall
 
@@ -134,8 +136,25 @@ class FakeAdapter:
         summary = RefundSummary(total=order.totals.total) if refund else None
         return ActionOutcome(status="succeeded", refund=summary)
 
-    async def preview_refund(self, order: Order, *, call: ActionCall) -> RefundSummary:
-        return RefundSummary(total=order.totals.total, maximum_refundable=order.totals.total)
+    async def preview_refund(
+        self, order: Order, data: PartialRefundOrderInput | None, *, call: ActionCall
+    ) -> RefundSummary:
+        if data is None:
+            return RefundSummary(total=order.totals.total, maximum_refundable=order.totals.total)
+        total = Decimal(data.amount or data.shipping_amount or "10.00")
+        return RefundSummary(
+            total=Money.of(total, order.currency),
+            maximum_refundable=order.totals.total,
+            shipping_refundable=Money.of("5.00", order.currency),
+        )
+
+    async def partial_refund_order(
+        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        summary = await self.preview_refund(order, data, call=call)
+        check_partial_refund(order, data, summary)
+        await self._act("partial_refund", order.id, call)
+        return ActionOutcome(status="succeeded", refund=summary)
 
     async def refund_order(
         self, order: Order, data: RefundOrderInput, *, call: ActionCall

@@ -51,7 +51,9 @@ def _act(client: httpx.Client, body: dict[str, Any], key: str | None = None) -> 
 def test_lookup_preview_cancel_and_refund_replay(gateway: httpx.Client) -> None:
     found = gateway.get("/v1/customers", params={"email": AVA})
     assert found.status_code == 200, found.text
-    [result] = found.json()["results"]
+    results = {r["connection"]: r for r in found.json()["results"]}
+    assert set(results) == {"sandbox-shopify", "sandbox-bigcommerce"}
+    result = results["sandbox-shopify"]
     assert result["status"] == "ok", result
     [customer] = result["customers"]
     assert customer["display_name"] == "Ava Lindqvist"
@@ -136,9 +138,10 @@ def test_refund_note_and_discount(gateway: httpx.Client) -> None:
     assert note.status_code == 200, note.text
     assert note.json()["resource"]["note"].endswith("Refunded after a call")
 
-    customer_id = gateway.get("/v1/customers", params={"email": AVA}).json()["results"][0][
-        "customers"
-    ][0]["id"]
+    lookup = gateway.get("/v1/customers", params={"email": AVA}).json()["results"]
+    customer_id = next(r for r in lookup if r["connection"] == "sandbox-shopify")["customers"][0][
+        "id"
+    ]
     code = f"SORRY{uuid.uuid4().hex[:6].upper()}"
     discount = {
         "action": "create_discount_code",

@@ -11,7 +11,9 @@ from action_gateway.domain.models import (
     DiscountCode,
     DiscountType,
     Money,
+    PartialRefundOrderInput,
     Platform,
+    RefundLine,
     RefundOrderInput,
     RefundSummary,
 )
@@ -114,3 +116,50 @@ def test_discount_summary() -> None:
         "Created one-time discount code SORRY10 ($10.00 off one collection, expires 2027-02-24) "
         "for Ava Lindqvist."
     )
+
+
+def test_partial_refund_and_partial_cancel_summaries() -> None:
+    refund = RefundSummary(
+        total=Money.of("33", "USD"),
+        shipping=Money.of("5", "USD"),
+        line_items=[
+            RefundLine(line_item_id="11", name="Beanie", quantity=1, restock_type="return"),
+        ],
+        notes=["BigCommerce does not restock refunded items through its API."],
+    )
+    outcome = ActionOutcome(status="succeeded", refund=refund)
+    common = {
+        "connection": "acme",
+        "platform": Platform.SHOPIFY,
+        "action": ActionName.PARTIAL_REFUND_ORDER,
+        "context": CONTEXT,
+        "outcome": outcome,
+        "order": make_order("1001"),
+    }
+    refunded = build_timeline_event(
+        **common,  # type: ignore[arg-type]
+        data=PartialRefundOrderInput(
+            reason="customer",
+            shipping_amount="5",
+            line_items=[{"line_item_id": "11", "quantity": 1}],
+        ),
+    )
+    assert refunded.type == "order.partially_refunded"
+    assert refunded.summary == (
+        "Refunded $33.00 on order #1001 for 1 × Beanie and $5.00 of shipping; reason: customer; "
+        "items restocked; customer not notified. "
+        "BigCommerce does not restock refunded items through its API."
+    )
+    cancelled = build_timeline_event(
+        **common,  # type: ignore[arg-type]
+        data=PartialRefundOrderInput(
+            reason="inventory",
+            cancel_unfulfilled=True,
+            line_items=[{"line_item_id": "11", "quantity": 1}],
+        ),
+    )
+    assert cancelled.type == "order.partially_cancelled"
+    assert cancelled.summary.startswith(
+        "Cancelled and refunded $33.00 on order #1001 for 1 × Beanie"
+    )
+    assert cancelled.details["partial_cancel"] is True

@@ -13,6 +13,7 @@
     ├── IdempotencyRequestInFlight     409    idempotency_request_in_flight
     ├── PlatformRejected               422    platform_rejected   (the platform's own messages)
     │   └── DiscountCodeTaken          409    discount_code_taken
+    ├── RefundExceedsRefundable        422    refund_exceeds_refundable (checked before sending)
     ├── UpstreamError                  502    upstream_error      (+ outcome)
     │   ├── UpstreamUnavailable        503    upstream_unavailable
     │   ├── UpstreamRateLimited        503    upstream_rate_limited (+ Retry-After)
@@ -179,6 +180,12 @@ class PlatformRejected(GatewayError):
     title = "The platform refused the action"
 
 
+class RefundExceedsRefundable(GatewayError):
+    status = 422
+    code = "refund_exceeds_refundable"
+    title = "The refund asks for more than the platform says is refundable"
+
+
 class DiscountCodeTaken(PlatformRejected):
     status = 409
     code = "discount_code_taken"
@@ -236,6 +243,7 @@ ALL_ERRORS: tuple[type[GatewayError], ...] = (
     IdempotencyRequestInFlight,
     PlatformRejected,
     DiscountCodeTaken,
+    RefundExceedsRefundable,
     UpstreamError,
     UpstreamUnavailable,
     UpstreamRateLimited,

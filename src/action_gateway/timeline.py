@@ -25,6 +25,7 @@ from action_gateway.domain.models import (
     EditOrderNoteInput,
     Money,
     Order,
+    PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
     RefundSummary,
@@ -65,7 +66,13 @@ def format_money(money: Money) -> str:
     return f"{symbol}{money.amount}" if symbol else f"{money.amount} {money.currency}"
 
 
-def _notified(flag: bool) -> str:
+PLATFORMS_WITHOUT_NOTIFY_SWITCH = frozenset({Platform.BIGCOMMERCE})
+"""BigCommerce has no per-request notification flag: its store's status-email settings decide."""
+
+
+def _notified(flag: bool, platform: Platform) -> str:
+    if platform in PLATFORMS_WITHOUT_NOTIFY_SWITCH:
+        return "customer emails per the store's settings"
     return "customer notified" if flag else "customer not notified"
 
 
@@ -131,7 +138,7 @@ def _describe(
             "refunded": _money_details(refund.total) if refund else None,
             "job_id": outcome.job_id,
         }
-        tail = f"reason: {data.reason.value}; {_notified(data.notify_customer)}"
+        tail = f"reason: {data.reason.value}; {_notified(data.notify_customer, platform)}"
         if data.restock:
             tail += "; items restocked"
         if outcome.status == "pending":
@@ -160,9 +167,46 @@ def _describe(
         shipping = " including shipping" if _includes_shipping(refund.shipping) else ""
         summary = (
             f"Refunded {format_money(refund.total)} on order {order.name}{shipping}; "
-            f"reason: {data.reason.value}; {_notified(data.notify_customer)}."
+            f"reason: {data.reason.value}; {_notified(data.notify_customer, platform)}."
         )
         return "order.refunded", _order_subject(order), summary, details
+    if isinstance(data, PartialRefundOrderInput) and order is not None:
+        refund = outcome.refund or RefundSummary(total=Money.of("0", order.currency))
+        details = {
+            "reason": data.reason.value,
+            "note": data.note,
+            "notify_customer": data.notify_customer,
+            "partial_cancel": data.cancel_unfulfilled,
+            "manual_amount": data.amount,
+            "refund": refund.model_dump(mode="json"),
+        }
+        names = {line.id: line.name for line in order.line_items}
+        items = ", ".join(
+            f"{line.quantity} × {line.name or names.get(line.line_item_id, line.line_item_id)}"
+            for line in refund.line_items
+        )
+        parts = [f"for {items}"] if items else []
+        if refund.shipping is not None and refund.shipping.value > 0:
+            parts.append(f"{format_money(refund.shipping)} of shipping")
+        what = f" {' and '.join(parts)}" if parts else ""
+        restocked = [
+            line for line in refund.line_items if line.restock_type in {"return", "cancel"}
+        ]
+        tail = f"reason: {data.reason.value}"
+        if restocked:
+            tail += "; items restocked"
+        tail += f"; {_notified(data.notify_customer, platform)}"
+        notes = "".join(f" {note.rstrip('.')}." for note in refund.notes)
+        if data.cancel_unfulfilled:
+            summary = (
+                f"Cancelled and refunded {format_money(refund.total)} on order {order.name}{what}; "
+                f"{tail}.{notes}"
+            )
+            return "order.partially_cancelled", _order_subject(order), summary, details
+        summary = (
+            f"Refunded {format_money(refund.total)} on order {order.name}{what}; {tail}.{notes}"
+        )
+        return "order.partially_refunded", _order_subject(order), summary, details
     if isinstance(data, EditOrderNoteInput) and order is not None:
         details = {
             "mode": data.mode.value,

@@ -69,7 +69,8 @@ async def test_eligibility_bigcommerce_and_ordergroove(client: httpx.AsyncClient
     bigcommerce = await _decide(
         client, {"platform": "bigcommerce", "resource": {"type": "order", "status_id": 11}}
     )
-    assert [a for a, d in bigcommerce.items() if d["allowed"]] == ["cancel_and_refund_order"]
+    allowed = [a for a, d in bigcommerce.items() if d["allowed"]]
+    assert allowed == ["cancel_and_refund_order", "edit_order_note"]
     closed = await _decide(
         client,
         {

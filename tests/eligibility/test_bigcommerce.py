@@ -34,6 +34,7 @@ SEED: dict[int, tuple[str, set[ActionName]]] = {
     14: ("Partially Refunded", {REFUND, PARTIAL}),
 }
 ORDER_ACTIONS = [CANCEL, CANCEL_REFUND, REFUND, PARTIAL]
+NOTE = ActionName.EDIT_ORDER_NOTE  # beyond the seed: the Orders V2 spec lets staff_notes be written
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_every_status_id_and_action(
 
 
 def test_the_order_actions_are_the_seeds(bigcommerce: PlatformMatrix) -> None:
-    assert bigcommerce.actions_for(ResourceType.ORDER) == ORDER_ACTIONS
+    assert bigcommerce.actions_for(ResourceType.ORDER) == [*ORDER_ACTIONS, NOTE]
     assert bigcommerce.resource_types() == [ResourceType.ORDER, ResourceType.CUSTOMER]
 
 
@@ -61,7 +62,14 @@ def test_the_label_is_ignored_only_the_id_counts(bigcommerce: PlatformMatrix) ->
     renamed = {"status_id": 11, "status_label": "Completed"}
     result = bigcommerce.evaluate(ResourceType.ORDER, renamed)
     assert result.state == {"status": "awaiting_fulfillment"}
-    assert result.allowed_actions() == [CANCEL_REFUND]
+    assert result.allowed_actions() == [CANCEL_REFUND, NOTE]
+
+
+@pytest.mark.parametrize("status_id", sorted(SEED))
+def test_the_staff_note_can_be_edited_in_every_known_status(
+    bigcommerce: PlatformMatrix, status_id: int
+) -> None:
+    assert bigcommerce.evaluate(ResourceType.ORDER, {"status_id": status_id}).decision(NOTE).allowed
 
 
 def test_reasons(bigcommerce: PlatformMatrix) -> None:

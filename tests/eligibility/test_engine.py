@@ -254,8 +254,8 @@ def test_validate_narrowing_accepts_a_true_narrowing() -> None:
         (SHOPIFY, {"cancel_subscription": {}}, ["cancel_subscription is not an action of shopify"]),
         (
             BIGCOMMERCE,
-            {"edit_order_note": {}},
-            ["edit_order_note is not an action of bigcommerce"],
+            {"cancel_subscription": {}},
+            ["cancel_subscription is not an action of bigcommerce"],
         ),
         (
             SHOPIFY,
@@ -362,6 +362,7 @@ def test_every_platform_has_its_matrix() -> None:
         ActionName.CANCEL_AND_REFUND_ORDER,
         ActionName.REFUND_ORDER,
         ActionName.PARTIAL_REFUND_ORDER,
+        ActionName.EDIT_ORDER_NOTE,
         ActionName.CREATE_DISCOUNT_CODE,
     ]
     assert ORDERGROOVE.actions() == [

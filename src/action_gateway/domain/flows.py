@@ -26,11 +26,13 @@ from action_gateway.domain.models import (
     DiscountCode,
     EditOrderNoteRequest,
     Order,
+    PartialRefundOrderRequest,
     Platform,
     RefundOrderRequest,
     RefundSummary,
     ResourceType,
 )
+from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.domain.views import CustomerView, OrderView, customer_view, order_view
 from action_gateway.errors import (
     ActionDisabled,
@@ -264,7 +266,10 @@ async def _preview(
 ) -> ActionResult:
     refund = None
     if action in MONEY_MOVING_ACTIONS and isinstance(target, Order):
-        refund = await connection.adapter.preview_refund(target, call=call)
+        partial = request.input if isinstance(request, PartialRefundOrderRequest) else None
+        refund = await connection.adapter.preview_refund(target, partial, call=call)
+        if partial is not None:
+            check_partial_refund(target, partial, refund)
     return ActionResult(
         status="preview",
         action=action,
@@ -287,6 +292,8 @@ async def _execute(
             return await adapter.cancel_order(target, request.input, refund=True, call=call)
         case RefundOrderRequest() if isinstance(target, Order):
             return await adapter.refund_order(target, request.input, call=call)
+        case PartialRefundOrderRequest() if isinstance(target, Order):
+            return await adapter.partial_refund_order(target, request.input, call=call)
         case EditOrderNoteRequest() if isinstance(target, Order):
             return await adapter.edit_order_note(target, request.input, call=call)
         case CreateDiscountCodeRequest() if isinstance(target, Customer):

@@ -164,16 +164,54 @@ class RefundOrderInput(StrictModel):
 class PartialRefundLineItem(StrictModel):
     line_item_id: PlatformId
     quantity: Annotated[int, Field(ge=1, le=100_000)]
-    restock: bool = False
+    restock: Annotated[
+        bool,
+        Field(
+            description="Put the units back in stock (where the platform can; the answer says "
+            "when it cannot)."
+        ),
+    ] = False
 
 
 class PartialRefundOrderInput(StrictModel):
+    """Refund part of an order: line items by quantity, some shipping, or a manual total."""
+
     reason: RefundReason
     note: Annotated[str | None, Field(max_length=255)] = None
     notify_customer: bool = False
     line_items: Annotated[list[PartialRefundLineItem], Field(max_length=250)] = []
-    shipping_amount: Annotated[str | None, Field(pattern=POSITIVE_DECIMAL_PATTERN)] = None
-    amount: Annotated[str | None, Field(pattern=POSITIVE_DECIMAL_PATTERN)] = None
+    shipping_amount: Annotated[
+        str | None,
+        Field(
+            pattern=POSITIVE_DECIMAL_PATTERN,
+            description="Shipping to refund, never above what is still refundable.",
+        ),
+    ] = None
+    amount: Annotated[
+        str | None,
+        Field(
+            pattern=POSITIVE_DECIMAL_PATTERN,
+            description="Manual override of the refund total, never above the maximum refundable.",
+        ),
+    ] = None
+    cancel_unfulfilled: Annotated[
+        bool,
+        Field(
+            description="Shopify: refund unfulfilled units with the CANCEL restock type, which "
+            "removes them from the order (a partial cancel)."
+        ),
+    ] = False
+
+    @model_validator(mode="after")
+    def _something_to_refund(self) -> PartialRefundOrderInput:
+        if not self.line_items and self.shipping_amount is None and self.amount is None:
+            raise ValueError("name line items, a shipping amount or an amount to refund")
+        ids = [item.line_item_id for item in self.line_items]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each line item may appear once")
+        if self.amount is not None and Decimal(self.amount) <= 0:
+            raise ValueError("amount must be greater than zero")
+        return self
 
 
 class NoteMode(StrEnum):
@@ -402,7 +440,9 @@ class RefundLine(BaseModel):
     name: str | None = None
     quantity: int
     amount: Money | None = None
-    restock_type: str | None = None
+    restock_type: str | None = Field(
+        default=None, description="no_restock, return, cancel (Shopify); null where not possible."
+    )
 
 
 class RefundTransaction(BaseModel):
@@ -413,14 +453,21 @@ class RefundTransaction(BaseModel):
 
 
 class RefundSummary(BaseModel):
-    """What a refund moved, or (as a preview) would move."""
+    """What a refund moved, or (as a preview) would move, as the platform computed it."""
 
     total: Money
     shipping: Money | None = None
     line_items: list[RefundLine] = []
     transactions: list[RefundTransaction] = []
     maximum_refundable: Money | None = None
+    shipping_refundable: Money | None = Field(
+        default=None, description="Shipping still refundable, when the platform says."
+    )
     refund_id: str | None = None
+    notes: list[str] = Field(
+        default=[],
+        description="What the platform could not do as asked (e.g. restock), in plain words.",
+    )
 
 
 class DiscountCode(BaseModel):

@@ -15,6 +15,7 @@ from action_gateway.domain.models import (
     CustomerWithOrders,
     EditOrderNoteInput,
     Order,
+    PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
     RefundSummary,
@@ -80,13 +81,29 @@ class CommerceAdapter(Protocol):
         """
         ...
 
-    async def preview_refund(self, order: Order, *, call: ActionCall) -> RefundSummary:
-        """What a full refund (including shipping) would move, computed by the platform."""
+    async def preview_refund(
+        self, order: Order, data: PartialRefundOrderInput | None, *, call: ActionCall
+    ) -> RefundSummary:
+        """What a refund would move, computed by the platform; executes nothing.
+
+        ``data=None`` is a full refund including shipping (refund_order, cancel_and_refund_order).
+        A partial request is checked with ``domain.refunds.check_partial_refund``.
+        """
         ...
 
     async def refund_order(
         self, order: Order, data: RefundOrderInput, *, call: ActionCall
     ) -> ActionOutcome: ...
+
+    async def partial_refund_order(
+        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Refund line items by quantity, shipping, or a manual total; never above refundable.
+
+        Runs ``domain.refunds.check_partial_refund`` on the platform's own calculation before the
+        money-moving request is sent.
+        """
+        ...
 
     async def edit_order_note(
         self, order: Order, data: EditOrderNoteInput, *, call: ActionCall

@@ -9,12 +9,14 @@ import httpx
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform
 from action_gateway.platforms.base import CommerceAdapter
+from action_gateway.platforms.bigcommerce import build_bigcommerce_adapter
 from action_gateway.platforms.shopify import build_shopify_adapter
 
 AdapterFactory = Callable[[ConnectionConfig, httpx.AsyncClient], CommerceAdapter]
 
 ADAPTER_FACTORIES: dict[Platform, AdapterFactory] = {
     Platform.SHOPIFY: build_shopify_adapter,
+    Platform.BIGCOMMERCE: build_bigcommerce_adapter,
 }
 
 

@@ -517,7 +517,7 @@ class TestRefund:
 
     async def test_preview_refund(self, adapter: ShopifyAdapter, stub: ShopifyStub) -> None:
         stub.reply("SuggestedRefund", {"order": payload("suggested_refund_presentment.json")})
-        summary = await adapter.preview_refund(an_order(), call=call())
+        summary = await adapter.preview_refund(an_order(), None, call=call())
         assert stub.bodies()[0]["variables"] == {"id": ORDER_GID}
         assert (
             "suggestedRefund(suggestFullRefund: true, refundShipping: true)"
@@ -566,7 +566,7 @@ class TestRefund:
     async def test_order_gone(self, adapter: ShopifyAdapter, stub: ShopifyStub) -> None:
         stub.reply("SuggestedRefund", {"order": None})
         with pytest.raises(NotFound):
-            await adapter.preview_refund(an_order(), call=call())
+            await adapter.preview_refund(an_order(), None, call=call())
 
     async def test_a_read_timeout_is_retried_with_the_same_key(
         self, adapter: ShopifyAdapter, stub: ShopifyStub
@@ -899,6 +899,7 @@ async def test_build_shopify_adapter(http: httpx.AsyncClient) -> None:
         ActionName.CANCEL_ORDER,
         ActionName.CANCEL_AND_REFUND_ORDER,
         ActionName.REFUND_ORDER,
+        ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
         ActionName.CREATE_DISCOUNT_CODE,
     }

@@ -17,10 +17,12 @@ from action_gateway.domain.models import (
     CustomerWithOrders,
     EditOrderNoteInput,
     Order,
+    PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
     RefundSummary,
 )
+from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import (
     DeadlineExceeded,
     DiscountCodeTaken,
@@ -38,19 +40,26 @@ from action_gateway.platforms.shopify.mapping import (
     from_shopify_customer_with_orders,
     from_shopify_discount,
     from_shopify_order,
+    from_shopify_partial_refund,
+    from_shopify_partial_suggestion,
     from_shopify_refund,
     from_shopify_suggested_refund,
     from_shopify_user_errors,
     normalize_order_name,
     note_after_edit,
+    refund_transactions,
     refundable_maximum,
     refunded_since,
     search_value,
     shop_handle,
+    suggested_partial_refund_variables,
     to_shopify_cancel_variables,
     to_shopify_discount_input,
     to_shopify_gid,
+    to_shopify_partial_refund_input,
     to_shopify_refund_input,
+    to_shopify_refund_lines,
+    with_legacy_line_ids,
 )
 from action_gateway.platforms.shopify.operations import (
     CANCEL_JOB_POLL,
@@ -64,7 +73,9 @@ from action_gateway.platforms.shopify.operations import (
     ORDER_BY_NAME,
     ORDER_CANCEL,
     ORDER_UPDATE_NOTE,
+    SUGGESTED_PARTIAL_REFUND,
     SUGGESTED_REFUND,
+    Operation,
     refund_create,
     supports_idempotent,
 )
@@ -86,6 +97,7 @@ class ShopifyAdapter:
             ActionName.CANCEL_ORDER,
             ActionName.CANCEL_AND_REFUND_ORDER,
             ActionName.REFUND_ORDER,
+            ActionName.PARTIAL_REFUND_ORDER,
             ActionName.EDIT_ORDER_NOTE,
             ActionName.CREATE_DISCOUNT_CODE,
         }
@@ -248,16 +260,51 @@ class ShopifyAdapter:
 
     # --- Refunds ------------------------------------------------------------------------------
 
-    async def _suggested_refund(self, order: Order, call: ActionCall) -> tuple[Node, Node]:
-        data = await self.client.execute(SUGGESTED_REFUND, {"id": order.platform_id}, call=call)
+    async def _suggested_refund(
+        self,
+        order: Order,
+        call: ActionCall,
+        operation: Operation = SUGGESTED_REFUND,
+        variables: dict[str, Any] | None = None,
+    ) -> tuple[Node, Node]:
+        data = await self.client.execute(
+            operation, variables or {"id": order.platform_id}, call=call
+        )
         node = data.get("order")
         if not node:
             raise NotFound(f"order {order.name} was not found on Shopify")
         return node, node.get("suggestedRefund") or {}
 
-    async def preview_refund(self, order: Order, *, call: ActionCall) -> RefundSummary:
-        node, suggestion = await self._suggested_refund(order, call)
-        return from_shopify_suggested_refund(suggestion, currency=node["presentmentCurrencyCode"])
+    async def _suggested_partial_refund(
+        self, order: Order, data: PartialRefundOrderInput, call: ActionCall
+    ) -> tuple[PartialRefundOrderInput, list[dict[str, Any]], Node, Node, RefundSummary]:
+        """Shopify's calculation of a partial refund, checked against what is refundable."""
+        data = with_legacy_line_ids(data)
+        lines = to_shopify_refund_lines(order, data)
+        node, suggestion = await self._suggested_refund(
+            order,
+            call,
+            SUGGESTED_PARTIAL_REFUND,
+            suggested_partial_refund_variables(order.platform_id, lines, data),
+        )
+        summary = from_shopify_partial_suggestion(
+            suggestion, data, currency=node["presentmentCurrencyCode"]
+        )
+        check_partial_refund(order, data, summary)
+        # A manual amount must also fit the payments Shopify routes this refund to.
+        refund_transactions(suggestion, data)
+        return data, lines, node, suggestion, summary
+
+    async def preview_refund(
+        self, order: Order, data: PartialRefundOrderInput | None = None, *, call: ActionCall
+    ) -> RefundSummary:
+        if data is None:
+            node, suggestion = await self._suggested_refund(order, call)
+            return from_shopify_suggested_refund(
+                suggestion, currency=node["presentmentCurrencyCode"]
+            )
+        *_, summary = await self._suggested_partial_refund(order, data, call)
+        return summary
 
     async def refund_order(
         self, order: Order, data: RefundOrderInput, *, call: ActionCall
@@ -268,16 +315,44 @@ class ShopifyAdapter:
                 f"nothing is left to refund on order {order.name} "
                 "(Shopify's maximum refundable amount is 0)"
             )
+        refund_input = to_shopify_refund_input(
+            order.platform_id,
+            suggestion,
+            data,
+            shop_currency=node["currencyCode"],
+            presentment_currency=node["presentmentCurrencyCode"],
+        )
+        refund = await self._refund_create(refund_input, call)
+        return ActionOutcome(
+            status="succeeded",
+            refund=from_shopify_refund(refund, currency=node["presentmentCurrencyCode"]),
+            platform_reference=refund["id"],
+        )
+
+    async def partial_refund_order(
+        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        data, lines, node, suggestion, _ = await self._suggested_partial_refund(order, data, call)
+        refund_input = to_shopify_partial_refund_input(
+            order.platform_id,
+            suggestion,
+            lines,
+            data,
+            shop_currency=node["currencyCode"],
+            presentment_currency=node["presentmentCurrencyCode"],
+        )
+        refund = await self._refund_create(refund_input, call)
+        return ActionOutcome(
+            status="succeeded",
+            refund=from_shopify_partial_refund(
+                refund, suggestion, data, currency=node["presentmentCurrencyCode"]
+            ),
+            platform_reference=refund["id"],
+        )
+
+    async def _refund_create(self, refund_input: dict[str, Any], call: ActionCall) -> Node:
         operation = refund_create(self.client.api_version)
-        variables: dict[str, Any] = {
-            "input": to_shopify_refund_input(
-                order.platform_id,
-                suggestion,
-                data,
-                shop_currency=node["currencyCode"],
-                presentment_currency=node["presentmentCurrencyCode"],
-            )
-        }
+        variables: dict[str, Any] = {"input": refund_input}
         if supports_idempotent(self.client.api_version):
             # Without the caller's key, a fresh one still makes our own retries safe.
             variables["idempotencyKey"] = call.idempotency_key or str(uuid.uuid4())
@@ -286,16 +361,12 @@ class ShopifyAdapter:
         errors = payload.get("userErrors") or []
         if errors:
             raise from_shopify_user_errors(errors, action="refund the order")
-        refund = payload.get("refund")
+        refund: Node | None = payload.get("refund")
         if not refund:
             raise UpstreamError(
                 "Shopify answered refundCreate without the refund", outcome=Outcome.UNKNOWN
             )
-        return ActionOutcome(
-            status="succeeded",
-            refund=from_shopify_refund(refund, currency=node["presentmentCurrencyCode"]),
-            platform_reference=refund["id"],
-        )
+        return refund
 
     # --- Note ---------------------------------------------------------------------------------
 

@@ -22,13 +22,22 @@ from action_gateway.domain.models import (
     Order,
     OrderState,
     OrderTotals,
+    PartialRefundLineItem,
+    PartialRefundOrderInput,
     RefundLine,
     RefundOrderInput,
     RefundSummary,
     RefundTransaction,
     format_decimal,
 )
-from action_gateway.errors import DiscountCodeTaken, PlatformMessage, PlatformRejected
+from action_gateway.errors import (
+    DiscountCodeTaken,
+    FieldError,
+    PlatformMessage,
+    PlatformRejected,
+    RefundExceedsRefundable,
+    ValidationFailed,
+)
 
 Node = Mapping[str, Any]
 
@@ -215,6 +224,9 @@ def from_shopify_suggested_refund(suggestion: Node, *, currency: str) -> RefundS
             for transaction in suggestion.get("suggestedTransactions") or []
         ],
         maximum_refundable=_money(suggestion.get("maximumRefundableSet"), _REFUND_SIDE),
+        shipping_refundable=_money(
+            (suggestion.get("shipping") or {}).get("maximumRefundableSet"), _REFUND_SIDE
+        ),
     )
 
 
@@ -246,7 +258,7 @@ def refunded_since(order: Order, polled: Node) -> RefundSummary:
     return RefundSummary(total=Money.of(after.value - before, after.currency), shipping=shipping)
 
 
-def refund_note(data: RefundOrderInput) -> str:
+def refund_note(data: RefundOrderInput | PartialRefundOrderInput) -> str:
     reason = f"Reason: {data.reason.value}"
     return f"{reason}\n{data.note}" if data.note else reason
 
@@ -290,6 +302,256 @@ def to_shopify_refund_input(
     if presentment_currency != shop_currency:
         refund_input["currency"] = presentment_currency
     return refund_input
+
+
+# --- Partial refunds --------------------------------------------------------------------------
+
+_RESTOCKED = frozenset({"RETURN", "CANCEL"})
+
+
+def with_legacy_line_ids(data: PartialRefundOrderInput) -> PartialRefundOrderInput:
+    """``data`` with each line item id as the numeric id the neutral Order uses.
+
+    Raises ValidationFailed for an id that is neither a number nor a LineItem gid.
+    """
+    items: list[PartialRefundLineItem] = []
+    problems: list[FieldError] = []
+    for index, item in enumerate(data.line_items):
+        gid = to_shopify_gid("LineItem", item.line_item_id)
+        if gid is None:
+            problems.append(
+                FieldError(
+                    loc=["body", "input", "line_items", str(index), "line_item_id"],
+                    message=f"{item.line_item_id} is not a Shopify line item id "
+                    "(a number or gid://shopify/LineItem/…)",
+                )
+            )
+            continue
+        items.append(item.model_copy(update={"line_item_id": legacy_id(gid)}))
+    if problems:
+        raise ValidationFailed("; ".join(p.message for p in problems), errors=problems)
+    return data.model_copy(update={"line_items": items})
+
+
+def to_shopify_refund_lines(order: Order, data: PartialRefundOrderInput) -> list[dict[str, Any]]:
+    """RefundLineItemInput per request line, split by restock type (``data`` has legacy ids).
+
+    restock false → NO_RESTOCK. restock true → CANCEL for the unfulfilled units first (what has
+    not shipped yet is what an agent takes back first), RETURN for the rest: a line spanning both
+    becomes two refund lines with the same lineItemId, as Shopify's own refund page splits
+    unfulfilled and fulfilled units. cancel_unfulfilled → every asked unit is CANCELled, and a
+    line asking for more units than are unfulfilled is refused.
+    """
+    lines = {line.id: line for line in order.line_items}
+    problems: list[FieldError] = []
+    out: list[dict[str, Any]] = []
+    for index, item in enumerate(data.line_items):
+        loc = ["body", "input", "line_items", str(index)]
+        line = lines.get(item.line_item_id)
+        if line is None:
+            problems.append(
+                FieldError(
+                    loc=[*loc, "line_item_id"],
+                    message=f"order {order.name} has no line item {item.line_item_id}",
+                )
+            )
+            continue
+        gid = f"{GID_PREFIX}LineItem/{item.line_item_id}"
+        unfulfilled = line.unfulfilled_quantity or 0
+        if data.cancel_unfulfilled:
+            if item.quantity > unfulfilled:
+                problems.append(
+                    FieldError(
+                        loc=[*loc, "quantity"],
+                        message=f"{item.quantity} x {line.name} to cancel, "
+                        f"{unfulfilled} unfulfilled",
+                    )
+                )
+                continue
+            # CANCEL takes unfulfilled units off the order (a partial cancel), restocking them.
+            out.append({"lineItemId": gid, "quantity": item.quantity, "restockType": "CANCEL"})
+        elif not item.restock:
+            out.append({"lineItemId": gid, "quantity": item.quantity, "restockType": "NO_RESTOCK"})
+        else:
+            # CANCEL restocks unfulfilled units, RETURN fulfilled ones; never the other way round.
+            cancelled = min(item.quantity, unfulfilled)
+            if cancelled:
+                out.append({"lineItemId": gid, "quantity": cancelled, "restockType": "CANCEL"})
+            if item.quantity - cancelled:
+                out.append(
+                    {
+                        "lineItemId": gid,
+                        "quantity": item.quantity - cancelled,
+                        "restockType": "RETURN",
+                    }
+                )
+    if problems:
+        raise ValidationFailed("; ".join(p.message for p in problems), errors=problems)
+    return out
+
+
+def suggested_partial_refund_variables(
+    order_gid: str, lines: list[dict[str, Any]], data: PartialRefundOrderInput
+) -> dict[str, Any]:
+    variables: dict[str, Any] = {"id": order_gid, "refundLineItems": lines}
+    if data.shipping_amount is not None:
+        variables["shippingAmount"] = data.shipping_amount
+    else:
+        # shippingAmount overrides refundShipping; without one, ask for no shipping explicitly.
+        variables["refundShipping"] = False
+    return variables
+
+
+def with_locations(lines: list[dict[str, Any]], suggestion: Node) -> list[dict[str, Any]]:
+    """The refund lines with the restock location Shopify chose for each in its suggestion."""
+    locations: dict[tuple[str, str], str] = {}
+    for line in suggestion.get("refundLineItems") or []:
+        location = (line.get("location") or {}).get("id")
+        item = (line.get("lineItem") or {}).get("id")
+        if location and item:
+            locations.setdefault((item, line.get("restockType") or ""), location)
+            locations.setdefault((item, ""), location)
+    out = []
+    for line in lines:
+        restock = line["restockType"]
+        location = locations.get((line["lineItemId"], restock)) or locations.get(
+            (line["lineItemId"], "")
+        )
+        # locationId must stay empty for NO_RESTOCK; RETURN/CANCEL restock there.
+        if restock in _RESTOCKED and location:
+            out.append({**line, "locationId": location})
+        else:
+            out.append(dict(line))
+    return out
+
+
+def _presentment(bag: Node | None) -> Decimal:
+    money = _money(bag, _REFUND_SIDE)
+    return money.value if money else Decimal(0)
+
+
+def split_refund_amount(amount: Decimal, suggestion: Node) -> list[tuple[Node, Decimal]]:
+    """``amount`` spread over the suggested transactions in order, each ≤ its maximum.
+
+    Raises RefundExceedsRefundable when the suggested payments cannot carry it.
+    """
+    left = amount
+    out: list[tuple[Node, Decimal]] = []
+    capacity = Decimal(0)
+    for transaction in suggestion.get("suggestedTransactions") or []:
+        maximum = _presentment(transaction.get("maximumRefundableSet"))
+        capacity += maximum
+        share = min(left, maximum)
+        if share > 0:
+            out.append((transaction, share))
+            left -= share
+    if left > 0:
+        raise RefundExceedsRefundable(
+            f"a refund of {format_decimal(amount)} asked, the payments Shopify suggests refunding "
+            f"to can take {format_decimal(capacity)}",
+            errors=[
+                FieldError(
+                    loc=["body", "input", "amount"],
+                    message=f"at most {format_decimal(capacity)} can be refunded "
+                    "to the suggested payments",
+                    type="refund_exceeds_refundable",
+                )
+            ],
+        )
+    return out
+
+
+def refund_transactions(
+    suggestion: Node, data: PartialRefundOrderInput
+) -> list[tuple[Node, Decimal]]:
+    """(suggested transaction, amount) to refund: Shopify's own, or the manual amount split."""
+    if data.amount is not None:
+        return split_refund_amount(Decimal(data.amount), suggestion)
+    return [
+        (transaction, _presentment(transaction.get("amountSet")))
+        for transaction in suggestion.get("suggestedTransactions") or []
+        if _presentment(transaction.get("amountSet")) > 0
+    ]
+
+
+def from_shopify_partial_suggestion(
+    suggestion: Node, data: PartialRefundOrderInput, *, currency: str
+) -> RefundSummary:
+    """The suggestion as a preview; with a manual amount, that amount and its split."""
+    summary = from_shopify_suggested_refund(suggestion, currency=currency)
+    if data.amount is None:
+        return summary
+    try:
+        split = split_refund_amount(Decimal(data.amount), suggestion)
+    except RefundExceedsRefundable:
+        split = []  # reported after check_partial_refund, which names the order's own limit
+    return summary.model_copy(
+        update={
+            "total": Money.of(data.amount, summary.total.currency),
+            "transactions": [
+                RefundTransaction(
+                    gateway=transaction["gateway"],
+                    amount=Money.of(share, summary.total.currency),
+                    kind=transaction["kind"].lower(),
+                )
+                for transaction, share in split
+            ],
+        }
+    )
+
+
+def discrepancy_reason(data: PartialRefundOrderInput) -> str:
+    """OrderAdjustmentInputDiscrepancyReason (RESTOCK | DAMAGE | CUSTOMER | OTHER)."""
+    return "CUSTOMER" if data.reason.value == "customer" else "OTHER"
+
+
+def to_shopify_partial_refund_input(
+    order_gid: str,
+    suggestion: Node,
+    lines: list[dict[str, Any]],
+    data: PartialRefundOrderInput,
+    *,
+    shop_currency: str,
+    presentment_currency: str,
+) -> dict[str, Any]:
+    refund_input: dict[str, Any] = {
+        "orderId": order_gid,
+        "notify": data.notify_customer,
+        "note": refund_note(data),
+        "refundLineItems": with_locations(lines, suggestion),
+        "transactions": [
+            {
+                "orderId": order_gid,
+                # Shopify silently records a wrong gateway string, so copy the suggested one.
+                "gateway": transaction["gateway"],
+                "kind": "REFUND",
+                "amount": format_decimal(amount),
+                "parentId": (transaction.get("parentTransaction") or {}).get("id"),
+            }
+            for transaction, amount in refund_transactions(suggestion, data)
+        ],
+    }
+    if data.shipping_amount is not None:
+        refund_input["shipping"] = {"amount": data.shipping_amount}
+    suggested = _presentment(suggestion.get("amountSet"))
+    if data.amount is not None and Decimal(data.amount) != suggested:
+        # Shopify records an order adjustment for a manual amount; the reason labels it.
+        refund_input["discrepancyReason"] = discrepancy_reason(data)
+    # Required when the customer paid in another currency; amounts are then presentment money.
+    if presentment_currency != shop_currency:
+        refund_input["currency"] = presentment_currency
+    return refund_input
+
+
+def from_shopify_partial_refund(
+    refund: Node, suggestion: Node, data: PartialRefundOrderInput, *, currency: str
+) -> RefundSummary:
+    """What refundCreate recorded; shipping is the suggestion's (the payload has no shipping)."""
+    summary = from_shopify_refund(refund, currency=currency)
+    if data.shipping_amount is None:
+        return summary
+    shipping = _money((suggestion.get("shipping") or {}).get("amountSet"), _REFUND_SIDE)
+    return summary.model_copy(update={"shipping": shipping})
 
 
 def from_shopify_refund(refund: Node, *, currency: str) -> RefundSummary:

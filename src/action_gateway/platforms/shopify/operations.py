@@ -196,13 +196,7 @@ query CancelJobPoll($jobId: ID!, $orderId: ID!) {{
     RequestKind.READ,
 )
 
-SUGGESTED_REFUND = Operation(
-    "SuggestedRefund",
-    f"""
-query SuggestedRefund($id: ID!) {{
-  order(id: $id) {{
-    id currencyCode presentmentCurrencyCode
-    suggestedRefund(suggestFullRefund: true, refundShipping: true) {{
+_SUGGESTED_REFUND_SELECTION = f"""{{
       amountSet {_MONEY_BAG}
       maximumRefundableSet {_MONEY_BAG}
       shipping {{
@@ -212,6 +206,7 @@ query SuggestedRefund($id: ID!) {{
       refundLineItems {{
         lineItem {{ id name }}
         quantity restockType
+        location {{ id }}
         subtotalSet {_MONEY_BAG}
       }}
       suggestedTransactions {{
@@ -220,7 +215,38 @@ query SuggestedRefund($id: ID!) {{
         amountSet {_MONEY_BAG}
         maximumRefundableSet {_MONEY_BAG}
       }}
-    }}
+    }}"""
+
+SUGGESTED_REFUND = Operation(
+    "SuggestedRefund",
+    f"""
+query SuggestedRefund($id: ID!) {{
+  order(id: $id) {{
+    id currencyCode presentmentCurrencyCode
+    suggestedRefund(suggestFullRefund: true, refundShipping: true) {_SUGGESTED_REFUND_SELECTION}
+  }}
+}}
+""",
+    RequestKind.READ,
+)
+
+# shippingAmount overrides refundShipping; both are variables so one document serves every case.
+SUGGESTED_PARTIAL_REFUND = Operation(
+    "SuggestedPartialRefund",
+    f"""
+query SuggestedPartialRefund(
+  $id: ID!
+  $refundLineItems: [RefundLineItemInput!]
+  $shippingAmount: Money
+  $refundShipping: Boolean
+) {{
+  order(id: $id) {{
+    id currencyCode presentmentCurrencyCode
+    suggestedRefund(
+      refundLineItems: $refundLineItems
+      shippingAmount: $shippingAmount
+      refundShipping: $refundShipping
+    ) {_SUGGESTED_REFUND_SELECTION}
   }}
 }}
 """,
@@ -232,7 +258,10 @@ _REFUND_CREATE_SELECTION = f"""{{
       id createdAt note
       totalRefundedSet {_MONEY_BAG}
       refundLineItems(first: 100) {{
-        nodes {{ lineItem {{ id name }} quantity restockType subtotalSet {_MONEY_BAG} }}
+        nodes {{
+          lineItem {{ id name }} quantity restockType restocked location {{ id }}
+          subtotalSet {_MONEY_BAG}
+        }}
       }}
       transactions(first: 10) {{
         nodes {{ id kind status gateway amountSet {_MONEY_BAG} }}
@@ -343,6 +372,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     ORDER_CANCEL,
     CANCEL_JOB_POLL,
     SUGGESTED_REFUND,
+    SUGGESTED_PARTIAL_REFUND,
     REFUND_CREATE_IDEMPOTENT,
     REFUND_CREATE_LEGACY,
     ORDER_UPDATE_NOTE,

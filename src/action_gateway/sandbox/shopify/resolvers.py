@@ -321,18 +321,20 @@ class Views:
                 if li.refundable_quantity
             ]
         else:
+            taken: dict[int, int] = {}
             for item in args.get("refundLineItems") or []:
                 li = next(
                     (x for x in o.line_items if x.id == parse_gid(item["lineItemId"], "LineItem")),
                     None,
                 )
-                if li is not None and li.refundable_quantity:
+                if li is None:
+                    continue
+                # Quantities are capped at what is refundable, summed over repeated lines.
+                quantity = min(item["quantity"], li.refundable_quantity - taken.get(li.id, 0))
+                if quantity > 0:
+                    taken[li.id] = taken.get(li.id, 0) + quantity
                     restock = item.get("restockType") or "NO_RESTOCK"
-                    lines.append(
-                        RefundLine(
-                            li, min(item["quantity"], li.refundable_quantity), restock, False
-                        )
-                    )
+                    lines.append(RefundLine(li, quantity, restock, False))
         shipping_max = o.shipping_total - o.refunded_shipping
         if args.get("shippingAmount") is not None:
             shipping = min(o.to_shop(Decimal(str(args["shippingAmount"]))), shipping_max)

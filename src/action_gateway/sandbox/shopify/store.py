@@ -18,6 +18,7 @@ from .state import (
     Discount,
     Job,
     LedgerEntry,
+    LineItem,
     Order,
     Refund,
     RefundLine,
@@ -308,7 +309,9 @@ class Store:
                 "userErrors": [user_error(["orderId"], "Order does not exist")],
             }
         errors: list[dict[str, Any]] = []
-        lines: list[tuple[int, Any, int, str]] = []
+        # (line, units from unfulfilled, units from fulfilled, restock type), in input order.
+        lines: list[tuple[LineItem, int, int, str]] = []
+        used: dict[int, tuple[int, int]] = {}  # line id -> (unfulfilled, fulfilled) taken so far
         for i, item in enumerate(data.get("refundLineItems") or []):
             line_id = parse_gid(item["lineItemId"], "LineItem")
             line = next((li for li in order.line_items if li.id == line_id), None)
@@ -317,14 +320,37 @@ class Store:
                 errors.append(
                     user_error([*path, "lineItemId"], "Line item does not exist")
                 )  # unverified
-            elif item["quantity"] > line.refundable_quantity:
+                continue
+            quantity, restock_type = item["quantity"], item.get("restockType") or "NO_RESTOCK"
+            taken_unfulfilled, taken_fulfilled = used.get(line.id, (0, 0))
+            unfulfilled_left = line.unfulfilled_quantity - taken_unfulfilled
+            fulfilled_left = line.refundable_quantity - line.unfulfilled_quantity - taken_fulfilled
+            # The same line may appear twice (e.g. CANCEL + RETURN); the sum is what counts.
+            if quantity > unfulfilled_left + fulfilled_left:
                 errors.append(
                     user_error(
                         [*path, "quantity"], "Quantity cannot refund more items than were purchased"
                     )
                 )
+                continue
+            if restock_type == "CANCEL" and quantity > unfulfilled_left:
+                # CANCEL restocks unfulfilled units only; fulfilled ones must come back as RETURN.
+                errors.append(
+                    user_error(
+                        [*path, "restockType"],
+                        "Cannot cancel more items than are unfulfilled",
+                    )
+                )  # message unverified
+                continue
+            if restock_type == "RETURN":
+                # Captured: RETURN on never-fulfilled units is accepted (and restocked).
+                from_fulfilled = min(quantity, fulfilled_left)
+                from_unfulfilled = quantity - from_fulfilled
             else:
-                lines.append((i, line, item["quantity"], item.get("restockType") or "NO_RESTOCK"))
+                from_unfulfilled = min(quantity, unfulfilled_left)
+                from_fulfilled = quantity - from_unfulfilled
+            used[line.id] = (taken_unfulfilled + from_unfulfilled, taken_fulfilled + from_fulfilled)
+            lines.append((line, from_unfulfilled, from_fulfilled, restock_type))
         shipping_left = order.shipping_total - order.refunded_shipping
         shipping_in = data.get("shipping") or {}
         shipping = ZERO
@@ -388,17 +414,17 @@ class Store:
             return {"refund": None, "order": order, "userErrors": errors}
         now = self.now()
         refund_lines = []
-        for _, line, quantity, restock_type in lines:
-            from_fulfilled = (
-                min(quantity, line.fulfilled - line.refunded_fulfilled)
-                if restock_type == "RETURN"
-                else 0
-            )
-            from_unfulfilled = min(quantity - from_fulfilled, line.unfulfilled_quantity)
+        for line, from_unfulfilled, from_fulfilled, restock_type in lines:
+            # Refunded unfulfilled units leave the order (CANCEL is the partial cancel).
             line.refunded_unfulfilled += from_unfulfilled
-            line.refunded_fulfilled += quantity - from_unfulfilled
+            line.refunded_fulfilled += from_fulfilled
             refund_lines.append(
-                RefundLine(line, quantity, restock_type, restock_type in ("RETURN", "CANCEL"))
+                RefundLine(
+                    line,
+                    from_unfulfilled + from_fulfilled,
+                    restock_type,
+                    restock_type in ("RETURN", "CANCEL"),
+                )
             )
         refund = Refund(self.next_id(), now, data.get("note"), refund_lines, new_txns, shipping)
         order.refunds.append(refund)

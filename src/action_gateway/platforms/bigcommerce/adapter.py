@@ -1,0 +1,494 @@
+"""BigCommerceAdapter: each action as REST V2/V3 calls, answered in neutral models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from action_gateway.domain.models import (
+    ActionName,
+    ActionOutcome,
+    CancelOrderInput,
+    CreateDiscountCodeInput,
+    Customer,
+    CustomerWithOrders,
+    EditOrderNoteInput,
+    Money,
+    Order,
+    PartialRefundOrderInput,
+    Platform,
+    RefundOrderInput,
+    RefundSummary,
+)
+from action_gateway.domain.refunds import check_partial_refund
+from action_gateway.errors import (
+    DiscountCodeTaken,
+    GatewayError,
+    NotFound,
+    Outcome,
+    PlatformRejected,
+    RefundExceedsRefundable,
+    UpstreamError,
+    ValidationFailed,
+)
+from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.bigcommerce.client import BigCommerceClient
+from action_gateway.platforms.bigcommerce.endpoints import (
+    CREATE_COUPON_CODE,
+    CREATE_PROMOTION,
+    CREATE_REFUND,
+    CREATE_REFUND_QUOTE,
+    DELETE_PROMOTION,
+    FIND_COUPON_CODES,
+    GET_ORDER,
+    LIST_CUSTOMERS,
+    LIST_ORDER_PRODUCTS,
+    LIST_ORDER_REFUNDS,
+    LIST_ORDER_SHIPPING_ADDRESSES,
+    LIST_ORDERS,
+    UPDATE_ORDER,
+)
+from action_gateway.platforms.bigcommerce.mapping import (
+    CANCELLED_STATUS_ID,
+    NO_RESTOCK_NOTE,
+    NOTIFY_NOTE,
+    Node,
+    check_coupon_code,
+    choose_refund_method,
+    decimal_of,
+    declined_error,
+    from_bigcommerce_customer,
+    from_bigcommerce_order,
+    from_bigcommerce_promotion,
+    from_bigcommerce_quote,
+    from_bigcommerce_refund,
+    note_after_edit,
+    offline_only_error,
+    order_sort_key,
+    refund_reason,
+    refunded_total,
+    remaining_shipping,
+    to_bigcommerce_coupon_code,
+    to_bigcommerce_full_refund_items,
+    to_bigcommerce_id,
+    to_bigcommerce_partial_refund_items,
+    to_bigcommerce_promotion,
+    to_bigcommerce_refund,
+)
+
+MAX_PAGE_SIZE = 250
+CANCEL_NOTES = {
+    "staff_note": "BigCommerce: the staff note was not recorded (the cancel changes only the "
+    "order status).",
+    "restock": "BigCommerce adjusts stock on cancellation according to the store's inventory "
+    "settings; the API has no restock switch.",
+}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class _Quote:
+    """A refund quote with the items it was asked for and the bounds it is checked against."""
+
+    items: list[dict[str, Any]]
+    body: Node
+    summary: RefundSummary
+
+
+class BigCommerceAdapter:
+    """A BigCommerce store through REST V2 and V3 (see ``client.py`` for the error layers)."""
+
+    platform: Platform = Platform.BIGCOMMERCE
+    supported_actions: frozenset[ActionName] = frozenset(
+        {
+            ActionName.CANCEL_ORDER,
+            ActionName.CANCEL_AND_REFUND_ORDER,
+            ActionName.REFUND_ORDER,
+            ActionName.PARTIAL_REFUND_ORDER,
+            # order_Put in the Orders V2 spec documents `staff_notes` as writable.
+            ActionName.EDIT_ORDER_NOTE,
+            ActionName.CREATE_DISCOUNT_CODE,
+        }
+    )
+
+    def __init__(
+        self, client: BigCommerceClient, *, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self.client = client
+        self.clock = clock
+
+    # --- Reads --------------------------------------------------------------------------------
+
+    async def find_customers(
+        self, *, email: str | None, phone: str | None, orders_limit: int, call: ActionCall
+    ) -> list[CustomerWithOrders]:
+        limit = max(1, min(orders_limit, MAX_PAGE_SIZE - 1))
+        found: dict[str, Customer] = {}
+        for filter_name, value in (("email:in", email), ("phone:in", phone)):
+            if not value or not value.strip():
+                continue
+            body = await self.client.request(
+                LIST_CUSTOMERS, query={filter_name: value.strip()}, call=call
+            )
+            for node in (body or {}).get("data") or []:
+                customer = from_bigcommerce_customer(node)
+                found.setdefault(customer.id, customer)
+        return [await self._with_orders(customer, limit, call) for customer in found.values()]
+
+    async def _with_orders(
+        self, customer: Customer, limit: int, call: ActionCall
+    ) -> CustomerWithOrders:
+        """The customer's orders and the guest orders placed with their email, newest first."""
+        # One more than asked tells whether there are more.
+        common: dict[str, str | int] = {"sort": "date_created:desc", "limit": limit + 1}
+        queries: list[dict[str, str | int]] = [{"customer_id": customer.id, **common}]
+        if customer.email:
+            queries.append({"email": customer.email, **common})
+        orders: dict[str, Order] = {}
+        more = False
+        for query in queries:
+            nodes = await self.client.request(LIST_ORDERS, query=query, call=call) or []
+            more |= len(nodes) > limit
+            for node in nodes:
+                order = from_bigcommerce_order(node)
+                # The email filter also matches other accounts' orders; keep guests and ours.
+                if order.customer_id in (None, customer.id):
+                    orders.setdefault(order.id, order)
+        ordered = sorted(orders.values(), key=order_sort_key, reverse=True)
+        return CustomerWithOrders(
+            customer=customer,
+            orders=ordered[:limit],
+            has_more_orders=more or len(ordered) > limit,
+        )
+
+    async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
+        number = to_bigcommerce_id(customer_id)
+        if number is None:
+            return None
+        body = await self.client.request(LIST_CUSTOMERS, query={"id:in": number}, call=call)
+        nodes = (body or {}).get("data") or []
+        return from_bigcommerce_customer(nodes[0]) if nodes else None
+
+    async def get_order(self, order_id: str, *, call: ActionCall) -> Order | None:
+        number = to_bigcommerce_id(order_id)
+        if number is None:
+            return None
+        try:
+            node = await self.client.request(GET_ORDER, path={"order_id": number}, call=call)
+        except NotFound:
+            return None
+        products: list[Node] = []
+        page = 1
+        while True:
+            batch = await self.client.request(
+                LIST_ORDER_PRODUCTS,
+                path={"order_id": number},
+                query={"page": page, "limit": MAX_PAGE_SIZE},
+                call=call,
+            )
+            products.extend(batch or [])
+            if len(batch or []) < MAX_PAGE_SIZE:
+                break
+            page += 1
+        return from_bigcommerce_order(node, products)
+
+    async def find_order_by_name(self, name: str, *, call: ActionCall) -> Order | None:
+        # BigCommerce's order number is its id.
+        return await self.get_order(name, call=call)
+
+    # --- Cancel -------------------------------------------------------------------------------
+
+    async def cancel_order(
+        self, order: Order, data: CancelOrderInput, *, refund: bool, call: ActionCall
+    ) -> ActionOutcome:
+        messages = [NOTIFY_NOTE]
+        if data.staff_note:
+            messages.append(CANCEL_NOTES["staff_note"])
+        if data.restock:
+            messages.append(CANCEL_NOTES["restock"])
+        refunded: RefundSummary | None = None
+        if refund:
+            # Refund first: a failed refund leaves the order untouched, never cancelled unpaid.
+            quote = await self._full_quote(order, refund_reason_text(data), call)
+            if quote.items and quote.summary.total.value > 0:
+                refunded = await self._refund(order, quote, call)
+            else:
+                messages.append(f"Nothing was left to refund on order {order.name}.")
+        try:
+            await self.client.request(
+                UPDATE_ORDER,
+                path={"order_id": order.platform_id},
+                json={"status_id": CANCELLED_STATUS_ID},
+                call=call,
+            )
+        except GatewayError as exc:
+            if refunded is None:
+                raise
+            raise _cancel_failed_after_refund(order, refunded, exc) from exc
+        return ActionOutcome(
+            status="succeeded",
+            refund=refunded,
+            platform_reference=refunded.refund_id if refunded else order.platform_id,
+            messages=messages,
+        )
+
+    # --- Refunds ------------------------------------------------------------------------------
+
+    async def preview_refund(
+        self, order: Order, data: PartialRefundOrderInput | None, *, call: ActionCall
+    ) -> RefundSummary:
+        if data is None:
+            return (await self._full_quote(order, "Preview", call)).summary
+        quote = await self._partial_quote(order, data, call)
+        return quote.summary
+
+    async def refund_order(
+        self, order: Order, data: RefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        quote = await self._full_quote(order, refund_reason(data), call)
+        if not quote.items or quote.summary.total.value <= 0:
+            raise PlatformRejected(f"nothing is left to refund on order {order.name}")
+        refunded = await self._refund(order, quote, call)
+        return ActionOutcome(
+            status="succeeded",
+            refund=refunded,
+            platform_reference=refunded.refund_id,
+            messages=[NOTIFY_NOTE],
+        )
+
+    async def partial_refund_order(
+        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        quote = await self._partial_quote(order, data, call)
+        refunded = await self._refund(order, quote, call)
+        return ActionOutcome(
+            status="succeeded",
+            refund=refunded,
+            platform_reference=refunded.refund_id,
+            messages=[NOTIFY_NOTE],
+        )
+
+    async def _refund_bounds(
+        self, order: Order, call: ActionCall
+    ) -> tuple[list[tuple[int, Decimal]], Decimal]:
+        """Shipping left per order address, and the order total not yet refunded."""
+        addresses = await self.client.request(
+            LIST_ORDER_SHIPPING_ADDRESSES, path={"order_id": order.platform_id}, call=call
+        )
+        refunds = await self.client.request(
+            LIST_ORDER_REFUNDS, path={"order_id": order.platform_id}, call=call
+        )
+        # V2's refunded_amount is documented as unreliable: sum the V3 refunds instead.
+        earlier = (refunds or {}).get("data") or []
+        left = order.totals.total.value - refunded_total(earlier)
+        return remaining_shipping(addresses or [], earlier), max(Decimal(0), left)
+
+    async def _full_quote(self, order: Order, reason: str, call: ActionCall) -> _Quote:
+        shipping, maximum = await self._refund_bounds(order, call)
+        items = to_bigcommerce_full_refund_items(order, shipping, reason)
+        return await self._quote(order, items, shipping, maximum, (), call)
+
+    async def _partial_quote(
+        self, order: Order, data: PartialRefundOrderInput, call: ActionCall
+    ) -> _Quote:
+        if data.cancel_unfulfilled:
+            raise ValidationFailed(
+                "cancel_unfulfilled is a Shopify option; BigCommerce refunds do not remove "
+                "items from the order"
+            )
+        shipping, maximum = await self._refund_bounds(order, call)
+        # Quantities and shipping are refused before even the quote is asked for.
+        check_partial_refund(order, data, _bounds_summary(order, shipping, maximum))
+        items = to_bigcommerce_partial_refund_items(order, data, shipping)
+        notes = [NO_RESTOCK_NOTE] if any(line.restock for line in data.line_items) else []
+        quote = await self._quote(order, items, shipping, maximum, notes, call)
+        check_partial_refund(order, data, quote.summary)
+        return quote
+
+    async def _quote(
+        self,
+        order: Order,
+        items: list[dict[str, Any]],
+        shipping: Sequence[tuple[int, Decimal]],
+        maximum: Decimal,
+        notes: Sequence[str],
+        call: ActionCall,
+    ) -> _Quote:
+        shipping_left = sum((amount for _, amount in shipping), Decimal(0))
+        if not items:
+            summary = RefundSummary(
+                total=Money.of("0", order.currency),
+                maximum_refundable=Money.of(maximum, order.currency),
+                shipping_refundable=Money.of(shipping_left, order.currency),
+                notes=list(notes),
+            )
+            return _Quote(items, {}, summary)
+        body = await self.client.request(
+            CREATE_REFUND_QUOTE,
+            path={"order_id": order.platform_id},
+            json={"items": items},
+            call=call,
+        )
+        quote: Node = (body or {}).get("data") or {}
+        # A negative adjustment is BigCommerce trimming a request above what is refundable.
+        if decimal_of(quote.get("adjustment")) < 0:
+            raise RefundExceedsRefundable(
+                f"BigCommerce's quote for order {order.name} is {quote.get('adjustment')} "
+                "below the amount asked: more was asked than is refundable."
+            )
+        summary = from_bigcommerce_quote(
+            quote,
+            items,
+            order,
+            maximum_refundable=maximum,
+            shipping_refundable=shipping_left,
+            notes=notes,
+        )
+        return _Quote(items, quote, summary)
+
+    async def _refund(self, order: Order, quote: _Quote, call: ActionCall) -> RefundSummary:
+        method = choose_refund_method(quote.body)
+        if method is None:
+            raise offline_only_error(quote.body, order)
+        # Refunds on one order must be sequential (BigCommerce); the flow holds one action
+        # per order through its idempotency record.
+        body = await self.client.request(
+            CREATE_REFUND,
+            path={"order_id": order.platform_id},
+            json=to_bigcommerce_refund(quote.items, method),
+            call=call,
+        )
+        refund: Node = (body or {}).get("data") or {}
+        if not refund:
+            raise UpstreamError(
+                "BigCommerce answered the refund without the refund", outcome=Outcome.UNKNOWN
+            )
+        # A 201 only schedules the refund; the provider may already have declined it.
+        declined = declined_error(refund, order)
+        if declined is not None:
+            raise declined
+        return from_bigcommerce_refund(refund, order, notes=quote.summary.notes)
+
+    # --- Note ---------------------------------------------------------------------------------
+
+    async def edit_order_note(
+        self, order: Order, data: EditOrderNoteInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        note = note_after_edit(order.note, data)
+        body = await self.client.request(
+            UPDATE_ORDER,
+            path={"order_id": order.platform_id},
+            json={"staff_notes": note},
+            call=call,
+        )
+        return ActionOutcome(
+            status="succeeded",
+            note=(body or {}).get("staff_notes", note),
+            previous_note=order.note,
+        )
+
+    # --- Discount codes -----------------------------------------------------------------------
+
+    async def create_discount_code(
+        self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        check_coupon_code(data.code)
+        category_id = None
+        if data.collection_id is not None:
+            category_id = to_bigcommerce_id(data.collection_id)
+            if category_id is None:
+                raise ValidationFailed("collection_id must be a numeric BigCommerce category id")
+        existing = await self.client.request(
+            FIND_COUPON_CODES, query={"code": data.code}, call=call
+        )
+        if (existing or {}).get("data"):
+            raise DiscountCodeTaken(f"the coupon code {data.code} already exists on BigCommerce")
+        starts_at = self.clock()
+        created = await self.client.request(
+            CREATE_PROMOTION,
+            json=to_bigcommerce_promotion(data, starts_at=starts_at, category_id=category_id),
+            call=call,
+        )
+        promotion: Node = (created or {}).get("data") or {}
+        if promotion.get("id") is None:
+            raise UpstreamError(
+                "BigCommerce answered the promotion without its id", outcome=Outcome.UNKNOWN
+            )
+        try:
+            code_body = await self.client.request(
+                CREATE_COUPON_CODE,
+                path={"promotion_id": promotion["id"]},
+                json=to_bigcommerce_coupon_code(data.code),
+                call=call,
+            )
+        except GatewayError as exc:
+            # Compensation: never leave a code-less promotion behind.
+            if not await self._delete_promotion(promotion["id"], call):
+                raise UpstreamError(
+                    f"{exc.detail or exc} The code-less promotion {promotion['id']} could not "
+                    "be deleted; delete it in BigCommerce.",
+                    outcome=Outcome.UNKNOWN,
+                    platform_errors=exc.extensions.get("platform_errors"),
+                ) from exc
+            raise
+        return ActionOutcome(
+            status="succeeded",
+            discount_code=from_bigcommerce_promotion(
+                promotion,
+                (code_body or {}).get("data") or {},
+                data,
+                category_id=category_id,
+                starts_at=starts_at,
+            ),
+            platform_reference=str(promotion["id"]),
+        )
+
+    async def _delete_promotion(self, promotion_id: int, call: ActionCall) -> bool:
+        """Whether the promotion is gone (deleted now, or already absent)."""
+        try:
+            await self.client.request(
+                DELETE_PROMOTION, path={"promotion_id": promotion_id}, call=call
+            )
+        except NotFound:
+            return True
+        except GatewayError:
+            return False
+        return True
+
+
+def refund_reason_text(data: CancelOrderInput) -> str:
+    return f"Cancelled: {data.reason.value}"
+
+
+def _bounds_summary(
+    order: Order, shipping: Sequence[tuple[int, Decimal]], maximum: Decimal
+) -> RefundSummary:
+    """What is left to refund, before any quote: checked against the request's own figures."""
+    return RefundSummary(
+        total=Money.of("0", order.currency),
+        maximum_refundable=Money.of(maximum, order.currency),
+        shipping_refundable=Money.of(
+            sum((amount for _, amount in shipping), Decimal(0)), order.currency
+        ),
+    )
+
+
+def _cancel_failed_after_refund(
+    order: Order, refunded: RefundSummary, exc: GatewayError
+) -> GatewayError:
+    """The refund went through but the cancel did not: say both, precisely."""
+    detail = (
+        f"The refund {refunded.refund_id} of {refunded.total} on order {order.name} went "
+        f"through, but BigCommerce did not cancel the order: {exc.detail or exc}. "
+        "Cancel it in BigCommerce; do not refund again."
+    )
+    platform_errors = exc.extensions.get("platform_errors")
+    if isinstance(exc, PlatformRejected | NotFound):
+        return PlatformRejected(detail, platform_errors=platform_errors)
+    return UpstreamError(detail, outcome=Outcome.UNKNOWN, platform_errors=platform_errors)

@@ -1,0 +1,78 @@
+"""Every BigCommerce REST endpoint the adapter calls: operation name, method, path, request kind.
+
+Paths are relative to the connection's base URL (``https://api.bigcommerce.com/stores/{hash}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from action_gateway.errors import DiscountCodeTaken, PlatformRejected
+from action_gateway.platforms._http import RequestKind
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    path: str
+    """A template whose ``{placeholders}`` are filled with URL-quoted values."""
+    kind: RequestKind
+    empty_list_on_204: bool = False
+    """V2 lists answer 204 with an empty body when nothing matches."""
+    on_conflict: type[PlatformRejected] = PlatformRejected
+    """The error a 409 maps to."""
+
+    def url(self, **values: str | int) -> str:
+        return self.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
+
+
+GET_ORDER = Endpoint("get_order", "GET", "/v2/orders/{order_id}", RequestKind.READ)
+LIST_ORDERS = Endpoint("list_orders", "GET", "/v2/orders", RequestKind.READ, empty_list_on_204=True)
+LIST_ORDER_PRODUCTS = Endpoint(
+    "list_order_products",
+    "GET",
+    "/v2/orders/{order_id}/products",
+    RequestKind.READ,
+    empty_list_on_204=True,
+)
+LIST_ORDER_SHIPPING_ADDRESSES = Endpoint(
+    "list_order_shipping_addresses",
+    "GET",
+    "/v2/orders/{order_id}/shipping_addresses",
+    RequestKind.READ,
+    empty_list_on_204=True,
+)
+# A PUT of absolute values (status_id, staff_notes) ends in the same state when sent twice.
+UPDATE_ORDER = Endpoint(
+    "update_order", "PUT", "/v2/orders/{order_id}", RequestKind.WRITE_DEDUPLICATED
+)
+LIST_CUSTOMERS = Endpoint("list_customers", "GET", "/v3/customers", RequestKind.READ)
+LIST_ORDER_REFUNDS = Endpoint(
+    "list_order_refunds", "GET", "/v3/orders/{order_id}/payment_actions/refunds", RequestKind.READ
+)
+# A refund quote only calculates (tax, refundable total, methods); it changes nothing.
+CREATE_REFUND_QUOTE = Endpoint(
+    "create_refund_quote",
+    "POST",
+    "/v3/orders/{order_id}/payment_actions/refund_quotes",
+    RequestKind.READ,
+)
+# No idempotency key exists for refunds: never re-sent once it may have reached BigCommerce.
+CREATE_REFUND = Endpoint(
+    "create_refund", "POST", "/v3/orders/{order_id}/payment_actions/refunds", RequestKind.WRITE
+)
+FIND_COUPON_CODES = Endpoint("find_coupon_codes", "GET", "/v3/promotions/codes", RequestKind.READ)
+CREATE_PROMOTION = Endpoint("create_promotion", "POST", "/v3/promotions", RequestKind.WRITE)
+CREATE_COUPON_CODE = Endpoint(
+    "create_coupon_code",
+    "POST",
+    "/v3/promotions/{promotion_id}/codes",
+    RequestKind.WRITE,
+    on_conflict=DiscountCodeTaken,
+)
+# Deleting a promotion twice leaves it deleted either way.
+DELETE_PROMOTION = Endpoint(
+    "delete_promotion", "DELETE", "/v3/promotions/{promotion_id}", RequestKind.WRITE_DEDUPLICATED
+)

@@ -1,0 +1,1 @@
+"""Test oracles built from the platforms' published API contracts (../shared/specs)."""

@@ -1,0 +1,313 @@
+"""Requests and responses checked against BigCommerce's own OpenAPI files (../shared/specs).
+
+``validate_request``, ``validate_httpx_request`` and ``validate_response`` raise AssertionError
+carrying the spec's complaint; ``declares`` says whether an operation documents a status.
+
+A ``url`` is a full URL on any host (the real API, a stub, the simulator) or a bare path: it is
+matched by what follows its ``/v2`` or ``/v3`` segment, so ``/v2/orders/1``,
+``/stores/abc/v2/orders/1`` and ``https://api.bigcommerce.com/stores/abc/v2/orders/1?page=2``
+name the same operation (the specs' servers are ``.../stores/{store_hash}/v2|v3``).
+
+Errata of the published files are patched in memory (the files are never changed); each patch
+asserts its erratum is still there, so a corrected spec fails loudly here:
+* orders.v2 ``sort``'s enum lists bare fields although its description documents the
+  ``:asc``/``:desc`` suffix (``sort=date_created:desc``): the suffixed values are added.
+* orders.v2 ``GET /orders/{order_id}/products`` requires ``Content-Type`` on a body-less GET:
+  that parameter is dropped there (openapi-core 0.19 happens to fill in its default; this keeps
+  the check independent of that).
+* orders.v3 ``ItemsRefund`` is a ``oneOf`` in which ORDER and FEE items match two branches
+  (``TaxExemptItem``/``FeeItem`` overlap ``AmountBoundItem``), so no ORDER item could ever pass:
+  it is read as ``anyOf``.
+* promotions.v3 ``PromotionBase.redemption_type`` is ``readOnly`` although
+  ``DraftCouponPromotion`` requires it in the create body: the flag is dropped.
+
+A response whose status the operation does not document (401, 404, 405, 415, 429, 5xx, V2 400)
+is checked against its API family's error schema; an undocumented success fails, except V2's
+empty 204 for an order list that matches nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import yaml
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_schema_validator import OAS30ReadValidator
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from tests.shared_specs import require_spec
+
+__all__ = ["declares", "validate_httpx_request", "validate_request", "validate_response"]
+
+Query = Sequence[tuple[str, str]] | Mapping[str, str]
+
+JSON = "application/json"
+# Requests are replayed as the specs' own server sees them: its host and default store_hash.
+SPEC_HOST = "https://api.bigcommerce.com"
+SPEC_BASE = "/stores/store_hash"
+SPEC_FILES = {
+    ("v2", "orders"): "bigcommerce/orders.v2.oas2.yml",
+    ("v2", "order_statuses"): "bigcommerce/orders.v2.oas2.yml",
+    ("v3", "orders"): "bigcommerce/orders.v3.yml",
+    ("v3", "promotions"): "bigcommerce/promotions.v3.yml",
+    ("v3", "customers"): "bigcommerce/customers.v3.yml",
+}
+# What the adapter sends when a test gives no headers.
+DEFAULT_HEADERS = {"Accept": JSON, "X-Auth-Token": "token"}
+# V2 errors are a JSON array of {status, message} (the spec's 404 example; its schema is empty).
+V2_ERROR: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["status", "message"],
+        "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+    },
+}
+_VERSIONED = re.compile(r"/(v2|v3)(/[^?#]*)$")
+
+
+def _erratum(present: bool, relative: str, what: str) -> None:
+    assert present, f"{relative} no longer has the erratum '{what}': drop its patch"
+
+
+def _errata(relative: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (freshly loaded, so mutated in place) with the module docstring's patches."""
+    schemas = spec["components"]["schemas"]
+    if relative.endswith("orders.v2.oas2.yml"):
+        sort = spec["components"]["parameters"]["sort"]["schema"]
+        _erratum("date_created:desc" not in sort["enum"], relative, "sort without :asc/:desc")
+        sort["enum"] = [f"{v}{suffix}" for v in sort["enum"] for suffix in ("", ":asc", ":desc")]
+        products = spec["paths"]["/orders/{order_id}/products"]["get"]["parameters"]
+        content_type = {"$ref": "#/components/parameters/ContentType"}
+        _erratum(content_type in products, relative, "Content-Type on GET products")
+        products.remove(content_type)
+    elif relative.endswith("orders.v3.yml"):
+        items = schemas["ItemsRefund"]
+        _erratum("oneOf" in items, relative, "ItemsRefund oneOf")
+        items["anyOf"] = items.pop("oneOf")
+    elif relative.endswith("promotions.v3.yml"):
+        redemption = schemas["PromotionBase"]["properties"]["redemption_type"]
+        _erratum(redemption.get("readOnly") is True, relative, "readOnly redemption_type")
+        del redemption["readOnly"]
+    return spec
+
+
+@functools.cache
+def _spec(relative: str) -> dict[str, Any]:
+    """One parsed, patched spec per file for the whole session (they are large)."""
+    loaded: dict[str, Any] = yaml.safe_load(require_spec(relative).read_text(encoding="utf-8"))
+    return _errata(relative, loaded)
+
+
+@functools.cache
+def _openapi(relative: str) -> OpenAPI:
+    spec: dict[Hashable, Any] = dict(_spec(relative).items())
+    return OpenAPI.from_dict(spec)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    relative: str  # the spec file
+    version: str  # "v2" or "v3"
+    rest: str  # the path after the version, as the spec's `paths` name it
+    query: list[tuple[str, str]]
+
+    @property
+    def spec_path(self) -> str:
+        return f"{SPEC_BASE}/{self.version}{self.rest}"
+
+
+def _locate(url: str) -> _Target:
+    parts = urlsplit(url)
+    match = _VERSIONED.search(parts.path)
+    assert match, f"{url} is not a BigCommerce /v2 or /v3 URL"
+    version, rest = match.groups()
+    family = rest.strip("/").split("/", 1)[0]
+    relative = SPEC_FILES.get((version, family))
+    assert relative, f"no BigCommerce spec is known for /{version}/{family}"
+    return _Target(relative, version, rest, parse_qsl(parts.query, keep_blank_values=True))
+
+
+def _operation(target: _Target, method: str) -> dict[str, Any] | None:
+    """The spec's operation for ``method`` on the target's path, if it has one."""
+    segments = target.rest.strip("/").split("/")
+    candidates = []
+    for template, item in _spec(target.relative)["paths"].items():
+        parts = template.strip("/").split("/")
+        if (
+            method.lower() in item
+            and len(parts) == len(segments)
+            and all(p == s or p.startswith("{") for p, s in zip(parts, segments, strict=True))
+        ):
+            # A literal segment wins over a placeholder (/promotions/codes vs /promotions/{id}).
+            candidates.append((sum(p.startswith("{") for p in parts), template))
+    if not candidates:
+        return None
+    operation: dict[str, Any] = _spec(target.relative)["paths"][min(candidates)[1]][method.lower()]
+    return operation
+
+
+@dataclasses.dataclass
+class _Request:
+    """openapi-core's Request protocol."""
+
+    host_url: str
+    path: str
+    method: str
+    parameters: RequestParameters
+    content_type: str
+    body: bytes | None
+
+
+@dataclasses.dataclass
+class _Response:
+    """openapi-core's Response protocol."""
+
+    status_code: int
+    data: bytes
+    content_type: str = JSON
+    headers: Headers = dataclasses.field(default_factory=lambda: Headers({"Content-Type": JSON}))
+
+
+def _request(
+    method: str,
+    target: _Target,
+    headers: Iterable[tuple[str, str]],
+    content_type: str,
+    body: bytes | None,
+) -> _Request:
+    return _Request(
+        host_url=SPEC_HOST,
+        path=target.spec_path,
+        method=method.lower(),
+        parameters=RequestParameters(
+            query=ImmutableMultiDict(target.query),
+            header=Headers(list(headers)),
+            cookie=ImmutableMultiDict(),
+        ),
+        content_type=content_type,
+        body=body,
+    )
+
+
+def _complaint(exc: Exception) -> str:
+    """openapi-core's error chain down to the failing schema checks (its own message is vague)."""
+    causes = [str(exc)]
+    cause = exc.__cause__
+    while cause is not None:
+        causes.append(str(cause))
+        for error in getattr(cause, "schema_errors", None) or []:
+            causes.append(f"{list(error.absolute_path)}: {error.message}")
+            causes.extend(f"  {list(c.absolute_path)}: {c.message}" for c in error.context or [])
+        cause = cause.__cause__
+    return " | ".join(causes)
+
+
+def _check_request(
+    method: str,
+    url: str,
+    target: _Target,
+    headers: Iterable[tuple[str, str]],
+    content_type: str,
+    body: bytes | None,
+) -> None:
+    request = _request(method, target, headers, content_type, body)
+    try:
+        _openapi(target.relative).validate_request(request)
+    except Exception as exc:  # openapi-core's validation errors
+        raise AssertionError(
+            f"{method.upper()} {url} breaks BigCommerce's spec: {_complaint(exc)}"
+        ) from exc
+
+
+def validate_request(
+    method: str,
+    url: str,
+    *,
+    query: Query | None = None,
+    body: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Assert the request matches an operation of the spec: method, path, query, headers, body.
+
+    ``query`` adds to any query string in ``url``; ``body`` is sent as JSON. ``headers``
+    defaults to what the adapter sends (Accept, X-Auth-Token, Content-Type with a body).
+    """
+    target = _locate(url)
+    pairs = list(query.items() if isinstance(query, Mapping) else query or [])
+    target = dataclasses.replace(target, query=target.query + pairs)
+    sent = dict(DEFAULT_HEADERS if headers is None else headers)
+    if body is not None and headers is None:
+        sent["Content-Type"] = JSON
+    data = None if body is None else json.dumps(body).encode()
+    _check_request(method, url, target, sent.items(), JSON, data)
+
+
+def validate_httpx_request(request: httpx.Request) -> None:
+    """``validate_request`` for a request as sent: its own headers, Content-Type and bytes."""
+    url = str(request.url)
+    content_type = request.headers.get("Content-Type", "")
+    headers = request.headers.multi_items()
+    _check_request(
+        request.method, url, _locate(url), headers, content_type, request.content or None
+    )
+
+
+def declares(method: str, url: str, status: int) -> bool:
+    """Whether the spec documents ``status`` for the operation ``method url`` matches."""
+    operation = _operation(_locate(url), method)
+    return operation is not None and str(status) in operation.get("responses", {})
+
+
+def validate_response(method: str, url: str, status: int, body: Any) -> None:
+    """Assert ``body`` (parsed JSON, None when empty) is what the spec allows for ``status``."""
+    target = _locate(url)
+    where = f"the {status} answer to {method.upper()} {url}"
+    operation = _operation(target, method)
+    assert operation is not None, f"{method.upper()} {url} is not in {target.relative}"
+    if str(status) in operation.get("responses", {}):
+        if status == 204:
+            assert body is None, f"{where} must have no body"
+            return
+        request = _request(method, target, DEFAULT_HEADERS.items(), JSON, None)
+        response = _Response(status, b"" if body is None else json.dumps(body).encode())
+        try:
+            _openapi(target.relative).validate_response(request, response)
+        except Exception as exc:  # openapi-core's validation errors
+            raise AssertionError(f"{where} breaks BigCommerce's spec: {_complaint(exc)}") from exc
+        if status >= 400 and target.version == "v2":
+            _check(V2_ERROR, where, body)  # the documented V2 errors have empty schemas
+        return
+    if status == 204:
+        # V2 lists answer 204 with no body when nothing matches.
+        assert operation.get("operationId") == "getOrders", f"{where} is an undocumented 204"
+        assert body is None, f"{where} must have no body"
+        return
+    assert status >= 400, f"{where} is an undocumented success status"
+    if target.version == "v2":
+        schema = V2_ERROR
+    else:
+        components = _spec(target.relative)["components"]
+        # allOf, not a bare $ref: OAS 3.0 ignores a $ref's siblings.
+        schema = {
+            "allOf": [{"$ref": "#/components/schemas/ErrorResponse"}],
+            "components": components,
+        }
+    _check(schema, where, body)
+
+
+def _check(schema: dict[str, Any], where: str, body: Any) -> None:
+    try:
+        OAS30ReadValidator(schema).validate(body)
+    except ValidationError as exc:
+        raise AssertionError(f"{where} breaks BigCommerce's error shape: {exc.message}") from exc
