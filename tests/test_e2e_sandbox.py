@@ -184,3 +184,45 @@ def test_server_logs_one_json_line_per_action(gateway: httpx.Client, server_log:
     assert mine[0]["outcome"] == "succeeded"
     assert mine[0]["connection"] == "sandbox-shopify"
     assert "log line check" not in server_log.read_text()
+
+
+def test_partial_refund_preview_then_partial_cancel(gateway: httpx.Client) -> None:
+    order = gateway.get("/v1/connections/sandbox-shopify/orders/5500001003").json()  # #1003
+    assert "partial_refund_order" in order["available_actions"]
+    line = next(item for item in order["line_items"] if item["unfulfilled_quantity"] > 0)
+    body = {
+        "action": "partial_refund_order",
+        "target": {"order_id": "5500001003"},
+        "input": {
+            "reason": "inventory",
+            "cancel_unfulfilled": True,
+            "line_items": [{"line_item_id": line["id"], "quantity": 1}],
+            "notify_customer": True,
+        },
+    }
+    preview = gateway.post(
+        "/v1/actions", json={"connection": "sandbox-shopify", **body, "dry_run": True}
+    )
+    assert preview.status_code == 200, preview.text
+    quoted = preview.json()["refund"]
+    assert quoted["line_items"][0]["restock_type"] == "cancel"
+
+    done = _act(gateway, body)
+    assert done.status_code == 200, done.text
+    result = done.json()
+    assert result["refund"]["total"] == quoted["total"]
+    assert result["timeline_event"]["type"] == "order.partially_cancelled"
+    assert f"1 × {line['name']}" in result["timeline_event"]["summary"]
+    after = next(i for i in result["resource"]["line_items"] if i["id"] == line["id"])
+    assert after["unfulfilled_quantity"] == line["unfulfilled_quantity"] - 1
+
+    too_much = _act(
+        gateway,
+        {
+            "action": "partial_refund_order",
+            "target": {"order_id": "5500001003"},
+            "input": {"reason": "customer", "amount": "99999.00"},
+        },
+    )
+    assert too_much.status_code == 422, too_much.text
+    assert too_much.json()["code"] == "refund_exceeds_refundable"

@@ -164,3 +164,17 @@ def test_discount_code_on_a_bigcommerce_customer(gateway: httpx.Client) -> None:
     assert created.status_code == 200, created.text
     assert created.json()["discount_code"]["code"] == code
     assert _act(gateway, body).json()["code"] == "discount_code_taken"
+
+
+def test_staff_note_edit(gateway: httpx.Client) -> None:
+    response = _act(
+        gateway,
+        {
+            "action": "edit_order_note",
+            "target": {"order_id": "112"},
+            "input": {"note": "Checked with the customer by phone"},
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["resource"]["note"] == "Checked with the customer by phone"
+    assert response.json()["timeline_event"]["type"] == "order.note_updated"
