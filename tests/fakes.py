@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -14,6 +14,7 @@ from action_gateway.domain.models import (
     ActionName,
     ActionOutcome,
     CancelOrderInput,
+    CancelSubscriptionInput,
     CreateDiscountCodeInput,
     Customer,
     CustomerWithOrders,
@@ -27,6 +28,10 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    SkipSubscriptionOrderInput,
+    Subscription,
+    SubscriptionChange,
+    SubscriptionState,
 )
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import GatewayError
@@ -206,3 +211,73 @@ def fake_connection(connection_id: str = "acme", **actions: object) -> Connectio
 
 def unused_client() -> httpx.AsyncClient:
     return httpx.AsyncClient()
+
+
+def make_subscription(
+    subscription_id: str = "sub-1",
+    *,
+    live: bool = True,
+    prepaid: bool = False,
+    next_order: date | None = date(2026, 12, 1),
+    customer_id: str = "501",
+) -> Subscription:
+    return Subscription(
+        id=subscription_id,
+        platform_id=subscription_id,
+        customer_id=customer_id,
+        state=SubscriptionState(live=live, prepaid=prepaid, has_next_order=next_order is not None),
+        product="Morning Blend Coffee",
+        quantity=2,
+        every=2,
+        period="week",
+        next_order_date=next_order,
+        next_order_ref="order-9" if next_order else None,
+    )
+
+
+@dataclass
+class FakeSubscriptionAdapter:
+    """Implements ``SubscriptionAdapter`` over in-memory subscriptions keyed by customer id."""
+
+    platform: Platform = Platform.ORDERGROOVE
+    supported_actions: frozenset[ActionName] = frozenset(
+        {ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER}
+    )
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    fail_with: GatewayError | None = None
+
+    async def find_subscriptions(
+        self, customer: Customer, *, call: ActionCall
+    ) -> list[Subscription]:
+        if self.fail_with is not None:
+            raise self.fail_with
+        return [s for s in self.subscriptions.values() if s.customer_id == customer.id]
+
+    async def get_subscription(
+        self, subscription_id: str, *, call: ActionCall
+    ) -> Subscription | None:
+        return self.subscriptions.get(subscription_id)
+
+    async def cancel_subscription(
+        self, subscription: Subscription, data: CancelSubscriptionInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        self.calls.append(("cancel", subscription.id))
+        state = subscription.state.model_copy(update={"live": False})
+        self.subscriptions[subscription.id] = subscription.model_copy(update={"state": state})
+        return ActionOutcome(status="succeeded", subscription=SubscriptionChange())
+
+    async def skip_subscription_order(
+        self, subscription: Subscription, data: SkipSubscriptionOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        self.calls.append(("skip", subscription.id))
+        skipped = subscription.next_order_date
+        assert skipped is not None
+        following = skipped + timedelta(weeks=2)
+        self.subscriptions[subscription.id] = subscription.model_copy(
+            update={"next_order_date": following}
+        )
+        return ActionOutcome(
+            status="succeeded",
+            subscription=SubscriptionChange(skipped_order_date=skipped, next_order_date=following),
+        )

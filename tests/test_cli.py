@@ -57,16 +57,36 @@ def test_check_config_without_the_token_variable_fails(
     assert "ACME_TOKEN_FOR_CLI_TEST" in capsys.readouterr().err
 
 
-def test_check_config_platform_without_adapter(
+def test_check_config_subscription_connections_need_a_commerce_link(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = {
+    unlinked = {"connections": [{"id": "og", "platform": "ordergroove", "access_token_env": "OG"}]}
+    assert main(["check-config", "--skip-env", str(_write(tmp_path, unlinked))]) == 1
+    assert "needs `linked_connection`" in capsys.readouterr().err
+    dangling = {
         "connections": [
-            {"id": "og", "platform": "ordergroove", "access_token_env": "OG_TOKEN"},
+            {
+                "id": "og",
+                "platform": "ordergroove",
+                "access_token_env": "OG",
+                "linked_connection": "x",
+            }
         ]
     }
-    assert main(["check-config", "--skip-env", str(_write(tmp_path, data))]) == 1
-    assert "has no adapter yet" in capsys.readouterr().err
+    assert main(["check-config", "--skip-env", str(_write(tmp_path, dangling))]) == 1
+    assert "is not a configured commerce connection" in capsys.readouterr().err
+    linked = {
+        "connections": [
+            _connection(),
+            {
+                "id": "og",
+                "platform": "ordergroove",
+                "access_token_env": "OG",
+                "linked_connection": "acme",
+            },
+        ]
+    }
+    assert main(["check-config", "--skip-env", str(_write(tmp_path, linked))]) == 0
 
 
 def test_committed_openapi_matches_the_app() -> None:

@@ -45,6 +45,7 @@ def test_serve_with_a_config_file_reports_an_unreachable_platform_per_connection
             "platform": "shopify",
             "actions_enabled": True,
             "active_actions": ["cancel_order", "edit_order_note"],
+            "linked_connection": None,
         }
     ]
     [result] = lookup.json()["results"]

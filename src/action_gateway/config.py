@@ -22,10 +22,16 @@ from pydantic import (
     model_validator,
 )
 
-from action_gateway.domain.models import ActionName, Platform
+from action_gateway.domain.models import (
+    COMMERCE_PLATFORMS,
+    SUBSCRIPTION_PLATFORMS,
+    ActionName,
+    Platform,
+)
 
 DEFAULT_DEADLINE_SECONDS = 15.0
 SHOPIFY_DEFAULT_API_VERSION = "2026-07"
+RECHARGE_API_VERSION = "2021-11"
 ENV_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
 
 
@@ -74,6 +80,15 @@ class ConnectionConfig(_Strict):
     api_base_url: str | None = Field(
         default=None, description="Overrides the platform's base URL (proxies, test doubles)."
     )
+    currency: Annotated[str | None, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        default=None,
+        description="Ordergroove: the store currency its prices are in (its API does not say).",
+    )
+    linked_connection: str | None = Field(
+        default=None,
+        description="Subscription platforms: the commerce connection whose customers these "
+        "subscriptions belong to (Ordergroove keys customers by that store's customer id).",
+    )
     deadline_seconds: Annotated[float | None, Field(gt=0, le=120)] = None
     actions: ActionsConfig = ActionsConfig()
     access_token: SecretStr | None = Field(default=None, exclude=True, repr=False)
@@ -95,6 +110,13 @@ class ConnectionConfig(_Strict):
                 object.__setattr__(self, "api_version", SHOPIFY_DEFAULT_API_VERSION)
         if self.platform is Platform.BIGCOMMERCE and not self.store_hash:
             raise ValueError("a bigcommerce connection needs `store_hash`")
+        if self.platform in SUBSCRIPTION_PLATFORMS and not self.linked_connection:
+            raise ValueError(
+                f"a {self.platform.value} connection needs `linked_connection`: the id of the "
+                "commerce connection whose customers it serves"
+            )
+        if self.platform is Platform.RECHARGE and self.api_version is None:
+            object.__setattr__(self, "api_version", RECHARGE_API_VERSION)
         return self
 
     @property
@@ -109,13 +131,26 @@ class GatewayConfig(_Strict):
     connections: list[ConnectionConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> GatewayConfig:
-        seen: set[str] = set()
+    def _unique_ids_and_links(self) -> GatewayConfig:
+        platforms: dict[str, Platform] = {}
         for connection in self.connections:
-            if connection.id in seen:
+            if connection.id in platforms:
                 raise ValueError(f"connection id {connection.id!r} is used twice")
-            seen.add(connection.id)
+            platforms[connection.id] = connection.platform
+        for connection in self.connections:
+            link = connection.linked_connection
+            if link is None:
+                continue
+            if platforms.get(link) not in COMMERCE_PLATFORMS:
+                raise ValueError(
+                    f"connection {connection.id!r}: linked_connection {link!r} is not a "
+                    "configured commerce connection"
+                )
         return self
+
+    def linked_to(self, commerce_connection_id: str) -> list[ConnectionConfig]:
+        """The subscription connections whose customers are this commerce connection's."""
+        return [c for c in self.connections if c.linked_connection == commerce_connection_id]
 
     def connection(self, connection_id: str) -> ConnectionConfig | None:
         return next((c for c in self.connections if c.id == connection_id), None)

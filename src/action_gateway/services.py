@@ -6,22 +6,40 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from action_gateway.config import ConnectionConfig, GatewayConfig
-from action_gateway.domain.models import Platform
+from action_gateway.domain.models import COMMERCE_PLATFORMS, Platform
 from action_gateway.eligibility import PlatformMatrix
 from action_gateway.errors import DeadlineExceeded, NotFound, Outcome
 from action_gateway.idempotency import IdempotencyStore
-from action_gateway.platforms.base import ActionCall, CommerceAdapter
+from action_gateway.platforms.base import ActionCall, CommerceAdapter, SubscriptionAdapter
 
 
 @dataclass(frozen=True)
 class Connection:
     config: ConnectionConfig
-    adapter: CommerceAdapter
+    adapter: CommerceAdapter | SubscriptionAdapter
     matrix: PlatformMatrix
     deadline_seconds: float
+
+    @property
+    def is_commerce(self) -> bool:
+        return self.platform in COMMERCE_PLATFORMS
+
+    @property
+    def commerce(self) -> CommerceAdapter:
+        """The adapter of a commerce connection (orders, customers)."""
+        if not self.is_commerce:
+            raise TypeError(f"{self.id} is a {self.platform.value} connection")
+        return cast(CommerceAdapter, self.adapter)
+
+    @property
+    def subscriptions(self) -> SubscriptionAdapter:
+        """The adapter of a subscription connection."""
+        if self.is_commerce:
+            raise TypeError(f"{self.id} is a {self.platform.value} connection")
+        return cast(SubscriptionAdapter, self.adapter)
 
     @property
     def id(self) -> str:
@@ -40,6 +58,35 @@ class Services:
     idempotency: IdempotencyStore
     sandbox: dict[str, Any] = field(default_factory=dict)
     """Simulators by connection id, when running the sandbox (for fault injection)."""
+
+    def linked_subscriptions(self, commerce_connection_id: str) -> list[Connection]:
+        return [
+            self.connections[c.id]
+            for c in self.config.linked_to(commerce_connection_id)
+            if c.id in self.connections
+        ]
+
+    def commerce_connection(self, connection_id: str) -> Connection:
+        connection = self.connection(connection_id)
+        if not connection.is_commerce:
+            raise NotFound(
+                f"{connection_id!r} is a {connection.platform.value} (subscription) connection; "
+                "orders live on its linked commerce connection.",
+                code="connection_not_found",
+                connection=connection_id,
+            )
+        return connection
+
+    def subscription_connection(self, connection_id: str) -> Connection:
+        connection = self.connection(connection_id)
+        if connection.is_commerce:
+            raise NotFound(
+                f"{connection_id!r} is a {connection.platform.value} connection, which has no "
+                "subscriptions.",
+                code="connection_not_found",
+                connection=connection_id,
+            )
+        return connection
 
     def connection(self, connection_id: str) -> Connection:
         connection = self.connections.get(connection_id)

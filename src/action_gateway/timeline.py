@@ -19,6 +19,7 @@ from action_gateway.domain.models import (
     ActionName,
     ActionOutcome,
     CancelOrderInput,
+    CancelSubscriptionInput,
     CreateDiscountCodeInput,
     Customer,
     DiscountType,
@@ -29,6 +30,8 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    Subscription,
+    SubscriptionChange,
 )
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
@@ -93,13 +96,19 @@ def build_timeline_event(
     outcome: ActionOutcome,
     order: Order | None = None,
     customer: Customer | None = None,
+    subscription: Subscription | None = None,
     data: Any = None,
     occurred_at: datetime | None = None,
 ) -> TimelineEvent:
     """The timeline event for one executed action (never for a preview)."""
-    event_type, subject, summary, details = _describe(
-        action, outcome, order=order, customer=customer, data=data, platform=platform
-    )
+    if subscription is not None:
+        event_type, subject, summary, details = _describe_subscription(
+            action, outcome, subscription, data
+        )
+    else:
+        event_type, subject, summary, details = _describe(
+            action, outcome, order=order, customer=customer, data=data, platform=platform
+        )
     return TimelineEvent(
         id=f"evt_{uuid.uuid4().hex}",
         type=event_type,
@@ -243,6 +252,46 @@ def _describe(
             summary,
             {"discount_code": code.model_dump(mode="json")},
         )
+    raise ValueError(f"no timeline description for {action}")
+
+
+def _describe_subscription(
+    action: ActionName, outcome: ActionOutcome, subscription: Subscription, data: Any
+) -> tuple[str, TimelineSubject, str, dict[str, Any]]:
+    change = outcome.subscription or SubscriptionChange()
+    product = subscription.product or f"subscription {subscription.id}"
+    if subscription.quantity and subscription.quantity > 1:
+        product = f"{subscription.quantity} × {product}"
+    subject = TimelineSubject(
+        type="subscription",
+        id=subscription.id,
+        name=subscription.product,
+        admin_url=subscription.admin_url,
+    )
+    details: dict[str, Any] = {
+        "product": subscription.product,
+        "quantity": subscription.quantity,
+        "frequency": subscription.frequency,
+        **change.model_dump(mode="json"),
+    }
+    if isinstance(data, CancelSubscriptionInput):
+        details.update(reason=data.reason, reason_details=data.reason_details)
+        every = f" ({subscription.frequency})" if subscription.frequency else ""
+        summary = (
+            f"Cancelled the subscription to {product}{every}; no later shipments will be sent; "
+            f"reason: {data.reason}."
+        )
+        return "subscription.cancelled", subject, summary, details
+    if action is ActionName.SKIP_SUBSCRIPTION_ORDER:
+        skipped = change.skipped_order_date or subscription.next_order_date
+        what = f"the {skipped.isoformat()} order" if skipped else "the next order"
+        summary = f"Skipped {what} of {product}"
+        summary += (
+            f"; the next one is on {change.next_order_date.isoformat()}."
+            if change.next_order_date
+            else "."
+        )
+        return "subscription.skipped", subject, summary, details
     raise ValueError(f"no timeline description for {action}")
 
 

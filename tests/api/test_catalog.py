@@ -84,7 +84,12 @@ async def test_eligibility_bigcommerce_and_ordergroove(client: httpx.AsyncClient
         client,
         {
             "platform": "ordergroove",
-            "resource": {"type": "subscription", "live": True},
+            "resource": {
+                "type": "subscription",
+                "live": True,
+                "prepaid": False,
+                "has_next_order": True,
+            },
             "context": {"conversation_status": "open"},
         },
     )
@@ -135,7 +140,7 @@ async def test_catalog_lists_platforms_actions_and_input_schemas(
     response = await client.get("/v1/platforms")
     platforms = {p["platform"]: p for p in response.json()["platforms"]}
 
-    assert set(platforms) == {"shopify", "bigcommerce", "ordergroove"}
+    assert set(platforms) == {"shopify", "bigcommerce", "ordergroove", "recharge"}
     assert platforms["shopify"]["implemented"] is True
     actions = {a["name"]: a for a in platforms["shopify"]["actions"]}
     assert "reason" in actions["cancel_order"]["input_schema"]["properties"]

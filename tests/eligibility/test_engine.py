@@ -207,7 +207,7 @@ def test_narrowing_on_a_dimension_the_resource_lacks_denies() -> None:
     odd = {"cancel_subscription": {"status": ["live"]}}
     result = ORDERGROOVE.evaluate(
         ResourceType.SUBSCRIPTION,
-        {"live": True},
+        {"live": True, "prepaid": False, "has_next_order": True},
         context={"conversation_status": "open"},
         narrowing=odd,  # type: ignore[arg-type]  # string keys, as read from configuration
     )
@@ -399,9 +399,11 @@ def test_the_document_expands_the_rules() -> None:
         "values": [11],
     }
     guards = ORDERGROOVE.as_document()["resources"]["subscription"]["guards"]
-    assert [(g["input"], g["require"]) for g in guards] == [
+    assert [(g["input"], g.get("require", g.get("deny_if"))) for g in guards] == [
         ("live", True),
         ("context.conversation_status", "open"),
+        ("prepaid", True),
+        ("has_next_order", True),
     ]
 
 

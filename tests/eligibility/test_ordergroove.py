@@ -17,6 +17,10 @@ def ordergroove() -> PlatformMatrix:
     return load_matrices()[Platform.ORDERGROOVE]
 
 
+# A subscription that is neither prepaid nor without an upcoming order: the seed's own columns.
+PLAIN = {"prepaid": False, "has_next_order": True}
+
+
 @pytest.mark.parametrize(
     ("facts", "context", "code"),
     [
@@ -31,6 +35,7 @@ def ordergroove() -> PlatformMatrix:
         ({}, {"conversation_status": "open"}, "subscription_not_live"),
         ({}, {"conversation_status": "closed"}, "subscription_not_live"),
         ({}, None, "subscription_not_live"),
+        ({"live": True, "prepaid": True}, {"conversation_status": "open"}, "subscription_prepaid"),
     ],
 )
 def test_live_and_conversation(
@@ -39,21 +44,35 @@ def test_live_and_conversation(
     context: dict[str, Any] | None,
     code: str,
 ) -> None:
-    result = ordergroove.evaluate(ResourceType.SUBSCRIPTION, facts, context=context)
+    result = ordergroove.evaluate(ResourceType.SUBSCRIPTION, {**PLAIN, **facts}, context=context)
     assert [d.action for d in result.decisions] == ACTIONS
     assert {(d.allowed, d.code) for d in result.decisions} == {(code == "eligible", code)}
 
 
 def test_reasons(ordergroove: PlatformMatrix) -> None:
     closed = ordergroove.evaluate(
-        ResourceType.SUBSCRIPTION, {"live": True}, context={"conversation_status": "closed"}
+        ResourceType.SUBSCRIPTION,
+        {**PLAIN, "live": True},
+        context={"conversation_status": "closed"},
     )
     assert closed.decisions[0].reason == (
         "cancel_subscription is not available: the conversation is not open."
     )
     paused = ordergroove.evaluate(
-        ResourceType.SUBSCRIPTION, {"live": False}, context={"conversation_status": "open"}
+        ResourceType.SUBSCRIPTION, {**PLAIN, "live": False}, context={"conversation_status": "open"}
     )
     assert paused.decisions[1].reason == (
         "skip_subscription_order is not available: the subscription is not live."
     )
+
+
+def test_skip_needs_an_upcoming_order_and_missing_facts_deny(ordergroove: PlatformMatrix) -> None:
+    open_ = {"conversation_status": "open"}
+    nothing_upcoming = ordergroove.evaluate(
+        ResourceType.SUBSCRIPTION, {**PLAIN, "live": True, "has_next_order": False}, context=open_
+    )
+    assert nothing_upcoming.decision(ActionName.CANCEL_SUBSCRIPTION).allowed
+    skip = nothing_upcoming.decision(ActionName.SKIP_SUBSCRIPTION_ORDER)
+    assert (skip.allowed, skip.code) == (False, "no_upcoming_order")
+    unknown = ordergroove.evaluate(ResourceType.SUBSCRIPTION, {"live": True}, context=open_)
+    assert not any(d.allowed for d in unknown.decisions)  # prepaid unknown: fail closed

@@ -21,6 +21,7 @@ from action_gateway.domain.models import (
     ActionStatus,
     CancelAndRefundOrderRequest,
     CancelOrderRequest,
+    CancelSubscriptionRequest,
     CreateDiscountCodeRequest,
     Customer,
     DiscountCode,
@@ -31,9 +32,19 @@ from action_gateway.domain.models import (
     RefundOrderRequest,
     RefundSummary,
     ResourceType,
+    SkipSubscriptionOrderRequest,
+    Subscription,
+    SubscriptionChange,
 )
 from action_gateway.domain.refunds import check_partial_refund
-from action_gateway.domain.views import CustomerView, OrderView, customer_view, order_view
+from action_gateway.domain.views import (
+    CustomerView,
+    OrderView,
+    SubscriptionView,
+    customer_view,
+    order_view,
+    subscription_view,
+)
 from action_gateway.errors import (
     ActionDisabled,
     ActionNotSupported,
@@ -64,10 +75,15 @@ class ActionResult(BaseModel):
     platform: Platform
     dry_run: bool
     timeline_event: TimelineEvent | None = None
-    resource: OrderView | CustomerView | None = None
+    resource: OrderView | CustomerView | SubscriptionView | None = None
     refund: RefundSummary | None = None
     discount_code: DiscountCode | None = None
+    subscription: SubscriptionChange | None = None
     warnings: list[str] = []
+
+
+Target = Order | Customer | Subscription
+ResourceView = OrderView | CustomerView | SubscriptionView
 
 
 class InternalError(GatewayError):
@@ -158,8 +174,11 @@ async def _run(connection: Connection, request: ActionRequest, call: ActionCall)
     resource_type = ACTION_RESOURCE[action]
     try:
         async with asyncio.timeout(call.remaining()):
+            target: Target
             if resource_type is ResourceType.ORDER:
-                target: Order | Customer = await _load_order(connection, request, call)
+                target = await _load_order(connection, request, call)
+            elif resource_type is ResourceType.SUBSCRIPTION:
+                target = await _load_subscription(connection, request, call)
             else:
                 target = await _load_customer(connection, request, call)
             _ensure_eligible(connection, action, target, request)
@@ -180,16 +199,15 @@ async def _run(connection: Connection, request: ActionRequest, call: ActionCall)
             connection=connection.id,
         ) from None
 
-    order = target if isinstance(target, Order) else None
-    customer = target if isinstance(target, Customer) else None
     event = build_timeline_event(
         connection=connection.id,
         platform=connection.platform,
         action=action,
         context=request.context,
         outcome=outcome,
-        order=order,
-        customer=customer,
+        order=target if isinstance(target, Order) else None,
+        customer=target if isinstance(target, Customer) else None,
+        subscription=target if isinstance(target, Subscription) else None,
         data=request.input,
     )
     resource, warnings = await _reread(connection, target, request, call)
@@ -203,13 +221,14 @@ async def _run(connection: Connection, request: ActionRequest, call: ActionCall)
         resource=resource,
         refund=outcome.refund,
         discount_code=outcome.discount_code,
+        subscription=outcome.subscription,
         warnings=warnings + outcome.messages,
     )
 
 
 async def _load_order(connection: Connection, request: ActionRequest, call: ActionCall) -> Order:
     order_id = getattr(request.target, "order_id")  # noqa: B009 - the union's order targets
-    order = await connection.adapter.get_order(order_id, call=call)
+    order = await connection.commerce.get_order(order_id, call=call)
     if order is None:
         raise NotFound(
             f"Order {order_id} was not found on connection {connection.id}.",
@@ -223,7 +242,7 @@ async def _load_customer(
     connection: Connection, request: ActionRequest, call: ActionCall
 ) -> Customer:
     customer_id = getattr(request.target, "customer_id")  # noqa: B009 - the union's customer targets
-    customer = await connection.adapter.get_customer(customer_id, call=call)
+    customer = await connection.commerce.get_customer(customer_id, call=call)
     if customer is None:
         raise NotFound(
             f"Customer {customer_id} was not found on connection {connection.id}.",
@@ -233,17 +252,31 @@ async def _load_customer(
     return customer
 
 
-def _view(
-    connection: Connection, target: Order | Customer, request: ActionRequest
-) -> OrderView | CustomerView:
+async def _load_subscription(
+    connection: Connection, request: ActionRequest, call: ActionCall
+) -> Subscription:
+    subscription_id = getattr(request.target, "subscription_id")  # noqa: B009 - the union's targets
+    subscription = await connection.subscriptions.get_subscription(subscription_id, call=call)
+    if subscription is None:
+        raise NotFound(
+            f"Subscription {subscription_id} was not found on connection {connection.id}.",
+            code="subscription_not_found",
+            connection=connection.id,
+        )
+    return subscription
+
+
+def _view(connection: Connection, target: Target, request: ActionRequest) -> ResourceView:
     context = _context_facts(request)
     if isinstance(target, Order):
         return order_view(connection, target, context)
+    if isinstance(target, Subscription):
+        return subscription_view(connection, target, context)
     return customer_view(connection, target, context)
 
 
 def _ensure_eligible(
-    connection: Connection, action: ActionName, target: Order | Customer, request: ActionRequest
+    connection: Connection, action: ActionName, target: Target, request: ActionRequest
 ) -> None:
     view = _view(connection, target, request)
     decision = next(d for d in view.eligibility.decisions if d.action is action)
@@ -260,14 +293,14 @@ def _ensure_eligible(
 async def _preview(
     connection: Connection,
     action: ActionName,
-    target: Order | Customer,
+    target: Target,
     request: ActionRequest,
     call: ActionCall,
 ) -> ActionResult:
     refund = None
     if action in MONEY_MOVING_ACTIONS and isinstance(target, Order):
         partial = request.input if isinstance(request, PartialRefundOrderRequest) else None
-        refund = await connection.adapter.preview_refund(target, partial, call=call)
+        refund = await connection.commerce.preview_refund(target, partial, call=call)
         if partial is not None:
             check_partial_refund(target, partial, refund)
     return ActionResult(
@@ -282,9 +315,17 @@ async def _preview(
 
 
 async def _execute(
-    connection: Connection, request: ActionRequest, target: Order | Customer, call: ActionCall
+    connection: Connection, request: ActionRequest, target: Target, call: ActionCall
 ) -> ActionOutcome:
-    adapter = connection.adapter
+    if isinstance(target, Subscription):
+        subscriptions = connection.subscriptions
+        match request:
+            case CancelSubscriptionRequest():
+                return await subscriptions.cancel_subscription(target, request.input, call=call)
+            case SkipSubscriptionOrderRequest():
+                return await subscriptions.skip_subscription_order(target, request.input, call=call)
+        raise ActionNotSupported(f"{request.action} is not a subscription action.")
+    adapter = connection.commerce
     match request:
         case CancelOrderRequest() if isinstance(target, Order):
             return await adapter.cancel_order(target, request.input, refund=False, call=call)
@@ -302,18 +343,19 @@ async def _execute(
 
 
 async def _reread(
-    connection: Connection, target: Order | Customer, request: ActionRequest, call: ActionCall
-) -> tuple[OrderView | CustomerView | None, list[str]]:
+    connection: Connection, target: Target, request: ActionRequest, call: ActionCall
+) -> tuple[ResourceView | None, list[str]]:
     """The refreshed resource with its new actions; a failed re-read never fails the action."""
     reread = ActionCall.within(max(call.remaining(), REREAD_MIN_SECONDS))
+    fresh: Target | None
     try:
         async with asyncio.timeout(reread.remaining()):
             if isinstance(target, Order):
-                fresh: Order | Customer | None = await connection.adapter.get_order(
-                    target.id, call=reread
-                )
+                fresh = await connection.commerce.get_order(target.id, call=reread)
+            elif isinstance(target, Subscription):
+                fresh = await connection.subscriptions.get_subscription(target.id, call=reread)
             else:
-                fresh = await connection.adapter.get_customer(target.id, call=reread)
+                fresh = await connection.commerce.get_customer(target.id, call=reread)
     except (TimeoutError, UpstreamError, NotFound) as exc:
         reason = getattr(exc, "detail", None) or "the platform did not answer in time"
         return None, [f"The action was performed, but re-reading the resource failed: {reason}"]

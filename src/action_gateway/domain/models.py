@@ -5,12 +5,19 @@ Vendor payload shapes never appear here; each platform package translates to and
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 DECIMAL_PATTERN = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
 POSITIVE_DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
@@ -23,6 +30,13 @@ class Platform(StrEnum):
     SHOPIFY = "shopify"
     BIGCOMMERCE = "bigcommerce"
     ORDERGROOVE = "ordergroove"
+    RECHARGE = "recharge"
+
+
+COMMERCE_PLATFORMS = frozenset({Platform.SHOPIFY, Platform.BIGCOMMERCE})
+"""Platforms with customers and orders."""
+SUBSCRIPTION_PLATFORMS = frozenset({Platform.ORDERGROOVE, Platform.RECHARGE})
+"""Platforms with subscriptions, linked to a commerce connection for their customers."""
 
 
 class ActionName(StrEnum):
@@ -272,8 +286,18 @@ class CreateDiscountCodeInput(StrictModel):
 
 
 class CancelSubscriptionInput(StrictModel):
-    reason: Annotated[str, Field(min_length=1, max_length=100)]
-    reason_details: Annotated[str | None, Field(max_length=1000)] = None
+    reason: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=100,
+            description="A reason code (Ordergroove: the merchant's cancel reason code).",
+            examples=["too_much_product"],
+        ),
+    ]
+    reason_details: Annotated[
+        str | None, Field(max_length=1000, description="Free text the agent adds.")
+    ] = None
 
 
 class SkipSubscriptionOrderInput(StrictModel):
@@ -485,11 +509,65 @@ class DiscountCode(BaseModel):
     admin_url: str | None = None
 
 
+class SubscriptionState(BaseModel):
+    """The facts subscription eligibility is decided on.
+
+    Ordergroove: ``live``; Recharge: ``status`` lower-cased (active, cancelled, expired).
+    ``prepaid``, ``skippable`` and ``has_next_order`` gate cancel and skip on both.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    live: bool | None = None
+    status: str | None = None
+    prepaid: bool = False
+    skippable: bool = True
+    has_next_order: bool = False
+
+    def as_facts(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
 class Subscription(BaseModel):
+    """A subscription as a subscription-platform adapter reads it."""
+
     id: str
-    live: bool
+    platform_id: str
+    customer_id: str | None = None
+    state: SubscriptionState
     product: str | None = None
-    next_order_date: datetime | None = None
+    product_id: str | None = None
+    sku: str | None = None
+    quantity: int | None = None
+    every: int | None = None
+    period: Literal["day", "week", "month", "year"] | None = None
+    price: Money | None = None
+    next_order_date: date | None = Field(
+        default=None,
+        description="Ordergroove: the earliest unsent order holding it; Recharge: the next charge.",
+    )
+    next_order_ref: str | None = Field(
+        default=None, description="Ordergroove order id / Recharge queued charge id."
+    )
+    created_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    admin_url: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def frequency(self) -> str | None:
+        """``every 2 weeks``, for people."""
+        if self.every is None or self.period is None:
+            return None
+        return f"every {self.period}" if self.every == 1 else f"every {self.every} {self.period}s"
+
+
+class SubscriptionChange(BaseModel):
+    """What a subscription action changed, as the platform reports it after the action."""
+
+    skipped_order_date: date | None = None
+    next_order_date: date | None = None
+    cancelled_at: datetime | None = None
 
 
 ActionStatus = Literal["succeeded", "pending", "preview"]
@@ -501,6 +579,7 @@ class ActionOutcome(BaseModel):
     status: ActionStatus
     refund: RefundSummary | None = None
     discount_code: DiscountCode | None = None
+    subscription: SubscriptionChange | None = None
     note: str | None = None
     previous_note: str | None = None
     job_id: str | None = None

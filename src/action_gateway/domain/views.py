@@ -13,6 +13,7 @@ from action_gateway.domain.models import (
     Order,
     Platform,
     ResourceType,
+    Subscription,
 )
 from action_gateway.eligibility import Decision
 from action_gateway.services import Connection
@@ -26,6 +27,13 @@ class Eligibility(BaseModel):
 
 
 class OrderView(Order):
+    connection: str
+    platform: Platform
+    available_actions: list[ActionName]
+    eligibility: Eligibility
+
+
+class SubscriptionView(Subscription):
     connection: str
     platform: Platform
     available_actions: list[ActionName]
@@ -80,6 +88,20 @@ def order_view(
     eligibility = evaluate(connection, ResourceType.ORDER, order.state.as_facts(), context)
     return OrderView(
         **order.model_dump(),
+        connection=connection.id,
+        platform=connection.platform,
+        available_actions=_available(eligibility),
+        eligibility=eligibility,
+    )
+
+
+def subscription_view(
+    connection: Connection, subscription: Subscription, context: Mapping[str, Any] | None = None
+) -> SubscriptionView:
+    facts = subscription.state.as_facts()
+    eligibility = evaluate(connection, ResourceType.SUBSCRIPTION, facts, context)
+    return SubscriptionView(
+        **subscription.model_dump(exclude={"frequency"}),
         connection=connection.id,
         platform=connection.platform,
         available_actions=_available(eligibility),

@@ -10,6 +10,7 @@ from action_gateway.domain.models import (
     ActionName,
     ActionOutcome,
     CancelOrderInput,
+    CancelSubscriptionInput,
     CreateDiscountCodeInput,
     Customer,
     CustomerWithOrders,
@@ -19,6 +20,8 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    SkipSubscriptionOrderInput,
+    Subscription,
 )
 
 
@@ -112,3 +115,41 @@ class CommerceAdapter(Protocol):
     async def create_discount_code(
         self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
     ) -> ActionOutcome: ...
+
+
+class SubscriptionAdapter(Protocol):
+    """A subscription platform (Ordergroove, Recharge) as the core sees it.
+
+    Its customers are the linked commerce connection's: lookups take that connection's customer
+    (its id and email), never a subscription-platform identity the helpdesk does not have.
+    Every method raises only :class:`action_gateway.errors.GatewayError` subclasses.
+    """
+
+    platform: Platform
+    supported_actions: frozenset[ActionName]
+
+    async def find_subscriptions(
+        self, customer: Customer, *, call: ActionCall
+    ) -> list[Subscription]:
+        """The customer's subscriptions (live or not), each with its next order date."""
+        ...
+
+    async def get_subscription(
+        self, subscription_id: str, *, call: ActionCall
+    ) -> Subscription | None: ...
+
+    async def cancel_subscription(
+        self, subscription: Subscription, data: CancelSubscriptionInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Cancel it and every later shipment; other subscriptions are untouched."""
+        ...
+
+    async def skip_subscription_order(
+        self, subscription: Subscription, data: SkipSubscriptionOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Skip this subscription (only this one) in its next order.
+
+        The platform does not deduplicate a skip: after an ambiguous failure the adapter re-reads
+        the next order before anything else, so one request never skips twice.
+        """
+        ...

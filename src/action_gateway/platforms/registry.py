@@ -8,15 +8,21 @@ import httpx
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform
-from action_gateway.platforms.base import CommerceAdapter
+from action_gateway.platforms.base import CommerceAdapter, SubscriptionAdapter
 from action_gateway.platforms.bigcommerce import build_bigcommerce_adapter
+from action_gateway.platforms.ordergroove import build_ordergroove_adapter
+from action_gateway.platforms.recharge import build_recharge_adapter
 from action_gateway.platforms.shopify import build_shopify_adapter
 
-AdapterFactory = Callable[[ConnectionConfig, httpx.AsyncClient], CommerceAdapter]
+AdapterFactory = Callable[
+    [ConnectionConfig, httpx.AsyncClient], CommerceAdapter | SubscriptionAdapter
+]
 
 ADAPTER_FACTORIES: dict[Platform, AdapterFactory] = {
     Platform.SHOPIFY: build_shopify_adapter,
     Platform.BIGCOMMERCE: build_bigcommerce_adapter,
+    Platform.ORDERGROOVE: build_ordergroove_adapter,
+    Platform.RECHARGE: build_recharge_adapter,
 }
 
 
@@ -28,4 +34,8 @@ def default_base_url(connection: ConnectionConfig) -> str:
         return f"https://{connection.shop}"
     if connection.platform is Platform.BIGCOMMERCE:
         return f"https://api.bigcommerce.com/stores/{connection.store_hash}"
+    if connection.platform is Platform.ORDERGROOVE:
+        return "https://restapi.ordergroove.com"
+    if connection.platform is Platform.RECHARGE:
+        return "https://api.rechargeapps.com"
     raise ValueError(f"no default base URL for {connection.platform}")

@@ -16,12 +16,16 @@ from pydantic import SecretStr
 from action_gateway.config import ConnectionConfig, GatewayConfig
 from action_gateway.domain.models import Platform
 from action_gateway.sandbox.bigcommerce import BigCommerceSimulator
+from action_gateway.sandbox.ordergroove import OrdergrooveSimulator
+from action_gateway.sandbox.recharge import RechargeSimulator
 from action_gateway.sandbox.shopify import ShopifySimulator
 
 SANDBOX_SHOPIFY_CONNECTION = "sandbox-shopify"
 SANDBOX_SHOP = "sandbox-shop.myshopify.com"
 SANDBOX_BIGCOMMERCE_CONNECTION = "sandbox-bigcommerce"
 SANDBOX_STORE_HASH = "sandbox"
+SANDBOX_RECHARGE_CONNECTION = "sandbox-recharge"
+SANDBOX_ORDERGROOVE_CONNECTION = "sandbox-ordergroove"
 
 
 @dataclass(frozen=True)
@@ -41,35 +45,51 @@ def _connection(**fields: Any) -> ConnectionConfig:
 
 
 def build_sandbox(*, deadline_seconds: float = 15.0, shopify_schema: Path | None = None) -> Sandbox:
-    shopify_token, bigcommerce_token = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    shopify = ShopifySimulator(
-        shop=SANDBOX_SHOP, access_token=shopify_token, schema_path=shopify_schema
-    )
-    bigcommerce = BigCommerceSimulator(
-        store_hash=SANDBOX_STORE_HASH, access_token=bigcommerce_token
-    )
+    tokens = {
+        name: secrets.token_urlsafe(24)
+        for name in ("shopify", "bigcommerce", "recharge", "ordergroove")
+    }
+    simulators: dict[str, Any] = {
+        SANDBOX_SHOPIFY_CONNECTION: ShopifySimulator(
+            shop=SANDBOX_SHOP, access_token=tokens["shopify"], schema_path=shopify_schema
+        ),
+        SANDBOX_BIGCOMMERCE_CONNECTION: BigCommerceSimulator(
+            store_hash=SANDBOX_STORE_HASH, access_token=tokens["bigcommerce"]
+        ),
+        SANDBOX_RECHARGE_CONNECTION: RechargeSimulator(access_token=tokens["recharge"]),
+        SANDBOX_ORDERGROOVE_CONNECTION: OrdergrooveSimulator(access_token=tokens["ordergroove"]),
+    }
     connections = [
         _connection(
             id=SANDBOX_SHOPIFY_CONNECTION,
             platform=Platform.SHOPIFY,
             shop=SANDBOX_SHOP,
-            token=shopify_token,
+            token=tokens["shopify"],
         ),
         _connection(
             id=SANDBOX_BIGCOMMERCE_CONNECTION,
             platform=Platform.BIGCOMMERCE,
             store_hash=SANDBOX_STORE_HASH,
-            token=bigcommerce_token,
+            token=tokens["bigcommerce"],
+        ),
+        # Subscriptions of the Shopify sandbox's customers (matched by email, as Recharge does).
+        _connection(
+            id=SANDBOX_RECHARGE_CONNECTION,
+            platform=Platform.RECHARGE,
+            linked_connection=SANDBOX_SHOPIFY_CONNECTION,
+            token=tokens["recharge"],
+        ),
+        # Ordergroove keys customers by the store's own customer id: the Shopify sandbox's.
+        _connection(
+            id=SANDBOX_ORDERGROOVE_CONNECTION,
+            platform=Platform.ORDERGROOVE,
+            linked_connection=SANDBOX_SHOPIFY_CONNECTION,
+            currency="USD",
+            token=tokens["ordergroove"],
         ),
     ]
     return Sandbox(
         config=GatewayConfig(deadline_seconds=deadline_seconds, connections=connections),
-        transports={
-            SANDBOX_SHOPIFY_CONNECTION: shopify.transport(),
-            SANDBOX_BIGCOMMERCE_CONNECTION: bigcommerce.transport(),
-        },
-        simulators={
-            SANDBOX_SHOPIFY_CONNECTION: shopify,
-            SANDBOX_BIGCOMMERCE_CONNECTION: bigcommerce,
-        },
+        transports={name: sim.transport() for name, sim in simulators.items()},
+        simulators=simulators,
     )

@@ -1,4 +1,4 @@
-"""Context: customers with their orders across every connection, and single orders."""
+"""Context: customers with their orders and subscriptions across every connection."""
 
 from __future__ import annotations
 
@@ -10,17 +10,44 @@ from pydantic import BaseModel
 
 from action_gateway.api.deps import ServicesDep
 from action_gateway.api.problems import problem_responses
-from action_gateway.domain.models import CustomerWithOrders, Platform
-from action_gateway.domain.views import CustomerView, OrderView, customer_view, order_view
+from action_gateway.domain.models import Customer, CustomerWithOrders, Platform
+from action_gateway.domain.views import (
+    CustomerView,
+    OrderView,
+    SubscriptionView,
+    customer_view,
+    order_view,
+    subscription_view,
+)
 from action_gateway.errors import GatewayError, NotFound, Problem, ValidationFailed
-from action_gateway.services import Connection, read_deadline
+from action_gateway.services import Connection, Services, read_deadline
 
 router = APIRouter(prefix="/v1", tags=["context"])
+
+ConversationStatus = Annotated[
+    str | None,
+    Query(
+        max_length=50,
+        description="The conversation's status; actions that need an open conversation "
+        "(Ordergroove's) are offered only when it is `open`.",
+        examples=["open"],
+    ),
+]
+
+
+class SubscriptionLookupError(BaseModel):
+    """A linked subscription connection that could not answer; the rest of the answer stands."""
+
+    connection: str
+    platform: Platform
+    error: Problem
 
 
 class CustomerContext(CustomerView):
     orders: list[OrderView]
     has_more_orders: bool = False
+    subscriptions: list[SubscriptionView] = []
+    subscription_errors: list[SubscriptionLookupError] = []
 
 
 class ConnectionCustomers(BaseModel):
@@ -40,6 +67,7 @@ class ConnectionInfo(BaseModel):
     platform: Platform
     actions_enabled: bool
     active_actions: list[str]
+    linked_connection: str | None = None
 
 
 class ConnectionList(BaseModel):
@@ -59,19 +87,60 @@ async def list_connections(services: ServicesDep) -> ConnectionList:
                     for a in c.matrix.actions()
                     if c.config.actions.is_active(a) and a in c.adapter.supported_actions
                 ],
+                linked_connection=c.config.linked_connection,
             )
             for c in services.connections.values()
         ]
     )
 
 
+async def _subscriptions_for(
+    connection: Connection, customer: Customer, context: dict[str, str | None]
+) -> list[SubscriptionView] | SubscriptionLookupError:
+    try:
+        async with read_deadline(connection) as call:
+            found = await connection.subscriptions.find_subscriptions(customer, call=call)
+    except GatewayError as exc:
+        return SubscriptionLookupError(
+            connection=connection.id, platform=connection.platform, error=exc.to_problem()
+        )
+    return [subscription_view(connection, item, context) for item in found]
+
+
+async def _customer_context(
+    services: Services,
+    connection: Connection,
+    item: CustomerWithOrders,
+    context: dict[str, str | None],
+) -> CustomerContext:
+    linked = services.linked_subscriptions(connection.id)
+    answers = await asyncio.gather(
+        *(_subscriptions_for(sub, item.customer, context) for sub in linked)
+    )
+    subscriptions = [view for answer in answers if isinstance(answer, list) for view in answer]
+    errors = [answer for answer in answers if isinstance(answer, SubscriptionLookupError)]
+    view = customer_view(connection, item.customer, context)
+    return CustomerContext(
+        **view.model_dump(),
+        orders=[order_view(connection, order, context) for order in item.orders],
+        has_more_orders=item.has_more_orders,
+        subscriptions=subscriptions,
+        subscription_errors=errors,
+    )
+
+
 async def _customers_on(
-    connection: Connection, email: str | None, phone: str | None, orders_limit: int
+    services: Services,
+    connection: Connection,
+    email: str | None,
+    phone: str | None,
+    orders_limit: int,
+    context: dict[str, str | None],
 ) -> ConnectionCustomers:
     """One connection's answer; its failure is reported in place, never failing the others."""
     try:
         async with read_deadline(connection) as call:
-            found = await connection.adapter.find_customers(
+            found = await connection.commerce.find_customers(
                 email=email, phone=phone, orders_limit=orders_limit, call=call
             )
     except GatewayError as exc:
@@ -81,27 +150,22 @@ async def _customers_on(
             status="error",
             error=exc.to_problem(),
         )
+    customers = await asyncio.gather(
+        *(_customer_context(services, connection, item, context) for item in found)
+    )
     return ConnectionCustomers(
         connection=connection.id,
         platform=connection.platform,
         status="ok",
-        customers=[_customer_context(connection, item) for item in found],
-    )
-
-
-def _customer_context(connection: Connection, item: CustomerWithOrders) -> CustomerContext:
-    view = customer_view(connection, item.customer)
-    return CustomerContext(
-        **view.model_dump(),
-        orders=[order_view(connection, order) for order in item.orders],
-        has_more_orders=item.has_more_orders,
+        customers=list(customers),
     )
 
 
 @router.get(
     "/customers",
     operation_id="findCustomers",
-    summary="Customers matching an email and/or phone on every connection, with their orders",
+    summary="Customers matching an email and/or phone on every connection, with their orders "
+    "and subscriptions",
     responses=problem_responses(422),
 )
 async def find_customers(
@@ -111,15 +175,18 @@ async def find_customers(
     ] = None,
     phone: Annotated[str | None, Query(max_length=32, examples=["+14155550101"])] = None,
     orders_limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    conversation_status: ConversationStatus = None,
 ) -> CustomersResponse:
     email = email.strip() if email else None
     phone = phone.strip() if phone else None
     if not email and not phone:
         raise ValidationFailed("Give an email, a phone number, or both.")
+    context = {"conversation_status": conversation_status}
     results = await asyncio.gather(
         *(
-            _customers_on(connection, email, phone, orders_limit)
+            _customers_on(services, connection, email, phone, orders_limit, context)
             for connection in services.connections.values()
+            if connection.is_commerce
         )
     )
     return CustomersResponse(results=list(results))
@@ -132,9 +199,9 @@ async def find_customers(
     responses=problem_responses(404, 502, 503, 504),
 )
 async def get_order(connection: str, order_id: str, services: ServicesDep) -> OrderView:
-    conn = services.connection(connection)
+    conn = services.commerce_connection(connection)
     async with read_deadline(conn) as call:
-        order = await conn.adapter.get_order(order_id, call=call)
+        order = await conn.commerce.get_order(order_id, call=call)
     if order is None:
         raise NotFound(
             f"Order {order_id} was not found on connection {connection}.",
@@ -155,9 +222,9 @@ async def find_order_by_name(
     services: ServicesDep,
     name: Annotated[str, Query(min_length=1, max_length=64, examples=["#1001"])],
 ) -> OrderView:
-    conn = services.connection(connection)
+    conn = services.commerce_connection(connection)
     async with read_deadline(conn) as call:
-        order = await conn.adapter.find_order_by_name(name, call=call)
+        order = await conn.commerce.find_order_by_name(name, call=call)
     if order is None:
         raise NotFound(
             f"No order named {name} on connection {connection}.",
@@ -165,3 +232,27 @@ async def find_order_by_name(
             connection=connection,
         )
     return order_view(conn, order)
+
+
+@router.get(
+    "/connections/{connection}/subscriptions/{subscription_id}",
+    operation_id="getSubscription",
+    summary="One subscription with its next order and available actions",
+    responses=problem_responses(404, 502, 503, 504),
+)
+async def get_subscription(
+    connection: str,
+    subscription_id: str,
+    services: ServicesDep,
+    conversation_status: ConversationStatus = None,
+) -> SubscriptionView:
+    conn = services.subscription_connection(connection)
+    async with read_deadline(conn) as call:
+        subscription = await conn.subscriptions.get_subscription(subscription_id, call=call)
+    if subscription is None:
+        raise NotFound(
+            f"Subscription {subscription_id} was not found on connection {connection}.",
+            code="subscription_not_found",
+            connection=connection,
+        )
+    return subscription_view(conn, subscription, {"conversation_status": conversation_status})

@@ -60,6 +60,24 @@ class BigCommerceOrderFacts(_Facts):
 class OrdergrooveSubscriptionFacts(_Facts):
     type: Literal["subscription"]
     live: Annotated[StrictBool | None, Field(description="The subscription is live.")] = None
+    prepaid: Annotated[
+        StrictBool | None,
+        Field(description="Has a prepaid_subscription_context (Ordergroove refuses to cancel)."),
+    ] = None
+    has_next_order: Annotated[
+        StrictBool | None, Field(description="An unsent, unlocked order holds the subscription.")
+    ] = None
+
+
+class RechargeSubscriptionFacts(_Facts):
+    type: Literal["subscription"]
+    status: Annotated[
+        str | None, Field(max_length=32, description="active, cancelled or expired.")
+    ] = None
+    skippable: Annotated[StrictBool | None, Field(description="Recharge's is_skippable.")] = None
+    has_next_order: Annotated[
+        StrictBool | None, Field(description="A queued charge holds the subscription.")
+    ] = None
 
 
 class EligibilityContext(BaseModel):
@@ -96,8 +114,16 @@ class OrdergrooveEligibilityRequest(_EligibilityRequestBase):
     resource: OrdergrooveSubscriptionFacts
 
 
+class RechargeEligibilityRequest(_EligibilityRequestBase):
+    platform: Literal["recharge"]
+    resource: RechargeSubscriptionFacts
+
+
 EligibilityRequest = Annotated[
-    ShopifyEligibilityRequest | BigCommerceEligibilityRequest | OrdergrooveEligibilityRequest,
+    ShopifyEligibilityRequest
+    | BigCommerceEligibilityRequest
+    | OrdergrooveEligibilityRequest
+    | RechargeEligibilityRequest,
     Field(discriminator="platform"),
 ]
 
@@ -122,6 +148,8 @@ async def evaluate_eligibility(
     platform = Platform(body.platform)
     resource_type = ResourceType(body.resource.type)
     facts: dict[str, Any] = body.resource.model_dump(exclude={"type"}, exclude_none=True)
+    if isinstance(body.resource, RechargeSubscriptionFacts) and body.resource.status:
+        facts["status"] = body.resource.status.lower()  # Recharge's status case varies
     if isinstance(body.resource, ShopifyOrderFacts) and "financial_status" in (
         body.resource.model_fields_set
     ):

@@ -1,0 +1,177 @@
+"""Subscriptions through the API: context listing via the linked connection, cancel and skip."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from action_gateway.config import ConnectionConfig, GatewayConfig
+from action_gateway.errors import UpstreamUnavailable
+from tests.fakes import (
+    FakeAdapter,
+    FakeSubscriptionAdapter,
+    fake_connection,
+    make_customer,
+    make_order,
+    make_subscription,
+)
+from tests.helpers import running_app
+
+
+def subscription_connection() -> ConnectionConfig:
+    return ConnectionConfig(
+        id="og",
+        platform="ordergroove",
+        access_token_env="OG_TOKEN",
+        linked_connection="shop",
+    ).model_copy(update={"access_token": SecretStr("og_canary_key")})
+
+
+@pytest.fixture
+def subscriptions() -> FakeSubscriptionAdapter:
+    fake = FakeSubscriptionAdapter()
+    for subscription in (
+        make_subscription("sub-1"),
+        make_subscription("sub-prepaid", prepaid=True),
+        make_subscription("sub-nothing-next", next_order=None),
+        make_subscription("sub-cancelled", live=False),
+    ):
+        fake.subscriptions[subscription.id] = subscription
+    return fake
+
+
+@pytest.fixture
+async def client(subscriptions: FakeSubscriptionAdapter) -> AsyncIterator[httpx.AsyncClient]:
+    shop = FakeAdapter()
+    shop.customers["501"] = make_customer("501")
+    shop.orders["1001"] = make_order("1001")
+    config = GatewayConfig(connections=[fake_connection("shop"), subscription_connection()])
+    async with running_app(config, adapters={"shop": shop, "og": subscriptions}) as (client, _):
+        yield client
+
+
+def act(action: str, subscription_id: str, status: str | None = "open") -> dict[str, Any]:
+    return {
+        "connection": "og",
+        "action": action,
+        "target": {"subscription_id": subscription_id},
+        "input": {"reason": "too_much_product"} if action == "cancel_subscription" else {},
+        "context": {"agent_id": "agent-3", "conversation_status": status},
+    }
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+async def test_customer_context_lists_linked_subscriptions_with_their_actions(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(
+        "/v1/customers", params={"email": "ava@example.com", "conversation_status": "open"}
+    )
+    assert response.status_code == 200, response.text
+    [result] = response.json()["results"]  # only commerce connections are asked for customers
+    [customer] = result["customers"]
+    assert [o["name"] for o in customer["orders"]] == ["#1001"]
+    subs = {s["id"]: s for s in customer["subscriptions"]}
+    assert subs["sub-1"]["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert subs["sub-1"]["frequency"] == "every 2 weeks"
+    assert subs["sub-1"]["connection"] == "og"
+    prepaid = {d["action"]: d["code"] for d in subs["sub-prepaid"]["eligibility"]["decisions"]}
+    assert prepaid == {
+        "cancel_subscription": "subscription_prepaid",
+        "skip_subscription_order": "subscription_prepaid",
+    }
+    assert subs["sub-nothing-next"]["available_actions"] == ["cancel_subscription"]
+    assert subs["sub-cancelled"]["available_actions"] == []
+
+
+async def test_without_an_open_conversation_nothing_is_offered(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/customers", params={"email": "ava@example.com"})
+    [customer] = response.json()["results"][0]["customers"]
+    decisions = customer["subscriptions"][0]["eligibility"]["decisions"]
+    assert {d["code"] for d in decisions} == {"conversation_not_open"}
+
+
+async def test_a_failing_subscription_connection_is_reported_beside_the_orders(
+    client: httpx.AsyncClient, subscriptions: FakeSubscriptionAdapter
+) -> None:
+    subscriptions.fail_with = UpstreamUnavailable("Ordergroove could not be reached")
+    response = await client.get("/v1/customers", params={"email": "ava@example.com"})
+    [customer] = response.json()["results"][0]["customers"]
+    assert customer["orders"]
+    assert customer["subscriptions"] == []
+    [error] = customer["subscription_errors"]
+    assert error["connection"] == "og"
+    assert error["error"]["code"] == "upstream_unavailable"
+
+
+async def test_skip_answers_event_and_refreshed_subscription(
+    client: httpx.AsyncClient, subscriptions: FakeSubscriptionAdapter
+) -> None:
+    response = await client.post(
+        "/v1/actions", json=act("skip_subscription_order", "sub-1"), headers=key()
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    event = body["timeline_event"]
+    assert event["type"] == "subscription.skipped"
+    assert event["subject"] == {
+        "type": "subscription",
+        "id": "sub-1",
+        "name": "Morning Blend Coffee",
+        "admin_url": None,
+    }
+    assert event["summary"] == (
+        "Skipped the 2026-12-01 order of 2 × Morning Blend Coffee; the next one is on 2026-12-15."
+    )
+    assert body["subscription"]["next_order_date"] == "2026-12-15"
+    assert body["resource"]["next_order_date"] == "2026-12-15"
+    assert subscriptions.calls == [("skip", "sub-1")]
+
+
+async def test_cancel_needs_an_open_conversation(
+    client: httpx.AsyncClient, subscriptions: FakeSubscriptionAdapter
+) -> None:
+    closed = await client.post(
+        "/v1/actions", json=act("cancel_subscription", "sub-1", status="closed"), headers=key()
+    )
+    assert closed.status_code == 409
+    assert closed.json()["current_state"]["decision_code"] == "conversation_not_open"
+    done = await client.post("/v1/actions", json=act("cancel_subscription", "sub-1"), headers=key())
+    assert done.status_code == 200, done.text
+    event = done.json()["timeline_event"]
+    assert event["type"] == "subscription.cancelled"
+    assert event["summary"] == (
+        "Cancelled the subscription to 2 × Morning Blend Coffee (every 2 weeks); no later "
+        "shipments will be sent; reason: too_much_product."
+    )
+    assert done.json()["resource"]["available_actions"] == []
+    assert subscriptions.calls == [("cancel", "sub-1")]
+
+
+async def test_connection_kinds_do_not_mix(client: httpx.AsyncClient) -> None:
+    order_action = {
+        "connection": "og",
+        "action": "cancel_order",
+        "target": {"order_id": "1001"},
+        "input": {"reason": "customer"},
+    }
+    response = await client.post("/v1/actions", json=order_action, headers=key())
+    assert response.status_code == 422
+    assert response.json()["code"] == "action_not_supported"
+    assert (await client.get("/v1/connections/og/orders/1001")).status_code == 404
+    assert (await client.get("/v1/connections/shop/subscriptions/sub-1")).status_code == 404
+    one = await client.get(
+        "/v1/connections/og/subscriptions/sub-1", params={"conversation_status": "open"}
+    )
+    assert one.status_code == 200
+    assert one.json()["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    missing = await client.get("/v1/connections/og/subscriptions/nope")
+    assert missing.json()["code"] == "subscription_not_found"

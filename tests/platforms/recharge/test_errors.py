@@ -1,0 +1,257 @@
+"""Every failure layer of Recharge's API, mapped to the gateway's errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from structlog.testing import capture_logs
+
+from action_gateway.domain.models import CancelSubscriptionInput
+from action_gateway.errors import (
+    GatewayError,
+    NotFound,
+    Outcome,
+    PlatformMessage,
+    PlatformRejected,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
+from action_gateway.platforms.recharge import RechargeAdapter
+from action_gateway.platforms.recharge.client import platform_messages
+from action_gateway.platforms.recharge.endpoints import (
+    CANCEL_SUBSCRIPTION,
+    GET_SUBSCRIPTION,
+    LIST_CUSTOMERS,
+)
+from action_gateway.platforms.recharge.mapping import from_recharge_subscription
+from tests.platforms.recharge.helpers import (
+    EMAIL,
+    SUBSCRIPTION_ID,
+    TOKEN,
+    RechargeStub,
+    Sleeps,
+    call,
+    cancelled_body,
+    error,
+    ok,
+    store_customer,
+    subscription_body,
+)
+
+
+async def read(adapter: RechargeAdapter, seconds: float = 15.0) -> Any:
+    return await adapter.get_subscription(str(SUBSCRIPTION_ID), call=call(seconds))
+
+
+def cancelled() -> httpx.Response:
+    return ok({"subscription": cancelled_body()})
+
+
+async def cancel(adapter: RechargeAdapter) -> Any:
+    return await adapter.cancel_subscription(
+        from_recharge_subscription(subscription_body()),
+        CancelSubscriptionInput(reason="moving"),
+        call=call(),
+    )
+
+
+class TestErrorShapes:
+    def test_a_string(self) -> None:
+        assert platform_messages({"errors": "Invalid charge id"}) == [
+            PlatformMessage(message="Invalid charge id")
+        ]
+
+    def test_a_list_of_strings_and_objects(self) -> None:
+        body = {"errors": ["first", {"message": "second", "code": "invalid", "field": "date"}]}
+        assert platform_messages(body) == [
+            PlatformMessage(message="first"),
+            PlatformMessage(message="second", field=["date"], code="invalid"),
+        ]
+
+    def test_a_field_map(self) -> None:
+        body = {
+            "errors": {
+                "cancellation_reason": ["can't be blank"],
+                "line_items": {"0": {"quantity": "must be positive"}},
+            }
+        }
+        assert platform_messages(body) == [
+            PlatformMessage(message="can't be blank", field=["cancellation_reason"]),
+            PlatformMessage(message="must be positive", field=["line_items", "0", "quantity"]),
+        ]
+
+    def test_an_error_string_and_odd_bodies(self) -> None:
+        assert platform_messages({"error": "Not Found"}) == [PlatformMessage(message="Not Found")]
+        assert platform_messages({"errors": None}) == []
+        assert platform_messages({"errors": 42}) == [PlatformMessage(message="42")]
+        assert platform_messages("plain text") == [PlatformMessage(message="plain text")]
+        assert platform_messages(None) == []
+        assert platform_messages([]) == []
+
+    @pytest.mark.parametrize("status", [400, 422])
+    async def test_rejections_carry_the_messages_verbatim(
+        self, adapter: RechargeAdapter, stub: RechargeStub, status: int
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}))
+        stub.reply(CANCEL_SUBSCRIPTION, error(status, "Subscription is locked"))
+        with pytest.raises(PlatformRejected, match=rf"\(HTTP {status}\): Subscription is locked"):
+            await cancel(adapter)
+
+    async def test_a_rejection_without_a_body(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}))
+        stub.reply(CANCEL_SUBSCRIPTION, httpx.Response(400))
+        with pytest.raises(PlatformRejected) as caught:
+            await cancel(adapter)
+        assert caught.value.extensions["platform_errors"] == [PlatformMessage(message="HTTP 400")]
+
+    async def test_another_4xx_is_an_upstream_error_not_executed(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, httpx.Response(409, json={"errors": "Conflict"}))
+        with pytest.raises(UpstreamError, match="Conflict") as caught:
+            await read(adapter)
+        assert type(caught.value) is UpstreamError
+        assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+
+    async def test_non_json_success_body_on_a_read(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, httpx.Response(200, text="<html>maintenance</html>"))
+        with pytest.raises(UpstreamError, match="not JSON") as caught:
+            await read(adapter)
+        assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+
+
+class TestHttpLayer:
+    @pytest.mark.parametrize("status", [401, 403])
+    async def test_auth_failures(
+        self, adapter: RechargeAdapter, stub: RechargeStub, status: int
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, error(status, "Invalid API token"))
+        with pytest.raises(UpstreamAuthFailed, match="Invalid API token") as caught:
+            await read(adapter)
+        assert f"HTTP {status}" in str(caught.value)
+        assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+        assert TOKEN not in str(caught.value.to_problem().model_dump())
+        assert len(stub.requests) == 1
+
+    async def test_404_on_a_write_is_not_found(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}))
+        stub.reply(CANCEL_SUBSCRIPTION, error(404, "Not Found"))
+        with pytest.raises(NotFound):
+            await cancel(adapter)
+
+    async def test_429_is_retried_within_the_deadline(
+        self, adapter: RechargeAdapter, stub: RechargeStub, sleeps: Sleeps
+    ) -> None:
+        limited = httpx.Response(429, json={"errors": "Too many requests"})
+        stub.reply(GET_SUBSCRIPTION, limited, limited, cancelled())
+        assert await read(adapter) is not None
+        assert len(stub.sent(GET_SUBSCRIPTION)) == 3
+        # No Retry-After documented: the chokepoint's backoff (jitter pinned) applies.
+        assert sleeps.waits == [0.25, 0.5]
+
+    async def test_429_honours_retry_after(
+        self, adapter: RechargeAdapter, stub: RechargeStub, sleeps: Sleeps
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, httpx.Response(429, headers={"Retry-After": "1"}), cancelled())
+        assert await read(adapter) is not None
+        assert sleeps.waits == [1.0]
+
+    async def test_429_on_the_cancel_is_retried(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        # A rate-limited request was refused before it ran, so even a write is re-sent.
+        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}))
+        stub.reply(CANCEL_SUBSCRIPTION, httpx.Response(429), cancelled())
+        outcome = await cancel(adapter)
+        assert outcome.status == "succeeded"
+        assert len(stub.sent(CANCEL_SUBSCRIPTION)) == 2
+
+    async def test_429_beyond_the_deadline(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, httpx.Response(429, headers={"Retry-After": "20"}))
+        with pytest.raises(UpstreamRateLimited) as caught:
+            await read(adapter, 5.0)
+        assert caught.value.extensions["retry_after"] == 20
+        assert caught.value.headers == {"Retry-After": "20"}
+        assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+        assert len(stub.requests) == 1
+
+    async def test_5xx_on_a_read_is_retried(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, httpx.Response(503, text="busy"), cancelled())
+        assert await read(adapter) is not None
+        assert len(stub.sent(GET_SUBSCRIPTION)) == 2
+
+    async def test_5xx_on_a_read_reported_after_the_attempts(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, *[error(502, "Bad gateway")] * 4)
+        with pytest.raises(UpstreamUnavailable, match="Bad gateway") as caught:
+            await read(adapter)
+        assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+        assert len(stub.sent(GET_SUBSCRIPTION)) == 4
+
+    async def test_500_on_a_read_is_not_retried(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, error(500, "Internal error"))
+        with pytest.raises(UpstreamError, match="Internal error"):
+            await read(adapter)
+        assert len(stub.sent(GET_SUBSCRIPTION)) == 1
+
+    async def test_5xx_on_the_cancel_is_not_retried(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}), cancelled())
+        stub.reply(CANCEL_SUBSCRIPTION, error(503, "Service unavailable"))
+        outcome = await cancel(adapter)
+        # Settled by the re-read, never by re-sending.
+        assert outcome.status == "succeeded"
+        assert len(stub.sent(CANCEL_SUBSCRIPTION)) == 1
+
+    async def test_connect_error_on_the_cancel_is_retried(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}))
+        stub.reply(CANCEL_SUBSCRIPTION, httpx.ConnectError("refused"), cancelled())
+        assert (await cancel(adapter)).status == "succeeded"
+        assert len(stub.sent(CANCEL_SUBSCRIPTION)) == 2
+
+    async def test_the_token_never_reaches_logs_or_errors(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(LIST_CUSTOMERS, error(401, "Invalid API token"))
+        with capture_logs() as logs, pytest.raises(GatewayError) as caught:
+            await adapter.find_subscriptions(store_customer(), call=call())
+        assert logs
+        assert [entry["operation"] for entry in logs] == ["list_customers"]
+        assert {entry["platform"] for entry in logs} == {"recharge"}
+        assert TOKEN not in repr(logs)
+        assert TOKEN not in repr(caught.value) + str(caught.value.to_problem().model_dump())
+        assert EMAIL not in repr(logs)
+
+    async def test_one_log_line_per_request(
+        self, adapter: RechargeAdapter, stub: RechargeStub
+    ) -> None:
+        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}), cancelled())
+        stub.reply(CANCEL_SUBSCRIPTION, httpx.ReadTimeout("lost"))
+        with capture_logs() as logs:
+            await cancel(adapter)
+        assert [(e["operation"], e["kind"], e["outcome"]) for e in logs] == [
+            ("get_subscription", "read", "ok"),
+            ("cancel_subscription", "write", "ReadTimeout"),
+            ("get_subscription", "read", "ok"),
+        ]
+        assert TOKEN not in repr(logs)
