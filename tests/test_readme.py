@@ -1,0 +1,29 @@
+"""The README's configuration example is a valid configuration."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from action_gateway.app import validate_matrices
+from action_gateway.config import parse_config
+from action_gateway.eligibility import load_matrices
+from tests.shared_specs import REPO_ROOT
+
+
+def test_the_configuration_example_validates() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert block is not None
+    data = yaml.safe_load(block.group(1))
+    environ = {c["access_token_env"]: "token" for c in data["connections"]}
+    config = parse_config(data, source="README.md", environ=environ)
+    validate_matrices(config, load_matrices())
+    assert {c.platform.value for c in config.connections} == {
+        "shopify",
+        "bigcommerce",
+        "ordergroove",
+        "recharge",
+    }
