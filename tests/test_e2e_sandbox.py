@@ -226,3 +226,26 @@ def test_partial_refund_preview_then_partial_cancel(gateway: httpx.Client) -> No
     )
     assert too_much.status_code == 422, too_much.text
     assert too_much.json()["code"] == "refund_exceeds_refundable"
+
+
+def test_subscriptions_over_http(gateway: httpx.Client) -> None:
+    found = gateway.get("/v1/customers", params={"email": AVA, "conversation_status": "open"})
+    shopify = next(r for r in found.json()["results"] if r["connection"] == "sandbox-shopify")
+    subscriptions = shopify["customers"][0]["subscriptions"]
+    recharge = [s for s in subscriptions if s["connection"] == "sandbox-recharge"]
+    target = next(s for s in recharge if "skip_subscription_order" in s["available_actions"])
+    response = _act(
+        gateway,
+        {
+            "connection": "sandbox-recharge",
+            "action": "skip_subscription_order",
+            "target": {"subscription_id": target["id"]},
+            "input": {},
+            "context": {"conversation_status": "open"},
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["timeline_event"]["type"] == "subscription.skipped"
+    assert body["subscription"]["skipped_order_date"] == target["next_order_date"]
+    assert body["resource"]["next_order_date"] > target["next_order_date"]

@@ -162,3 +162,34 @@ async def test_health_and_routing_errors(client: httpx.AsyncClient) -> None:
     assert wrong_method.status_code == 405
     assert "POST" in wrong_method.headers["allow"]
     assert wrong_method.json()["code"] == "http_405"
+
+
+@pytest.mark.parametrize(
+    ("resource", "context", "allowed"),
+    [
+        (
+            {"status": "ACTIVE", "skippable": True, "has_next_order": True},
+            "open",
+            ["cancel_subscription", "skip_subscription_order"],
+        ),
+        (
+            {"status": "active", "skippable": False, "has_next_order": True},
+            "open",
+            ["cancel_subscription"],
+        ),
+        ({"status": "cancelled", "skippable": True, "has_next_order": False}, "open", []),
+        ({"status": "active", "skippable": True, "has_next_order": True}, "closed", []),
+    ],
+)
+async def test_eligibility_recharge(
+    client: httpx.AsyncClient, resource: dict[str, Any], context: str, allowed: list[str]
+) -> None:
+    decisions = await _decide(
+        client,
+        {
+            "platform": "recharge",
+            "resource": {"type": "subscription", **resource},
+            "context": {"conversation_status": context},
+        },
+    )
+    assert [a for a, d in decisions.items() if d["allowed"]] == allowed
