@@ -98,12 +98,16 @@ class InMemoryIdempotencyStore:
         self._retention = retention_seconds
         self._in_flight = in_flight_seconds
         self._lock = asyncio.Lock()
+        self._next_sweep = 0.0
 
     async def claim(self, key: str, fingerprint: str) -> Claim:
         async with self._lock:
             now = time.monotonic()
             self._evict(now)
             record = self._records.get(key)
+            if record is not None and record.expires_at <= now:
+                del self._records[key]
+                record = None
             if record is None:
                 self._records[key] = _Record(fingerprint, now + self._in_flight)
                 return Claim(ClaimState.CLAIMED)
@@ -124,6 +128,10 @@ class InMemoryIdempotencyStore:
                 del self._records[key]
 
     def _evict(self, now: float) -> None:
+        # A full sweep at most once a minute keeps claims O(1); the claimed key is checked itself.
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + 60.0
         expired = [k for k, r in self._records.items() if r.expires_at <= now]
         for key in expired:
             del self._records[key]
