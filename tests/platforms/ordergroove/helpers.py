@@ -23,7 +23,7 @@ from action_gateway.domain.models import Customer, Platform
 from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.ordergroove.endpoints import Endpoint
-from tests.platforms.ordergroove import contract
+from tests.contracts import ordergroove as contract
 
 BASE_URL = "https://restapi.ordergroove.com"
 TOKEN = "og_app_key_5f0c9e1d2b3a49c8b7e6d5c4"

@@ -1,7 +1,7 @@
 """The Ordergroove simulator through HTTP, as the gateway's adapter sees it.
 
 Every request sent through `client` and every response of `client`, `legacy` and `raw` is
-checked against the Ordergroove subset in ../shared/specs (see tests/sandbox/ordergroove).
+checked against the Ordergroove subset in ../shared/specs (see tests/contracts/ordergroove.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from action_gateway.sandbox.ordergroove import (
     RateLimitWindow,
     seed_table,
 )
-from tests.sandbox.ordergroove import validate_httpx_request, validate_response
+from tests.contracts.ordergroove import validate_httpx_request, validate_response
 from tests.shared_specs import require_spec
 
 KEY = "og-test-key"

@@ -1,6 +1,6 @@
 """OrdergrooveClient: the one place Ordergroove REST requests are sent and their failures read.
 
-Failure layers, in the order they are checked:
+Failure layers, in the order they are checked (read by ``_rest.interpret_json_response``):
 
     HTTP 401 / 403                  UpstreamAuthFailed (bad or revoked Application API key)
     HTTP 404                        NotFound (the adapter turns it into ``None`` for reads)
@@ -19,27 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from action_gateway.config import ConnectionConfig
-from action_gateway.errors import (
-    NotFound,
-    Outcome,
-    PlatformMessage,
-    PlatformRejected,
-    UpstreamAuthFailed,
-    UpstreamError,
-)
-from action_gateway.platforms._http import (
-    RequestKind,
-    RetryPolicy,
-    TransientFailure,
-    UpstreamRequest,
-    parse_retry_after,
-    send,
-)
+from action_gateway.errors import Outcome, PlatformMessage, UpstreamError
+from action_gateway.platforms._http import RetryPolicy
+from action_gateway.platforms._rest import Query, RestApi, RestClient, with_query
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.ordergroove.endpoints import Endpoint
 
@@ -57,14 +44,60 @@ REJECTED_STATUSES = frozenset({400, 409, 422, 423})  # 423 (locked) is UNCONFIRM
 ORDERGROOVE_RETRY_POLICY = RetryPolicy(attempt_timeout=5.0)
 
 Node = Mapping[str, Any]
-Query = Mapping[str, str | int]
 
 
-class OrdergrooveClient:
+def platform_messages(body: Any) -> list[PlatformMessage]:
+    """Every message in an Ordergroove error body, verbatim.
+
+    Documented: ``{"detail": "..."}``. Read defensively (UNCONFIRMED shapes): Django REST
+    field errors ``{"field": ["msg", ...]}``, ``non_field_errors``, a bare list of strings.
+    """
+    if isinstance(body, str):
+        return [PlatformMessage(message=body)] if body.strip() else []
+    if isinstance(body, list):
+        return [m for item in body for m in platform_messages(item)]
+    if not isinstance(body, dict):
+        return []
+    messages: list[PlatformMessage] = []
+    detail = body.get("detail")
+    if isinstance(detail, str) and detail:
+        messages.append(PlatformMessage(message=detail))
+    for name, value in body.items():
+        if name == "detail":
+            continue
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and text:
+                field = None if name == "non_field_errors" else [str(name)]
+                messages.append(PlatformMessage(message=text, field=field))
+    return messages
+
+
+ORDERGROOVE_API = RestApi(
+    platform=PLATFORM,
+    title="Ordergroove",
+    token_header=API_KEY_HEADER,
+    # Ordergroove documents 403 for a failed key; 401 is handled the same (UNCONFIRMED).
+    credential="API key",
+    # 6,000 requests per IP per minute; a 429 ran nothing and is safe to retry.
+    rate_limit_scope="connection",
+    rejected_statuses=REJECTED_STATUSES,
+    messages=platform_messages,
+    # Ordergroove: no Retry-After is documented (UNCONFIRMED): a 429's is honoured when sent,
+    # a 5xx's never (backoff).
+    retry_after_on_5xx=False,
+    # Ordergroove: an empty 2xx body is not a success; it is reported as not JSON.
+    empty_body_allowed=False,
+)
+
+
+class OrdergrooveClient(RestClient):
     """Sends RestRPC requests for one connection through the shared chokepoint.
 
     ``http`` carries the base URL (``api_base_url`` or ``https://restapi.ordergroove.com``).
     """
+
+    api = ORDERGROOVE_API
 
     def __init__(
         self,
@@ -73,9 +106,7 @@ class OrdergrooveClient:
         *,
         policy: RetryPolicy = ORDERGROOVE_RETRY_POLICY,
     ) -> None:
-        self.connection = connection
-        self.http = http
-        self.policy = policy
+        super().__init__(connection, http, policy=policy)
 
     async def request(
         self,
@@ -93,33 +124,15 @@ class OrdergrooveClient:
         Raises only GatewayError subclasses.
         """
         target = url or endpoint.url(**(path or {}))
-        if query and url is None:
-            target = f"{target}?{urlencode(query)}"
-        # The key is read at send time and only ever travels in the (never logged) headers.
-        headers = {
-            API_KEY_HEADER: self.connection.token.get_secret_value(),
-            "Accept": "application/json",
-        }
-        if endpoint.paginated:
-            headers[API_VERSION_HEADER] = CURSOR_API_VERSION
-        if json is not None:
-            headers["Content-Type"] = "application/json"
-        request = UpstreamRequest(
-            platform=PLATFORM,
-            connection=self.connection.id,
-            operation=endpoint.name,
-            kind=endpoint.kind,
-            method=endpoint.method,
-            url=target,
-            headers=headers,
-            json=json,
-        )
-        return await send(
-            self.http,
-            request,
+        if url is None:
+            target = with_query(target, query)
+        return await self.send_endpoint(
+            endpoint,
             call=call,
-            interpret=lambda response: interpret_response(response, endpoint=endpoint),
-            policy=self.policy,
+            url=target,
+            json=json,
+            # Ordergroove: lists are asked for cursor pages (API version 2).
+            headers={API_VERSION_HEADER: CURSOR_API_VERSION} if endpoint.paginated else None,
             reserve=reserve,
         )
 
@@ -154,96 +167,3 @@ class OrdergrooveClient:
         if not parts.scheme or (parts.scheme, parts.netloc) == (base.scheme, base.netloc.decode()):
             return following
         return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def interpret_response(response: httpx.Response, *, endpoint: Endpoint) -> Any:
-    """The parsed body of a successful answer, or the exception its failure layer maps to."""
-    status = response.status_code
-    body = _json_or_none(response)
-    messages = [] if 200 <= status < 300 else platform_messages(body)
-    summary = "; ".join(m.message for m in messages)
-    suffix = f": {summary}" if summary else ""
-    where = f"{endpoint.method} {endpoint.path}"
-    if status in (401, 403):
-        # Ordergroove documents 403 for a failed key; 401 is handled the same (UNCONFIRMED).
-        raise UpstreamAuthFailed(
-            f"Ordergroove refused the connection's API key (HTTP {status}){suffix}",
-            outcome=Outcome.NOT_EXECUTED,
-            platform_errors=messages,
-        )
-    if status == 404:
-        raise NotFound(f"Ordergroove answered 404 for {where}{suffix}", platform_errors=messages)
-    if status == 429:
-        # 6,000 requests per IP per minute; a 429 ran nothing and is safe to retry.
-        # No Retry-After is documented (UNCONFIRMED): honoured when sent, else backoff.
-        raise TransientFailure(
-            "Ordergroove is rate limiting this connection (HTTP 429)",
-            status=status,
-            rate_limited=True,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            platform_errors=messages,
-        )
-    if status >= 500:
-        raise TransientFailure(
-            f"Ordergroove answered HTTP {status}{suffix}",
-            status=status,
-            rate_limited=False,
-            platform_errors=messages,
-        )
-    if status in REJECTED_STATUSES:
-        raise PlatformRejected(
-            f"Ordergroove refused {where} (HTTP {status}){suffix}",
-            platform_errors=messages or [PlatformMessage(message=f"HTTP {status}")],
-        )
-    if not 200 <= status < 300:
-        raise UpstreamError(
-            f"Ordergroove answered HTTP {status} for {where}",
-            outcome=Outcome.NOT_EXECUTED,
-            platform_errors=messages,
-        )
-    if body is None:
-        raise UpstreamError(
-            f"Ordergroove answered {where} with a body that is not JSON",
-            outcome=_outcome(endpoint.kind),
-        )
-    return body
-
-
-def _outcome(kind: RequestKind) -> Outcome:
-    return Outcome.UNKNOWN if kind.is_write else Outcome.NOT_EXECUTED
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    if not response.content.strip():
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def platform_messages(body: Any) -> list[PlatformMessage]:
-    """Every message in an Ordergroove error body, verbatim.
-
-    Documented: ``{"detail": "..."}``. Read defensively (UNCONFIRMED shapes): Django REST
-    field errors ``{"field": ["msg", ...]}``, ``non_field_errors``, a bare list of strings.
-    """
-    if isinstance(body, str):
-        return [PlatformMessage(message=body)] if body.strip() else []
-    if isinstance(body, list):
-        return [m for item in body for m in platform_messages(item)]
-    if not isinstance(body, dict):
-        return []
-    messages: list[PlatformMessage] = []
-    detail = body.get("detail")
-    if isinstance(detail, str) and detail:
-        messages.append(PlatformMessage(message=detail))
-    for name, value in body.items():
-        if name == "detail":
-            continue
-        texts = value if isinstance(value, list) else [value]
-        for text in texts:
-            if isinstance(text, str) and text:
-                field = None if name == "non_field_errors" else [str(name)]
-                messages.append(PlatformMessage(message=text, field=field))
-    return messages

@@ -1,37 +1,24 @@
-"""Scriptable, deterministic fault injection for the BigCommerce simulator."""
+"""Fault injection for the BigCommerce simulator: the shared plan plus its rate-limit window."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
-import httpx
+from .. import _faults
+from .._faults import FaultKind
 
-
-class FaultKind(StrEnum):
-    HTTP_STATUS = "http_status"  # answer with `status` (and `headers`) without executing
-    RATE_LIMITED = "rate_limited"  # 429 with the X-Rate-Limit-* headers, not executed
-    DROP_BEFORE = "drop_before"  # the connection fails before the request reaches BigCommerce
-    DROP_AFTER = "drop_after"  # BigCommerce executes, then the response is lost
+__all__ = ["Fault", "FaultKind", "FaultPlan"]
 
 
 @dataclass(frozen=True)
-class Fault:
-    kind: FaultKind
-    status: int = 503
-    headers: tuple[tuple[str, str], ...] = ()
-    operation: str | None = None  # only requests for this operationId or "METHOD /template"
-    error: type[httpx.TransportError] = httpx.ConnectError
+class Fault(_faults.Fault):
+    _: KW_ONLY
     reset_ms: int | None = None  # RATE_LIMITED: X-Rate-Limit-Time-Reset-Ms to announce
-
-    def matches(self, names: Collection[str]) -> bool:
-        return self.operation is None or self.operation in names
 
 
 @dataclass
-class FaultPlan:
+class FaultPlan(_faults.FaultPlan[Fault]):
     """One-shot faults applied, in order, to the next matching requests; plus random ones.
 
     Operations are named by the spec's operationId (e.g. "createOrderRefund", "updateOrder")
@@ -40,55 +27,12 @@ class FaultPlan:
     given `random_seed`.
     """
 
-    latency_seconds: float = 0.0
-    queue: list[Fault] = field(default_factory=list)
-    random_rate: float = 0.0
-    random_faults: tuple[Fault, ...] = (
-        Fault(FaultKind.HTTP_STATUS, status=503),
-        Fault(FaultKind.HTTP_STATUS, status=500),
-        Fault(FaultKind.RATE_LIMITED),
-        Fault(FaultKind.DROP_BEFORE),
-    )
+    random_faults: tuple[Fault, ...] = _faults.rest_random_faults(Fault)
 
-    def http_status(
-        self,
-        status: int,
-        *,
-        headers: Mapping[str, str] | None = None,
-        operation: str | None = None,
-    ) -> None:
-        self.queue.append(
-            Fault(
-                FaultKind.HTTP_STATUS,
-                status=status,
-                headers=tuple((headers or {}).items()),
-                operation=operation,
-            )
-        )
+    def _fault(self, kind: str, **fields: Any) -> Fault:
+        return Fault(FaultKind(kind), **fields)
 
     def rate_limit(self, *, reset_ms: int | None = None, operation: str | None = None) -> None:
         self.queue.append(
             Fault(FaultKind.RATE_LIMITED, status=429, operation=operation, reset_ms=reset_ms)
         )
-
-    def drop_before(
-        self,
-        *,
-        operation: str | None = None,
-        error: type[httpx.TransportError] = httpx.ConnectError,
-    ) -> None:
-        self.queue.append(Fault(FaultKind.DROP_BEFORE, operation=operation, error=error))
-
-    def drop_after(
-        self, *, operation: str | None = None, error: type[httpx.TransportError] = httpx.ReadError
-    ) -> None:
-        self.queue.append(Fault(FaultKind.DROP_AFTER, operation=operation, error=error))
-
-    def take(self, names: Collection[str], rng: random.Random) -> Fault | None:
-        """The fault for a request with these operation names, consuming it."""
-        for index, fault in enumerate(self.queue):
-            if fault.matches(names):
-                return self.queue.pop(index)
-        if self.random_rate and self.random_faults and rng.random() < self.random_rate:
-            return rng.choice(self.random_faults)
-        return None

@@ -1,16 +1,18 @@
-"""Scriptable, deterministic fault injection for the simulator."""
+"""Fault injection for the Shopify simulator: the shared plan with Shopify's own kinds."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
+from typing import Any
 
-import httpx
+from .._faults import BaseFault, BaseFaultPlan
+
+__all__ = ["Fault", "FaultKind", "FaultPlan"]
 
 
 class FaultKind(StrEnum):
+    # Its own enum: Shopify's rate limit is THROTTLED in a 200, not the REST RATE_LIMITED 429.
     HTTP_STATUS = "http_status"  # answer with `status` (and Retry-After) without executing
     THROTTLED = "throttled"  # HTTP 200 with a THROTTLED error, not executed
     DROP_BEFORE = "drop_before"  # the connection fails before the request reaches Shopify
@@ -18,34 +20,30 @@ class FaultKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Fault:
-    kind: FaultKind
-    status: int = 503
-    retry_after: float | None = None
-    operation: str | None = None  # only requests with this operationName or root field
-    error: type[httpx.TransportError] = httpx.ConnectError
+class Fault(BaseFault[FaultKind]):
+    """`operation` matches a request's operationName or one of its root fields."""
 
-    def matches(self, names: Collection[str]) -> bool:
-        return self.operation is None or self.operation in names
+    _: KW_ONLY
+    retry_after: float | None = None
 
 
 @dataclass
-class FaultPlan:
+class FaultPlan(BaseFaultPlan[Fault]):
     """One-shot faults applied, in order, to the next matching requests; plus random ones.
 
     `random_rate` draws from `random_faults` with the simulator's seeded generator, so a run
     is reproducible for a given `random_seed`.
     """
 
-    latency_seconds: float = 0.0
-    queue: list[Fault] = field(default_factory=list)
-    random_rate: float = 0.0
     random_faults: tuple[Fault, ...] = (
         Fault(FaultKind.HTTP_STATUS, status=503),
         Fault(FaultKind.HTTP_STATUS, status=429, retry_after=1.0),
         Fault(FaultKind.THROTTLED),
         Fault(FaultKind.DROP_BEFORE),
     )
+
+    def _fault(self, kind: str, **fields: Any) -> Fault:
+        return Fault(FaultKind(kind), **fields)
 
     def http_status(
         self, status: int, *, retry_after: float | None = None, operation: str | None = None
@@ -58,25 +56,3 @@ class FaultPlan:
 
     def throttle(self, *, operation: str | None = None) -> None:
         self.queue.append(Fault(FaultKind.THROTTLED, operation=operation))
-
-    def drop_before(
-        self,
-        *,
-        operation: str | None = None,
-        error: type[httpx.TransportError] = httpx.ConnectError,
-    ) -> None:
-        self.queue.append(Fault(FaultKind.DROP_BEFORE, operation=operation, error=error))
-
-    def drop_after(
-        self, *, operation: str | None = None, error: type[httpx.TransportError] = httpx.ReadError
-    ) -> None:
-        self.queue.append(Fault(FaultKind.DROP_AFTER, operation=operation, error=error))
-
-    def take(self, names: Collection[str], rng: random.Random) -> Fault | None:
-        """The fault for a request with these operation/root-field names, consuming it."""
-        for index, fault in enumerate(self.queue):
-            if fault.matches(names):
-                return self.queue.pop(index)
-        if self.random_rate and self.random_faults and rng.random() < self.random_rate:
-            return rng.choice(self.random_faults)
-        return None

@@ -1,0 +1,308 @@
+"""Requests and responses checked against the Ordergroove subset in ../shared/specs.
+
+``ordergroove/openapi.yaml`` is a third-party contract (counterfact/apis, OpenAPI 3.1), inferred
+from Ordergroove's reference pages: useful, not authoritative.
+
+``validate_request``, ``validate_httpx_request`` and ``validate_response`` raise AssertionError
+carrying the spec's complaint; ``covers`` says whether the spec has the operation and
+``declares`` whether the operation documents a status.
+
+A ``url`` is a full URL on any host (the real API, a stub, the simulator) or a bare path; its
+path is matched as is (the spec's server, https://restapi.ordergroove.com, has no base path), and
+a trailing slash counts: ``/subscriptions/x`` is not ``/subscriptions/{subscription_id}/``.
+
+Each check runs twice: openapi-core 0.19 (method, path, query, headers, security, bodies), then
+JSON Schema 2020-12 (OAS 3.1's dialect) on the JSON body, since openapi-core alone lets JSON
+strings pass for booleans and integers in bodies (``"live": "true"``, ``"quantity": "1"``).
+
+The subset lacks ``PATCH /subscriptions/{id}/cancel/`` (``covers`` is false there):
+* its request passes as long as method and path are exactly that (the tests of the adapter pin
+  its body); a request for any other operation the spec lacks fails;
+* its 200 answer is checked against the spec's own ``Subscription`` schema.
+
+A response whose status the operation does not document (405, 415, 429, 5xx, a list's 400/404),
+or whose path the spec lacks altogether (a 404 for an unknown path), must carry the spec's
+``Error`` body ``{"detail": "..."}``; an undocumented success fails.
+
+Errata of the published file are patched in memory (the file is never changed); each patch
+asserts its erratum is still there, so a corrected spec fails loudly here:
+* ``Product.price``'s pattern is written ``'^\\\\d+\\\\.\\\\d{2}$'`` in single-quoted YAML,
+  where a backslash is literal: the regex demands backslashes and no price (not even the
+  schema's own example "18.00") can match. It is read as ``^\\d+\\.\\d{2}$``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import yaml
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from tests.shared_specs import require_spec
+
+__all__ = ["covers", "declares", "validate_httpx_request", "validate_request", "validate_response"]
+
+Query = Sequence[tuple[str, str]] | Mapping[str, str]
+
+SPEC = "ordergroove/openapi.yaml"
+JSON = "application/json"
+# Requests are replayed as the spec's own server sees them.
+SPEC_HOST = "https://restapi.ordergroove.com"
+# What the adapter sends when a test gives no headers (lists add X-OG-API-VERSION: 2).
+DEFAULT_HEADERS = {"x-api-key": "key", "Accept": JSON}
+# Operations the subset lacks: (method, path) -> the spec schema of each success status.
+UNCOVERED: dict[tuple[str, re.Pattern[str]], dict[int, str]] = {
+    ("patch", re.compile(r"/subscriptions/[^/]+/cancel/")): {200: "Subscription"},
+}
+
+
+def _erratum(present: bool, what: str) -> None:
+    assert present, f"{SPEC} no longer has the erratum '{what}': drop its patch"
+
+
+def _errata(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (freshly loaded, so mutated in place) with the module docstring's patches."""
+    price = spec["components"]["schemas"]["Product"]["properties"]["price"]
+    _erratum(price.get("pattern") == "^\\\\d+\\\\.\\\\d{2}$", "Product.price pattern escaped twice")
+    price["pattern"] = r"^\d+\.\d{2}$"
+    return spec
+
+
+@functools.cache
+def _spec() -> dict[str, Any]:
+    """The parsed, patched spec, once for the whole session."""
+    loaded: dict[str, Any] = yaml.safe_load(require_spec(SPEC).read_text(encoding="utf-8"))
+    return _errata(loaded)
+
+
+@functools.cache
+def _openapi() -> OpenAPI:
+    spec: dict[Hashable, Any] = dict(_spec().items())
+    return OpenAPI.from_dict(spec)
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _operation(method: str, path: str) -> dict[str, Any] | None:
+    """The spec's operation for ``method path``, if it has one (literal segments win)."""
+    segments = path.lstrip("/").split("/")  # a trailing slash leaves an empty last segment
+    candidates = []
+    for template, item in _spec()["paths"].items():
+        parts = template.lstrip("/").split("/")
+        if (
+            method.lower() in item
+            and len(parts) == len(segments)
+            and all(
+                p == s or (p.startswith("{") and s != "")
+                for p, s in zip(parts, segments, strict=True)
+            )
+        ):
+            candidates.append((sum(p.startswith("{") for p in parts), template))
+    if not candidates:
+        return None
+    operation: dict[str, Any] = _spec()["paths"][min(candidates)[1]][method.lower()]
+    return operation
+
+
+def _uncovered(method: str, path: str) -> dict[int, str] | None:
+    """The success schemas of ``method path`` if it is an operation the subset lacks."""
+    return next(
+        (
+            schemas
+            for (m, pattern), schemas in UNCOVERED.items()
+            if m == method.lower() and pattern.fullmatch(path)
+        ),
+        None,
+    )
+
+
+def covers(method: str, url: str) -> bool:
+    """Whether the spec has an operation for ``method url`` (cancel: no)."""
+    return _operation(method, _path(url)) is not None
+
+
+def declares(method: str, url: str, status: int) -> bool:
+    """Whether the spec documents ``status`` for the operation ``method url`` matches."""
+    operation = _operation(method, _path(url))
+    return operation is not None and str(status) in operation.get("responses", {})
+
+
+@dataclasses.dataclass
+class _Request:
+    """openapi-core's Request protocol."""
+
+    host_url: str
+    path: str
+    method: str
+    parameters: RequestParameters
+    content_type: str
+    body: bytes | None
+
+
+@dataclasses.dataclass
+class _Response:
+    """openapi-core's Response protocol."""
+
+    status_code: int
+    data: bytes
+    content_type: str = JSON
+    headers: Headers = dataclasses.field(default_factory=lambda: Headers({"Content-Type": JSON}))
+
+
+def _request(
+    method: str,
+    path: str,
+    query: Iterable[tuple[str, str]],
+    headers: Iterable[tuple[str, str]],
+    content_type: str,
+    body: bytes | None,
+) -> _Request:
+    return _Request(
+        host_url=SPEC_HOST,
+        path=path,
+        method=method.lower(),
+        parameters=RequestParameters(
+            query=ImmutableMultiDict(list(query)),
+            header=Headers(list(headers)),
+            cookie=ImmutableMultiDict(),
+        ),
+        content_type=content_type,
+        body=body,
+    )
+
+
+def _complaint(exc: Exception) -> str:
+    """openapi-core's error chain down to the failing schema checks (its own message is vague)."""
+    causes = [str(exc)]
+    cause = exc.__cause__
+    while cause is not None:
+        causes.append(str(cause))
+        for error in getattr(cause, "schema_errors", None) or []:
+            causes.append(f"{list(error.absolute_path)}: {error.message}")
+            causes.extend(f"  {list(c.absolute_path)}: {c.message}" for c in error.context or [])
+        cause = cause.__cause__
+    return " | ".join(causes)
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """``node``, or what its local ``$ref`` points to (a response or request body by name)."""
+    while "$ref" in node:
+        target: Any = _spec()
+        for key in node["$ref"].removeprefix("#/").split("/"):
+            target = target[key]
+        node = target
+    return node
+
+
+def _json_schema(holder: dict[str, Any]) -> dict[str, Any] | None:
+    """The application/json schema of a request body or a response, if it has one."""
+    schema: dict[str, Any] | None = _resolve(holder).get("content", {}).get(JSON, {}).get("schema")
+    return schema
+
+
+def _check(schema: dict[str, Any], body: Any, what: str) -> None:
+    """The second pass: JSON Schema 2020-12 on ``body``, $refs resolved in the spec."""
+    resolvable = {**schema, "components": _spec()["components"]}
+    errors = sorted(Draft202012Validator(resolvable).iter_errors(body), key=str)
+    complaints = "; ".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    assert not errors, f"{what} breaks the Ordergroove spec (JSON Schema 2020-12): {complaints}"
+
+
+def _check_named(name: str, body: Any, where: str) -> None:
+    _check({"$ref": f"#/components/schemas/{name}"}, body, f"{where} (its {name} schema)")
+
+
+def _check_request(
+    method: str,
+    url: str,
+    query: Iterable[tuple[str, str]],
+    headers: Iterable[tuple[str, str]],
+    content_type: str,
+    body: bytes | None,
+) -> None:
+    path = _path(url)
+    operation = _operation(method, path)
+    if operation is None:
+        assert _uncovered(method, path) is not None, f"{method.upper()} {url} is not in {SPEC}"
+        return  # cancel: nothing in the spec to check it against
+    request = _request(method, path, query, headers, content_type, body)
+    try:
+        _openapi().validate_request(request)
+    except Exception as exc:  # openapi-core's validation errors
+        raise AssertionError(
+            f"{method.upper()} {url} breaks the Ordergroove spec: {_complaint(exc)}"
+        ) from exc
+    schema = _json_schema(operation.get("requestBody", {}))
+    if schema is not None and body:
+        _check(schema, json.loads(body), f"the body of {method.upper()} {url}")
+
+
+def validate_request(
+    method: str,
+    url: str,
+    *,
+    query: Query | None = None,
+    body: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Assert the request matches an operation of the spec: method, path, query, headers, body.
+
+    ``query`` adds to any query string in ``url``; ``body`` is sent as JSON. ``headers``
+    defaults to what the adapter sends (x-api-key, Accept, Content-Type with a body).
+    """
+    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    pairs += list(query.items() if isinstance(query, Mapping) else query or [])
+    sent = dict(DEFAULT_HEADERS if headers is None else headers)
+    if body is not None and headers is None:
+        sent["Content-Type"] = JSON
+    data = None if body is None else json.dumps(body).encode()
+    _check_request(method, url, pairs, sent.items(), JSON, data)
+
+
+def validate_httpx_request(request: httpx.Request) -> None:
+    """``validate_request`` for a request as sent: its own headers, Content-Type and bytes."""
+    _check_request(
+        request.method,
+        str(request.url),
+        request.url.params.multi_items(),
+        request.headers.multi_items(),
+        request.headers.get("Content-Type", ""),
+        request.content or None,
+    )
+
+
+def validate_response(method: str, url: str, status: int, body: Any) -> None:
+    """Assert ``body`` (parsed JSON) is what the spec allows for ``status`` of ``method url``."""
+    where = f"the {status} answer to {method.upper()} {url}"
+    path = _path(url)
+    operation = _operation(method, path)
+    if operation is None or str(status) not in operation.get("responses", {}):
+        if status >= 400:
+            _check_named("Error", body, where)
+            return
+        assert operation is None, f"{where} is an undocumented success status"
+        successes = _uncovered(method, path)
+        assert successes is not None, f"{method.upper()} {url} is not in {SPEC}"
+        assert status in successes, f"{where} is an undocumented success status"
+        _check_named(successes[status], body, where)
+        return
+    request = _request(method, path, [], DEFAULT_HEADERS.items(), JSON, None)
+    try:
+        _openapi().validate_response(request, _Response(status, json.dumps(body).encode()))
+    except Exception as exc:  # openapi-core's validation errors
+        raise AssertionError(f"{where} breaks the Ordergroove spec: {_complaint(exc)}") from exc
+    schema = _json_schema(operation["responses"][str(status)])
+    assert schema is not None, f"{where}: the spec gives no JSON schema"
+    _check(schema, body, where)
