@@ -47,7 +47,6 @@ PRODUCT: dict[str, Any] = {
 }
 DELETE = object()
 # The complaint of the JSON Schema 2020-12 pass (what openapi-core 0.19 alone lets through).
-SECOND_PASS = "JSON Schema 2020-12"
 
 
 def _broken(**changes: Any) -> dict[str, Any]:
@@ -163,10 +162,10 @@ class TestRequests:
             validate_httpx_request(request_)
         assert complaint in str(caught.value)
 
-    def test_a_json_string_for_an_integer_is_caught_by_the_second_pass(self) -> None:
+    def test_a_json_string_for_an_integer_is_caught(self) -> None:
         change = f"{SUBSCRIPTION}change_quantity/"
         validate_request("PATCH", change, body={"quantity": 2})
-        with pytest.raises(AssertionError, match=SECOND_PASS):
+        with pytest.raises(AssertionError, match="'2' is not of type 'integer'"):
             validate_request("PATCH", change, body={"quantity": "2"})
 
     def test_the_cancel_request_passes_on_method_and_path_alone(self) -> None:
@@ -184,9 +183,11 @@ class TestResponses:
         ("method", "url", "status", "body", "complaint"),
         [
             ("GET", SUBSCRIPTION, 200, _broken(every_period=5), "every_period"),  # not a code
-            ("GET", SUBSCRIPTION, 200, _broken(every_period="2"), SECOND_PASS),
-            ("GET", SUBSCRIPTION, 200, _broken(live="true"), SECOND_PASS),
-            ("GET", SUBSCRIPTION, 200, _broken(quantity="1"), SECOND_PASS),
+            # JSON strings for integers and booleans: older openapi-core let these through, which is
+            # why the module runs a JSON Schema 2020-12 pass too; either pass may catch them.
+            ("GET", SUBSCRIPTION, 200, _broken(every_period="2"), "every_period"),
+            ("GET", SUBSCRIPTION, 200, _broken(live="true"), "live"),
+            ("GET", SUBSCRIPTION, 200, _broken(quantity="1"), "quantity"),
             ("GET", SUBSCRIPTION, 200, _broken(public_id=DELETE), "public_id"),  # required
             ("GET", SUBSCRIPTION, 200, _broken(prepaid_subscription_context=[]), "object"),
             ("GET", f"{BASE}/subscriptions/", 200, {"results": []}, "next"),  # envelope
