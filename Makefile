@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test check lint typecheck openapi install install-dev clean
+.PHONY: run test check lint typecheck openapi install install-dev redis-server clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,15 @@ typecheck: install-dev
 check: lint typecheck
 	$(BIN)/action-gateway openapi --check
 
-test: check
+# The Redis store's tests start a real redis-server; install Debian's when it is missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing redis-server (Debian package)"; \
+		apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			redis-server >/dev/null; }
+
+test: check redis-server
 	$(BIN)/python -m pytest
 
 openapi: install

@@ -26,6 +26,15 @@ def free_port() -> int:
 @contextmanager
 def served_gateway(log_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start the server (the sandbox unless ``--config`` is given) and yield its base URL."""
+    with gateway_process(log_path, *args, env=env) as (base_url, _process):
+        yield base_url
+
+
+@contextmanager
+def gateway_process(
+    log_path: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like :func:`served_gateway`, also yielding the process (to signal it); stops it if alive."""
     port = free_port()
     command = [
         sys.executable, "-m", "action_gateway", "serve", "--host", "127.0.0.1",
@@ -53,9 +62,10 @@ def served_gateway(log_path: Path, *args: str, env: dict[str, str] | None = None
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not start: {log_path.read_text()}")
                 time.sleep(0.1)
-            yield base_url
+            yield base_url, process
         finally:
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

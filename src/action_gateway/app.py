@@ -16,7 +16,13 @@ from action_gateway.api.routes import actions, context, eligibility, health, pla
 from action_gateway.config import ConfigError, GatewayConfig, load_config
 from action_gateway.eligibility import PlatformMatrix, load_matrices
 from action_gateway.errors import PROBLEM_MEDIA_TYPE, Problem
-from action_gateway.idempotency import InMemoryIdempotencyStore
+from action_gateway.idempotency import (
+    IdempotencyStore,
+    InMemoryIdempotencyStore,
+    RedisIdempotencyStore,
+    in_flight_seconds_for,
+    redis_client,
+)
 from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
 from action_gateway.services import Connection, Services
 from action_gateway.settings import Settings
@@ -111,11 +117,12 @@ def create_app(
                     matrix=matrices[connection.platform],
                     deadline_seconds=config.deadline_for(connection),
                 )
+            idempotency = await _idempotency_store(settings, connections, stack)
             app.state.services = Services(
                 config=config,
                 matrices=matrices,
                 connections=connections,
-                idempotency=InMemoryIdempotencyStore(),
+                idempotency=idempotency,
                 sandbox=dict(simulators or {}),
             )
             log.info(
@@ -139,6 +146,28 @@ def create_app(
         app.include_router(module.router)
     _register_problem_schema(app)
     return app
+
+
+async def _idempotency_store(
+    settings: Settings, connections: Mapping[str, Connection], stack: AsyncExitStack
+) -> IdempotencyStore:
+    """Redis when ``redis_url`` is set (the client closes with ``stack``), else in memory."""
+    if settings.redis_url is None:
+        log.info("idempotency_store", backend="memory")
+        return InMemoryIdempotencyStore()
+    client = redis_client(settings.redis_url.get_secret_value())
+    stack.push_async_callback(client.aclose)
+    in_flight = in_flight_seconds_for(c.deadline_seconds for c in connections.values())
+    store = RedisIdempotencyStore(client, in_flight_seconds=in_flight)
+    # The URL may hold a password: it is never logged. An unreachable Redis does not stop
+    # start-up; each action then fails closed with 503 until it is back.
+    log.info(
+        "idempotency_store",
+        backend="redis",
+        in_flight_seconds=in_flight,
+        reachable=await store.ping(),
+    )
+    return store
 
 
 def _register_problem_schema(app: FastAPI) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,3 +33,15 @@ class Settings(BaseSettings):
         description="Shopify's Admin GraphQL SDL; when set, the Shopify sandbox validates "
         "every document against it.",
     )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis URL (redis://[:password@]host:port/db) of the idempotency store "
+        "shared by every replica; without one the store is in memory (one process). Secret: "
+        "never logged.",
+    )
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _blank_redis_url_is_none(cls, value: object) -> object:
+        """An empty variable (as templates often render it) means no Redis."""
+        return None if isinstance(value, str) and not value.strip() else value

@@ -13,6 +13,10 @@ later" answers, or raise a final :class:`~action_gateway.errors.GatewayError`) a
     other 5xx                                   no     no      yes
 
 A write that fails after it may have executed is reported with ``outcome: unknown``.
+
+Every attempt also passes the connection's circuit breaker (:mod:`._breaker`): while it is
+open, :func:`send` refuses before sending (503 ``upstream_circuit_open`` with Retry-After),
+and retries stop once it opens.
 """
 
 from __future__ import annotations
@@ -40,6 +44,12 @@ from action_gateway.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
     retry_after_headers,
+)
+from action_gateway.platforms._breaker import (
+    BREAKERS,
+    CircuitBreakers,
+    CircuitOpen,
+    Verdict,
 )
 from action_gateway.platforms.base import ActionCall
 
@@ -225,6 +235,30 @@ def classify_transient_failure(
     )
 
 
+def circuit_open_error(
+    request: UpstreamRequest, retry_after: float, *, outcome: Outcome
+) -> UpstreamUnavailable:
+    """The refusal of a request the connection's open circuit breaker did not let through."""
+    headers, whole = retry_after_headers(retry_after)
+    log.warning(
+        "upstream_request_refused",
+        platform=request.platform,
+        connection=request.connection,
+        operation=request.operation,
+        kind=str(request.kind),
+        reason="circuit_open",
+        retry_after=whole,
+    )
+    return UpstreamUnavailable(
+        f"{request.platform} failed repeatedly for this connection; requests are paused "
+        f"for {whole} s",
+        code="upstream_circuit_open",
+        headers=headers,
+        retry_after=whole,
+        outcome=outcome,
+    )
+
+
 @dataclass
 class _SendState:
     attempt: int = 0
@@ -241,12 +275,15 @@ async def send(
     interpret: Callable[[httpx.Response], T],
     policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     reserve: float = 0.0,
+    breakers: CircuitBreakers | None = None,
 ) -> T:
     """Send ``request`` under the retry rule within ``call``'s deadline, minus ``reserve`` seconds.
 
     Raises only :class:`~action_gateway.errors.GatewayError` subclasses.
     """
     state = _SendState()
+    breaker = (BREAKERS if breakers is None else breakers).for_connection(request.connection)
+    wrote_before = call.write_sent
 
     def remaining() -> float:
         return call.deadline - reserve - time.monotonic()
@@ -269,9 +306,18 @@ async def send(
         return (
             retry_state.attempt_number >= policy.max_attempts
             or retry_state.upcoming_sleep + policy.min_attempt_seconds > remaining()
+            or breaker.refuses()  # report the real failure rather than "circuit open"
         )
 
     async def attempt() -> T:
+        try:
+            admission = breaker.admit()
+        except CircuitOpen as exc:
+            # Nothing is sent now; but an earlier write of this action may have run.
+            may_have_executed = wrote_before or (request.kind.is_write and state.may_have_executed)
+            outcome = Outcome.UNKNOWN if may_have_executed else Outcome.NOT_EXECUTED
+            raise circuit_open_error(request, exc.retry_after, outcome=outcome) from None
+        verdict = Verdict.NEUTRAL  # cancelled, or a bug in interpret: says nothing
         budget = remaining()
         state.deadline_timeout = budget < policy.attempt_timeout
         timeout = httpx.Timeout(
@@ -297,19 +343,25 @@ async def send(
             request_id = response.headers.get(REQUEST_ID_HEADER)
             if request_id:
                 call.upstream_request_ids.append(request_id)
-            return interpret(response)
+            parsed = interpret(response)
+            verdict = Verdict.SUCCESS
+            return parsed
         except TransientFailure as exc:
             result = exc.log_code
             state.may_have_executed |= not exc.rate_limited
+            verdict = Verdict.NEUTRAL if exc.rate_limited else Verdict.FAILURE
             raise
         except GatewayError as exc:
             result = exc.instance_code
+            verdict = Verdict.SUCCESS  # the platform answered on its own terms (4xx, ...)
             raise
         except httpx.TransportError as exc:
             result = type(exc).__name__
             state.may_have_executed |= not isinstance(exc, NOT_SENT_ERRORS)
+            verdict = Verdict.FAILURE
             raise
         finally:
+            breaker.record(admission, verdict)
             (log.info if result == "ok" else log.warning)(
                 "upstream_request",
                 platform=request.platform,

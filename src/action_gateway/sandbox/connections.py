@@ -5,6 +5,7 @@ The adapters run their real HTTP code; only the transport is swapped for the sim
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ SANDBOX_BIGCOMMERCE_CONNECTION = "sandbox-bigcommerce"
 SANDBOX_STORE_HASH = "sandbox"
 SANDBOX_RECHARGE_CONNECTION = "sandbox-recharge"
 SANDBOX_ORDERGROOVE_CONNECTION = "sandbox-ordergroove"
+SANDBOX_LATENCY_ENV = "ACTION_GATEWAY_SANDBOX_LATENCY_SECONDS"
+"""Seconds every simulated platform waits before answering (e.g. to test graceful shutdown)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ def build_sandbox(*, deadline_seconds: float = 15.0, shopify_schema: Path | None
         SANDBOX_RECHARGE_CONNECTION: RechargeSimulator(access_token=tokens["recharge"]),
         SANDBOX_ORDERGROOVE_CONNECTION: OrdergrooveSimulator(access_token=tokens["ordergroove"]),
     }
+    latency = float(os.environ.get(SANDBOX_LATENCY_ENV) or 0)
+    for simulator in simulators.values():
+        simulator.faults.latency_seconds = latency
     connections = [
         _connection(
             id=SANDBOX_SHOPIFY_CONNECTION,

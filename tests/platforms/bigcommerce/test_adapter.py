@@ -324,6 +324,8 @@ class TestCancel:
         stub.reply(CREATE_REFUND_QUOTE, ok(quote_body(), 201))
         stub.reply(CREATE_REFUND, ok(refund_body(), 201))
         stub.reply(UPDATE_ORDER, *[httpx.Response(500)] * 4)
+        # The ambiguous cancel is re-read (test_reconcile.py); unreadable, it stays unknown.
+        stub.reply(GET_ORDER, httpx.Response(500))
         with pytest.raises(UpstreamError, match=r"refund 77 .* went through"):
             await adapter.cancel_order(
                 an_order(), CancelOrderInput(reason=CancelReason.CUSTOMER), refund=True, call=call()

@@ -243,6 +243,8 @@ class TestHttpLayer:
             "data": [{"order_id": 120, "status": 503, "error": "Tax service gone away"}],
             "meta": {},
         }
+        # The ambiguous refund is re-read (test_reconcile.py): no new refund stays unknown.
+        stub.reply(LIST_ORDER_REFUNDS, ok(refunds_body()))
         with pytest.raises(UpstreamUnavailable, match="Tax service gone away") as caught:
             await refund(adapter, stub, httpx.Response(503, json=body))
         assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
@@ -251,6 +253,8 @@ class TestHttpLayer:
     async def test_read_timeout_on_the_refund_is_not_retried(
         self, adapter: BigCommerceAdapter, stub: BigCommerceStub
     ) -> None:
+        # The ambiguous refund is re-read (test_reconcile.py): no new refund stays unknown.
+        stub.reply(LIST_ORDER_REFUNDS, ok(refunds_body()))
         with pytest.raises(UpstreamUnavailable) as caught:
             await refund(adapter, stub, httpx.ReadTimeout("timed out"))
         assert caught.value.extensions["outcome"] is Outcome.UNKNOWN

@@ -392,11 +392,14 @@ class TestCancel:
         self, adapter: ShopifyAdapter, stub: ShopifyStub
     ) -> None:
         stub.reply("OrderCancel", httpx.ReadTimeout("timed out"), self.job())
+        # The ambiguous cancel is settled by re-reading the order (test_reconcile.py), never
+        # by re-sending it: not cancelled on any re-read stays unknown.
+        stub.reply("OrderForAction", *[{"order": order_node()}] * 3)
         data = CancelOrderInput(reason=CancelReason.CUSTOMER)
         with pytest.raises(UpstreamUnavailable) as caught:
             await adapter.cancel_order(an_order(), data, refund=False, call=call())
         assert caught.value.extensions["outcome"] == "unknown"
-        assert stub.operations() == ["OrderCancel"]
+        assert stub.operations() == ["OrderCancel"] + ["OrderForAction"] * 3
 
 
 REFUND_CREATED = {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -80,6 +81,19 @@ from action_gateway.platforms.bigcommerce.mapping import (
 )
 
 MAX_PAGE_SIZE = 250
+RECONCILE_MARGIN = 3.0
+"""Seconds kept back from a write so an ambiguous failure can still be settled by re-reading."""
+RECONCILED_REFUND = (
+    "BigCommerce's answer to the refund was lost; re-reading the order's refunds shows it was "
+    "created."
+)
+RECONCILED_CANCEL = (
+    "BigCommerce's answer to the cancellation was lost; re-reading the order shows it cancelled."
+)
+RESENT_CANCEL = (
+    "BigCommerce's answer to the cancellation was lost and re-reading showed the order not "
+    "cancelled, so the status change (which only sets the status) was sent again."
+)
 CANCEL_NOTES = {
     "staff_note": "BigCommerce: the staff note was not recorded (the cancel changes only the "
     "order status).",
@@ -92,6 +106,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _ambiguous(exc: GatewayError) -> bool:
+    """The write failed after it may have reached BigCommerce (read timeout, dropped
+    connection, 5xx after sending, an answer without its result)."""
+    return exc.extensions.get("outcome") is Outcome.UNKNOWN
+
+
+def _still_unknown(exc: GatewayError, note: str) -> GatewayError:
+    """The same failure (outcome still unknown), with what the re-read showed."""
+    detail = str(exc.detail or exc).rstrip()
+    detail += " " if detail.endswith((".", "!", "?")) else ". "
+    return type(exc)(detail + note, code=exc.instance_code, headers=exc.headers, **exc.extensions)
+
+
 @dataclass(frozen=True)
 class _Quote:
     """A refund quote with the items it was asked for and the bounds it is checked against."""
@@ -99,6 +126,8 @@ class _Quote:
     items: list[dict[str, Any]]
     body: Node
     summary: RefundSummary
+    earlier: frozenset[str] = frozenset()
+    """Ids of the order's refunds read before the quote: any other refund is new."""
 
 
 class BigCommerceAdapter:
@@ -118,10 +147,15 @@ class BigCommerceAdapter:
     )
 
     def __init__(
-        self, client: BigCommerceClient, *, clock: Callable[[], datetime] = _utc_now
+        self,
+        client: BigCommerceClient,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        reconcile_margin: float = RECONCILE_MARGIN,
     ) -> None:
         self.client = client
         self.clock = clock
+        self.reconcile_margin = reconcile_margin
 
     # --- Reads --------------------------------------------------------------------------------
 
@@ -215,18 +249,15 @@ class BigCommerceAdapter:
         refunded: RefundSummary | None = None
         if refund:
             # Refund first: a failed refund leaves the order untouched, never cancelled unpaid.
+            # A refund whose answer was lost but that re-reading finds goes on to the cancel.
             quote = await self._full_quote(order, refund_reason_text(data), call)
             if quote.items and quote.summary.total.value > 0:
-                refunded = await self._refund(order, quote, call)
+                refunded, notes = await self._refund(order, quote, call)
+                messages.extend(notes)
             else:
                 messages.append(f"Nothing was left to refund on order {order.name}.")
         try:
-            await self.client.request(
-                UPDATE_ORDER,
-                path={"order_id": order.platform_id},
-                json={"status_id": CANCELLED_STATUS_ID},
-                call=call,
-            )
+            messages.extend(await self._set_cancelled(order, call))
         except GatewayError as exc:
             if refunded is None:
                 raise
@@ -237,6 +268,71 @@ class BigCommerceAdapter:
             platform_reference=refunded.refund_id if refunded else order.platform_id,
             messages=messages,
         )
+
+    async def _set_cancelled(self, order: Order, call: ActionCall) -> list[str]:
+        """Set the order's status to Cancelled; answers messages for the caller.
+
+        The PUT sets an absolute value, so the chokepoint re-sends it (WRITE_DEDUPLICATED)
+        after a timeout or 5xx. If it still ends ambiguous the order is re-read:
+        Cancelled → succeeded; still in the status it was read in → the PUT is sent once more
+        (sending it twice cannot cancel twice), its own failure then answering; any other
+        status (changed by someone meanwhile) or an unreadable order → outcome unknown.
+        """
+        try:
+            await self.client.request(
+                UPDATE_ORDER,
+                path={"order_id": order.platform_id},
+                json={"status_id": CANCELLED_STATUS_ID},
+                call=call,
+                reserve=self._reserve(call),
+            )
+        except GatewayError as exc:
+            if not _ambiguous(exc):
+                raise
+            return await self._reconcile_cancel(order, exc, call)
+        return []
+
+    async def _reconcile_cancel(
+        self, order: Order, exc: GatewayError, call: ActionCall
+    ) -> list[str]:
+        try:
+            node = await self.client.request(
+                GET_ORDER, path={"order_id": order.platform_id}, call=call
+            )
+            status_id = int((node or {})["status_id"])
+        except (GatewayError, KeyError, TypeError, ValueError):
+            raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+        if status_id == CANCELLED_STATUS_ID:
+            return [RECONCILED_CANCEL]
+        if status_id != order.state.status_id:
+            raise _still_unknown(
+                exc,
+                f"Re-reading shows order {order.name} in status {status_id}, changed since it "
+                f"was read (status {order.state.status_id}): check the order before cancelling "
+                "again.",
+            ) from exc.__cause__
+        try:
+            await self.client.request(
+                UPDATE_ORDER,
+                path={"order_id": order.platform_id},
+                json={"status_id": CANCELLED_STATUS_ID},
+                call=call,
+            )
+        except GatewayError as again:
+            if again.extensions.get("outcome") is not Outcome.NOT_EXECUTED:
+                raise  # its own answer: a refusal, or unknown again
+            # Only the second PUT provably did not run; the first may still land.
+            raise _still_unknown(
+                exc,
+                f"Re-reading shows order {order.name} not cancelled, and sending the "
+                f"cancellation again failed ({again.detail or again}): check the order before "
+                "cancelling again.",
+            ) from exc.__cause__
+        return [RESENT_CANCEL]
+
+    def _reserve(self, call: ActionCall) -> float:
+        """Budget a write leaves unused for settling an ambiguous failure by re-reading."""
+        return max(0.0, min(self.reconcile_margin, call.remaining() / 3))
 
     # --- Refunds ------------------------------------------------------------------------------
 
@@ -254,45 +350,53 @@ class BigCommerceAdapter:
         quote = await self._full_quote(order, refund_reason(data), call)
         if not quote.items or quote.summary.total.value <= 0:
             raise PlatformRejected(f"nothing is left to refund on order {order.name}")
-        refunded = await self._refund(order, quote, call)
+        refunded, notes = await self._refund(order, quote, call)
         return ActionOutcome(
             status="succeeded",
             refund=refunded,
             platform_reference=refunded.refund_id,
-            messages=[NOTIFY_NOTE],
+            messages=[NOTIFY_NOTE, *notes],
         )
 
     async def partial_refund_order(
         self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
     ) -> ActionOutcome:
         quote = await self._partial_quote(order, data, call)
-        refunded = await self._refund(order, quote, call)
+        refunded, notes = await self._refund(order, quote, call)
         return ActionOutcome(
             status="succeeded",
             refund=refunded,
             platform_reference=refunded.refund_id,
-            messages=[NOTIFY_NOTE],
+            messages=[NOTIFY_NOTE, *notes],
         )
 
     async def _refund_bounds(
         self, order: Order, call: ActionCall
-    ) -> tuple[list[tuple[int, Decimal]], Decimal]:
-        """Shipping left per order address, and the order total not yet refunded."""
+    ) -> tuple[list[tuple[int, Decimal]], Decimal, frozenset[str]]:
+        """Shipping left per order address, the order total not yet refunded, and the ids of
+        the order's refunds so far."""
         addresses = await self.client.request(
             LIST_ORDER_SHIPPING_ADDRESSES, path={"order_id": order.platform_id}, call=call
         )
+        earlier = await self._order_refunds(order, call)
+        # V2's refunded_amount is documented as unreliable: sum the V3 refunds instead.
+        left = order.totals.total.value - refunded_total(earlier)
+        return (
+            remaining_shipping(addresses or [], earlier),
+            max(Decimal(0), left),
+            frozenset(str(refund.get("id")) for refund in earlier),
+        )
+
+    async def _order_refunds(self, order: Order, call: ActionCall) -> list[Node]:
         refunds = await self.client.request(
             LIST_ORDER_REFUNDS, path={"order_id": order.platform_id}, call=call
         )
-        # V2's refunded_amount is documented as unreliable: sum the V3 refunds instead.
-        earlier = (refunds or {}).get("data") or []
-        left = order.totals.total.value - refunded_total(earlier)
-        return remaining_shipping(addresses or [], earlier), max(Decimal(0), left)
+        return [r for r in (refunds or {}).get("data") or [] if isinstance(r, Mapping)]
 
     async def _full_quote(self, order: Order, reason: str, call: ActionCall) -> _Quote:
-        shipping, maximum = await self._refund_bounds(order, call)
+        shipping, maximum, earlier = await self._refund_bounds(order, call)
         items = to_bigcommerce_full_refund_items(order, shipping, reason)
-        return await self._quote(order, items, shipping, maximum, (), call)
+        return await self._quote(order, items, shipping, maximum, (), call, earlier)
 
     async def _partial_quote(
         self, order: Order, data: PartialRefundOrderInput, call: ActionCall
@@ -302,12 +406,12 @@ class BigCommerceAdapter:
                 "cancel_unfulfilled is a Shopify option; BigCommerce refunds do not remove "
                 "items from the order"
             )
-        shipping, maximum = await self._refund_bounds(order, call)
+        shipping, maximum, earlier = await self._refund_bounds(order, call)
         # Quantities and shipping are refused before even the quote is asked for.
         check_partial_refund(order, data, _bounds_summary(order, shipping, maximum))
         items = to_bigcommerce_partial_refund_items(order, data, shipping)
         notes = [NO_RESTOCK_NOTE] if any(line.restock for line in data.line_items) else []
-        quote = await self._quote(order, items, shipping, maximum, notes, call)
+        quote = await self._quote(order, items, shipping, maximum, notes, call, earlier)
         check_partial_refund(order, data, quote.summary)
         return quote
 
@@ -319,6 +423,7 @@ class BigCommerceAdapter:
         maximum: Decimal,
         notes: Sequence[str],
         call: ActionCall,
+        earlier: frozenset[str] = frozenset(),
     ) -> _Quote:
         shipping_left = sum((amount for _, amount in shipping), Decimal(0))
         if not items:
@@ -328,7 +433,7 @@ class BigCommerceAdapter:
                 shipping_refundable=Money.of(shipping_left, order.currency),
                 notes=list(notes),
             )
-            return _Quote(items, {}, summary)
+            return _Quote(items, {}, summary, earlier)
         body = await self.client.request(
             CREATE_REFUND_QUOTE,
             path={"order_id": order.platform_id},
@@ -350,30 +455,85 @@ class BigCommerceAdapter:
             shipping_refundable=shipping_left,
             notes=notes,
         )
-        return _Quote(items, quote, summary)
+        return _Quote(items, quote, summary, earlier)
 
-    async def _refund(self, order: Order, quote: _Quote, call: ActionCall) -> RefundSummary:
+    async def _refund(
+        self, order: Order, quote: _Quote, call: ActionCall
+    ) -> tuple[RefundSummary, list[str]]:
+        """The refund made, and messages for the caller (set when it had to be re-read)."""
         method = choose_refund_method(quote.body)
         if method is None:
             raise offline_only_error(quote.body, order)
+        request = to_bigcommerce_refund(quote.items, method)
+        messages: list[str] = []
         # Refunds on one order must be sequential (BigCommerce); the flow holds one action
         # per order through its idempotency record.
-        body = await self.client.request(
-            CREATE_REFUND,
-            path={"order_id": order.platform_id},
-            json=to_bigcommerce_refund(quote.items, method),
-            call=call,
-        )
-        refund: Node = (body or {}).get("data") or {}
-        if not refund:
-            raise UpstreamError(
-                "BigCommerce answered the refund without the refund", outcome=Outcome.UNKNOWN
+        try:
+            body = await self.client.request(
+                CREATE_REFUND,
+                path={"order_id": order.platform_id},
+                json=request,
+                call=call,
+                reserve=self._reserve(call),
             )
+            refund: Node = (body or {}).get("data") or {}
+            if not refund:
+                raise UpstreamError(
+                    "BigCommerce answered the refund without the refund", outcome=Outcome.UNKNOWN
+                )
+        except GatewayError as exc:
+            if not _ambiguous(exc):
+                raise
+            refund = await self._reconcile_refund(order, quote, request, exc, call)
+            messages.append(RECONCILED_REFUND)
         # A 201 only schedules the refund; the provider may already have declined it.
         declined = declined_error(refund, order)
         if declined is not None:
             raise declined
-        return from_bigcommerce_refund(refund, order, notes=quote.summary.notes)
+        return from_bigcommerce_refund(refund, order, notes=quote.summary.notes), messages
+
+    async def _reconcile_refund(
+        self,
+        order: Order,
+        quote: _Quote,
+        request: Mapping[str, Any],
+        exc: GatewayError,
+        call: ActionCall,
+    ) -> Node:
+        """After an ambiguous refund POST: the one new refund that is ours, else unknown.
+
+        BigCommerce has no idempotency key for refunds, so the POST is never re-sent. The
+        order's refunds are re-read and compared with those read before the quote: a refund
+        that is new (an id not seen before), has exactly our items (each PRODUCT's quantity,
+        each SHIPPING / ORDER amount) and exactly our payments (provider, amount, offline) is
+        ours; a concurrent refund by someone else would need the same items and payments.
+
+        Not finding it never becomes ``not_executed``: a request whose answer was lost may
+        still be running (the provider's refund happens inside the POST), a provider may have
+        moved the money before BigCommerce failed to record it, and V2's ``refunded_amount``
+        is documented as unreliable, so an unchanged list and total prove nothing about what
+        is still to land. Answering ``not_executed`` would let the caller retry, and a second
+        refund is the worst failure this service can cause; unknown only asks for a check.
+        """
+        try:
+            refunds = await self._order_refunds(order, call)
+        except GatewayError:
+            raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+        new = [r for r in refunds if str(r.get("id")) not in quote.earlier]
+        ours = [r for r in new if _is_our_refund(r, request)]
+        if len(ours) == 1:
+            return ours[0]
+        if not new:
+            found = "no new refund yet (BigCommerce may still be processing it)"
+        elif not ours:
+            found = f"{len(new)} new refund(s), none with this refund's items and payments"
+        else:
+            found = f"{len(ours)} new refunds matching this one, so which is ours cannot be told"
+        raise _still_unknown(
+            exc,
+            f"Re-reading order {order.name} shows {found}: check the order's refunds in "
+            "BigCommerce before refunding again.",
+        ) from exc.__cause__
 
     # --- Note ---------------------------------------------------------------------------------
 
@@ -460,6 +620,40 @@ class BigCommerceAdapter:
         except GatewayError:
             return False
         return True
+
+
+def _cents(value: Any) -> Decimal:
+    return decimal_of(value).quantize(Decimal("0.01"))
+
+
+def _item_key(item: Node, amount_key: str) -> tuple[str, int, Decimal | int]:
+    """A refund item by what it moves: a product by quantity, anything else by amount."""
+    kind = str(item.get("item_type"))
+    if kind == "PRODUCT":
+        return kind, int(item.get("item_id") or 0), int(item.get("quantity") or 0)
+    return kind, int(item.get("item_id") or 0), _cents(item.get(amount_key))
+
+
+def _is_our_refund(refund: Node, request: Mapping[str, Any]) -> bool:
+    """Whether a BigCommerce refund has exactly the items and payments ``request`` asked for."""
+    try:
+        return _same_items_and_payments(refund, request)
+    except (TypeError, ValueError, ArithmeticError):
+        return False  # a malformed refund cannot be shown to be ours
+
+
+def _same_items_and_payments(refund: Node, request: Mapping[str, Any]) -> bool:
+    asked_items = Counter(_item_key(item, "amount") for item in request.get("items") or [])
+    got_items = Counter(_item_key(item, "requested_amount") for item in refund.get("items") or [])
+    asked_payments = Counter(
+        (str(p.get("provider_id")), _cents(p.get("amount")), bool(p.get("offline")))
+        for p in request.get("payments") or []
+    )
+    got_payments = Counter(
+        (str(p.get("provider_id")), _cents(p.get("amount")), bool(p.get("offline")))
+        for p in refund.get("payments") or []
+    )
+    return asked_items == got_items and asked_payments == got_payments
 
 
 def refund_reason_text(data: CancelOrderInput) -> str:

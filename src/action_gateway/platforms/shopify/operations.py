@@ -362,7 +362,36 @@ mutation DiscountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
     RequestKind.WRITE,
 )
 
+# The refunds of one order, read only to settle a refundCreate whose answer was lost. Kept
+# cheap: 10 refunds x (20 lines + 5 transactions) stays far below the 1,000-point query limit
+# even if Shopify charged the list like a connection.
+ORDER_REFUNDS = Operation(
+    "OrderRefunds",
+    f"""
+query OrderRefunds($id: ID!) {{
+  order(id: $id) {{
+    id
+    refunds(first: 10) {{
+      id createdAt note
+      totalRefundedSet {_MONEY_BAG}
+      refundLineItems(first: 20) {{
+        pageInfo {{ hasNextPage }}
+        nodes {{ lineItem {{ id name }} quantity restockType }}
+      }}
+      transactions(first: 5) {{
+        pageInfo {{ hasNextPage }}
+        nodes {{ id kind status gateway amountSet {_MONEY_BAG} }}
+      }}
+    }}
+  }}
+}}
+""",
+    RequestKind.READ,
+)
+
+
 ALL_OPERATIONS: tuple[Operation, ...] = (
+    ORDER_REFUNDS,
     CUSTOMER_BY_IDENTIFIER,
     CUSTOMERS_SEARCH,
     CUSTOMER_WITH_ORDERS,
