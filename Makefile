@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test check lint typecheck openapi install install-dev redis-server clean
+.PHONY: run test check lint typecheck openapi install install-dev redis-server fault-suite clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ redis-server:
 
 test: check redis-server
 	$(BIN)/python -m pytest
+
+# The reliability fault suite (>= 2,000 actions under seeded faults); prints its figures.
+fault-suite: install-dev
+	$(BIN)/python -m pytest -s -p no:cacheprovider tests/fault_suite.py
 
 openapi: install
 	$(BIN)/action-gateway openapi

@@ -377,3 +377,41 @@ class TestHelpers:
         )
         assert isinstance(classified, DeadlineExceeded)
         assert classified.extensions["outcome"] is Outcome.UNKNOWN
+
+
+async def test_a_read_failing_after_a_write_that_may_have_run_is_unknown() -> None:
+    """A re-read or poll failing after the action's write reached the platform cannot claim
+    that nothing happened: the whole action's outcome is unknown."""
+    from action_gateway.errors import Outcome, UpstreamUnavailable
+    from action_gateway.platforms._http import RequestKind, UpstreamRequest, send
+    from action_gateway.platforms.base import ActionCall
+
+    def request(kind: RequestKind) -> UpstreamRequest:
+        return UpstreamRequest(
+            platform="acme", connection="after-write", operation="op", kind=kind,
+            method="POST", url="https://acme.test/op",
+        )  # fmt: skip
+
+    def ok(response: httpx.Response) -> int:
+        return response.status_code
+
+    call = ActionCall.within(5)
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200))
+    ) as http:
+        await send(http, request(RequestKind.WRITE), call=call, interpret=ok)
+    assert call.write_may_have_run
+
+    def refuse(request_: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request_)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await send(http, request(RequestKind.READ), call=call, interpret=ok)
+    assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+
+    fresh = ActionCall.within(5)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
+        with pytest.raises(UpstreamUnavailable) as caught:
+            await send(http, request(RequestKind.READ), call=fresh, interpret=ok)
+    assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED

@@ -382,20 +382,47 @@ async def send(
         sleep=policy.sleep,
         reraise=True,
     )
+    effect_before = call.write_may_have_run
     try:
-        return await retrying(attempt)
+        answer: T = await retrying(attempt)
     except TransientFailure as exc:
-        raise classify_transient_failure(
+        error: GatewayError = classify_transient_failure(
             exc,
             kind=request.kind,
             may_have_executed=state.may_have_executed,
             wait=state.next_wait,
-        ) from exc
+        )
+        raise _after_effects(error, call, request, state, effect_before) from exc
     except httpx.TransportError as exc:
-        raise classify_transport_error(
+        error = classify_transport_error(
             exc,
             platform=request.platform,
             kind=request.kind,
             may_have_executed=state.may_have_executed,
             deadline_reached=state.deadline_timeout,
-        ) from exc
+        )
+        raise _after_effects(error, call, request, state, effect_before) from exc
+    except GatewayError as exc:
+        raise _after_effects(exc, call, request, state, effect_before) from None
+    if request.kind.is_write:
+        call.write_may_have_run = True
+    return answer
+
+
+def _after_effects(
+    error: GatewayError,
+    call: ActionCall,
+    request: UpstreamRequest,
+    state: _SendState,
+    effect_before: bool,
+) -> GatewayError:
+    """Record whether this write may have run, and never call an action unexecuted once it may.
+
+    A read that fails after an earlier write of the same action (a re-read, a poll) is classified
+    as a read; the action as a whole, though, may have happened.
+    """
+    if request.kind.is_write and state.may_have_executed:
+        call.write_may_have_run = True
+    if effect_before and error.extensions.get("outcome") == Outcome.NOT_EXECUTED:
+        error.extensions["outcome"] = Outcome.UNKNOWN
+    return error

@@ -38,6 +38,9 @@ class ActionCall:
     idempotency_key: str | None = None
     """Key derived from the caller's Idempotency-Key, for platforms that deduplicate writes."""
     write_sent: bool = False
+    write_may_have_run: bool = False
+    """A state-changing request of this action reached the platform (answered or not): a later
+    failure of the same action, even of a read, can no longer claim that nothing happened."""
     attempts: int = 0
     upstream_request_ids: list[str] = field(default_factory=list)
 

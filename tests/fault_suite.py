@@ -1,0 +1,501 @@
+"""Fault suite (reliability issue, item 5): thousands of actions under seeded random faults.
+
+One gateway, in-process, with the sandbox's four simulators (Shopify, BigCommerce, Ordergroove,
+Recharge). Every simulator injects, from its own seeded generator: latency, 5xx, 429 /
+THROTTLED, connections dropped before the request reached the platform, and connections dropped
+*after* the platform executed it (the answer is lost). The client drives >= 2,000 action
+requests with bounded concurrency; each logical action has one Idempotency-Key, is retried with
+the same key and body on 409-in-flight / 502-503-504 not executed / outcome unknown, and some
+are sent as concurrent duplicates. The simulators' ledgers are then checked against the answers
+the client holds:
+
+1. no logical action executed twice,
+2. no lost success: an executed action is never answered with a failure that says (or implies,
+   as a 4xx does) it did not happen; only succeeded / pending or ``outcome: unknown``,
+3. every answer within the deadline plus a 2 s margin,
+4. no 500.
+
+Out of scope here (time box): two gateway processes sharing one Redis. This suite runs one
+process with the in-memory idempotency store; the multi-replica case still needs its own test.
+
+Test-only adjustments, none of which touch a safety mechanism: BigCommerce's request quota is
+widened (150 per 30 s would turn the run into 429s), and the circuit breakers cool down in
+0.5 s instead of 30 s so an opened breaker does not stall the run (it still opens and refuses).
+The simulators' default random faults do not include DROP_AFTER, so it is added, raised as a
+read error / read timeout (what a lost answer looks like on the wire, never a connect error).
+
+Run with ``make fault-suite`` (``pytest -s tests/fault_suite.py``) to see the figures. It is kept
+out of ``make test`` while it still fails: see the reliability issue's open finding (a few Shopify
+note writes that ran while every answer of their key said ``not_executed``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from action_gateway.platforms import _http
+from action_gateway.platforms._breaker import CircuitBreakers
+from action_gateway.sandbox import _faults
+from action_gateway.sandbox.bigcommerce.simulator import RateLimitWindow
+from action_gateway.sandbox.shopify import faults as shopify_faults
+from action_gateway.settings import Settings
+from tests.helpers import running_app
+
+SEED = 20261124
+DEADLINE_SECONDS = 4.0
+MARGIN_SECONDS = 2.0
+CONCURRENCY = 16
+MAX_ATTEMPTS = 6
+RANDOM_RATE = 0.2
+LATENCY_SECONDS = 0.002
+DUPLICATE_SHARE = 0.1
+
+SHOPIFY = "sandbox-shopify"
+BIGCOMMERCE = "sandbox-bigcommerce"
+ORDERGROOVE = "sandbox-ordergroove"
+RECHARGE = "sandbox-recharge"
+
+SHOPIFY_ORDERS = [str(5500001000 + n) for n in range(1, 31)]
+BIGCOMMERCE_ORDERS = [str(n) for n in range(100, 118)]
+SHOPIFY_NOTES = 500
+BIGCOMMERCE_NOTES = 900
+SKIPS_PER_SUBSCRIPTION = 12
+
+# One money-moving (or one-shot) logical action per order: a second effect on it is a double.
+SHOPIFY_MONEY: list[tuple[str, str, dict[str, Any]]] = [
+    ("5500001001", "cancel_and_refund_order", {"reason": "customer"}),
+    ("5500001002", "refund_order", {"reason": "customer"}),
+    ("5500001003", "refund_order", {"reason": "customer"}),
+    ("5500001004", "refund_order", {"reason": "customer"}),
+    ("5500001005", "cancel_order", {"reason": "customer"}),  # already cancelled: 409
+    ("5500001006", "partial_refund_order", {"reason": "customer", "amount": "5.00"}),
+    ("5500001007", "cancel_order", {"reason": "customer"}),
+    ("5500001010", "cancel_order", {"reason": "inventory"}),
+    ("5500001013", "cancel_order", {"reason": "other"}),
+    ("5500001016", "cancel_order", {"reason": "staff"}),
+    ("5500001019", "cancel_order", {"reason": "customer"}),
+    ("5500001022", "cancel_and_refund_order", {"reason": "customer"}),
+    ("5500001026", "refund_order", {"reason": "customer"}),
+    ("5500001030", "partial_refund_order", {"reason": "customer", "amount": "3.00"}),
+]
+BIGCOMMERCE_MONEY: list[tuple[str, str, dict[str, Any]]] = [
+    ("101", "cancel_order", {"reason": "customer"}),
+    ("102", "refund_order", {"reason": "customer"}),
+    ("103", "partial_refund_order", {"reason": "customer", "amount": "5.00"}),
+    ("104", "cancel_order", {"reason": "customer"}),
+    ("105", "cancel_order", {"reason": "customer"}),  # already cancelled: 409
+    ("107", "cancel_order", {"reason": "customer"}),
+    ("108", "cancel_and_refund_order", {"reason": "customer"}),
+    ("109", "cancel_and_refund_order", {"reason": "customer"}),
+    ("110", "partial_refund_order", {"reason": "customer", "amount": "4.00"}),
+    ("111", "cancel_and_refund_order", {"reason": "customer"}),
+    ("114", "refund_order", {"reason": "customer"}),
+    ("115", "cancel_and_refund_order", {"reason": "customer"}),
+    ("116", "refund_order", {"reason": "customer"}),  # offline-only provider: refused
+    ("117", "refund_order", {"reason": "customer"}),  # the payment gateway declines
+]
+OG_SKIPS = [f"5b{n:030x}" for n in (1, 2, 3, 6, 10, 12, 13)]
+OG_CANCELS = [f"5b{n:030x}" for n in (7, 11, 5)]  # 5 is prepaid: refused
+RC_SKIPS = ["66300101", "66300102", "66300103", "66300201", "66300501"]
+RC_CANCELS = ["66300502", "66300302", "66300202"]  # 66300202 is already cancelled
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict[str, Any]
+    replayed: bool
+    seconds: float
+
+    @property
+    def code(self) -> str:
+        return str(self.body.get("code") or self.body.get("status") or "")
+
+    @property
+    def kind(self) -> str:
+        """succeeded / unknown / in_flight / not_executed (any other failure claims that)."""
+        if self.status == 200:
+            return "succeeded"
+        if self.body.get("outcome") == "unknown":
+            return "unknown"
+        if self.status == 409 and self.code == "idempotency_request_in_flight":
+            return "in_flight"
+        return "not_executed"
+
+
+@dataclass
+class Logical:
+    index: int
+    kind: str  # note / money / skip / sub_cancel
+    connection: str
+    action: str
+    resource: str
+    body: dict[str, Any]
+    copies: int
+    key: str = field(default_factory=lambda: str(uuid.uuid4()))
+    finals: list[Answer] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        kinds = {a.kind for a in self.finals}
+        for kind in ("succeeded", "unknown", "in_flight"):
+            if kind in kinds:
+                return kind
+        return "not_executed"
+
+    def describe(self) -> str:
+        finals = [(a.status, a.code, a.body.get("outcome"), a.replayed) for a in self.finals]
+        note = self.body["input"].get("note", "")
+        return f"#{self.index} {self.connection} {self.action} {self.resource} {note!r} -> {finals}"
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    retries: int = 0
+    replays: int = 0
+    conflicts_in_flight: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
+    max_seconds: float = 0.0
+    slow: list[tuple[float, str]] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+
+
+def _body(connection: str, action: str, target: dict[str, str], data: dict[str, Any]) -> Any:
+    return {
+        "connection": connection,
+        "action": action,
+        "target": target,
+        "input": data,
+        "context": {"agent_id": "agent-fault", "conversation_status": "open"},
+    }
+
+
+def _plan(rng: random.Random) -> list[Logical]:
+    logicals: list[Logical] = []
+
+    def add(kind: str, connection: str, action: str, resource: str, body: Any) -> None:
+        copies = 2 if rng.random() < DUPLICATE_SHARE else 1
+        logicals.append(Logical(0, kind, connection, action, resource, body, copies))
+
+    for n in range(SHOPIFY_NOTES):
+        order = SHOPIFY_ORDERS[n % len(SHOPIFY_ORDERS)]
+        note = f"fault-suite shopify note {n}"
+        add(
+            "note",
+            SHOPIFY,
+            "edit_order_note",
+            order,
+            _body(SHOPIFY, "edit_order_note", {"order_id": order}, {"note": note}),
+        )
+    for n in range(BIGCOMMERCE_NOTES):
+        order = BIGCOMMERCE_ORDERS[n % len(BIGCOMMERCE_ORDERS)]
+        note = f"fault-suite bigcommerce note {n}"
+        add(
+            "note",
+            BIGCOMMERCE,
+            "edit_order_note",
+            order,
+            _body(BIGCOMMERCE, "edit_order_note", {"order_id": order}, {"note": note}),
+        )
+    for connection, money in ((SHOPIFY, SHOPIFY_MONEY), (BIGCOMMERCE, BIGCOMMERCE_MONEY)):
+        for order, action, data in money:
+            add(
+                "money",
+                connection,
+                action,
+                order,
+                _body(connection, action, {"order_id": order}, data),
+            )
+    for connection, skips in ((ORDERGROOVE, OG_SKIPS), (RECHARGE, RC_SKIPS)):
+        for _ in range(SKIPS_PER_SUBSCRIPTION):
+            for sub in skips:
+                add(
+                    "skip",
+                    connection,
+                    "skip_subscription_order",
+                    sub,
+                    _body(connection, "skip_subscription_order", {"subscription_id": sub}, {}),
+                )
+    for connection, cancels, data in (
+        (ORDERGROOVE, OG_CANCELS, {"reason": "1", "reason_details": "fault suite"}),
+        (RECHARGE, RC_CANCELS, {"reason": "fault suite", "reason_details": "fault suite"}),
+    ):
+        for sub in cancels:
+            add(
+                "sub_cancel",
+                connection,
+                "cancel_subscription",
+                sub,
+                _body(connection, "cancel_subscription", {"subscription_id": sub}, data),
+            )
+    rng.shuffle(logicals)
+    for index, logical in enumerate(logicals):
+        logical.index = index
+    return logicals
+
+
+def _inject_faults(app: FastAPI) -> None:
+    sandbox: dict[str, Any] = app.state.services.sandbox
+    for offset, (connection, simulator) in enumerate(sorted(sandbox.items())):
+        simulator._rng = random.Random(SEED + offset)
+        plan = simulator.faults
+        plan.latency_seconds = LATENCY_SECONDS
+        plan.random_rate = RANDOM_RATE
+        if connection == SHOPIFY:
+            kind: Any = shopify_faults.FaultKind.DROP_AFTER
+            fault_class: Any = shopify_faults.Fault
+        else:
+            kind = _faults.FaultKind.DROP_AFTER
+            fault_class = type(plan.random_faults[0])
+        plan.random_faults = (
+            *plan.random_faults,
+            fault_class(kind, error=httpx.ReadError),
+            fault_class(kind, error=httpx.ReadTimeout),
+        )
+    sandbox[BIGCOMMERCE].rate_limit = RateLimitWindow(quota=10**9, window_ms=500)
+
+
+def _record_notes(app: FastAPI) -> dict[str, list[tuple[str, str]]]:
+    """Wrap the stores' note writes: the ledger names the order, not the note text."""
+    sandbox: dict[str, Any] = app.state.services.sandbox
+    written: dict[str, list[tuple[str, str]]] = {SHOPIFY: [], BIGCOMMERCE: [], "bc_status": []}
+    shopify_store = sandbox[SHOPIFY].store
+    original_update: Callable[..., Any] = shopify_store.order_update
+
+    def order_update(data: dict[str, Any]) -> Any:
+        before = len(shopify_store.ledger)
+        result = original_update(data)
+        if len(shopify_store.ledger) > before:
+            written[SHOPIFY].append((str(data["id"]).rsplit("/", 1)[-1], str(data["note"])))
+        return result
+
+    shopify_store.order_update = order_update
+    bc_store = sandbox[BIGCOMMERCE].store
+    original_bc: Callable[..., Any] = bc_store.update_order
+
+    def update_order(order: Any, changes: dict[str, Any], now: Any) -> None:
+        original_bc(order, changes, now)
+        if "staff_notes" in changes:
+            written[BIGCOMMERCE].append((str(order.id), str(changes["staff_notes"])))
+        if "status_id" in changes:
+            written["bc_status"].append((str(order.id), str(changes["status_id"])))
+
+    bc_store.update_order = update_order
+    return written
+
+
+async def _drive(client: httpx.AsyncClient, logicals: list[Logical], stats: Stats) -> None:
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+
+    async def one_copy(logical: Logical) -> Answer:
+        answer: Answer | None = None
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                stats.retries += 1
+                await asyncio.sleep(min(0.05 * attempt, 0.25))
+            async with semaphore:
+                started = time.perf_counter()
+                response = await client.post(
+                    "/v1/actions", json=logical.body, headers={"Idempotency-Key": logical.key}
+                )
+                seconds = time.perf_counter() - started
+            stats.requests += 1
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"raw": response.text}
+            answer = Answer(
+                response.status_code,
+                body if isinstance(body, dict) else {"raw": body},
+                response.headers.get("Idempotent-Replayed") == "true",
+                seconds,
+            )
+            stats.statuses[answer.status] += 1
+            stats.codes[answer.code] += 1
+            stats.replays += answer.replayed
+            stats.max_seconds = max(stats.max_seconds, seconds)
+            if seconds > DEADLINE_SECONDS + MARGIN_SECONDS:
+                stats.slow.append((seconds, logical.describe()))
+            if answer.status == 500:
+                stats.internal_errors.append(f"{logical.describe()}: {response.text[:300]}")
+            if answer.kind == "in_flight":
+                stats.conflicts_in_flight += 1
+                continue
+            if answer.kind == "unknown" and not answer.replayed:
+                continue  # the same key replays the stored answer; the retry shows it
+            if answer.kind == "not_executed" and answer.status in (502, 503, 504):
+                continue  # released: the same key may run the action again
+            break
+        assert answer is not None
+        return answer
+
+    async def one_logical(logical: Logical) -> None:
+        logical.finals = list(
+            await asyncio.gather(*(one_copy(logical) for _ in range(logical.copies)))
+        )
+
+    await asyncio.gather(*(one_logical(logical) for logical in logicals))
+
+
+@pytest.fixture(autouse=True)
+def _short_breaker_cooldown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_http, "BREAKERS", CircuitBreakers(cooldown_seconds=0.5))
+
+
+async def test_fault_suite_no_double_execution_no_lost_success() -> None:
+    settings = Settings(config=None, deadline_seconds=DEADLINE_SECONDS)
+    logicals = _plan(random.Random(SEED))
+    stats = Stats()
+    async with running_app(settings=settings) as (client, app):
+        sandbox: dict[str, Any] = app.state.services.sandbox
+        written = _record_notes(app)
+        _inject_faults(app)
+        started = time.perf_counter()
+        await _drive(client, logicals, stats)
+        elapsed = time.perf_counter() - started
+        for simulator in sandbox.values():
+            simulator.faults.random_rate = 0.0
+            simulator.faults.latency_seconds = 0.0
+        shopify_store = sandbox[SHOPIFY].store
+        for _ in range(100):  # Shopify cancels in a background job: let the due ones finish
+            shopify_store.advance()
+            if all(job.done for job in shopify_store.jobs.values()):
+                break
+            await asyncio.sleep(0.1)
+        ledgers = {name: list(sim.ledger) for name, sim in sandbox.items()}
+        pending_jobs = [j for j in shopify_store.jobs.values() if not j.done]
+        shopify_jobs = Counter(str(j.order_id) for j in shopify_store.jobs.values())
+
+    problems: list[str] = []
+
+    # --- effects per logical action ----------------------------------------------------------
+    def executed_count(logical: Logical) -> int:
+        return effects[(logical.connection, logical.kind, logical.resource, note_of(logical))]
+
+    def note_of(logical: Logical) -> str:
+        return str(logical.body["input"].get("note", "")) if logical.kind == "note" else ""
+
+    effects: Counter[tuple[str, str, str, str]] = Counter()
+    per_operation: Counter[tuple[str, str, str]] = Counter()
+    for connection in (SHOPIFY, BIGCOMMERCE):
+        for order, note in written[connection]:
+            effects[(connection, "note", order, note)] += 1
+    for entry in ledgers[SHOPIFY]:
+        if entry.operation in ("refundCreate", "orderCancel"):
+            order = str(entry.order_id).rsplit("/", 1)[-1]
+            effects[(SHOPIFY, "money", order, "")] += 1
+            per_operation[(SHOPIFY, entry.operation, order)] += 1
+    for entry in ledgers[BIGCOMMERCE]:
+        if entry.operation == "refund" and not entry.declined:  # a declined one moved nothing
+            effects[(BIGCOMMERCE, "money", str(entry.order_id), "")] += 1
+            per_operation[(BIGCOMMERCE, "refund", str(entry.order_id))] += 1
+    for order, status in set(written["bc_status"]):  # same-status PUT re-sends: one effect
+        effects[(BIGCOMMERCE, "money", order, "")] += 1
+        per_operation[(BIGCOMMERCE, "status_update", order)] += 1
+        del status
+    for order, count in shopify_jobs.items():
+        per_operation[(SHOPIFY, "cancel_job", order)] += count
+    for connection, resource_of in (
+        (ORDERGROOVE, lambda e: str(e.subscription)),
+        (RECHARGE, lambda e: str(e.subscription_id)),
+    ):
+        for entry in ledgers[connection]:
+            kind = "sub_cancel" if entry.operation == "subscription.cancel" else "skip"
+            effects[(connection, kind, resource_of(entry), "")] += 1
+            per_operation[(connection, entry.operation, resource_of(entry))] += 1
+
+    known = {(lg.connection, lg.kind, lg.resource, note_of(lg)) for lg in logicals}
+    for effect_key, count in effects.items():
+        if effect_key not in known:
+            problems.append(f"effect of no logical action: {effect_key} x{count}")
+
+    # (1) no double execution, (2) no lost success, for one-shot actions (one per resource).
+    resent_puts = 0
+    for logical in logicals:
+        if logical.kind == "skip":
+            continue
+        count = executed_count(logical)
+        kinds = [a.kind for a in logical.finals]
+        if count > 1 and logical.kind == "note":
+            if logical.connection == BIGCOMMERCE:
+                # PUT /v2/orders/{id} is WRITE_DEDUPLICATED by design: re-sending the same
+                # staff_notes after a lost answer sets the same state. Counted, not failed.
+                resent_puts += count - 1
+            else:
+                problems.append(f"DOUBLE execution ({count} writes): {logical.describe()}")
+        if count and "not_executed" in kinds and "succeeded" not in kinds:
+            problems.append(f"LOST success (executed, answered failure): {logical.describe()}")
+        if not count and "succeeded" in kinds:
+            problems.append(f"success without effect: {logical.describe()}")
+    for (connection, operation, resource), count in per_operation.items():
+        if count > 1 and operation not in ("order.skip_subscription", "charge.skip"):
+            problems.append(f"DOUBLE execution: {connection} {operation} {resource} x{count}")
+    # Skips are repeatable, so they are checked by count per subscription.
+    by_sub: dict[tuple[str, str], list[Logical]] = defaultdict(list)
+    for logical in logicals:
+        if logical.kind == "skip":
+            by_sub[(logical.connection, logical.resource)].append(logical)
+    for (connection, sub), group in by_sub.items():
+        count = effects[(connection, "skip", sub, "")]
+        succeeded = sum(lg.outcome == "succeeded" for lg in group)
+        maybe = sum(lg.outcome in ("unknown", "in_flight") for lg in group)
+        if count > succeeded + maybe:
+            claimed = [lg.describe() for lg in group if lg.outcome == "not_executed"]
+            problems.append(
+                f"skips on {connection} {sub}: ledger {count} > succeeded {succeeded} + "
+                f"unknown {maybe} (double execution or lost success); failures: {claimed}"
+            )
+        if count < succeeded:
+            problems.append(f"skips on {connection} {sub}: ledger {count} < succeeded {succeeded}")
+
+    # --- figures ------------------------------------------------------------------------------
+    outcomes = Counter((lg.kind, lg.outcome) for lg in logicals)
+    executions = {
+        name: Counter(entry.operation for entry in ledger) for name, ledger in ledgers.items()
+    }
+    print("\n=== fault suite ===")
+    print(
+        f"seed {SEED}, random_rate {RANDOM_RATE}, latency {LATENCY_SECONDS}s, "
+        f"deadline {DEADLINE_SECONDS}s, concurrency {CONCURRENCY}, wall {elapsed:.1f}s"
+    )
+    print(
+        f"logical actions {len(logicals)} "
+        f"(duplicated concurrently: {sum(lg.copies == 2 for lg in logicals)})"
+    )
+    print(
+        f"requests sent {stats.requests}, retries {stats.retries}, replays {stats.replays}, "
+        f"409 in flight {stats.conflicts_in_flight}"
+    )
+    print(f"HTTP statuses {dict(sorted(stats.statuses.items()))}")
+    print(f"answer codes {dict(stats.codes.most_common())}")
+    print(f"final outcomes by kind {dict(sorted(outcomes.items()))}")
+    for name, counter in sorted(executions.items()):
+        print(f"ledger {name}: {dict(counter)}")
+    print(f"note writes: shopify {len(written[SHOPIFY])}, bigcommerce {len(written[BIGCOMMERCE])}")
+    print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
+    print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
+    print(f"BigCommerce same-note PUT re-sends (deduplicated write, by design): {resent_puts}")
+    print(f"invariant violations {len(problems)}")
+    for problem in problems:
+        print("  " + problem)
+    for line in stats.internal_errors[:10]:
+        print("  500: " + line)
+
+    assert stats.requests >= 2000
+    assert not stats.internal_errors, stats.internal_errors[:5]
+    assert not stats.slow, stats.slow[:5]
+    assert not pending_jobs
+    assert not problems, problems[:20]
