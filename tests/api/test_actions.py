@@ -361,3 +361,25 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 400
     assert response.json()["code"] == "malformed_request"
+
+
+async def test_a_caller_going_away_does_not_abandon_the_action_or_free_its_key(
+    client: httpx.AsyncClient, adapter: FakeAdapter
+) -> None:
+    adapter.delay = 0.3
+    headers = key()
+    first = asyncio.create_task(
+        client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
+    )
+    await asyncio.sleep(0.1)
+    first.cancel()  # the helpdesk's request times out while the platform is working
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    in_flight = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
+    await asyncio.sleep(0.4)
+    retried = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
+
+    assert in_flight.status_code == 409
+    assert retried.status_code == 200
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert adapter.calls == [("cancel_and_refund", "1001")]

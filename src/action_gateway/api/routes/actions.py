@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Request
@@ -28,6 +29,7 @@ from action_gateway.idempotency import (
     fingerprint,
     parse_idempotency_key,
 )
+from action_gateway.services import Services
 
 router = APIRouter(prefix="/v1", tags=["actions"])
 
@@ -105,19 +107,37 @@ async def perform(
             media_type=stored.media_type,
             headers={**stored.headers, REPLAY_HEADER: "true"},
         )
+    # The action runs in its own task, shielded from the caller going away: a request cancelled
+    # mid-way (client timeout, disconnect) must not abandon a write that may have reached the
+    # platform, nor free its key for a blind second execution. It finishes and stores its answer,
+    # which the caller's retry then gets (409 while it runs, the replay after).
+    task = asyncio.create_task(
+        _execute_and_store(services, body, key, digest, instance=request.url.path)
+    )
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    return await asyncio.shield(task)
+
+
+_RUNNING: set[asyncio.Task[Response]] = set()
+"""Actions whose callers may have gone; kept referenced until they finish."""
+
+
+async def _execute_and_store(
+    services: Services, body: ActionRequest, key: str, digest: str, *, instance: str
+) -> Response:
     try:
         result = await perform_action(
             services, body, downstream_key=downstream_key(f"{body.connection}:{body.action}", key)
         )
         response: Response = JSONResponse(result.model_dump(mode="json"))
     except GatewayError as exc:
+        response = render_problem(exc, instance)
         if _retry_safe(exc):
             await services.idempotency.release(key, digest)
-            raise
-        response = render_problem(exc, request.url.path)
-    except BaseException:
-        await services.idempotency.release(key, digest)
-        raise
+            return response
+    # No release on cancellation (shutdown): the write may have run, so the claim is left to
+    # expire after the in-flight lease instead of being freed for a second execution.
     await services.idempotency.complete(
         key,
         digest,
