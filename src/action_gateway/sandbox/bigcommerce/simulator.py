@@ -8,11 +8,12 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from action_gateway.sandbox._routes import Route, route
 
 from . import render, validation
 from .faults import Fault, FaultKind, FaultPlan
@@ -67,38 +68,23 @@ class RateLimitWindow:
         }
 
 
-@dataclass(frozen=True)
-class _Route:
-    method: str
-    template: str  # e.g. "/v2/orders/{order_id}", as in the published specs
-    operation_id: str
-    pattern: re.Pattern[str]
-
-
-def _route(method: str, template: str, operation_id: str) -> _Route:
-    regex = re.sub(r"\{[a-z_]+\}", r"([^/]+)", template)
-    return _Route(method, template, operation_id, re.compile(f"^{regex}$"))
-
-
 _ROUTES = (
-    _route("GET", "/v2/orders", "getOrders"),
-    _route("GET", "/v2/orders/{order_id}", "getOrder"),
-    _route("PUT", "/v2/orders/{order_id}", "updateOrder"),
-    _route("GET", "/v2/orders/{order_id}/products", "getOrderProducts"),
-    _route("GET", "/v2/orders/{order_id}/shipping_addresses", "getOrderShippingAddresses"),
-    _route("GET", "/v2/order_statuses", "getOrderStatuses"),
-    _route("GET", "/v3/customers", "getCustomers"),
-    _route(
-        "POST", "/v3/orders/{order_id}/payment_actions/refund_quotes", "createOrderRefundQuotes"
-    ),
-    _route("POST", "/v3/orders/{order_id}/payment_actions/refunds", "createOrderRefund"),
-    _route("GET", "/v3/orders/{order_id}/payment_actions/refunds", "getOrderRefunds"),
-    _route("POST", "/v3/promotions", "createPromotion"),
-    _route("GET", "/v3/promotions/codes", "getCouponCodeByCode"),
-    _route("GET", "/v3/promotions/{id}", "getPromotion"),
-    _route("DELETE", "/v3/promotions/{id}", "deletePromotion"),
-    _route("GET", "/v3/promotions/{promotion_id}/codes", "getPromotionCodes"),
-    _route("POST", "/v3/promotions/{promotion_id}/codes", "createPromotionCode"),
+    route("GET", "/v2/orders", "getOrders"),
+    route("GET", "/v2/orders/{order_id}", "getOrder"),
+    route("PUT", "/v2/orders/{order_id}", "updateOrder"),
+    route("GET", "/v2/orders/{order_id}/products", "getOrderProducts"),
+    route("GET", "/v2/orders/{order_id}/shipping_addresses", "getOrderShippingAddresses"),
+    route("GET", "/v2/order_statuses", "getOrderStatuses"),
+    route("GET", "/v3/customers", "getCustomers"),
+    route("POST", "/v3/orders/{order_id}/payment_actions/refund_quotes", "createOrderRefundQuotes"),
+    route("POST", "/v3/orders/{order_id}/payment_actions/refunds", "createOrderRefund"),
+    route("GET", "/v3/orders/{order_id}/payment_actions/refunds", "getOrderRefunds"),
+    route("POST", "/v3/promotions", "createPromotion"),
+    route("GET", "/v3/promotions/codes", "getCouponCodeByCode"),
+    route("GET", "/v3/promotions/{id}", "getPromotion"),
+    route("DELETE", "/v3/promotions/{id}", "deletePromotion"),
+    route("GET", "/v3/promotions/{promotion_id}/codes", "getPromotionCodes"),
+    route("POST", "/v3/promotions/{promotion_id}/codes", "createPromotionCode"),
 )
 
 
@@ -156,7 +142,7 @@ class BigCommerceSimulator:
             )
             return self._json(405, error.body)
         route, match = chosen
-        names = {route.operation_id, f"{route.method} {route.template}"}
+        names = route.fault_names
         fault = self.faults.take(names, self._rng)
         if fault is not None and fault.kind != FaultKind.DROP_AFTER:
             return self._fault(fault, request, v2)
@@ -227,11 +213,11 @@ class BigCommerceSimulator:
         return order
 
     async def _dispatch(
-        self, route: _Route, match: re.Match[str], request: httpx.Request
+        self, route: Route, match: re.Match[str], request: httpx.Request
     ) -> httpx.Response:
         params = dict(request.url.params.items())
         now = datetime.now(UTC)
-        op = route.operation_id
+        op = route.operation
         if op == "getOrders":
             return self._list_orders(params)
         if op == "getOrderStatuses":

@@ -10,11 +10,12 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
+
+from action_gateway.sandbox._routes import Route, route
 
 from . import render, validation
 from .faults import Fault, FaultKind, FaultPlan
@@ -57,32 +58,19 @@ class RateLimitWindow:
         return True
 
 
-@dataclass(frozen=True)
-class _Route:
-    method: str
-    template: str  # e.g. "/orders/{order_id}/skip_subscription/", as the docs spell it
-    operation_id: str  # the spec's operationId where it has one
-    pattern: re.Pattern[str]
-
-
-def _route(method: str, template: str, operation_id: str) -> _Route:
-    regex = re.sub(r"\{[a-z_]+\}", r"([^/]+)", template)
-    return _Route(method, template, operation_id, re.compile(f"^{regex}$"))
-
-
 # Every documented path ends with a slash [§1.1].
 _ROUTES = (
-    _route("GET", "/customers/", "customers-list"),
-    _route("GET", "/customers/{merchant_user_id}/", "customers-retrieve"),
-    _route("GET", "/products/{product_id}/", "products-retrieve"),
-    _route("GET", "/subscriptions/", "subscriptions-list"),
-    _route("GET", "/subscriptions/{subscription_id}/", "subscriptions-retrieve"),
-    _route("PATCH", "/subscriptions/{subscription_id}/cancel/", "subscriptions-cancel"),
-    _route("GET", "/orders/", "orders-list"),
-    _route("GET", "/orders/{order_id}/", "orders-retrieve"),
-    _route("PATCH", "/orders/{order_id}/skip_subscription/", "skip-subscription"),
-    _route("GET", "/items/", "items-list"),
-    _route("GET", "/items/{item_id}/", "items-retrieve"),
+    route("GET", "/customers/", "customers-list"),
+    route("GET", "/customers/{merchant_user_id}/", "customers-retrieve"),
+    route("GET", "/products/{product_id}/", "products-retrieve"),
+    route("GET", "/subscriptions/", "subscriptions-list"),
+    route("GET", "/subscriptions/{subscription_id}/", "subscriptions-retrieve"),
+    route("PATCH", "/subscriptions/{subscription_id}/cancel/", "subscriptions-cancel"),
+    route("GET", "/orders/", "orders-list"),
+    route("GET", "/orders/{order_id}/", "orders-retrieve"),
+    route("PATCH", "/orders/{order_id}/skip_subscription/", "skip-subscription"),
+    route("GET", "/items/", "items-list"),
+    route("GET", "/items/{item_id}/", "items-retrieve"),
 )
 
 
@@ -140,9 +128,7 @@ class OrdergrooveSimulator:
         if chosen is None:
             return self._json(405, {"detail": f'Method "{request.method}" not allowed.'})
         route, match = chosen
-        fault = self.faults.take(
-            {route.operation_id, f"{route.method} {route.template}"}, self._rng
-        )
+        fault = self.faults.take(route.fault_names, self._rng)
         if fault is not None and fault.kind != FaultKind.DROP_AFTER:
             return self._fault(fault, request)
         if not self.rate_limit.take():
@@ -176,10 +162,10 @@ class OrdergrooveSimulator:
         return self._json(fault.status, {"detail": text}, dict(fault.headers))
 
     def _dispatch(
-        self, route: _Route, match: re.Match[str], request: httpx.Request
+        self, route: Route, match: re.Match[str], request: httpx.Request
     ) -> httpx.Response:
         params = dict(request.url.params.items())
-        op = route.operation_id
+        op = route.operation
         store = self.store
         if op == "customers-retrieve":
             found = store.customers.get(match[1])

@@ -7,11 +7,12 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 import httpx
+
+from action_gateway.sandbox._routes import Route, route
 
 from . import render, validation
 from .faults import Fault, FaultKind, FaultPlan
@@ -65,28 +66,15 @@ class LeakyBucket:
         return True
 
 
-@dataclass(frozen=True)
-class _Route:
-    method: str
-    template: str
-    operation: str
-    pattern: re.Pattern[str]
-
-
-def _route(method: str, template: str, operation: str) -> _Route:
-    regex = re.sub(r"\{[a-z_]+\}", r"([^/]+)", template)
-    return _Route(method, template, operation, re.compile(f"^{regex}$"))
-
-
 _ROUTES = (
-    _route("GET", "/customers", "listCustomers"),
-    _route("GET", "/customers/{customer_id}", "getCustomer"),
-    _route("GET", "/subscriptions", "listSubscriptions"),
-    _route("GET", "/subscriptions/{subscription_id}", "getSubscription"),
-    _route("POST", "/subscriptions/{subscription_id}/cancel", "cancelSubscription"),
-    _route("GET", "/charges", "listCharges"),
-    _route("GET", "/charges/{charge_id}", "getCharge"),
-    _route("POST", "/charges/{charge_id}/skip", "skipCharge"),
+    route("GET", "/customers", "listCustomers"),
+    route("GET", "/customers/{customer_id}", "getCustomer"),
+    route("GET", "/subscriptions", "listSubscriptions"),
+    route("GET", "/subscriptions/{subscription_id}", "getSubscription"),
+    route("POST", "/subscriptions/{subscription_id}/cancel", "cancelSubscription"),
+    route("GET", "/charges", "listCharges"),
+    route("GET", "/charges/{charge_id}", "getCharge"),
+    route("POST", "/charges/{charge_id}/skip", "skipCharge"),
 )
 
 
@@ -132,7 +120,7 @@ class RechargeSimulator:
         if chosen is None:
             return self._json(405, error(405, "Method Not Allowed").body)
         route, match = chosen
-        fault = self.faults.take({route.operation, f"{route.method} {route.template}"}, self._rng)
+        fault = self.faults.take(route.fault_names, self._rng)
         if fault is not None and fault.kind != FaultKind.DROP_AFTER:
             return self._fault(fault, request)
         if not self.rate_limit.take():
@@ -172,7 +160,7 @@ class RechargeSimulator:
         return record
 
     def _dispatch(
-        self, route: _Route, match: re.Match[str], request: httpx.Request
+        self, route: Route, match: re.Match[str], request: httpx.Request
     ) -> httpx.Response:
         items = list(request.url.params.multi_items())
         op = route.operation
