@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
-from urllib.parse import urlencode
+from typing import Any, ClassVar
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -50,17 +50,18 @@ from action_gateway.platforms.base import ActionCall
 Query = Mapping[str, str | int]
 
 
-class RestEndpoint(Protocol):
-    """What every platform's ``Endpoint`` description carries."""
+@dataclass(frozen=True)
+class RestEndpoint:
+    """One REST endpoint a platform adapter calls; platforms subclass it for their extras."""
 
-    @property
-    def name(self) -> str: ...
-    @property
-    def method(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def kind(self) -> RequestKind: ...
+    name: str
+    method: str
+    path: str
+    """A template whose ``{placeholders}`` are filled with URL-quoted values."""
+    kind: RequestKind
+
+    def url(self, **values: str | int) -> str:
+        return self.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
 
 
 def retry_after_header(response: httpx.Response) -> float | None:

@@ -6,26 +6,18 @@ Paths are relative to the connection's base URL (``https://api.bigcommerce.com/s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from action_gateway.errors import DiscountCodeTaken, PlatformRejected
 from action_gateway.platforms._http import RequestKind
+from action_gateway.platforms._rest import RestEndpoint
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    name: str
-    method: str
-    path: str
-    """A template whose ``{placeholders}`` are filled with URL-quoted values."""
-    kind: RequestKind
+class Endpoint(RestEndpoint):
     empty_list_on_204: bool = False
     """V2 lists answer 204 with an empty body when nothing matches."""
     on_conflict: type[PlatformRejected] = PlatformRejected
     """The error a 409 maps to."""
-
-    def url(self, **values: str | int) -> str:
-        return self.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
 
 
 GET_ORDER = Endpoint("get_order", "GET", "/v2/orders/{order_id}", RequestKind.READ)

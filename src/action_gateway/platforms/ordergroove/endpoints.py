@@ -8,23 +8,15 @@ is UNCONFIRMED).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from action_gateway.platforms._http import RequestKind
+from action_gateway.platforms._rest import RestEndpoint
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    name: str
-    method: str
-    path: str
-    """A template whose ``{placeholders}`` are filled with URL-quoted values."""
-    kind: RequestKind
+class Endpoint(RestEndpoint):
     paginated: bool = False
     """A list: sent with ``X-OG-API-VERSION: 2`` (cursor pages) and followed through ``next``."""
-
-    def url(self, **values: str | int) -> str:
-        return self.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
 
 
 LIST_SUBSCRIPTIONS = Endpoint(

@@ -5,22 +5,11 @@ Paths are relative to the connection's base URL (``https://api.rechargeapps.com`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import quote
-
 from action_gateway.platforms._http import RequestKind
+from action_gateway.platforms._rest import RestEndpoint
 
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    method: str
-    path: str
-    """A template whose ``{placeholders}`` are filled with URL-quoted values."""
-    kind: RequestKind
-
-    def url(self, **values: str | int) -> str:
-        return self.path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
+# Recharge's endpoints need nothing beyond the common description.
+Endpoint = RestEndpoint
 
 
 LIST_CUSTOMERS = Endpoint("list_customers", "GET", "/customers", RequestKind.READ)
