@@ -48,7 +48,7 @@ test: check redis-server
 
 # The reliability fault suite (>= 2,000 actions under seeded faults); prints its figures.
 fault-suite: install-dev
-	$(BIN)/python -m pytest -s -p no:cacheprovider tests/fault_suite.py
+	$(BIN)/python -m pytest -s -p no:cacheprovider tests/test_fault_suite.py
 
 openapi: install
 	$(BIN)/action-gateway openapi

@@ -11,7 +11,15 @@ import httpx
 import pytest
 
 from action_gateway.config import GatewayConfig
-from action_gateway.errors import Outcome, PlatformMessage, PlatformRejected, UpstreamUnavailable
+from action_gateway.errors import (
+    DeadlineExceeded,
+    GatewayError,
+    Outcome,
+    PlatformMessage,
+    PlatformRejected,
+    UpstreamAuthFailed,
+    UpstreamUnavailable,
+)
 from tests.fakes import FakeAdapter, fake_connection, make_customer, make_order
 from tests.helpers import running_app
 
@@ -383,3 +391,40 @@ async def test_a_caller_going_away_does_not_abandon_the_action_or_free_its_key(
     assert retried.status_code == 200
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert adapter.calls == [("cancel_and_refund", "1001")]
+
+
+@pytest.mark.parametrize(
+    "reread_error",
+    [
+        DeadlineExceeded("no time was left to call shopify", outcome=Outcome.NOT_EXECUTED),
+        UpstreamAuthFailed("token revoked", outcome=Outcome.NOT_EXECUTED),
+        UpstreamUnavailable("paused", code="upstream_circuit_open", outcome=Outcome.NOT_EXECUTED),
+    ],
+    ids=["deadline", "auth", "circuit_open"],
+)
+async def test_a_failed_reread_after_the_write_never_turns_success_into_failure(
+    client: httpx.AsyncClient, adapter: FakeAdapter, reread_error: GatewayError
+) -> None:
+    # Found by the fault suite: a re-read out of budget answered 504 not_executed, which freed
+    # the key, and the caller's retry wrote the note a second time.
+    headers = key()
+    original_get_order = adapter.get_order
+    reads = 0
+
+    async def get_order(order_id: str, *, call: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        if reads > 1:
+            raise reread_error
+        return await original_get_order(order_id, call=call)
+
+    adapter.get_order = get_order  # type: ignore[method-assign]
+    body = cancel_and_refund(action="edit_order_note", input={"note": "call back"})
+    first = await client.post("/v1/actions", json=body, headers=headers)
+    second = await client.post("/v1/actions", json=body, headers=headers)
+
+    assert first.status_code == 200, first.text
+    assert first.json()["resource"] is None
+    assert "re-reading the resource failed" in first.json()["warnings"][0]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert adapter.calls == [("note", "1001")]

@@ -54,7 +54,6 @@ from action_gateway.errors import (
     NotEligible,
     NotFound,
     Outcome,
-    UpstreamError,
 )
 from action_gateway.platforms.base import ActionCall
 from action_gateway.services import Connection, Services
@@ -139,6 +138,9 @@ async def perform_action(
     try:
         result = await _run(connection, request, call)
     except GatewayError as exc:
+        if call.write_may_have_run and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED:
+            # Last line of defence: once a write may have run, no failure may free the key.
+            exc.extensions["outcome"] = Outcome.UNKNOWN
         log.warning(
             "action",
             **log_fields,
@@ -356,7 +358,9 @@ async def _reread(
                 fresh = await connection.subscriptions.get_subscription(target.id, call=reread)
             else:
                 fresh = await connection.commerce.get_customer(target.id, call=reread)
-    except (TimeoutError, UpstreamError, NotFound) as exc:
+    except (TimeoutError, GatewayError) as exc:
+        # Any failure here (deadline, breaker, auth...) comes after the write succeeded: the
+        # answer must still say succeeded, or the freed key would let a retry write again.
         reason = getattr(exc, "detail", None) or "the platform did not answer in time"
         return None, [f"The action was performed, but re-reading the resource failed: {reason}"]
     finally:

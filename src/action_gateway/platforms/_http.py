@@ -289,9 +289,9 @@ async def send(
         return call.deadline - reserve - time.monotonic()
 
     if remaining() <= 0:
-        raise DeadlineExceeded(
-            f"no time was left to call {request.platform}", outcome=Outcome.NOT_EXECUTED
-        )
+        # Nothing is sent now; but an earlier write of this action may have run.
+        outcome = Outcome.UNKNOWN if call.write_may_have_run else Outcome.NOT_EXECUTED
+        raise DeadlineExceeded(f"no time was left to call {request.platform}", outcome=outcome)
 
     def wait(retry_state: RetryCallState) -> float:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
