@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -100,3 +102,73 @@ def test_openapi_check_detects_a_stale_file(tmp_path: Path) -> None:
     assert main(["openapi", "--check", "--output", str(stale)]) == 1
     assert main(["openapi", "--output", str(stale)]) == 0
     assert main(["openapi", "--check", "--output", str(stale)]) == 0
+
+
+def test_hash_key_prints_the_sha256_of_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "k" * 40
+    monkeypatch.setattr("sys.stdin", io.StringIO(key + "\n"))
+    assert main(["hash-key"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in out + err
+
+
+@pytest.mark.parametrize(("given", "code", "message"), [("", 1, "on stdin"), (" x ", 1, "spaces")])
+def test_hash_key_refuses_empty_or_padded_keys(
+    given: str,
+    code: int,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(given))
+    assert main(["hash-key"]) == code
+    assert message in capsys.readouterr().err
+
+
+def test_hash_key_warns_about_short_keys(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("short"))
+    assert main(["hash-key"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == hashlib.sha256(b"short").hexdigest()
+    assert "easy to guess" in err
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+def test_serve_refuses_a_non_loopback_address_without_callers(
+    host: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("uvicorn.run was called")
+
+    monkeypatch.setattr(uvicorn, "run", must_not_run)
+    monkeypatch.delenv("ACTION_GATEWAY_CONFIG", raising=False)
+    assert main(["serve", "--host", host, "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"refusing to serve on {host} without callers" in err
+    assert "hash-key" in err
+
+
+def test_serve_binds_any_address_once_callers_are_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(kwargs))
+    monkeypatch.setenv("ACME_TOKEN_FOR_CLI_TEST", "shpat_x")
+    caller = {
+        "id": "helpdesk",
+        "key_sha256": hashlib.sha256(b"k" * 40).hexdigest(),
+        "connections": "*",
+        "actions": "*",
+    }
+    path = _write(tmp_path, {"connections": [_connection()], "callers": [caller]})
+    assert main(["serve", "--config", str(path), "--host", "0.0.0.0", "--port", "0"]) == 0
+    assert served["host"] == "0.0.0.0"

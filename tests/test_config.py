@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from action_gateway.config import ConfigError, load_config, parse_config
+from action_gateway.domain.models import ActionName
 
 GOOD = {
     "deadline_seconds": 10,
@@ -66,3 +67,96 @@ def test_load_config_reports_bad_yaml(tmp_path: Path) -> None:
     path.write_text("connections: [\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(path)
+
+
+HASH_A = "a" * 64
+HASH_B = "b" * 64
+ENV = {"ACME_SHOPIFY_TOKEN": "shpat_secret"}
+
+
+def _with_callers(*callers: dict[str, object]) -> dict[str, object]:
+    return {**GOOD, "callers": list(callers)}
+
+
+def test_callers_load_with_scopes_and_rotation_hashes() -> None:
+    config = parse_config(
+        _with_callers(
+            {
+                "id": "gladly",
+                "key_sha256": [HASH_A, HASH_B.upper()],
+                "connections": ["acme-shopify"],
+                "actions": ["refund_order"],
+            },
+            {"id": "reports", "key_sha256": "c" * 64, "connections": "*", "actions": []},
+        ),
+        environ=ENV,
+    )
+    assert config.callers is not None
+    gladly, reports = config.callers
+    assert gladly.key_sha256 == [HASH_A, HASH_B]  # normalised to lower case
+    assert reports.actions == []
+    assert reports.requests_per_minute == 600
+
+
+def test_caller_hashes_can_come_from_the_environment() -> None:
+    data = _with_callers(
+        {"id": "gladly", "key_sha256_env": "GLADLY_KEY_SHA256", "connections": "*", "actions": "*"}
+    )
+    config = parse_config(data, environ={**ENV, "GLADLY_KEY_SHA256": f"{HASH_A}, {HASH_B}"})
+    assert config.callers is not None
+    assert config.callers[0].key_sha256 == [HASH_A, HASH_B]
+    with pytest.raises(ConfigError, match=r"\$GLADLY_KEY_SHA256 must hold the hex SHA-256"):
+        parse_config(data, environ={**ENV, "GLADLY_KEY_SHA256": "my-plain-key"})
+
+
+@pytest.mark.parametrize(
+    ("caller", "message"),
+    [
+        ({"id": "x", "key_sha256": "not-a-hash", "connections": "*", "actions": "*"}, "pattern"),
+        ({"id": "x", "connections": "*", "actions": "*"}, "exactly one of `key_sha256`"),
+        ({"id": "x", "key_sha256": HASH_A, "connections": ["nope"], "actions": "*"}, "unknown"),
+        ({"id": "x", "key_sha256": HASH_A, "connections": "*", "actions": ["fly"]}, "actions"),
+        ({"id": "x", "key_sha256": HASH_A, "actions": "*"}, "connections"),
+        ({"id": "X:y", "key_sha256": HASH_A, "connections": "*", "actions": "*"}, "id"),
+    ],
+)
+def test_bad_callers_are_refused_readably(caller: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config(_with_callers(caller), environ=ENV)
+
+
+def test_two_callers_may_not_share_an_id_or_a_key() -> None:
+    one = {"id": "a", "key_sha256": HASH_A, "connections": "*", "actions": "*"}
+    with pytest.raises(ConfigError, match="used twice"):
+        parse_config(_with_callers(one, {**one, "key_sha256": HASH_B}), environ=ENV)
+    with pytest.raises(ConfigError, match="another caller's"):
+        parse_config(_with_callers(one, {**one, "id": "b"}), environ=ENV)
+
+
+def test_refund_ceilings_apply_to_refunding_actions_only() -> None:
+    data = {**GOOD, "connections": [dict(GOOD["connections"][0])]}  # type: ignore[index]
+    data["connections"][0]["actions"] = {  # type: ignore[index]
+        "refund_ceilings": {"refund_order": {"support": "50", "*": "0"}}
+    }
+    ceilings = parse_config(data, environ=ENV).connections[0].actions.refund_ceilings
+    assert {role: str(v) for role, v in ceilings[ActionName.REFUND_ORDER].items()} == {
+        "support": "50",
+        "*": "0",
+    }
+    data["connections"][0]["actions"] = {  # type: ignore[index]
+        "refund_ceilings": {"edit_order_note": {"support": "1"}}
+    }
+    with pytest.raises(ConfigError, match="refunding actions only"):
+        parse_config(data, environ=ENV)
+
+
+@pytest.mark.parametrize(
+    "shop", ["evil.example.com", "acme.myshopify.com.evil.io", "169.254.169.254", "acme"]
+)
+def test_a_shopify_shop_must_be_a_myshopify_host(shop: str) -> None:
+    connection = {**GOOD["connections"][0], "shop": shop}  # type: ignore[index]
+    with pytest.raises(ConfigError, match=r"not a \*\.myshopify\.com host"):
+        parse_config({"connections": [connection]}, environ=ENV)
+    # Naming the endpoint explicitly (a proxy, a test double) is the operator's decision.
+    explicit = {**connection, "api_base_url": "https://shopify-proxy.internal"}
+    assert parse_config({"connections": [explicit]}, environ=ENV).connections[0].shop == shop

@@ -283,7 +283,8 @@ async def test_actions_replay_from_redis(redis_url: str, redis: Redis) -> None:
         assert other.status_code == 422
         assert other.json()["code"] == "idempotency_key_reused"
         assert (await order(client, "5500001007"))["note"] == "first"
-    assert await redis.keys("*") == [b"action-gateway:idem:note-1"]
+    # Keys are namespaced by caller ("anonymous" without configured callers).
+    assert await redis.keys("*") == [b"action-gateway:idem:anonymous:note-1"]
 
 
 async def test_a_crashed_claim_gives_409_then_the_retry_re_reads_the_platform(
@@ -295,10 +296,10 @@ async def test_a_crashed_claim_gives_409_then_the_retry_re_reads_the_platform(
         done = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
         assert done.status_code == 200, done.text
         # Put the record back to "in flight, owned by a process that died".
-        crashed = await record(redis, "crash-1")
+        crashed = await record(redis, "anonymous:crash-1")
         assert crashed is not None
         lease = {"state": "in_flight", "fp": crashed["fp"], "owner": "dead", "claimed_at": 0}
-        await redis.set(REDIS_KEY_PREFIX + "crash-1", json.dumps(lease), px=300)
+        await redis.set(REDIS_KEY_PREFIX + "anonymous:crash-1", json.dumps(lease), px=300)
         busy = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
         assert busy.status_code == 409
         assert busy.json()["code"] == "idempotency_request_in_flight"

@@ -8,11 +8,14 @@ from typing import Any
 
 import httpx
 import structlog
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from action_gateway import __version__
-from action_gateway.api.problems import install_problem_handlers
+from action_gateway.api.deps import authenticate
+from action_gateway.api.limits import RequestLimitsMiddleware
+from action_gateway.api.problems import install_problem_handlers, problem_responses
 from action_gateway.api.routes import actions, context, eligibility, health, platforms
+from action_gateway.auth import Authenticator
 from action_gateway.config import ConfigError, GatewayConfig, load_config
 from action_gateway.eligibility import PlatformMatrix, load_matrices
 from action_gateway.errors import PROBLEM_MEDIA_TYPE, Problem
@@ -24,6 +27,7 @@ from action_gateway.idempotency import (
     redis_client,
 )
 from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
+from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
 from action_gateway.services import Connection, Services
 from action_gateway.settings import Settings
 
@@ -118,16 +122,27 @@ def create_app(
                     deadline_seconds=config.deadline_for(connection),
                 )
             idempotency = await _idempotency_store(settings, connections, stack)
+            rate_limiter: RateLimiter | None = None
+            if config.callers is not None:
+                rate_limiter = (
+                    memory_rate_limiter()
+                    if settings.redis_url is None
+                    else redis_rate_limiter(settings.redis_url.get_secret_value())
+                )
+                stack.push_async_callback(rate_limiter.aclose)
             app.state.services = Services(
                 config=config,
                 matrices=matrices,
                 connections=connections,
                 idempotency=idempotency,
                 sandbox=dict(simulators or {}),
+                authenticator=Authenticator(config.callers),
+                rate_limiter=rate_limiter,
             )
             log.info(
                 "started",
                 connections=sorted(connections),
+                callers=None if config.callers is None else sorted(c.id for c in config.callers),
                 sandbox=bool(simulators),
                 version=__version__,
             )
@@ -142,8 +157,18 @@ def create_app(
         responses={},
     )
     install_problem_handlers(app)
-    for module in (health, platforms, eligibility, context, actions):
-        app.include_router(module.router)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
+    app.include_router(health.router)  # probes answer without a key
+    for module in (platforms, eligibility, context, actions):
+        app.include_router(
+            module.router,
+            dependencies=[Depends(authenticate)],
+            responses=problem_responses(401, 429),
+        )
     _register_problem_schema(app)
     return app
 

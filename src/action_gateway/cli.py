@@ -1,4 +1,4 @@
-"""The ``action-gateway`` command: serve, check-config, openapi."""
+"""The ``action-gateway`` command: serve, check-config, hash-key, openapi."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from types import FrameType
 from action_gateway.config import ConfigError, load_config
 
 OPENAPI_PATH = Path("openapi/openapi.json")
+MIN_KEY_LENGTH = 32
 
 
 def _openapi_document() -> str:
@@ -27,6 +28,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from action_gateway.app import create_app, resolve_config, validate_matrices
+    from action_gateway.auth import is_loopback
     from action_gateway.eligibility import load_matrices
     from action_gateway.logging import configure_logging
     from action_gateway.settings import Settings
@@ -46,6 +48,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         validate_matrices(config, load_matrices())
     except ConfigError as exc:
         print(f"action-gateway: invalid configuration\n{exc}", file=sys.stderr)
+        return 2
+    if config.callers is None and not is_loopback(settings.host):
+        print(
+            f"action-gateway: refusing to serve on {settings.host} without callers: anyone who "
+            "can reach it could move money. Add `callers` to the config (each with the "
+            "SHA-256 of its API key from `action-gateway hash-key`, and its scopes), or bind "
+            "127.0.0.1 for local use.",
+            file=sys.stderr,
+        )
         return 2
     app = create_app(settings, config=config, transports=transports, simulators=simulators)
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal with the handler
@@ -89,10 +100,33 @@ class _EnvWithPlaceholders(dict[str, str]):
     """For --skip-env: every variable looks set, so only the file itself is checked."""
 
     def get(self, key: str, default: str | None = None) -> str:  # type: ignore[override]
-        return os.environ.get(key) or "placeholder"
+        return os.environ.get(key) or "0" * 64  # also passes as a caller's key hash
 
     def __getitem__(self, key: str) -> str:
         return self.get(key)
+
+
+def cmd_hash_key(args: argparse.Namespace) -> int:
+    """Print the SHA-256 of the API key on stdin, so the key itself never enters a file."""
+    from action_gateway.auth import hash_key
+
+    key = sys.stdin.readline().rstrip("\r\n")
+    if not key.strip() or key != key.strip():
+        print(
+            "action-gateway: give the key on stdin, without surrounding spaces "
+            '(e.g. `printf %s "$KEY" | action-gateway hash-key`)',
+            file=sys.stderr,
+        )
+        return 1
+    if len(key) < MIN_KEY_LENGTH:
+        print(
+            f"action-gateway: warning: a key shorter than {MIN_KEY_LENGTH} characters is easy "
+            "to guess; make one with "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+            file=sys.stderr,
+        )
+    print(hash_key(key))
+    return 0
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
@@ -130,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-env", action="store_true", help="do not require the token variables to be set"
     )
     check.set_defaults(func=cmd_check_config)
+
+    hash_key = commands.add_parser(
+        "hash-key", help="print the SHA-256 of an API key read from stdin (for callers[])"
+    )
+    hash_key.set_defaults(func=cmd_hash_key)
 
     openapi = commands.add_parser("openapi", help="write (or --check) the OpenAPI document")
     openapi.add_argument("--check", action="store_true", help="fail if the file is stale")

@@ -7,7 +7,9 @@ holds its token, and the token is read once, at load time, into a ``SecretStr``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +26,7 @@ from pydantic import (
 
 from action_gateway.domain.models import (
     COMMERCE_PLATFORMS,
+    MONEY_MOVING_ACTIONS,
     SUBSCRIPTION_PLATFORMS,
     ActionName,
     Platform,
@@ -33,6 +36,7 @@ DEFAULT_DEADLINE_SECONDS = 15.0
 SHOPIFY_DEFAULT_API_VERSION = "2026-07"
 RECHARGE_API_VERSION = "2021-11"
 ENV_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
+_MYSHOPIFY_HOST = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
 
 
 class ConfigError(Exception):
@@ -64,8 +68,82 @@ class ActionsConfig(_Strict):
         ),
     )
 
+    refund_ceilings: dict[ActionName, dict[str, Annotated[Decimal, Field(ge=0)]]] = Field(
+        default_factory=dict,
+        description=(
+            'Per refunding action, per agent role (or "*" for any role), the largest amount in '
+            "the order's currency an agent may refund without approval; the agent's highest "
+            "ceiling applies. Once an action has ceilings, an agent with none of the listed "
+            "roles gets approval_required for any amount. Dry runs are never limited."
+        ),
+    )
+
+    @field_validator("refund_ceilings")
+    @classmethod
+    def _ceilings_on_refunds(
+        cls, value: dict[ActionName, dict[str, Decimal]]
+    ) -> dict[ActionName, dict[str, Decimal]]:
+        wrong = [a.value for a in value if a not in MONEY_MOVING_ACTIONS]
+        if wrong:
+            raise ValueError(
+                f"refund_ceilings apply to refunding actions only, not {', '.join(wrong)}"
+            )
+        return value
+
     def is_active(self, action: ActionName) -> bool:
         return self.enabled and (self.allowed is None or action in self.allowed)
+
+
+CALLER_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
+Wildcard = Literal["*"]
+
+
+class CallerConfig(_Strict):
+    """A system allowed to call the gateway (a helpdesk backend), identified by its API key.
+
+    Only the SHA-256 of the key is configured (``action-gateway hash-key`` prints it); the key
+    itself is never stored. Several hashes let a key be rotated without downtime.
+    """
+
+    id: Annotated[str, Field(pattern=CALLER_ID_PATTERN)]
+    key_sha256: list[Annotated[str, Field(pattern=SHA256_HEX_PATTERN)]] = Field(
+        default_factory=list,
+        description="Hex SHA-256 of the caller's API key (a list while rotating keys).",
+    )
+    key_sha256_env: Annotated[str | None, Field(pattern=ENV_NAME_PATTERN)] = Field(
+        default=None,
+        description="An environment variable holding the hash(es), comma-separated, for "
+        "deployments that keep them in a secret.",
+    )
+    connections: Wildcard | list[str] = Field(
+        description='Connection ids this caller may use, or "*" for all.'
+    )
+    actions: Wildcard | list[ActionName] = Field(
+        description='Actions this caller may perform (or preview), or "*"; an empty list makes '
+        "a read-only caller (lookups and eligibility only)."
+    )
+    requests_per_minute: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        default=600, description="Rate limit of this caller, over every endpoint but health."
+    )
+
+    @field_validator("key_sha256", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [v.strip().lower() if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> CallerConfig:
+        if bool(self.key_sha256) == bool(self.key_sha256_env):
+            raise ValueError(
+                f"caller {self.id!r}: give exactly one of `key_sha256` (the hex SHA-256 of its "
+                "key, from `action-gateway hash-key`) or `key_sha256_env`"
+            )
+        return self
 
 
 class ConnectionConfig(_Strict):
@@ -106,6 +184,13 @@ class ConnectionConfig(_Strict):
         if self.platform is Platform.SHOPIFY:
             if not self.shop:
                 raise ValueError("a shopify connection needs `shop` (e.g. acme.myshopify.com)")
+            if self.api_base_url is None and not _MYSHOPIFY_HOST.fullmatch(self.shop):
+                # The token is sent to this host: a typo or an injected value must not send it
+                # anywhere but Shopify. A proxy or test double is named with api_base_url.
+                raise ValueError(
+                    f"shop {self.shop!r} is not a *.myshopify.com host (e.g. acme.myshopify.com); "
+                    "to reach Shopify through another host, set api_base_url explicitly"
+                )
             if self.api_version is None:
                 object.__setattr__(self, "api_version", SHOPIFY_DEFAULT_API_VERSION)
         if self.platform is Platform.BIGCOMMERCE and not self.store_hash:
@@ -129,6 +214,11 @@ class ConnectionConfig(_Strict):
 class GatewayConfig(_Strict):
     deadline_seconds: Annotated[float, Field(gt=0, le=120)] = DEFAULT_DEADLINE_SECONDS
     connections: list[ConnectionConfig] = Field(default_factory=list)
+    callers: list[CallerConfig] | None = Field(
+        default=None,
+        description="Who may call the gateway. Without callers it answers unauthenticated "
+        "requests, and only on a loopback address (the sandbox, local development).",
+    )
 
     @model_validator(mode="after")
     def _unique_ids_and_links(self) -> GatewayConfig:
@@ -137,6 +227,22 @@ class GatewayConfig(_Strict):
             if connection.id in platforms:
                 raise ValueError(f"connection id {connection.id!r} is used twice")
             platforms[connection.id] = connection.platform
+        seen_callers: set[str] = set()
+        seen_hashes: set[str] = set()
+        for caller in self.callers or []:
+            if caller.id in seen_callers:
+                raise ValueError(f"caller id {caller.id!r} is used twice")
+            seen_callers.add(caller.id)
+            for digest in caller.key_sha256:
+                if digest in seen_hashes:
+                    raise ValueError(f"caller {caller.id!r}: its key hash is another caller's")
+                seen_hashes.add(digest)
+            if caller.connections != "*":
+                unknown = [c for c in caller.connections if c not in platforms]
+                if unknown:
+                    raise ValueError(
+                        f"caller {caller.id!r}: unknown connection(s) {', '.join(unknown)}"
+                    )
         for connection in self.connections:
             link = connection.linked_connection
             if link is None:
@@ -200,7 +306,31 @@ def parse_config(
         c.model_copy(update={"access_token": SecretStr(env[c.access_token_env])})
         for c in config.connections
     ]
-    return config.model_copy(update={"connections": connections})
+    return config.model_copy(
+        update={"connections": connections, "callers": _caller_hashes(config, env, source)}
+    )
+
+
+def _caller_hashes(
+    config: GatewayConfig, env: Mapping[str, str], source: str
+) -> list[CallerConfig] | None:
+    """Callers with the key hashes named by ``key_sha256_env`` read from the environment."""
+    if config.callers is None:
+        return None
+    callers: list[CallerConfig] = []
+    for caller in config.callers:
+        if caller.key_sha256_env is None:
+            callers.append(caller)
+            continue
+        raw = env.get(caller.key_sha256_env, "")
+        hashes = [part.strip().lower() for part in raw.split(",") if part.strip()]
+        if not hashes or not all(re.fullmatch(SHA256_HEX_PATTERN, h) for h in hashes):
+            raise ConfigError(
+                f"{source}: caller {caller.id!r}: ${caller.key_sha256_env} must hold the hex "
+                "SHA-256 of the caller's key (comma-separated while rotating)"
+            )
+        callers.append(caller.model_copy(update={"key_sha256": hashes}))
+    return callers
 
 
 def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -> GatewayConfig:

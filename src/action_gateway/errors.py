@@ -5,7 +5,9 @@
     ├── MalformedRequest               400    malformed_request
     ├── NotFound                       404    not_found (connection_not_found, ...)
     ├── ActionDisabled                 403    action_disabled
-    ├── Forbidden                      403    forbidden
+    ├── Unauthenticated                401    unauthenticated     (+ WWW-Authenticate)
+    ├── Forbidden                      403    forbidden (connection_forbidden, action_forbidden)
+    │   └── ApprovalRequired           403    approval_required   (+ ceiling, amount)
     ├── ActionNotSupported             422    action_not_supported
     ├── NotEligible                    409    not_eligible
     ├── IdempotencyKeyMissing          400    idempotency_key_missing
@@ -18,6 +20,9 @@
     │   ├── UpstreamUnavailable        503    upstream_unavailable
     │   ├── UpstreamRateLimited        503    upstream_rate_limited (+ Retry-After)
     │   └── UpstreamAuthFailed         502    upstream_auth_failed
+    ├── RequestBodyTooLarge            413    request_body_too_large
+    ├── RequestHeadersTooLarge         431    request_headers_too_large
+    ├── RateLimited                    429    rate_limited        (+ Retry-After)
     └── DeadlineExceeded               504    deadline_exceeded   (+ outcome)
 
 Route code raises these; nothing else builds an error response.
@@ -79,6 +84,13 @@ class Problem(BaseModel):
     retry_after: int | None = Field(default=None, description="Seconds; mirrors Retry-After.")
     connection: str | None = None
     platform: str | None = None
+    ceiling: str | None = Field(
+        default=None, description="approval_required: the agent's refund ceiling (decimal)."
+    )
+    amount: str | None = Field(
+        default=None, description="approval_required: the amount the action would refund."
+    )
+    currency: str | None = None
 
 
 class GatewayError(Exception):
@@ -142,6 +154,17 @@ class Forbidden(GatewayError):
     status = 403
     code = "forbidden"
     title = "Not allowed"
+
+
+class Unauthenticated(GatewayError):
+    status = 401
+    code = "unauthenticated"
+    title = "The caller is not authenticated"
+
+
+class ApprovalRequired(Forbidden):
+    code = "approval_required"
+    title = "The refund is above the agent's ceiling and needs approval"
 
 
 class ActionNotSupported(GatewayError):
@@ -222,6 +245,32 @@ class DeadlineExceeded(GatewayError):
     title = "The action did not complete within its deadline"
 
 
+class RequestBodyTooLarge(GatewayError):
+    status = 413
+    code = "request_body_too_large"
+    title = "The request body is too large"
+
+
+class RequestHeadersTooLarge(GatewayError):
+    status = 431
+    code = "request_headers_too_large"
+    title = "The request header fields are too large"
+
+
+class RateLimited(GatewayError):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests from this caller"
+
+    def __init__(self, retry_after: float, detail: str | None = None) -> None:
+        headers, whole = retry_after_headers(retry_after)
+        super().__init__(
+            detail or f"The caller's request budget is spent; retry in {whole} s.",
+            headers=headers,
+            retry_after=whole,
+        )
+
+
 def retry_after_headers(seconds: float | None) -> tuple[dict[str, str], int | None]:
     """Retry-After as whole seconds (RFC 9110 delay-seconds), never below one."""
     if seconds is None:
@@ -249,4 +298,7 @@ ALL_ERRORS: tuple[type[GatewayError], ...] = (
     UpstreamRateLimited,
     UpstreamAuthFailed,
     DeadlineExceeded,
+    RequestBodyTooLarge,
+    RequestHeadersTooLarge,
+    RateLimited,
 )

@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from action_gateway.auth import Authenticator, Caller
 from action_gateway.config import ConnectionConfig, GatewayConfig
 from action_gateway.domain.models import COMMERCE_PLATFORMS, Platform
 from action_gateway.eligibility import PlatformMatrix
-from action_gateway.errors import DeadlineExceeded, NotFound, Outcome
+from action_gateway.errors import DeadlineExceeded, NotFound, Outcome, RateLimited
 from action_gateway.idempotency import IdempotencyStore
 from action_gateway.platforms.base import ActionCall, CommerceAdapter, SubscriptionAdapter
+from action_gateway.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,20 @@ class Services:
     idempotency: IdempotencyStore
     sandbox: dict[str, Any] = field(default_factory=dict)
     """Simulators by connection id, when running the sandbox (for fault injection)."""
+    authenticator: Authenticator = field(default_factory=lambda: Authenticator(None))
+    rate_limiter: RateLimiter | None = None
+
+    async def rate_limit(self, caller: Caller) -> None:
+        """Count one request of ``caller``; :class:`RateLimited` (429) once its budget is spent."""
+        if self.rate_limiter is None or caller.requests_per_minute is None:
+            return
+        wait = await self.rate_limiter.hit(caller.id, caller.requests_per_minute)
+        if wait is not None:
+            raise RateLimited(wait)
+
+    def visible_connections(self, caller: Caller) -> list[Connection]:
+        """The connections ``caller`` may use, in configuration order."""
+        return [c for c in self.connections.values() if caller.may_use(c.id)]
 
     def linked_subscriptions(self, commerce_connection_id: str) -> list[Connection]:
         return [

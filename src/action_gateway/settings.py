@@ -28,6 +28,19 @@ class Settings(BaseSettings):
         default=None, gt=0, le=120, description="Overrides the config file's deadline_seconds."
     )
     http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    max_body_bytes: int = Field(
+        default=65536,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="The largest request body accepted (413 above it); bodies are buffered "
+        "whole to be checked, so this is also the most one request holds in memory.",
+    )
+    max_header_bytes: int = Field(
+        default=16384,
+        ge=1024,
+        le=1024 * 1024,
+        description="The largest sum of request header names and values accepted (431 above).",
+    )
     shopify_schema: Path | None = Field(
         default=None,
         description="Shopify's Admin GraphQL SDL; when set, the Shopify sandbox validates "

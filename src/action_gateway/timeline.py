@@ -47,6 +47,9 @@ class TimelineSubject(BaseModel):
 class TimelineActor(BaseModel):
     agent_id: str | None = None
     agent_roles: list[str] = []
+    caller: str | None = Field(
+        default=None, description="The calling system (its configured caller id)."
+    )
 
 
 class TimelineEvent(BaseModel):
@@ -99,6 +102,7 @@ def build_timeline_event(
     subscription: Subscription | None = None,
     data: Any = None,
     occurred_at: datetime | None = None,
+    caller: str | None = None,
 ) -> TimelineEvent:
     """The timeline event for one executed action (never for a preview)."""
     if subscription is not None:
@@ -117,7 +121,9 @@ def build_timeline_event(
         platform=platform,
         action=action,
         subject=subject,
-        actor=TimelineActor(agent_id=context.agent_id, agent_roles=list(context.agent_roles)),
+        actor=TimelineActor(
+            agent_id=context.agent_id, agent_roles=list(context.agent_roles), caller=caller
+        ),
         conversation_id=context.conversation_id,
         summary=summary,
         details=details,

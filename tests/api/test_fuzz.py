@@ -1,6 +1,7 @@
 """Property-based fuzzing of every operation against the OpenAPI document the app serves.
 
-Runs in-process against the sandbox: no 5xx, and every answer conforms to the documented schema.
+Runs in-process against the sandbox with a configured caller (as in production, so the auth
+checks run too): no 5xx, and every answer conforms to the documented schema.
 """
 
 from __future__ import annotations
@@ -10,9 +11,26 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from action_gateway.app import create_app
+from action_gateway.auth import hash_key
+from action_gateway.config import CallerConfig
+from action_gateway.sandbox.connections import build_sandbox
 from action_gateway.settings import Settings
 
-app = create_app(Settings(config=None))
+FUZZ_KEY = "fuzz-key-0123456789abcdef0123456789abcdef"
+_sandbox = build_sandbox()
+_caller = CallerConfig(
+    id="fuzzer",
+    key_sha256=[hash_key(FUZZ_KEY)],
+    connections="*",
+    actions="*",
+    requests_per_minute=100_000,
+)
+app = create_app(
+    Settings(config=None),
+    config=_sandbox.config.model_copy(update={"callers": [_caller]}),
+    transports=_sandbox.transports,
+    simulators=_sandbox.simulators,
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -29,4 +47,6 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     # platform (platform_rejected) or unknown to the connection's platform (action_not_supported).
     business_422 = {"/v1/customers", "/v1/actions"}
     excluded = [positive_data_acceptance] if case.path in business_422 else []
-    case.call_and_validate(excluded_checks=excluded)
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {FUZZ_KEY}"}, excluded_checks=excluded
+    )

@@ -109,10 +109,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries documenting problem+json for the given statuses."""
     descriptions = {
         400: "Malformed request (unreadable JSON, missing or invalid Idempotency-Key)",
-        403: "Action disabled for the connection, or the agent's roles do not allow it",
+        401: "Missing or invalid API key (see WWW-Authenticate)",
+        403: "Outside the caller's scopes, action disabled, the agent's roles do not allow "
+        "it, or a refund above the agent's ceiling (approval_required)",
         404: "Connection or resource not found",
         409: "Not eligible in the current state, or the same Idempotency-Key is in flight",
         422: "Invalid request, Idempotency-Key reused with another body, or platform refusal",
+        429: "The caller's rate limit is spent (see Retry-After)",
         500: "Unexpected error (logged; no internals disclosed)",
         502: "The platform answered with an error",
         503: "The platform is unavailable or rate limiting (see Retry-After)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -35,6 +36,7 @@ from action_gateway.domain.models import (
     SkipSubscriptionOrderRequest,
     Subscription,
     SubscriptionChange,
+    format_decimal,
 )
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.domain.views import (
@@ -48,6 +50,7 @@ from action_gateway.domain.views import (
 from action_gateway.errors import (
     ActionDisabled,
     ActionNotSupported,
+    ApprovalRequired,
     DeadlineExceeded,
     Forbidden,
     GatewayError,
@@ -121,7 +124,11 @@ def _check_activation(connection: Connection, request: ActionRequest) -> ActionN
 
 
 async def perform_action(
-    services: Services, request: ActionRequest, *, downstream_key: str | None
+    services: Services,
+    request: ActionRequest,
+    *,
+    downstream_key: str | None,
+    caller: str | None = None,
 ) -> ActionResult:
     """Run one action end to end within its connection's deadline; log one line about it."""
     started = time.monotonic()
@@ -136,7 +143,7 @@ async def perform_action(
         "conversation_id": request.context.conversation_id,
     }
     try:
-        result = await _run(connection, request, call)
+        result = await _run(connection, request, call, caller)
     except GatewayError as exc:
         if call.write_may_have_run and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED:
             # Last line of defence: once a write may have run, no failure may free the key.
@@ -171,7 +178,9 @@ async def perform_action(
     return result
 
 
-async def _run(connection: Connection, request: ActionRequest, call: ActionCall) -> ActionResult:
+async def _run(
+    connection: Connection, request: ActionRequest, call: ActionCall, caller: str | None
+) -> ActionResult:
     action = _check_activation(connection, request)
     resource_type = ACTION_RESOURCE[action]
     try:
@@ -186,6 +195,7 @@ async def _run(connection: Connection, request: ActionRequest, call: ActionCall)
             _ensure_eligible(connection, action, target, request)
             if request.dry_run:
                 return await _preview(connection, action, target, request, call)
+            await _check_refund_ceiling(connection, action, target, request, call)
             outcome = await _execute(connection, request, target, call)
     except TimeoutError:
         # Nothing was sent that changes state: safe to retry. Otherwise the platform may have acted.
@@ -211,6 +221,7 @@ async def _run(connection: Connection, request: ActionRequest, call: ActionCall)
         customer=target if isinstance(target, Customer) else None,
         subscription=target if isinstance(target, Subscription) else None,
         data=request.input,
+        caller=caller,
     )
     resource, warnings = await _reread(connection, target, request, call)
     return ActionResult(
@@ -290,6 +301,42 @@ def _ensure_eligible(
             allowed_actions=[a.value for a in view.available_actions],
             connection=connection.id,
         )
+
+
+async def _check_refund_ceiling(
+    connection: Connection,
+    action: ActionName,
+    target: Target,
+    request: ActionRequest,
+    call: ActionCall,
+) -> None:
+    """Refuse, before anything moves, a refund above the agent's ceiling (approval_required).
+
+    The amount is the platform's own calculation for this request (its refund preview), so the
+    ceiling holds for full refunds, line items, shipping and manual amounts alike.
+    """
+    ceilings = connection.config.actions.refund_ceilings.get(action)
+    if not ceilings or not isinstance(target, Order):
+        return
+    roles = set(request.context.agent_roles)
+    applicable = [limit for role, limit in ceilings.items() if role == "*" or role in roles]
+    ceiling = max(applicable, default=Decimal(0))
+    partial = request.input if isinstance(request, PartialRefundOrderRequest) else None
+    preview = await connection.commerce.preview_refund(target, partial, call=call)
+    amount = Decimal(preview.total.amount)
+    if amount <= ceiling:
+        return
+    who = ", ".join(sorted(roles)) or "no role"
+    raise ApprovalRequired(
+        f"Refunding {preview.total} on order {target.name} is above the ceiling of "
+        f"{format_decimal(ceiling)} {preview.total.currency} for {action.value} by an agent "
+        f"with {who}; nothing was refunded. Ask an agent with a higher ceiling, or approve it "
+        "on the platform.",
+        ceiling=format_decimal(ceiling),
+        amount=preview.total.amount,
+        currency=preview.total.currency,
+        connection=connection.id,
+    )
 
 
 async def _preview(

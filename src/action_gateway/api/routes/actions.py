@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, Response
 
-from action_gateway.api.deps import ServicesDep
+from action_gateway.api.deps import CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses, render_problem
 from action_gateway.domain.flows import ActionResult, perform_action
-from action_gateway.domain.models import ActionRequest
+from action_gateway.domain.models import ActionName, ActionRequest
 from action_gateway.errors import (
     DeadlineExceeded,
     GatewayError,
@@ -63,11 +63,12 @@ def _retry_safe(exc: GatewayError) -> bool:
     operation_id="performAction",
     summary="Perform (or, with dry_run, preview) an action on a platform",
     response_model=ActionResult,
-    responses=problem_responses(400, 403, 404, 409, 422, 500, 502, 503, 504),
+    responses=problem_responses(400, 403, 404, 409, 413, 422, 500, 502, 503, 504),
 )
 async def perform(
     request: Request,
     services: ServicesDep,
+    caller: CallerDep,
     body: Annotated[ActionRequest, Body(examples=[_EXAMPLE])],
     idempotency_key: Annotated[
         str | None,
@@ -78,16 +79,20 @@ async def perform(
         ),
     ] = None,
 ) -> Response:
+    caller.require_connection(body.connection)
+    caller.require_action(ActionName(body.action))
     if body.dry_run:
-        result = await perform_action(services, body, downstream_key=None)
+        result = await perform_action(services, body, caller=caller.id, downstream_key=None)
         return JSONResponse(result.model_dump(mode="json"))
     if idempotency_key is None:
         raise IdempotencyKeyMissing(
             "Send an Idempotency-Key header (a UUID per logical action) so a retry can never "
             "perform the action twice."
         )
-    key = parse_idempotency_key(idempotency_key)
-    digest = fingerprint(body.model_dump(mode="json"))
+    # Keys are per caller: the same key from two callers names two actions, and one caller can
+    # never be handed another's stored answer. Caller ids cannot contain ":".
+    key = f"{caller.id}:{parse_idempotency_key(idempotency_key)}"
+    digest = fingerprint({"caller": caller.id, "request": body.model_dump(mode="json")})
     claim = await services.idempotency.claim(key, digest)
     if claim.state is ClaimState.MISMATCH:
         raise IdempotencyKeyReused(
@@ -112,7 +117,7 @@ async def perform(
     # platform, nor free its key for a blind second execution. It finishes and stores its answer,
     # which the caller's retry then gets (409 while it runs, the replay after).
     task = asyncio.create_task(
-        _execute_and_store(services, body, key, digest, instance=request.url.path)
+        _execute_and_store(services, body, caller.id, key, digest, instance=request.url.path)
     )
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
@@ -124,11 +129,20 @@ _RUNNING: set[asyncio.Task[Response]] = set()
 
 
 async def _execute_and_store(
-    services: Services, body: ActionRequest, key: str, digest: str, *, instance: str
+    services: Services,
+    body: ActionRequest,
+    caller_id: str,
+    key: str,
+    digest: str,
+    *,
+    instance: str,
 ) -> Response:
     try:
         result = await perform_action(
-            services, body, downstream_key=downstream_key(f"{body.connection}:{body.action}", key)
+            services,
+            body,
+            caller=caller_id,
+            downstream_key=downstream_key(f"{body.connection}:{body.action}", key),
         )
         response: Response = JSONResponse(result.model_dump(mode="json"))
     except GatewayError as exc:

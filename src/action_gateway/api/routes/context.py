@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from action_gateway.api.deps import ServicesDep
+from action_gateway.api.deps import CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
+from action_gateway.auth import Caller
 from action_gateway.domain.models import Customer, CustomerWithOrders, Platform
 from action_gateway.domain.views import (
     CustomerView,
@@ -75,7 +76,7 @@ class ConnectionList(BaseModel):
 
 
 @router.get("/connections", operation_id="listConnections", summary="The configured connections")
-async def list_connections(services: ServicesDep) -> ConnectionList:
+async def list_connections(services: ServicesDep, caller: CallerDep) -> ConnectionList:
     return ConnectionList(
         connections=[
             ConnectionInfo(
@@ -89,7 +90,7 @@ async def list_connections(services: ServicesDep) -> ConnectionList:
                 ],
                 linked_connection=c.config.linked_connection,
             )
-            for c in services.connections.values()
+            for c in services.visible_connections(caller)
         ]
     )
 
@@ -109,11 +110,12 @@ async def _subscriptions_for(
 
 async def _customer_context(
     services: Services,
+    caller: Caller,
     connection: Connection,
     item: CustomerWithOrders,
     context: dict[str, str | None],
 ) -> CustomerContext:
-    linked = services.linked_subscriptions(connection.id)
+    linked = [c for c in services.linked_subscriptions(connection.id) if caller.may_use(c.id)]
     answers = await asyncio.gather(
         *(_subscriptions_for(sub, item.customer, context) for sub in linked)
     )
@@ -131,6 +133,7 @@ async def _customer_context(
 
 async def _customers_on(
     services: Services,
+    caller: Caller,
     connection: Connection,
     email: str | None,
     phone: str | None,
@@ -151,7 +154,7 @@ async def _customers_on(
             error=exc.to_problem(),
         )
     customers = await asyncio.gather(
-        *(_customer_context(services, connection, item, context) for item in found)
+        *(_customer_context(services, caller, connection, item, context) for item in found)
     )
     return ConnectionCustomers(
         connection=connection.id,
@@ -170,6 +173,7 @@ async def _customers_on(
 )
 async def find_customers(
     services: ServicesDep,
+    caller: CallerDep,
     email: Annotated[
         str | None, Query(max_length=320, examples=["ava.lindqvist@example.com"])
     ] = None,
@@ -184,8 +188,8 @@ async def find_customers(
     context = {"conversation_status": conversation_status}
     results = await asyncio.gather(
         *(
-            _customers_on(services, connection, email, phone, orders_limit, context)
-            for connection in services.connections.values()
+            _customers_on(services, caller, connection, email, phone, orders_limit, context)
+            for connection in services.visible_connections(caller)
             if connection.is_commerce
         )
     )
@@ -196,9 +200,12 @@ async def find_customers(
     "/connections/{connection}/orders/{order_id}",
     operation_id="getOrder",
     summary="One order with its available actions",
-    responses=problem_responses(404, 502, 503, 504),
+    responses=problem_responses(403, 404, 502, 503, 504),
 )
-async def get_order(connection: str, order_id: str, services: ServicesDep) -> OrderView:
+async def get_order(
+    connection: str, order_id: str, services: ServicesDep, caller: CallerDep
+) -> OrderView:
+    caller.require_connection(connection)
     conn = services.commerce_connection(connection)
     async with read_deadline(conn) as call:
         order = await conn.commerce.get_order(order_id, call=call)
@@ -215,13 +222,15 @@ async def get_order(connection: str, order_id: str, services: ServicesDep) -> Or
     "/connections/{connection}/orders",
     operation_id="findOrderByName",
     summary="Manual lookup of one order by the number the customer knows (e.g. #1001)",
-    responses=problem_responses(404, 422, 502, 503, 504),
+    responses=problem_responses(403, 404, 422, 502, 503, 504),
 )
 async def find_order_by_name(
     connection: str,
     services: ServicesDep,
     name: Annotated[str, Query(min_length=1, max_length=64, examples=["#1001"])],
+    caller: CallerDep,
 ) -> OrderView:
+    caller.require_connection(connection)
     conn = services.commerce_connection(connection)
     async with read_deadline(conn) as call:
         order = await conn.commerce.find_order_by_name(name, call=call)
@@ -238,14 +247,16 @@ async def find_order_by_name(
     "/connections/{connection}/subscriptions/{subscription_id}",
     operation_id="getSubscription",
     summary="One subscription with its next order and available actions",
-    responses=problem_responses(404, 502, 503, 504),
+    responses=problem_responses(403, 404, 502, 503, 504),
 )
 async def get_subscription(
     connection: str,
     subscription_id: str,
     services: ServicesDep,
+    caller: CallerDep,
     conversation_status: ConversationStatus = None,
 ) -> SubscriptionView:
+    caller.require_connection(connection)
     conn = services.subscription_connection(connection)
     async with read_deadline(conn) as call:
         subscription = await conn.subscriptions.get_subscription(subscription_id, call=call)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from action_gateway.api.deps import ServicesDep
+from action_gateway.api.deps import CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
 from action_gateway.domain.models import DECIMAL_PATTERN, ActionName, Platform, ResourceType
 from action_gateway.domain.views import evaluate
@@ -140,10 +140,10 @@ class EligibilityResponse(BaseModel):
     "/eligibility",
     operation_id="evaluateEligibility",
     summary="Decide, for every action of the resource type, whether it is allowed and why",
-    responses=problem_responses(400, 404, 422),
+    responses=problem_responses(400, 403, 404, 422),
 )
 async def evaluate_eligibility(
-    body: Annotated[EligibilityRequest, Body()], services: ServicesDep
+    body: Annotated[EligibilityRequest, Body()], services: ServicesDep, caller: CallerDep
 ) -> EligibilityResponse:
     platform = Platform(body.platform)
     resource_type = ResourceType(body.resource.type)
@@ -157,6 +157,7 @@ async def evaluate_eligibility(
     context = body.context.model_dump()
     try:
         if body.connection is not None:
+            caller.require_connection(body.connection)
             connection = services.connection(body.connection)
             if connection.platform is not platform:
                 raise NotFound(
