@@ -19,7 +19,10 @@ def test_the_configuration_example_validates() -> None:
     assert block is not None
     data = yaml.safe_load(block.group(1))
     environ = {c["access_token_env"]: "token" for c in data["connections"]}
+    environ |= {c["key_sha256_env"]: "0" * 64 for c in data["callers"] if "key_sha256_env" in c}
     config = parse_config(data, source="README.md", environ=environ)
+    assert config.callers is not None
+    assert [c.actions for c in config.callers] == ["*", []]
     validate_matrices(config, load_matrices())
     assert {c.platform.value for c in config.connections} == {
         "shopify",
