@@ -172,3 +172,191 @@ def test_serve_binds_any_address_once_callers_are_configured(
     path = _write(tmp_path, {"connections": [_connection()], "callers": [caller]})
     assert main(["serve", "--config", str(path), "--host", "0.0.0.0", "--port", "0"]) == 0
     assert served["host"] == "0.0.0.0"
+
+
+def _caller() -> dict[str, object]:
+    return {
+        "id": "helpdesk",
+        "key_sha256": hashlib.sha256(b"k" * 40).hexdigest(),
+        "connections": "*",
+        "actions": "*",
+    }
+
+
+class _RecordedRun:
+    """Stands in for ``uvicorn.run``: records its arguments instead of serving."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[object, ...], dict[str, object]]] = []
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        self.calls.append((args, kwargs))
+
+
+@pytest.fixture
+def recorded_run(monkeypatch: pytest.MonkeyPatch) -> _RecordedRun:
+    import uvicorn
+
+    recorder = _RecordedRun()
+    monkeypatch.setattr(uvicorn, "run", recorder)
+    monkeypatch.setenv("ACME_TOKEN_FOR_CLI_TEST", "shpat_x")
+    # serve exports the validated config path for its workers: restore it after each test.
+    monkeypatch.setenv("ACTION_GATEWAY_CONFIG", "/nonexistent/restored-after-the-test.yaml")
+    for name in ("ACTION_GATEWAY_WORKERS", "ACTION_GATEWAY_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return recorder
+
+
+def test_serve_one_worker_runs_the_validated_app_in_process(
+    tmp_path: Path, recorded_run: _RecordedRun
+) -> None:
+    from fastapi import FastAPI
+
+    path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
+    assert main(["serve", "--config", str(path), "--host", "0.0.0.0", "--port", "0"]) == 0
+    [(args, kwargs)] = recorded_run.calls
+    assert len(args) == 1
+    assert isinstance(args[0], FastAPI)
+    assert kwargs == {
+        "host": "0.0.0.0",
+        "port": 0,
+        "log_level": "info",
+        "access_log": False,
+        "timeout_graceful_shutdown": 20,  # the default 15 s deadline + 5
+    }
+
+
+def test_serve_several_workers_run_the_app_factory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded_run: _RecordedRun
+) -> None:
+    import os
+
+    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
+    argv = ["serve", "--config", str(path), "--host", "0.0.0.0", "--port", "0", "--workers", "3"]
+    assert main(argv) == 0
+    [(args, kwargs)] = recorded_run.calls
+    assert args == ("action_gateway.app:create_app_from_env",)
+    assert kwargs == {
+        "factory": True,
+        "workers": 3,
+        "host": "0.0.0.0",
+        "port": 0,
+        "log_level": "info",
+        "access_log": False,
+        "timeout_graceful_shutdown": 20,
+    }
+    # Each worker reads its config from the environment: the file validated here.
+    assert os.environ["ACTION_GATEWAY_CONFIG"] == str(path.resolve())
+
+
+def test_serve_workers_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded_run: _RecordedRun
+) -> None:
+    monkeypatch.setenv("ACTION_GATEWAY_WORKERS", "2")
+    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
+    monkeypatch.setenv("ACTION_GATEWAY_CONFIG", str(path))
+    assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 0
+    [(_, kwargs)] = recorded_run.calls
+    assert kwargs["workers"] == 2
+    assert kwargs["factory"] is True
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_serve_refuses_several_workers_without_redis(
+    how: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorded_run: _RecordedRun,
+) -> None:
+    path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
+    argv = ["serve", "--config", str(path), "--host", "0.0.0.0", "--port", "0"]
+    if how == "flag":
+        argv += ["--workers", "4"]
+    else:
+        monkeypatch.setenv("ACTION_GATEWAY_WORKERS", "4")
+    assert main(argv) == 2
+    assert recorded_run.calls == []
+    err = capsys.readouterr().err
+    assert "idempotency across workers needs Redis" in err
+    assert "ACTION_GATEWAY_REDIS_URL" in err
+    assert "twice" in err
+
+
+def test_serve_several_workers_still_refuse_a_non_loopback_address_without_callers(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorded_run: _RecordedRun,
+) -> None:
+    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    path = _write(tmp_path, {"connections": [_connection()]})
+    argv = ["serve", "--config", str(path), "--host", "0.0.0.0", "--workers", "3"]
+    assert main(argv) == 2
+    assert recorded_run.calls == []
+    assert "refusing to serve on 0.0.0.0 without callers" in capsys.readouterr().err
+
+
+def test_serve_several_workers_validate_the_config_before_binding(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorded_run: _RecordedRun,
+) -> None:
+    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.delenv("ACME_TOKEN_FOR_CLI_TEST")
+    path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
+    assert main(["serve", "--config", str(path), "--workers", "3"]) == 2
+    assert recorded_run.calls == []
+    assert "ACME_TOKEN_FOR_CLI_TEST" in capsys.readouterr().err
+
+
+def test_serve_refuses_the_sandbox_with_several_workers(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorded_run: _RecordedRun,
+) -> None:
+    monkeypatch.delenv("ACTION_GATEWAY_CONFIG")
+    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert main(["serve", "--port", "0", "--workers", "2"]) == 2
+    assert recorded_run.calls == []
+    assert "sandbox" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", ["0", "65"])
+def test_serve_refuses_a_worker_count_out_of_range(
+    workers: str, capsys: pytest.CaptureFixture[str], recorded_run: _RecordedRun
+) -> None:
+    assert main(["serve", "--port", "0", "--workers", workers]) == 2
+    assert recorded_run.calls == []
+    assert "workers" in capsys.readouterr().err
+
+
+def test_serve_graceful_shutdown_covers_the_longest_connection_deadline(
+    tmp_path: Path, recorded_run: _RecordedRun
+) -> None:
+    slow = {**_connection(), "id": "slow", "deadline_seconds": 40.5}
+    config = {"connections": [_connection(), slow], "callers": [_caller()]}
+    assert main(["serve", "--config", str(_write(tmp_path, config)), "--port", "0"]) == 0
+    [(_, kwargs)] = recorded_run.calls
+    assert kwargs["timeout_graceful_shutdown"] == 46  # ceil(40.5) + 5
+
+
+async def test_app_factory_builds_the_app_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded_run: _RecordedRun
+) -> None:
+    import httpx
+
+    from action_gateway.app import create_app_from_env
+
+    path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
+    monkeypatch.setenv("ACTION_GATEWAY_CONFIG", str(path))
+    app = create_app_from_env()
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["connections"] == 1

@@ -14,6 +14,7 @@ from action_gateway import __version__
 from action_gateway.api.deps import authenticate
 from action_gateway.api.limits import RequestLimitsMiddleware
 from action_gateway.api.problems import install_problem_handlers, problem_responses
+from action_gateway.api.request_context import LogContextMiddleware, request_id_middleware
 from action_gateway.api.routes import actions, context, eligibility, health, platforms
 from action_gateway.auth import Authenticator
 from action_gateway.config import ConfigError, GatewayConfig, load_config
@@ -26,6 +27,7 @@ from action_gateway.idempotency import (
     in_flight_seconds_for,
     redis_client,
 )
+from action_gateway.metrics import MetricsMiddleware, register_process_collectors
 from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
 from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
 from action_gateway.services import Connection, Services
@@ -157,11 +159,18 @@ def create_app(
         responses={},
     )
     install_problem_handlers(app)
+    # Outermost last: the request id, then metrics, then the log context, then the limits, so a
+    # refused request is still counted, logged with its id and answered with it.
     app.add_middleware(
         RequestLimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_header_bytes=settings.max_header_bytes,
     )
+    app.add_middleware(LogContextMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    request_ids, options = request_id_middleware()
+    app.add_middleware(request_ids, **options)  # type: ignore[arg-type]
+    register_process_collectors()
     app.include_router(health.router)  # probes answer without a key
     for module in (platforms, eligibility, context, actions):
         app.include_router(
@@ -171,6 +180,19 @@ def create_app(
         )
     _register_problem_schema(app)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app from the environment alone: uvicorn's factory for each of several workers.
+
+    A worker is a fresh process that inherits nothing configured in its parent but the
+    environment, so it sets up logging (and its redaction) itself.
+    """
+    from action_gateway.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return create_app(settings)
 
 
 async def _idempotency_store(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import math
 import os
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 
-from action_gateway.config import ConfigError, load_config
+from action_gateway.config import ConfigError, GatewayConfig, load_config
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 MIN_KEY_LENGTH = 32
+APP_FACTORY = "action_gateway.app:create_app_from_env"
 
 
 def _openapi_document() -> str:
@@ -26,6 +29,7 @@ def _openapi_document() -> str:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
     from action_gateway.app import create_app, resolve_config, validate_matrices
     from action_gateway.auth import is_loopback
@@ -40,7 +44,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["host"] = args.host
     if args.port is not None:
         overrides["port"] = args.port
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if args.workers is not None:
+        overrides["workers"] = args.workers
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "\n".join(
+            f"  - {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        print(f"action-gateway: invalid settings\n{problems}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_format, settings.log_level)
     try:
         # Validate before binding, so a bad config stops start-up with a readable message.
@@ -58,23 +71,63 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if settings.workers > 1:
+        refusal = _multi_worker_refusal(
+            settings.workers, settings.redis_url is not None, simulators
+        )
+        if refusal:
+            print(f"action-gateway: {refusal}", file=sys.stderr)
+            return 2
+    run = functools.partial(
+        uvicorn.run,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=_graceful_shutdown_seconds(config),
+    )
+    if settings.workers > 1:
+        # Each worker is a fresh process building its app from the environment: hand it the
+        # config file validated above (--config is not in the environment otherwise).
+        if settings.config is not None:
+            os.environ["ACTION_GATEWAY_CONFIG"] = str(settings.config.resolve())
+        # uvicorn's supervisor relays SIGTERM to the workers, waits for their graceful stop,
+        # and returns.
+        run(APP_FACTORY, factory=True, workers=settings.workers)
+        return 0
     app = create_app(settings, config=config, transports=transports, simulators=simulators)
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal with the handler
     # it found; with this one the process exits 0 after a graceful stop instead of dying by
     # the signal (exit 143).
     previous = signal.signal(signal.SIGTERM, _exit_after_graceful_stop)
     try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            access_log=False,
-            timeout_graceful_shutdown=int(config.deadline_seconds) + 5,
-        )
+        run(app)
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _multi_worker_refusal(workers: int, has_redis: bool, simulators: object) -> str | None:
+    """Why several workers cannot serve safely, or None."""
+    if not has_redis:
+        return (
+            f"refusing to start {workers} workers without ACTION_GATEWAY_REDIS_URL: idempotency "
+            "across workers needs Redis. Each worker would keep its own in-memory idempotency "
+            "keys, so a retried refund reaching another worker would move money twice. Set "
+            "ACTION_GATEWAY_REDIS_URL, or run one worker (--workers 1)."
+        )
+    if simulators:
+        return (
+            "the sandbox keeps its stores in each process's memory: run it with one worker "
+            "(--workers 1), or give a config file"
+        )
+    return None
+
+
+def _graceful_shutdown_seconds(config: GatewayConfig) -> int:
+    """Time for in-flight actions to finish on SIGTERM: the longest deadline, plus a margin."""
+    deadlines = [config.deadline_seconds, *(config.deadline_for(c) for c in config.connections)]
+    return math.ceil(max(deadlines)) + 5
 
 
 def _exit_after_graceful_stop(signum: int, frame: FrameType | None) -> None:
@@ -156,6 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help="YAML config file (or ACTION_GATEWAY_CONFIG)")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8080)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default 1, or ACTION_GATEWAY_WORKERS); more than one needs "
+        "ACTION_GATEWAY_REDIS_URL",
+    )
     serve.set_defaults(func=cmd_serve)
 
     check = commands.add_parser("check-config", help="validate a config file and exit")

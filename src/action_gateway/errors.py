@@ -91,6 +91,9 @@ class Problem(BaseModel):
         default=None, description="approval_required: the amount the action would refund."
     )
     currency: str | None = None
+    request_id: str | None = Field(
+        default=None, description="The request's X-Request-Id, to quote when reporting it."
+    )
 
 
 class GatewayError(Exception):

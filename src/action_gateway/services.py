@@ -14,6 +14,7 @@ from action_gateway.domain.models import COMMERCE_PLATFORMS, Platform
 from action_gateway.eligibility import PlatformMatrix
 from action_gateway.errors import DeadlineExceeded, NotFound, Outcome, RateLimited
 from action_gateway.idempotency import IdempotencyStore
+from action_gateway.metrics import RATE_LIMITED
 from action_gateway.platforms.base import ActionCall, CommerceAdapter, SubscriptionAdapter
 from action_gateway.ratelimit import RateLimiter
 
@@ -69,6 +70,7 @@ class Services:
             return
         wait = await self.rate_limiter.hit(caller.id, caller.requests_per_minute)
         if wait is not None:
+            RATE_LIMITED.labels(caller.id).inc()
             raise RateLimited(wait)
 
     def visible_connections(self, caller: Caller) -> list[Connection]:

@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="uvicorn worker processes; more than one needs redis_url (each worker "
+        "would otherwise keep its own idempotency keys).",
+    )
     log_format: LogFormat = LogFormat.CONSOLE
     log_level: str = "info"
     deadline_seconds: float | None = Field(

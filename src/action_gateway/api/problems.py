@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from action_gateway.api.request_context import current_request_id
 from action_gateway.errors import (
     PROBLEM_MEDIA_TYPE,
     FieldError,
@@ -30,6 +31,7 @@ class InternalServerError(GatewayError):
 
 def render_problem(exc: GatewayError, instance: str | None) -> JSONResponse:
     problem = exc.to_problem(instance)
+    problem.request_id = current_request_id()
     headers = dict(exc.headers)
     if problem.retry_after is not None and "Retry-After" not in headers:
         headers.update(retry_after_headers(problem.retry_after)[0])

@@ -58,6 +58,7 @@ from action_gateway.errors import (
     NotFound,
     Outcome,
 )
+from action_gateway.metrics import ACTIONS, ACTIONS_IN_FLIGHT
 from action_gateway.platforms.base import ActionCall
 from action_gateway.services import Connection, Services
 from action_gateway.timeline import TimelineEvent, build_timeline_event
@@ -142,12 +143,14 @@ async def perform_action(
         "agent_id": request.context.agent_id,
         "conversation_id": request.context.conversation_id,
     }
+    ACTIONS_IN_FLIGHT.inc()
     try:
         result = await _run(connection, request, call, caller)
     except GatewayError as exc:
         if call.write_may_have_run and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED:
             # Last line of defence: once a write may have run, no failure may free the key.
             exc.extensions["outcome"] = Outcome.UNKNOWN
+        _count(connection, request, caller, _outcome_label(exc))
         log.warning(
             "action",
             **log_fields,
@@ -161,12 +164,16 @@ async def perform_action(
         raise
     except Exception as exc:  # a bug: report it without internals, and say if money may have moved
         outcome = Outcome.UNKNOWN if call.write_sent else Outcome.NOT_EXECUTED
+        _count(connection, request, caller, "error")
         log.exception(
             "action", **log_fields, outcome="internal_error", may_have_executed=call.write_sent
         )
         raise InternalError(
             "The gateway failed while performing the action.", outcome=outcome
         ) from exc
+    finally:
+        ACTIONS_IN_FLIGHT.dec()
+    _count(connection, request, caller, result.status)
     log.info(
         "action",
         **log_fields,
@@ -176,6 +183,21 @@ async def perform_action(
         upstream_request_ids=call.upstream_request_ids,
     )
     return result
+
+
+def _count(
+    connection: Connection, request: ActionRequest, caller: str | None, outcome: str
+) -> None:
+    ACTIONS.labels(connection.platform.value, request.action, outcome, caller or "anonymous").inc()
+
+
+def _outcome_label(exc: GatewayError) -> str:
+    """The ``outcome`` label of a failed action in ``action_gateway_actions_total``."""
+    if exc.extensions.get("outcome") == Outcome.UNKNOWN:
+        return "unknown"
+    if exc.instance_code in ("not_eligible", "approval_required"):
+        return exc.instance_code
+    return "rejected" if exc.status < 500 else "failed"
 
 
 async def _run(

@@ -45,6 +45,7 @@ from action_gateway.errors import (
     UpstreamUnavailable,
     retry_after_headers,
 )
+from action_gateway.metrics import UPSTREAM_DURATION, UPSTREAM_RETRIES
 from action_gateway.platforms._breaker import (
     BREAKERS,
     CircuitBreakers,
@@ -325,6 +326,8 @@ async def send(
         )
         state.attempt += 1
         call.attempts += 1
+        if state.attempt > 1:
+            UPSTREAM_RETRIES.labels(request.platform, request.operation).inc()
         status: int | None = None
         request_id: str | None = None
         result = "ok"
@@ -362,6 +365,8 @@ async def send(
             raise
         finally:
             breaker.record(admission, verdict)
+            elapsed = time.perf_counter() - started
+            UPSTREAM_DURATION.labels(request.platform, request.operation, result).observe(elapsed)
             (log.info if result == "ok" else log.warning)(
                 "upstream_request",
                 platform=request.platform,
@@ -370,7 +375,7 @@ async def send(
                 kind=str(request.kind),
                 attempt=state.attempt,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                duration_ms=round(elapsed * 1000, 1),
                 upstream_request_id=request_id,
                 outcome=result,
             )

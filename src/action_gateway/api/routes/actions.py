@@ -29,6 +29,7 @@ from action_gateway.idempotency import (
     fingerprint,
     parse_idempotency_key,
 )
+from action_gateway.metrics import IDEMPOTENCY
 from action_gateway.services import Services
 
 router = APIRouter(prefix="/v1", tags=["actions"])
@@ -95,10 +96,12 @@ async def perform(
     digest = fingerprint({"caller": caller.id, "request": body.model_dump(mode="json")})
     claim = await services.idempotency.claim(key, digest)
     if claim.state is ClaimState.MISMATCH:
+        IDEMPOTENCY.labels("reused").inc()
         raise IdempotencyKeyReused(
             "This Idempotency-Key was first used with a different request; use a new key."
         )
     if claim.state is ClaimState.IN_FLIGHT:
+        IDEMPOTENCY.labels("in_flight").inc()
         raise IdempotencyRequestInFlight(
             "The first request with this Idempotency-Key is still running; retry shortly.",
             headers={"Retry-After": "1"},
@@ -106,6 +109,7 @@ async def perform(
         )
     if claim.state is ClaimState.REPLAY and claim.response is not None:
         stored = claim.response
+        IDEMPOTENCY.labels("replayed").inc()
         return Response(
             stored.body,
             status_code=stored.status_code,

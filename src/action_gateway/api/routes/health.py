@@ -1,12 +1,14 @@
-"""Liveness (no I/O) and readiness (configuration and matrices loaded)."""
+"""Liveness (no I/O), readiness (configuration and matrices loaded) and Prometheus metrics."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+
+from action_gateway.metrics import render_latest
 
 router = APIRouter(tags=["health"])
 
@@ -32,3 +34,15 @@ async def readyz(request: Request) -> JSONResponse:
     if services is None:
         return JSONResponse(Health(status="starting").model_dump(), status_code=503)
     return JSONResponse(Health(status="ok", connections=len(services.connections)).model_dump())
+
+
+@router.get(
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics (text exposition format)",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+async def metrics() -> Response:
+    body, content_type = render_latest()
+    return Response(body, media_type=content_type)
