@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test check lint typecheck openapi install install-dev redis-server fault-suite clean
+.PHONY: run test check lint typecheck openapi install install-dev redis-server node fault-suite clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,15 @@ redis-server:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			redis-server >/dev/null; }
 
-test: check redis-server
+# The TypeScript client check needs node and npm; install Debian's when they are missing.
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing nodejs and npm (Debian packages)"; \
+		apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			nodejs npm >/dev/null; }
+
+test: check redis-server node
 	$(BIN)/python -m pytest
 
 # The reliability fault suite (>= 2,000 actions under seeded faults); prints its figures.

@@ -1,6 +1,6 @@
 """Fault suite (reliability issue, item 5): thousands of actions under seeded random faults.
 
-One gateway, in-process, with the sandbox's four simulators (Shopify, BigCommerce, Ordergroove,
+Two gateway processes with the sandbox's four simulators (Shopify, BigCommerce, Ordergroove,
 Recharge). Every simulator injects, from its own seeded generator: latency, 5xx, 429 /
 THROTTLED, connections dropped before the request reached the platform, and connections dropped
 *after* the platform executed it (the answer is lost). The client drives >= 2,000 action
@@ -15,16 +15,25 @@ the client holds:
 3. every answer within the deadline plus a 2 s margin,
 4. no 500.
 
-Two gateway replicas share one real redis-server (started by the test) as their idempotency
-store and the same simulators: concurrent duplicates of one action go to different replicas, and
-each retry goes to a replica picked at random, so only Redis can keep an action from running
-twice. The replicas are two apps in this process (each with its own lifespan, HTTP clients and
-store connection); they share the module-level circuit breakers, which separate processes would
-not. Two OS processes racing on one key over Redis are tested in ``test_idempotency_redis.py``.
+Two gateway replicas, each its own OS process (``tests/fault_replica.py``: its own event loop,
+HTTP clients, circuit breakers and store connection), share one real redis-server (started by
+the test) as their idempotency store and the same simulators: concurrent duplicates of one
+action go to different replicas, and each retry goes to a replica picked at random, so only
+Redis can keep an action from running twice. The simulators stay in this process, where their
+ledgers are checked: they are served over loopback HTTP from the test's event loop, each
+connection under its own path prefix, and each replica reaches them through a forwarding
+transport (the gateway's code is unchanged; only its transports are injected). A fault a
+simulator raises as a transport error crosses the socket as a marked answer (599 with
+``X-Fault-Error``) that the replica's transport raises again as the same httpx exception, so
+the gateway sees what it would on the wire.
 
 Test-only adjustments, none of which touch a safety mechanism: BigCommerce's request quota is
-widened (150 per 30 s would turn the run into 429s), and the circuit breakers cool down in
-0.5 s instead of 30 s so an opened breaker does not stall the run (it still opens and refuses).
+widened (150 per 30 s would turn the run into 429s); each replica's circuit breakers cool down
+in 0.5 s instead of 30 s so an opened breaker does not stall the run (it still opens and
+refuses); the Shopify simulator parses and validates each distinct GraphQL document once
+instead of on every request (a repeated document gets its first copy's verdict), which was
+most of this process's CPU: this one event loop serves every replica's platform calls and times
+the answers, so its lag would both slow the replicas and inflate the times checked in (3).
 The simulators' default random faults do not include DROP_AFTER, so it is added, raised as a
 read error / read timeout (what a lost answer looks like on the wire, never a connect error).
 
@@ -34,27 +43,27 @@ It runs in ``make test``; ``make fault-suite`` runs it alone with its figures pr
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import graphql
 import httpx
 import pytest
 
-from action_gateway.app import create_app
-from action_gateway.platforms import _http
-from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.sandbox import _faults
 from action_gateway.sandbox.bigcommerce.simulator import RateLimitWindow
 from action_gateway.sandbox.connections import build_sandbox
+from action_gateway.sandbox.shopify import executor as shopify_executor
 from action_gateway.sandbox.shopify import faults as shopify_faults
-from action_gateway.settings import Settings
+from action_gateway.sandbox.shopify import simulator as shopify_simulator
+from tests.fault_replica import gateway_replicas, serving_simulators
 from tests.redis_server import running_redis
 
 SEED = 20261124
@@ -66,6 +75,8 @@ RANDOM_RATE = 0.2
 LATENCY_SECONDS = 0.002
 DUPLICATE_SHARE = 0.1
 REPLICAS = 2
+BREAKER_COOLDOWN_SECONDS = 0.5
+CLIENT_TIMEOUT_SECONDS = DEADLINE_SECONDS + MARGIN_SECONDS + 10  # a slow answer is counted
 
 SHOPIFY = "sandbox-shopify"
 BIGCOMMERCE = "sandbox-bigcommerce"
@@ -389,8 +400,28 @@ async def _drive(
 
 
 @pytest.fixture(autouse=True)
-def _short_breaker_cooldown(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_http, "BREAKERS", CircuitBreakers(cooldown_seconds=0.5))
+def _shopify_documents_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Shopify simulator parses and validates each distinct document once, not per request.
+
+    The gateway sends a handful of GraphQL documents thousands of times; parsing and validating
+    each one anew (twice parsed, validated against the model schema) was most of this process's
+    CPU, which serves every replica's platform calls. A document's verdict does not change.
+    """
+    parse = functools.lru_cache(maxsize=256)(graphql.parse)
+    original_validate = graphql.validate
+    verdicts: dict[tuple[int, int], tuple[Any, Any, list[Any]]] = {}
+
+    def validate(schema: Any, document: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if args or kwargs:
+            return original_validate(schema, document, *args, **kwargs)
+        key = (id(schema), id(document))
+        if key not in verdicts:  # the value holds both, so neither id can be reused meanwhile
+            verdicts[key] = (schema, document, original_validate(schema, document))
+        return verdicts[key][2]
+
+    monkeypatch.setattr(shopify_simulator, "parse", parse)
+    monkeypatch.setattr(shopify_executor, "parse", parse)
+    monkeypatch.setattr(shopify_executor, "validate", validate)
 
 
 async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -> None:
@@ -401,24 +432,28 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     written = _record_notes(sandbox)
     _inject_faults(sandbox)
     with running_redis(tmp_path / "redis") as redis_url:
-        settings = Settings(config=None, deadline_seconds=DEADLINE_SECONDS, redis_url=redis_url)
-        async with AsyncExitStack() as stack:
-            replicas = []
-            for _ in range(REPLICAS):
-                app = create_app(
-                    settings,
-                    config=sandbox_build.config,
-                    transports=sandbox_build.transports,
-                    simulators=sandbox,
-                )
-                await stack.enter_async_context(app.router.lifespan_context(app))
-                client = httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
-                )
-                replicas.append(await stack.enter_async_context(client))
-            started = time.perf_counter()
-            await _drive(replicas, logicals, stats, random.Random(SEED + 100))
-            elapsed = time.perf_counter() - started
+        async with (
+            serving_simulators(sandbox) as (stand_in, stand_in_errors),
+            gateway_replicas(
+                REPLICAS,
+                tmp_path / "replicas",
+                sandbox_build.config,
+                stand_in=stand_in,
+                redis_url=redis_url,
+                deadline_seconds=DEADLINE_SECONDS,
+                breaker_cooldown_seconds=BREAKER_COOLDOWN_SECONDS,
+            ) as urls,
+        ):
+            clients = [
+                httpx.AsyncClient(base_url=url, timeout=CLIENT_TIMEOUT_SECONDS) for url in urls
+            ]
+            try:
+                started = time.perf_counter()
+                await _drive(clients, logicals, stats, random.Random(SEED + 100))
+                elapsed = time.perf_counter() - started
+            finally:
+                for client in clients:
+                    await client.aclose()
     for simulator in sandbox.values():
         simulator.faults.random_rate = 0.0
         simulator.faults.latency_seconds = 0.0
@@ -563,7 +598,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     print(
         f"seed {SEED}, random_rate {RANDOM_RATE}, latency {LATENCY_SECONDS}s, "
         f"deadline {DEADLINE_SECONDS}s, concurrency {CONCURRENCY}, "
-        f"{REPLICAS} gateway replicas on one redis-server, wall {elapsed:.1f}s"
+        f"{REPLICAS} gateway processes on one redis-server, wall {elapsed:.1f}s"
     )
     print(
         f"logical actions {len(logicals)} "
@@ -582,14 +617,20 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
     print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
     print(f"BigCommerce same-note PUT re-sends (deduplicated write, by design): {resent_puts}")
+    print(f"simulator exceptions other than transport faults {len(stand_in_errors)}")
     print(f"invariant violations {len(problems)}")
     for problem in problems:
         print("  " + problem)
     for line in stats.internal_errors[:10]:
         print("  500: " + line)
+    for line in stand_in_errors[:10]:
+        print("  simulator: " + line)
 
     assert stats.requests >= 2000
+    # The wiring reaches every platform: a run in which nothing executed would prove nothing.
+    assert all(executions.values()), executions
     assert not stats.internal_errors, stats.internal_errors[:5]
+    assert not stand_in_errors, stand_in_errors[:5]
     assert not stats.slow, stats.slow[:5]
     assert not pending_jobs
     assert not problems, problems[:20]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,13 +15,19 @@ from fastapi import Depends, FastAPI
 from action_gateway import __version__
 from action_gateway.api.deps import authenticate
 from action_gateway.api.limits import RequestLimitsMiddleware
+from action_gateway.api.problem_catalog import (
+    COMPONENT_HEADERS,
+    component_responses,
+    documented_statuses,
+    response_ref,
+)
 from action_gateway.api.problems import install_problem_handlers, problem_responses
 from action_gateway.api.request_context import LogContextMiddleware, request_id_middleware
 from action_gateway.api.routes import actions, context, eligibility, health, platforms
 from action_gateway.auth import Authenticator
 from action_gateway.config import ConfigError, GatewayConfig, load_config
 from action_gateway.eligibility import PlatformMatrix, load_matrices
-from action_gateway.errors import PROBLEM_MEDIA_TYPE, Problem
+from action_gateway.errors import Problem
 from action_gateway.idempotency import (
     IdempotencyStore,
     InMemoryIdempotencyStore,
@@ -217,26 +225,54 @@ async def _idempotency_store(
     return store
 
 
+_EXAMPLES = Path(__file__).parent / "api" / "openapi_examples.json"
+"""Real sandbox answers per operationId (``scripts/capture_openapi_examples.py``)."""
+
+
 def _register_problem_schema(app: FastAPI) -> None:
-    """Every error is problem+json: document it so, in place of FastAPI's default 422 shape."""
+    """Every error is problem+json, each problem type documented once and referenced.
+
+    Operations refer to ``components.responses`` (one per status, with an example per problem
+    code, see :mod:`api.problem_catalog`); every answer documents its X-Request-Id header.
+    """
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = original()
-            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            components = schema.setdefault("components", {})
+            schemas = components.setdefault("schemas", {})
             schemas.pop("HTTPValidationError", None)
             schemas.pop("ValidationError", None)
-            problem_ref = {"$ref": "#/components/schemas/Problem"}
-            for operations in schema.get("paths", {}).values():
-                for operation in operations.values():
-                    answer = operation.get("responses", {}).get("422")
-                    if answer and "application/json" in answer.get("content", {}):
-                        answer["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
             if "Problem" not in schemas:
                 schemas["Problem"] = Problem.model_json_schema(
                     ref_template="#/components/schemas/{model}"
                 )
+            components["responses"] = component_responses()
+            components["headers"] = dict(COMPONENT_HEADERS)
+            request_id = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
+            for path, operations in schema.get("paths", {}).items():
+                for operation in operations.values():
+                    responses = operation.setdefault("responses", {})
+                    if path.startswith("/v1/"):
+                        extra = {431, 500} | ({400, 413} if "requestBody" in operation else set())
+                        for status in extra:
+                            responses.setdefault(str(status), {})
+                    operation["responses"] = responses = dict(sorted(responses.items()))
+                    for status, answer in list(responses.items()):
+                        if status.isdigit() and int(status) in documented_statuses():
+                            responses[status] = response_ref(int(status))
+                        elif "$ref" not in answer:
+                            answer.setdefault("headers", {}).update(request_id)
+            examples = json.loads(_EXAMPLES.read_text(encoding="utf-8"))
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    example = examples.get(operation.get("operationId"))
+                    content = operation["responses"].get("200", {}).get("content", {})
+                    if example is not None and "application/json" in content:
+                        content["application/json"]["example"] = example
+            replayed = {"Idempotent-Replayed": {"$ref": "#/components/headers/Idempotent-Replayed"}}
+            schema["paths"]["/v1/actions"]["post"]["responses"]["200"]["headers"].update(replayed)
             app.openapi_schema = schema
         return app.openapi_schema
 

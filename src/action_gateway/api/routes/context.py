@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from action_gateway.api.deps import CallerDep, ServicesDep
@@ -24,6 +24,16 @@ from action_gateway.errors import GatewayError, NotFound, Problem, ValidationFai
 from action_gateway.services import Connection, Services, read_deadline
 
 router = APIRouter(prefix="/v1", tags=["context"])
+
+ConnectionId = Annotated[
+    str, Path(description="A connection id from the configuration.", examples=["sandbox-shopify"])
+]
+OrderId = Annotated[
+    str, Path(description="The platform's order id (Shopify: numeric).", examples=["5500001001"])
+]
+SubscriptionId = Annotated[
+    str, Path(description="The platform's subscription id.", examples=["66300101"])
+]
 
 ConversationStatus = Annotated[
     str | None,
@@ -203,7 +213,7 @@ async def find_customers(
     responses=problem_responses(403, 404, 502, 503, 504),
 )
 async def get_order(
-    connection: str, order_id: str, services: ServicesDep, caller: CallerDep
+    connection: ConnectionId, order_id: OrderId, services: ServicesDep, caller: CallerDep
 ) -> OrderView:
     caller.require_connection(connection)
     conn = services.commerce_connection(connection)
@@ -225,7 +235,7 @@ async def get_order(
     responses=problem_responses(403, 404, 422, 502, 503, 504),
 )
 async def find_order_by_name(
-    connection: str,
+    connection: ConnectionId,
     services: ServicesDep,
     name: Annotated[str, Query(min_length=1, max_length=64, examples=["#1001"])],
     caller: CallerDep,
@@ -250,8 +260,8 @@ async def find_order_by_name(
     responses=problem_responses(403, 404, 502, 503, 504),
 )
 async def get_subscription(
-    connection: str,
-    subscription_id: str,
+    connection: ConnectionId,
+    subscription_id: SubscriptionId,
     services: ServicesDep,
     caller: CallerDep,
     conversation_status: ConversationStatus = None,

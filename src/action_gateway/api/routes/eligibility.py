@@ -136,6 +136,19 @@ class EligibilityResponse(BaseModel):
     available_actions: list[ActionName]
 
 
+_EXAMPLE = {
+    "platform": "shopify",
+    "connection": "sandbox-shopify",
+    "resource": {
+        "type": "order",
+        "financial_status": "paid",
+        "fulfillment_status": "unfulfilled",
+        "cancelled": False,
+    },
+    "context": {"conversation_status": "open"},
+}
+
+
 @router.post(
     "/eligibility",
     operation_id="evaluateEligibility",
@@ -143,7 +156,9 @@ class EligibilityResponse(BaseModel):
     responses=problem_responses(400, 403, 404, 422),
 )
 async def evaluate_eligibility(
-    body: Annotated[EligibilityRequest, Body()], services: ServicesDep, caller: CallerDep
+    body: Annotated[EligibilityRequest, Body(examples=[_EXAMPLE])],
+    services: ServicesDep,
+    caller: CallerDep,
 ) -> EligibilityResponse:
     platform = Platform(body.platform)
     resource_type = ResourceType(body.resource.type)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, TypeAdapter
 
 from action_gateway.api.deps import ServicesDep
@@ -80,7 +80,13 @@ async def list_platforms(services: ServicesDep) -> PlatformList:
     summary="The platform's status-to-action matrix, as data",
     responses=problem_responses(404),
 )
-async def get_matrix(platform: str, services: ServicesDep) -> dict[str, Any]:
+async def get_matrix(
+    platform: Annotated[
+        str,
+        Path(description="shopify, bigcommerce, ordergroove or recharge.", examples=["shopify"]),
+    ],
+    services: ServicesDep,
+) -> dict[str, Any]:
     try:
         matrix = services.matrices[Platform(platform)]
     except (ValueError, KeyError):

@@ -1,0 +1,188 @@
+"""Every problem type the gateway answers with, documented once.
+
+The OpenAPI document lists them under ``components.responses`` (one response per HTTP status,
+with an example per problem ``code``), and every operation refers to those; a test checks that
+every ``code`` the source can raise is listed here with its status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from action_gateway.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    code: str
+    status: int
+    title: str
+    when: str
+
+
+PROBLEM_TYPES: tuple[ProblemType, ...] = (
+    ProblemType("malformed_request", 400, "The request could not be read",
+                "The body is not strict JSON (unreadable, duplicate keys, NaN) or a header is "
+                "malformed."),
+    ProblemType("idempotency_key_missing", 400, "Idempotency-Key is required",
+                "An action that is not a dry run was sent without an Idempotency-Key."),
+    ProblemType("idempotency_key_invalid", 400, "The Idempotency-Key is not valid",
+                "The key is not 1-255 visible ASCII characters (bare, or quoted)."),
+    ProblemType("unauthenticated", 401, "The caller is not authenticated",
+                "No `Authorization: Bearer <key>`, or a key no caller has (see WWW-Authenticate)."),
+    ProblemType("connection_forbidden", 403, "Not allowed",
+                "The connection is outside the caller's scopes."),
+    ProblemType("action_forbidden", 403, "Not allowed",
+                "The action is outside the caller's scopes (a read-only caller performs none)."),
+    ProblemType("role_not_allowed", 403, "Not allowed",
+                "None of the agent's roles may perform this action on this connection."),
+    ProblemType("action_disabled", 403, "The action is disabled for this connection",
+                "The connection's configuration switches the action off."),
+    ProblemType("approval_required", 403,
+                "The refund is above the agent's ceiling and needs approval",
+                "The refund the platform computed is above the agent's refund ceiling; nothing "
+                "was refunded. `ceiling`, `amount` and `currency` say by how much."),
+    ProblemType("forbidden", 403, "Not allowed", "Any other refusal on authority grounds."),
+    ProblemType("connection_not_found", 404, "Not found",
+                "No connection with this id (or not of the kind the operation needs)."),
+    ProblemType("order_not_found", 404, "Not found", "The platform has no such order."),
+    ProblemType("customer_not_found", 404, "Not found", "The platform has no such customer."),
+    ProblemType("subscription_not_found", 404, "Not found",
+                "The platform has no such subscription."),
+    ProblemType("platform_not_found", 404, "Not found", "No platform with this name."),
+    ProblemType("route_not_found", 404, "Not found", "Nothing is served at this path."),
+    ProblemType("not_found", 404, "Not found", "Any other missing resource."),
+    ProblemType("not_eligible", 409, "The action is not allowed in the current state",
+                "The eligibility matrix refuses the action; `current_state` and "
+                "`allowed_actions` say why and what is possible."),
+    ProblemType("idempotency_request_in_flight", 409, "A request with this key is in flight",
+                "The first request with this Idempotency-Key is still running; retry after "
+                "Retry-After."),
+    ProblemType("discount_code_taken", 409, "The discount code already exists",
+                "The platform already has a discount with this code."),
+    ProblemType("request_body_too_large", 413, "The request body is too large",
+                "The body is over the configured limit (64 KiB by default)."),
+    ProblemType("validation_error", 422, "The request is not valid",
+                "A field is missing or invalid; `errors` lists each one."),
+    ProblemType("action_not_supported", 422, "The action is not available on this platform",
+                "The connection's platform (or its adapter) has no such action."),
+    ProblemType("idempotency_key_reused", 422, "The Idempotency-Key was used for another request",
+                "The same key came with a different body; use a new key per logical action."),
+    ProblemType("platform_rejected", 422, "The platform refused the action",
+                "The platform said no; its own messages are in `platform_errors`, verbatim."),
+    ProblemType("refund_exceeds_refundable", 422,
+                "The refund asks for more than the platform says is refundable",
+                "Checked against the platform's own computation before anything is sent."),
+    ProblemType("rate_limited", 429, "Too many requests from this caller",
+                "The caller's rate limit is spent; retry after Retry-After."),
+    ProblemType("request_headers_too_large", 431, "The request headers are too large",
+                "The headers are over the configured limit (16 KiB by default)."),
+    ProblemType("internal_error", 500, "Internal error",
+                "A bug; logged with the request id, no internals disclosed. `outcome` says "
+                "whether an action may have run."),
+    ProblemType("upstream_error", 502, "The platform answered with an error",
+                "The platform failed; `outcome` says whether the action may have run."),
+    ProblemType("upstream_auth_failed", 502, "The platform refused the connection's credentials",
+                "The connection's token is wrong, revoked or lacks a permission."),
+    ProblemType("upstream_unavailable", 503, "The platform could not be reached",
+                "Connection failures or 5xx after retries; `outcome` and Retry-After say more."),
+    ProblemType("upstream_rate_limited", 503, "The platform is rate limiting this connection",
+                "The platform's own limit (429 / THROTTLED) outlasted the deadline."),
+    ProblemType("upstream_circuit_open", 503, "The platform could not be reached",
+                "The connection failed repeatedly; requests are paused until Retry-After."),
+    ProblemType("idempotency_store_unavailable", 503, "The idempotency store is unavailable",
+                "Redis cannot be reached, so no action runs unguarded; retry after Retry-After."),
+    ProblemType("deadline_exceeded", 504, "The action did not complete within its deadline",
+                "The deadline ran out; `outcome` says whether the action may have run."),
+)  # fmt: skip
+"""Besides these, the framework's own refusals (405, ...) are ``http_<status>``."""
+
+BY_CODE = {problem.code: problem for problem in PROBLEM_TYPES}
+
+_RESPONSE_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    409: "Conflict",
+    413: "ContentTooLarge",
+    422: "UnprocessableContent",
+    429: "TooManyRequests",
+    431: "RequestHeaderFieldsTooLarge",
+    500: "InternalServerError",
+    502: "BadGateway",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}},
+    409: {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
+    429: {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
+    503: {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
+}
+COMPONENT_HEADERS: dict[str, Any] = {
+    "X-Request-Id": {
+        "description": "The request's id: the caller's X-Request-Id when usable, else generated. "
+        "Quoted in problems and on every log line.",
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "WWW-Authenticate": {
+        "description": 'The authentication scheme: `Bearer realm="action-gateway"`.',
+        "schema": {"type": "string"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer of an earlier request with the "
+        "same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
+def response_ref(status: int) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{_RESPONSE_NAMES[status]}"}
+
+
+def component_responses() -> dict[str, Any]:
+    """One documented problem response per status, with an example per problem code."""
+    responses: dict[str, Any] = {}
+    for status, name in _RESPONSE_NAMES.items():
+        problems = [p for p in PROBLEM_TYPES if p.status == status]
+        examples = {
+            p.code: {
+                "summary": p.when,
+                "value": {
+                    "type": f"{PROBLEM_TYPE_PREFIX}{p.code}",
+                    "title": p.title,
+                    "status": status,
+                    "code": p.code,
+                    "detail": p.when,
+                    "request_id": "7c1f0a9e-5d3b-4f7a-9a51-2b0f3c8d6e41",
+                },
+            }
+            for p in problems
+        }
+        codes = ", ".join(f"`{p.code}`" for p in problems)
+        responses[name] = {
+            "description": f"{HTTPStatus(status).phrase}: {codes}",
+            "headers": {
+                "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+                **_HEADERS.get(status, {}),
+            },
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "schema": {"$ref": "#/components/schemas/Problem"},
+                    "examples": examples,
+                }
+            },
+        }
+    return responses
+
+
+def documented_statuses() -> frozenset[int]:
+    return frozenset(_RESPONSE_NAMES)
