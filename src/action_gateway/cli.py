@@ -84,6 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        log_config=None,  # uvicorn's own lines go through our handler: same format, masked
         timeout_graceful_shutdown=_graceful_shutdown_seconds(config),
     )
     if settings.workers > 1:
