@@ -381,6 +381,9 @@ async def test_no_credential_reaches_logs_responses_or_exceptions(
             await reads_and_actions(client)
             await faults(client, app)
             await internal_errors(client, app, recorder, monkeypatch)
+            metrics = await client.get("/metrics")  # its labels hold no secret either
+            assert metrics.status_code == 200
+            assert "action_gateway_actions_total" in metrics.text
             redis.close()  # Redis goes away: actions fail closed
             note = action(BIGCOMMERCE, "edit_order_note", {"order_id": "112"}, {"note": "later"})
             await expect(await act(client, note), 503)

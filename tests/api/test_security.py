@@ -141,7 +141,7 @@ async def test_every_v1_operation_refuses_a_missing_or_wrong_key() -> None:
 
 async def test_probes_and_the_spec_need_no_key() -> None:
     async with secured() as (client, _, _):
-        for path in ("/healthz", "/readyz", "/openapi.json"):
+        for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
             assert (await client.get(path)).status_code == 200, path
 
 
