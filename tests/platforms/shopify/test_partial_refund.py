@@ -393,6 +393,32 @@ class TestPartialRefund:
         [error] = caught.value.extensions["errors"]
         assert error.loc[-1] == field
 
+    async def test_a_manual_amount_with_no_suggested_payment_uses_the_orders_payments(
+        self, adapter: ShopifyAdapter, stub: ShopifyStub
+    ) -> None:
+        # No lines, no shipping: the partial suggestion may name no payment at all.
+        stub.reply("SuggestedPartialRefund", suggestion(amount="0.0", transactions=[]))
+        stub.reply(
+            "SuggestedRefund",
+            suggestion(
+                amount="54.2", transactions=[(GIFT_CARD, "20.0", "20.0"), (CARD, "34.2", "34.2")]
+            ),
+        )
+        stub.reply(
+            "RefundCreate",
+            created(
+                total="25.0", transactions=[("gift_card", "20.0"), ("shopify_payments", "5.0")]
+            ),
+        )
+        data = PartialRefundOrderInput(amount="25.00", reason=CancelReason.CUSTOMER)
+        await adapter.partial_refund_order(an_order(), data, call=call())
+        assert stub.operations() == ["SuggestedPartialRefund", "SuggestedRefund", "RefundCreate"]
+        sent = refund_input(stub)
+        assert [(t["gateway"], t["amount"], t["parentId"]) for t in sent["transactions"]] == [
+            ("gift_card", "20.00", GIFT_CARD[1]),
+            ("shopify_payments", "5.00", CARD[1]),
+        ]
+
     async def test_manual_amount_above_what_the_suggested_payments_take(
         self, adapter: ShopifyAdapter, stub: ShopifyStub
     ) -> None:

@@ -234,6 +234,26 @@ async def test_adapter_splits_a_restocked_line_on_the_simulator(sim: ShopifySimu
     assert entry.amount == stored.line_items[1].unit_price * 2
 
 
+async def test_a_goodwill_amount_without_lines_is_refunded_on_the_orders_payments(
+    sim: ShopifySimulator,
+) -> None:
+    # Nothing to suggest for no lines: the payments come from the full suggestion instead.
+    async with httpx.AsyncClient(transport=sim.transport(), base_url=BASE) as http:
+        adapter = adapter_for(http)
+        action = ActionCall.within(15, idempotency_key="goodwill")
+        target = await adapter.get_order("5500001006", call=action)
+        assert target is not None
+        data = PartialRefundOrderInput(reason=CancelReason.CUSTOMER, amount="5.00")
+        preview = await adapter.preview_refund(target, data, call=action)
+        outcome = await adapter.partial_refund_order(target, data, call=action)
+    assert preview.total.amount == "5.00"
+    assert [t.amount.amount for t in preview.transactions] == ["5.00"]
+    assert outcome.refund is not None
+    assert outcome.refund.total.amount == "5.00"
+    [entry] = sim.ledger
+    assert entry.amount == Decimal("5.00")
+
+
 # -- property: never above what the platform said was refundable --------------------------------
 
 _MONEY = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("200"), places=2)

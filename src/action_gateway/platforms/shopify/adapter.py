@@ -368,6 +368,12 @@ class ShopifyAdapter:
             SUGGESTED_PARTIAL_REFUND,
             suggested_partial_refund_variables(order.platform_id, lines, data),
         )
+        if data.amount is not None and not suggestion.get("suggestedTransactions"):
+            # A goodwill amount without lines or shipping suggests nothing to refund, so the
+            # suggestion may name no payment to carry it; the full suggestion lists every
+            # refundable payment with its maximumRefundableSet.
+            _, full = await self._suggested_refund(order, call)
+            suggestion = {**suggestion, "suggestedTransactions": full.get("suggestedTransactions")}
         summary = from_shopify_partial_suggestion(
             suggestion, data, currency=node["presentmentCurrencyCode"]
         )
