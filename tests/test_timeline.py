@@ -163,3 +163,27 @@ def test_partial_refund_and_partial_cancel_summaries() -> None:
         "Cancelled and refunded $33.00 on order #1001 for 1 × Beanie"
     )
     assert cancelled.details["partial_cancel"] is True
+
+
+def test_a_reconciled_action_keeps_the_trace_in_its_event() -> None:
+    from action_gateway.domain.models import (
+        ActionContext,
+        ActionName,
+        ActionOutcome,
+        EditOrderNoteInput,
+        Platform,
+    )
+    from action_gateway.timeline import build_timeline_event
+    from tests.fakes import make_order
+
+    note = "Shopify's answer to the refund was lost; re-reading the order's refunds shows it."
+    event = build_timeline_event(
+        connection="acme",
+        platform=Platform.SHOPIFY,
+        action=ActionName.EDIT_ORDER_NOTE,
+        context=ActionContext(agent_id="a"),
+        outcome=ActionOutcome(status="succeeded", note="x", messages=[note]),
+        order=make_order("1001", financial_status="paid"),
+        data=EditOrderNoteInput(note="x"),
+    )
+    assert event.details["notes"] == [note]

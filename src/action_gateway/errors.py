@@ -36,6 +36,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from action_gateway.timeline import TimelineEvent
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:action-gateway:problem:"
 
@@ -93,6 +95,11 @@ class Problem(BaseModel):
     currency: str | None = None
     request_id: str | None = Field(
         default=None, description="The request's X-Request-Id, to quote when reporting it."
+    )
+    timeline_event: TimelineEvent | None = Field(
+        default=None,
+        description="With `outcome: unknown`: an event to post to the conversation saying the "
+        "action may have happened and should be checked on the platform.",
     )
 
 

@@ -113,6 +113,9 @@ def build_timeline_event(
         event_type, subject, summary, details = _describe(
             action, outcome, order=order, customer=customer, data=data, platform=platform
         )
+    if outcome.messages:
+        # e.g. a lost answer settled by re-reading the platform: the event keeps the trace.
+        details = {**details, "notes": list(outcome.messages)}
     return TimelineEvent(
         id=f"evt_{uuid.uuid4().hex}",
         type=event_type,
@@ -127,6 +130,77 @@ def build_timeline_event(
         conversation_id=context.conversation_id,
         summary=summary,
         details=details,
+    )
+
+
+_ACTION_WORDS = {
+    ActionName.CANCEL_ORDER: "The cancellation",
+    ActionName.CANCEL_AND_REFUND_ORDER: "The cancellation and refund",
+    ActionName.REFUND_ORDER: "The refund",
+    ActionName.PARTIAL_REFUND_ORDER: "The partial refund",
+    ActionName.EDIT_ORDER_NOTE: "The note change",
+    ActionName.CREATE_DISCOUNT_CODE: "The discount code",
+    ActionName.CANCEL_SUBSCRIPTION: "The subscription cancellation",
+    ActionName.SKIP_SUBSCRIPTION_ORDER: "The skip",
+}
+
+
+def build_unknown_outcome_event(
+    *,
+    connection: str,
+    platform: Platform,
+    action: ActionName,
+    context: ActionContext,
+    order: Order | None = None,
+    customer: Customer | None = None,
+    subscription: Subscription | None = None,
+    code: str,
+    detail: str | None,
+    caller: str | None = None,
+) -> TimelineEvent:
+    """The event to post when an action may have happened but the platform did not confirm it."""
+    if order is not None:
+        subject = _order_subject(order)
+        what = f"of order {order.name}"
+    elif subscription is not None:
+        subject = TimelineSubject(
+            type="subscription",
+            id=subscription.id,
+            name=subscription.product,
+            admin_url=subscription.admin_url,
+        )
+        what = f"of the subscription to {subscription.product or subscription.id}"
+    elif customer is not None:
+        subject = TimelineSubject(
+            type="customer",
+            id=customer.id,
+            name=customer.display_name,
+            admin_url=customer.admin_url,
+        )
+        what = f"for {customer.display_name or customer.email or 'customer ' + customer.id}"
+    else:
+        raise ValueError("an unknown-outcome event needs the action's subject")
+    platform_name = {"shopify": "Shopify", "bigcommerce": "BigCommerce"}.get(
+        platform.value, platform.value.capitalize()
+    )
+    summary = (
+        f"{_ACTION_WORDS[action]} {what} may have happened: {platform_name} did not confirm it. "
+        f"Check on {platform_name} before trying again."
+    )
+    return TimelineEvent(
+        id=f"evt_{uuid.uuid4().hex}",
+        type="action.outcome_unknown",
+        occurred_at=datetime.now(UTC),
+        connection=connection,
+        platform=platform,
+        action=action,
+        subject=subject,
+        actor=TimelineActor(
+            agent_id=context.agent_id, agent_roles=list(context.agent_roles), caller=caller
+        ),
+        conversation_id=context.conversation_id,
+        summary=summary,
+        details={"outcome": "unknown", "code": code, "detail": detail},
     )
 
 

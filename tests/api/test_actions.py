@@ -246,6 +246,16 @@ async def test_unknown_outcome_is_remembered_and_never_retried_blindly(
     assert first.json()["outcome"] == "unknown"
     assert second.headers["Idempotent-Replayed"] == "true"
     assert adapter.calls == []
+    # The answer carries the event to post: the helpdesk's timeline says it may have happened.
+    event = first.json()["timeline_event"]
+    assert event["type"] == "action.outcome_unknown"
+    assert event["subject"]["id"] == "1001"
+    assert event["summary"].startswith(
+        "The cancellation and refund of order #1001 may have happened"
+    )
+    assert event["details"]["outcome"] == "unknown"
+    assert event["actor"]["agent_id"] == "agent-7"
+    assert second.json()["timeline_event"] == event
 
 
 async def test_deadline_after_the_write_reports_outcome_unknown(adapter: FakeAdapter) -> None:
@@ -258,6 +268,17 @@ async def test_deadline_after_the_write_reports_outcome_unknown(adapter: FakeAda
     problem = response.json()
     assert problem["code"] == "deadline_exceeded"
     assert problem["outcome"] == "unknown"
+    assert problem["timeline_event"]["type"] == "action.outcome_unknown"
+    assert problem["timeline_event"]["details"]["code"] == "deadline_exceeded"
+
+
+async def test_a_not_executed_failure_carries_no_event(
+    client: httpx.AsyncClient, adapter: FakeAdapter
+) -> None:
+    adapter.fail_with = UpstreamUnavailable("down", outcome=Outcome.NOT_EXECUTED)
+    failed = await client.post("/v1/actions", json=cancel_and_refund(), headers=key())
+    assert failed.json()["outcome"] == "not_executed"
+    assert "timeline_event" not in failed.json()
 
 
 async def test_disabled_action_and_roles(adapter: FakeAdapter) -> None:

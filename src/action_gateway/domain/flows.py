@@ -61,7 +61,11 @@ from action_gateway.errors import (
 from action_gateway.metrics import ACTIONS, ACTIONS_IN_FLIGHT
 from action_gateway.platforms.base import ActionCall
 from action_gateway.services import Connection, Services
-from action_gateway.timeline import TimelineEvent, build_timeline_event
+from action_gateway.timeline import (
+    TimelineEvent,
+    build_timeline_event,
+    build_unknown_outcome_event,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -147,9 +151,6 @@ async def perform_action(
     try:
         result = await _run(connection, request, call, caller)
     except GatewayError as exc:
-        if call.write_may_have_run and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED:
-            # Last line of defence: once a write may have run, no failure may free the key.
-            exc.extensions["outcome"] = Outcome.UNKNOWN
         _count(connection, request, caller, _outcome_label(exc))
         log.warning(
             "action",
@@ -205,9 +206,9 @@ async def _run(
 ) -> ActionResult:
     action = _check_activation(connection, request)
     resource_type = ACTION_RESOURCE[action]
+    target: Target | None = None
     try:
         async with asyncio.timeout(call.remaining()):
-            target: Target
             if resource_type is ResourceType.ORDER:
                 target = await _load_order(connection, request, call)
             elif resource_type is ResourceType.SUBSCRIPTION:
@@ -219,10 +220,16 @@ async def _run(
                 return await _preview(connection, action, target, request, call)
             await _check_refund_ceiling(connection, action, target, request, call)
             outcome = await _execute(connection, request, target, call)
+    except GatewayError as exc:
+        if call.write_may_have_run and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED:
+            # Once a write may have run, no failure may free the key.
+            exc.extensions["outcome"] = Outcome.UNKNOWN
+        _say_unknown(exc, connection, action, request, target, caller)
+        raise
     except TimeoutError:
         # Nothing was sent that changes state: safe to retry. Otherwise the platform may have acted.
         outcome_kind = Outcome.UNKNOWN if call.write_sent else Outcome.NOT_EXECUTED
-        raise DeadlineExceeded(
+        deadline = DeadlineExceeded(
             f"{action.value} did not complete within {connection.deadline_seconds:g} s; "
             + (
                 "the platform may have performed it: check the order before trying again."
@@ -231,7 +238,10 @@ async def _run(
             ),
             outcome=outcome_kind,
             connection=connection.id,
-        ) from None
+        )
+        _say_unknown(deadline, connection, action, request, target, caller)
+        raise deadline from None
+    assert target is not None
 
     event = build_timeline_event(
         connection=connection.id,
@@ -258,6 +268,31 @@ async def _run(
         discount_code=outcome.discount_code,
         subscription=outcome.subscription,
         warnings=warnings + outcome.messages,
+    )
+
+
+def _say_unknown(
+    exc: GatewayError,
+    connection: Connection,
+    action: ActionName,
+    request: ActionRequest,
+    target: Target | None,
+    caller: str | None,
+) -> None:
+    """Attach the timeline event of an action whose outcome is unknown (the answer says so)."""
+    if exc.extensions.get("outcome") != Outcome.UNKNOWN or target is None:
+        return
+    exc.extensions["timeline_event"] = build_unknown_outcome_event(
+        connection=connection.id,
+        platform=connection.platform,
+        action=action,
+        context=request.context,
+        order=target if isinstance(target, Order) else None,
+        customer=target if isinstance(target, Customer) else None,
+        subscription=target if isinstance(target, Subscription) else None,
+        code=exc.instance_code,
+        detail=exc.detail,
+        caller=caller,
     )
 
 
