@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test check lint typecheck openapi install install-dev redis-server node fault-suite clean
+.PHONY: run test check lint typecheck openapi install install-dev install-bench redis-server node wrk fault-suite bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-runtime
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-runtime
+
 install: $(VENV)/.installed-runtime
 install-dev: $(VENV)/.installed-dev
+install-bench: $(VENV)/.installed-bench
 
 run: install
 	$(BIN)/action-gateway serve --host $(HOST) --port $(PORT)
@@ -51,12 +56,25 @@ node:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			nodejs npm >/dev/null; }
 
+# The load generator of `make bench`; install Debian's when it is missing.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "installing wrk (Debian package)"; \
+		apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			wrk >/dev/null; }
+
 test: check redis-server node
 	$(BIN)/python -m pytest
 
 # The reliability fault suite (>= 2,000 actions under seeded faults); prints its figures.
 fault-suite: install-dev
 	$(BIN)/python -m pytest -s -p no:cacheprovider tests/test_fault_suite.py
+
+# The benchmark (BENCHMARKS.md; ~7 minutes, loopback): prints figures, checks nothing. Not part
+# of `make test`. BENCH_ARGS passes options, e.g. BENCH_ARGS="--quick" or "--only order".
+bench: install-bench wrk
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 openapi: install
 	$(BIN)/action-gateway openapi

@@ -36,6 +36,7 @@ from action_gateway.idempotency import (
     redis_client,
 )
 from action_gateway.metrics import MetricsMiddleware, register_process_collectors
+from action_gateway.platforms._transport import build_transport
 from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
 from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
 from action_gateway.services import Connection, Services
@@ -115,11 +116,20 @@ def create_app(
         validate_matrices(config, matrices)
         async with AsyncExitStack() as stack:
             connections: dict[str, Connection] = {}
+            limits = httpx.Limits(
+                max_connections=settings.http_max_connections,
+                max_keepalive_connections=settings.http_max_connections,
+            )
             for connection in config.connections:
+                # An injected transport (sandbox, tests) is used as it is; otherwise the
+                # setting's, one per connection (the client closes it).
+                transport = (transports or {}).get(connection.id) or build_transport(
+                    settings.http_transport, limits=limits
+                )
                 client = await stack.enter_async_context(
                     httpx.AsyncClient(
                         base_url=default_base_url(connection),
-                        transport=(transports or {}).get(connection.id),
+                        transport=transport,
                         timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
                         headers={"User-Agent": f"action-gateway/{__version__}"},
                     )

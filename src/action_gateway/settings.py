@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,19 @@ class Settings(BaseSettings):
         default=None, gt=0, le=120, description="Overrides the config file's deadline_seconds."
     )
     http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    http_transport: Literal["httpx", "aiohttp"] = Field(
+        default="aiohttp",
+        description="What sends each connection's requests under the httpx API: `aiohttp` (an "
+        "aiohttp connection pool; the faster, see BENCHMARKS.md) or `httpx` (httpx's own pool). "
+        "Transports injected by tests and the sandbox are used as they are.",
+    )
+    http_max_connections: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Open connections per platform connection; requests beyond it wait for one "
+        "(within their connect timeout).",
+    )
     max_body_bytes: int = Field(
         default=65536,
         ge=1024,

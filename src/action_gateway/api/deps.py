@@ -12,7 +12,7 @@ from action_gateway.auth import Caller
 from action_gateway.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
