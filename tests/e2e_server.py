@@ -23,6 +23,26 @@ def free_port() -> int:
         return port
 
 
+def wait_until_ready(
+    process: subprocess.Popen[bytes], base_url: str, log_path: Path, *, timeout: float
+) -> None:
+    """Poll ``/readyz`` until it answers 200; fail with the server's log if it exits or stalls."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode}): {log_path.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"the server did not become ready in {timeout:g} s: {log_path.read_text()}"
+            )
+        time.sleep(0.1)
+
+
 @contextmanager
 def served_gateway(log_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start the server (the sandbox unless ``--config`` is given) and yield its base URL."""
@@ -50,18 +70,7 @@ def gateway_process(
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the server exited: {log_path.read_text()}")
-                try:
-                    if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start: {log_path.read_text()}")
-                time.sleep(0.1)
+            wait_until_ready(process, base_url, log_path, timeout=30)
             yield base_url, process
         finally:
             if process.poll() is None:

@@ -47,10 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.e2e_server import free_port
+from tests.e2e_server import free_port, wait_until_ready
 from tests.shared_specs import REPO_ROOT
 
 README_URL = "http://127.0.0.1:8080"
@@ -237,18 +236,7 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
             start_new_session=True,  # make starts the server as its child: signal the group
         )
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"`make run` exited ({process.returncode}): {log_path.read_text()}")
-                try:
-                    if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"`make run` did not become ready in 60 s: {log_path.read_text()}")
-                time.sleep(0.1)
+            wait_until_ready(process, base_url, log_path, timeout=60)
             yield base_url, log_path
         finally:
             _stop_group(process)

@@ -287,28 +287,3 @@ def retry_after_headers(seconds: float | None) -> tuple[dict[str, str], int | No
         return {}, None
     whole = max(1, math.ceil(seconds))
     return {"Retry-After": str(whole)}, whole
-
-
-ALL_ERRORS: tuple[type[GatewayError], ...] = (
-    MalformedRequest,
-    ValidationFailed,
-    NotFound,
-    ActionDisabled,
-    Forbidden,
-    ActionNotSupported,
-    NotEligible,
-    IdempotencyKeyMissing,
-    IdempotencyKeyReused,
-    IdempotencyRequestInFlight,
-    PlatformRejected,
-    DiscountCodeTaken,
-    RefundExceedsRefundable,
-    UpstreamError,
-    UpstreamUnavailable,
-    UpstreamRateLimited,
-    UpstreamAuthFailed,
-    DeadlineExceeded,
-    RequestBodyTooLarge,
-    RequestHeadersTooLarge,
-    RateLimited,
-)

@@ -21,6 +21,7 @@ app here: whoever identifies the caller calls ``hit`` and raises ``RateLimited``
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -52,6 +53,12 @@ class RateLimiter(Protocol):
         ...
 
 
+@functools.lru_cache(maxsize=64)
+def _per_minute(limit: int) -> RateLimitItemPerMinute:
+    """One item per configured limit, not one per request (limits are few: one per caller)."""
+    return RateLimitItemPerMinute(limit)
+
+
 class _MovingWindowLimiter:
     def __init__(
         self, storage: Storage, *, backend: str, close: Callable[[], Awaitable[None]]
@@ -64,7 +71,7 @@ class _MovingWindowLimiter:
     async def hit(self, caller_id: str, per_minute: int) -> float | None:
         if per_minute < 1:
             raise ValueError(f"per_minute must be at least 1, not {per_minute}")
-        item = RateLimitItemPerMinute(per_minute)
+        item = _per_minute(per_minute)
         try:
             if await self._strategy.hit(item, caller_id):
                 wait = None

@@ -86,6 +86,27 @@ def _order_subject(order: Order) -> TimelineSubject:
     return TimelineSubject(type="order", id=order.id, name=order.name, admin_url=order.admin_url)
 
 
+def _customer_subject(customer: Customer) -> TimelineSubject:
+    return TimelineSubject(
+        type="customer", id=customer.id, name=customer.display_name, admin_url=customer.admin_url
+    )
+
+
+def _subscription_subject(subscription: Subscription) -> TimelineSubject:
+    return TimelineSubject(
+        type="subscription",
+        id=subscription.id,
+        name=subscription.product,
+        admin_url=subscription.admin_url,
+    )
+
+
+def _platform_name(platform: Platform) -> str:
+    return {"shopify": "Shopify", "bigcommerce": "BigCommerce"}.get(
+        platform.value, platform.value.capitalize()
+    )
+
+
 def _money_details(money: Money | None) -> dict[str, str] | None:
     return money.model_dump() if money else None
 
@@ -163,26 +184,14 @@ def build_unknown_outcome_event(
         subject = _order_subject(order)
         what = f"of order {order.name}"
     elif subscription is not None:
-        subject = TimelineSubject(
-            type="subscription",
-            id=subscription.id,
-            name=subscription.product,
-            admin_url=subscription.admin_url,
-        )
+        subject = _subscription_subject(subscription)
         what = f"of the subscription to {subscription.product or subscription.id}"
     elif customer is not None:
-        subject = TimelineSubject(
-            type="customer",
-            id=customer.id,
-            name=customer.display_name,
-            admin_url=customer.admin_url,
-        )
+        subject = _customer_subject(customer)
         what = f"for {customer.display_name or customer.email or 'customer ' + customer.id}"
     else:
         raise ValueError("an unknown-outcome event needs the action's subject")
-    platform_name = {"shopify": "Shopify", "bigcommerce": "BigCommerce"}.get(
-        platform.value, platform.value.capitalize()
-    )
+    platform_name = _platform_name(platform)
     summary = (
         f"{_ACTION_WORDS[action]} {what} may have happened: {platform_name} did not confirm it. "
         f"Check on {platform_name} before trying again."
@@ -213,9 +222,7 @@ def _describe(
     data: Any,
     platform: Platform,
 ) -> tuple[str, TimelineSubject, str, dict[str, Any]]:
-    platform_name = {"shopify": "Shopify", "bigcommerce": "BigCommerce"}.get(
-        platform.value, platform.value.capitalize()
-    )
+    platform_name = _platform_name(platform)
     if isinstance(data, CancelOrderInput) and order is not None:
         refund = outcome.refund
         details: dict[str, Any] = {
@@ -320,12 +327,7 @@ def _describe(
         summary = (
             f"Created one-time discount code {code.code} ({value} {scope}, {expiry}) for {who}."
         )
-        subject = TimelineSubject(
-            type="customer",
-            id=customer.id,
-            name=customer.display_name,
-            admin_url=customer.admin_url,
-        )
+        subject = _customer_subject(customer)
         return (
             "discount_code.created",
             subject,
@@ -342,12 +344,7 @@ def _describe_subscription(
     product = subscription.product or f"subscription {subscription.id}"
     if subscription.quantity and subscription.quantity > 1:
         product = f"{subscription.quantity} × {product}"
-    subject = TimelineSubject(
-        type="subscription",
-        id=subscription.id,
-        name=subscription.product,
-        admin_url=subscription.admin_url,
-    )
+    subject = _subscription_subject(subscription)
     details: dict[str, Any] = {
         "product": subscription.product,
         "quantity": subscription.quantity,

@@ -148,6 +148,12 @@ def response_ref(status: int) -> dict[str, str]:
     return {"$ref": f"#/components/responses/{_RESPONSE_NAMES[status]}"}
 
 
+def status_description(status: int) -> str:
+    """``Not Found: `connection_not_found`, `order_not_found`, ...``: what a status may carry."""
+    codes = ", ".join(f"`{p.code}`" for p in PROBLEM_TYPES if p.status == status)
+    return f"{HTTPStatus(status).phrase}: {codes}"
+
+
 def component_responses() -> dict[str, Any]:
     """One documented problem response per status, with an example per problem code."""
     responses: dict[str, Any] = {}
@@ -167,9 +173,8 @@ def component_responses() -> dict[str, Any]:
             }
             for p in problems
         }
-        codes = ", ".join(f"`{p.code}`" for p in problems)
         responses[name] = {
-            "description": f"{HTTPStatus(status).phrase}: {codes}",
+            "description": status_description(status),
             "headers": {
                 "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
                 **_HEADERS.get(status, {}),

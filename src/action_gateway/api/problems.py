@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from action_gateway.api.problem_catalog import status_description
 from action_gateway.api.request_context import current_request_id
 from action_gateway.errors import (
     PROBLEM_MEDIA_TYPE,
@@ -108,24 +109,14 @@ class _HTTPProblem(GatewayError):
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries documenting problem+json for the given statuses."""
-    descriptions = {
-        400: "Malformed request (unreadable JSON, missing or invalid Idempotency-Key)",
-        401: "Missing or invalid API key (see WWW-Authenticate)",
-        403: "Outside the caller's scopes, action disabled, the agent's roles do not allow "
-        "it, or a refund above the agent's ceiling (approval_required)",
-        404: "Connection or resource not found",
-        409: "Not eligible in the current state, or the same Idempotency-Key is in flight",
-        422: "Invalid request, Idempotency-Key reused with another body, or platform refusal",
-        429: "The caller's rate limit is spent (see Retry-After)",
-        500: "Unexpected error (logged; no internals disclosed)",
-        502: "The platform answered with an error",
-        503: "The platform is unavailable or rate limiting (see Retry-After)",
-        504: "Deadline exceeded (see `outcome`)",
-    }
+    """OpenAPI ``responses=`` entries for the given statuses.
+
+    The app's OpenAPI document replaces each with a reference to the one documented response of
+    its status (:mod:`api.problem_catalog`); the description here is the same text.
+    """
     return {
         status: {
-            "description": descriptions.get(status, "Problem"),
+            "description": status_description(status),
             "model": Problem,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
