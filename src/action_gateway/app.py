@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import structlog
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from action_gateway import __version__
-from action_gateway.api.deps import authenticate
+from action_gateway.api.deps import SECURITY_SCHEME, AuthenticationMiddleware, requires_key
 from action_gateway.api.limits import RequestLimitsMiddleware
 from action_gateway.api.problem_catalog import (
     COMPONENT_HEADERS,
@@ -177,8 +177,9 @@ def create_app(
         responses={},
     )
     install_problem_handlers(app)
-    # Outermost last: the request id, then metrics, then the log context, then the limits, so a
-    # refused request is still counted, logged with its id and answered with it.
+    # Outermost last: the request id, then metrics, then the log context, then the limits, then
+    # the caller, so a refused request is still counted, logged with its id and answered with it.
+    app.add_middleware(AuthenticationMiddleware)
     app.add_middleware(
         RequestLimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -191,11 +192,7 @@ def create_app(
     register_process_collectors()
     app.include_router(health.router)  # probes answer without a key
     for module in (platforms, eligibility, context, actions):
-        app.include_router(
-            module.router,
-            dependencies=[Depends(authenticate)],
-            responses=problem_responses(401, 429),
-        )
+        app.include_router(module.router, responses=problem_responses(401, 429))
     _register_problem_schema(app)
     return app
 
@@ -260,6 +257,7 @@ def _register_problem_schema(app: FastAPI) -> None:
                 )
             components["responses"] = component_responses()
             components["headers"] = dict(COMPONENT_HEADERS)
+            components["securitySchemes"] = {"HTTPBearer": dict(SECURITY_SCHEME)}
             request_id = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
             for path, operations in schema.get("paths", {}).items():
                 for operation in operations.values():
@@ -269,6 +267,8 @@ def _register_problem_schema(app: FastAPI) -> None:
                         for status in extra:
                             responses.setdefault(str(status), {})
                     operation["responses"] = responses = dict(sorted(responses.items()))
+                    if requires_key(path):
+                        operation["security"] = [{"HTTPBearer": []}]
                     for status, answer in list(responses.items()):
                         if status.isdigit() and int(status) in documented_statuses():
                             responses[status] = response_ref(int(status))

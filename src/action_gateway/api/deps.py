@@ -1,15 +1,35 @@
-"""Dependencies shared by the routes: the app's services and the authenticated caller."""
+"""Dependencies shared by the routes: the app's services and the authenticated caller.
+
+Authentication and rate limiting run once per request in :class:`AuthenticationMiddleware`
+(pure ASGI, every ``/v1`` path), before any route is matched; the routes read its result. A
+dependency tree solved by FastAPI on every request cost more than the rest of a route's
+plumbing (BENCHMARKS.md).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from action_gateway.api.problems import render_problem
 from action_gateway.auth import Caller
+from action_gateway.errors import GatewayError
 from action_gateway.services import Services
+
+API_PREFIX = "/v1/"
+"""Every path under it needs a key; probes, /metrics and the OpenAPI document do not."""
+
+_CALLER = "caller"
+"""The key in the ASGI scope's ``state`` under which the middleware leaves the caller."""
+
+SECURITY_SCHEME: dict[str, Any] = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "The caller's API key. Required once the config names `callers`.",
+}
 
 
 async def get_services(request: Request) -> Services:
@@ -19,23 +39,56 @@ async def get_services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
-_bearer = HTTPBearer(
-    auto_error=False,
-    description="The caller's API key. Required once the config names `callers`.",
-)
 
-
-async def authenticate(
-    request: Request,
-    services: ServicesDep,
-    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    """The calling system; every route but health depends on it (see ``create_app``)."""
-    peer = request.client.host if request.client else None
-    caller = services.authenticator.authenticate(request.headers.get("Authorization"), peer)
-    structlog.contextvars.bind_contextvars(caller=caller.id)
-    await services.rate_limit(caller)
+async def current_caller(request: Request) -> Caller:
+    """The caller :class:`AuthenticationMiddleware` authenticated for this request."""
+    caller: Caller = request.scope["state"][_CALLER]
     return caller
 
 
-CallerDep = Annotated[Caller, Depends(authenticate)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def requires_key(path: str) -> bool:
+    return path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/")
+
+
+class AuthenticationMiddleware:
+    """The caller of every ``/v1`` request, its log context and its rate limit (pure ASGI).
+
+    A refusal (401, 429) is rendered by the one problem renderer; a request that passes leaves
+    its :class:`Caller` in the scope's state for :data:`CallerDep`.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not requires_key(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        services: Services = scope["app"].state.services
+        try:
+            caller = services.authenticator.authenticate(
+                _header(scope, b"authorization"), _peer(scope)
+            )
+            structlog.contextvars.bind_contextvars(caller=caller.id)
+            await services.rate_limit(caller)
+        except GatewayError as exc:
+            response = render_problem(exc, scope["path"])
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})[_CALLER] = caller
+        await self.app(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _peer(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None

@@ -78,6 +78,15 @@ def evaluate(
     return Eligibility(state=dict(evaluation.state), decisions=decisions)
 
 
+def _fields(model: BaseModel, exclude: str | None = None) -> dict[str, Any]:
+    """A model's fields as they are, for the view that extends it.
+
+    Not ``model_dump()``: the nested models (line items, money) are passed on as the validated
+    instances they are instead of dicts validated again (a third of an order view's cost).
+    """
+    return {name: value for name, value in model if name != exclude}
+
+
 def _available(eligibility: Eligibility) -> list[ActionName]:
     return [d.action for d in eligibility.decisions if d.allowed]
 
@@ -87,7 +96,7 @@ def order_view(
 ) -> OrderView:
     eligibility = evaluate(connection, ResourceType.ORDER, order.state.as_facts(), context)
     return OrderView(
-        **order.model_dump(),
+        **_fields(order),
         connection=connection.id,
         platform=connection.platform,
         available_actions=_available(eligibility),
@@ -101,7 +110,7 @@ def subscription_view(
     facts = subscription.state.as_facts()
     eligibility = evaluate(connection, ResourceType.SUBSCRIPTION, facts, context)
     return SubscriptionView(
-        **subscription.model_dump(exclude={"frequency"}),
+        **_fields(subscription, exclude="frequency"),
         connection=connection.id,
         platform=connection.platform,
         available_actions=_available(eligibility),
@@ -114,7 +123,7 @@ def customer_view(
 ) -> CustomerView:
     eligibility = evaluate(connection, ResourceType.CUSTOMER, {}, context)
     return CustomerView(
-        **customer.model_dump(),
+        **_fields(customer),
         connection=connection.id,
         platform=connection.platform,
         available_actions=_available(eligibility),

@@ -42,6 +42,7 @@ from action_gateway.platforms._http import (
     RetryPolicy,
     TransientFailure,
     UpstreamRequest,
+    decode_json,
     parse_retry_after,
     send,
 )
@@ -107,7 +108,7 @@ def json_or_none(response: httpx.Response) -> Any:
     if not response.content.strip():
         return None
     try:
-        return response.json()
+        return decode_json(response)
     except ValueError:
         return None
 

@@ -35,6 +35,7 @@ from action_gateway.platforms._http import (
     RetryPolicy,
     TransientFailure,
     UpstreamRequest,
+    decode_json,
     parse_retry_after,
     send,
 )
@@ -211,7 +212,7 @@ def _outcome(kind: RequestKind, *, may_have_executed: bool) -> Outcome:
 
 def _json_or_none(response: httpx.Response) -> Any:
     try:
-        return response.json()
+        return decode_json(response)
     except ValueError:
         return None
 
