@@ -67,6 +67,36 @@ async def test_callers_have_separate_budgets(memory: RateLimiter) -> None:
     assert await memory.hit("caller-b", 3) is not None
 
 
+async def test_memory_window_moves_exactly_and_refusals_are_not_counted() -> None:
+    now = [1000.0]
+    limiter = memory_rate_limiter(clock=lambda: now[0])
+    assert await limiter.hit("caller-a", 2) is None  # t=1000
+    now[0] = 1010.0
+    assert await limiter.hit("caller-a", 2) is None  # t=1010
+    now[0] = 1030.0
+    assert await limiter.hit("caller-a", 2) == pytest.approx(30.0)  # the first leaves at 1060
+    now[0] = 1059.9
+    assert await limiter.hit("caller-a", 2) == pytest.approx(0.1)  # refusals were not counted
+    now[0] = 1060.0
+    assert await limiter.hit("caller-a", 2) is None  # the first left: one place free
+    assert await limiter.hit("caller-a", 2) == pytest.approx(10.0)  # the second leaves at 1070
+    now[0] = 1200.0
+    assert [await limiter.hit("caller-a", 2) for _ in range(3)] == [None, None, pytest.approx(60.0)]
+    await limiter.aclose()
+
+
+async def test_memory_limiter_starts_no_task_or_thread_per_request() -> None:
+    import threading
+
+    limiter = memory_rate_limiter()
+    tasks, threads = len(asyncio.all_tasks()), threading.active_count()
+    for _ in range(200):
+        await limiter.hit("caller-a", 100_000)
+    assert len(asyncio.all_tasks()) == tasks
+    assert threading.active_count() == threads
+    await limiter.aclose()
+
+
 async def test_per_minute_must_be_positive(memory: RateLimiter) -> None:
     with pytest.raises(ValueError, match="per_minute"):
         await memory.hit("caller-a", 0)

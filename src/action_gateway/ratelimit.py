@@ -1,6 +1,7 @@
 """Per-caller rate limiting: at most N requests in any 60 s, per caller id.
 
-Built on the ``limits`` library's async moving-window strategy. It keeps one timestamp per
+Built on the ``limits`` library's async moving-window strategy (in Redis; in memory, the same
+window is kept by :class:`_InProcessLimiter`). It keeps one timestamp per
 request in the window, so it is exact (a fixed window lets 2N through across a window edge;
 the sliding-window counter only estimates, and so does its reset time) and the oldest
 timestamp says exactly when one more request fits: that is the Retry-After. Its cost, N
@@ -23,12 +24,13 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import structlog
 from limits import RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import ConnectionPool
 from redis.asyncio.retry import Retry
@@ -38,6 +40,7 @@ from redis.exceptions import RedisError
 log = structlog.get_logger(__name__)
 
 REDIS_KEY_PREFIX = "action-gateway:ratelimit"
+WINDOW_SECONDS = 60.0
 STORE_TIMEOUT_SECONDS = 0.5
 """Short: a slow Redis delays every request by up to this before the limiter gives up."""
 _LIMITS_SCHEMES = {"redis": "async+redis", "rediss": "async+rediss", "unix": "async+redis+unix"}
@@ -98,15 +101,43 @@ class _MovingWindowLimiter:
         await self._close()
 
 
-def memory_rate_limiter() -> RateLimiter:
+class _InProcessLimiter:
+    """The same moving window, kept in this process: per caller, its requests of the last minute.
+
+    Not ``limits``' in-memory storage: its async flavour starts a sweep of expired entries (a
+    new task and a worker thread) on nearly every hit, and inserts each entry at the head of a
+    list, which profiling showed on every request (BENCHMARKS.md). Here each caller's times are
+    a deque, oldest first: expired ones leave from the left, a hit appends on the right. Like
+    the Redis limiter, a refused request is not counted, and the wait is until the request that
+    holds the budget leaves the window.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+
+    async def hit(self, caller_id: str, per_minute: int) -> float | None:
+        if per_minute < 1:
+            raise ValueError(f"per_minute must be at least 1, not {per_minute}")
+        now = self._clock()
+        hits = self._hits.get(caller_id)
+        if hits is None:
+            hits = self._hits[caller_id] = deque()
+        horizon = now - WINDOW_SECONDS
+        while hits and hits[0] <= horizon:
+            hits.popleft()
+        if len(hits) < per_minute:
+            hits.append(now)
+            return None
+        return hits[len(hits) - per_minute] + WINDOW_SECONDS - now
+
+    async def aclose(self) -> None:
+        self._hits.clear()
+
+
+def memory_rate_limiter(clock: Callable[[], float] = time.monotonic) -> RateLimiter:
     """Counts in this process only: each replica would allow the whole budget."""
-    storage = MemoryStorage()
-
-    async def close() -> None:
-        if storage.timer is not None:  # its sweep of expired timestamps
-            storage.timer.cancel()
-
-    return _MovingWindowLimiter(storage, backend="memory", close=close)
+    return _InProcessLimiter(clock)
 
 
 def redis_rate_limiter(redis_url: str) -> RateLimiter:
