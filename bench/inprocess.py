@@ -6,6 +6,7 @@ production (JSON at info, to /dev/null). It prints the process CPU time per requ
 route; with ``--profile`` it prints cProfile's top functions, by own time, for one route.
 
 Usage: python -m bench.inprocess [--requests 3000] [--profile order|refund|eligibility]
+                                 [--sort tottime|cumulative] [--top 40] [--save FILE]
 """
 
 from __future__ import annotations
@@ -164,6 +165,8 @@ async def _run(args: argparse.Namespace, standin_url: str, workdir: Path) -> Non
                 out = io.StringIO()
                 stats = pstats.Stats(profiler, stream=out)
                 stats.sort_stats(args.sort).print_stats(args.top)
+                if args.save:
+                    profiler.dump_stats(args.save)
                 print(out.getvalue(), file=sys.__stdout__)
     for name, micros in figures.items():
         print(f"{name:12} {micros:8.0f} µs CPU per request", file=sys.__stdout__)
@@ -175,6 +178,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=("order", "refund", "eligibility"))
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--save", help="also write the cProfile stats to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

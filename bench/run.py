@@ -262,6 +262,7 @@ class Bench:
         self.callers = Callers()
         self.run_id = secrets.token_hex(4)
         self.gateway_read_rps = 0.0
+        self.targets: list[tuple[str, float, str, float, bool]] = []
 
     # --- measuring ------------------------------------------------------------------------
 
@@ -324,6 +325,11 @@ class Bench:
         print(format_row(row), file=sys.stderr, flush=True)
         return row
 
+    def target(self, name: str, value: float, bound: float, sense: str) -> None:
+        """Record a figure against its target (issue: performance), printed under the table."""
+        met = value >= bound if sense == ">=" else value <= bound
+        self.targets.append((name, value, sense, bound, met))
+
     # --- the run --------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -362,11 +368,11 @@ class Bench:
         }
         if self.want("ceiling"):
             self.ceiling(standin)
-        best = None
+        clients = None
         if self.want("transports"):
-            best = self.transports(gateway, gateway_httpx, passthroughs)
+            clients = self.transports(gateway, gateway_httpx, passthroughs)
         if self.want("order"):
-            self.order_read(gateway, passthroughs, standin, best)
+            self.order_read(gateway, passthroughs, standin, clients)
         if self.want("customers"):
             self.customer_rows(gateway, passthroughs)
         if self.want("refund"):
@@ -374,11 +380,13 @@ class Bench:
         if self.want("eligibility"):
             self.eligibility(gateway, passthroughs[("aiohttp", 0)])
         if self.want("micro"):
-            for item in micro.run(self.args.micro_calls):
+            for n, item in enumerate(micro.run(self.args.micro_calls)):
                 row = Row("eligibility decision, in process", item.name, 0, 0, 0)
                 row.note = f"{item.microseconds:.2f} µs per decision"
                 self.rows.append(row)
                 print(format_row(row), file=sys.stderr, flush=True)
+                if n == 0:
+                    self.target("eligibility decision µs", item.microseconds, 5.0, "<=")
         self.fleet.stop(gateway_httpx)
         for process in passthroughs.values():
             self.fleet.stop(process)
@@ -419,7 +427,7 @@ class Bench:
         gateway: Process,
         gateway_httpx: Process,
         passthroughs: dict[tuple[str, int], Process],
-    ) -> load.Load:
+    ) -> dict[str, load.Load]:
         scenario = "transport comparison: order read, 0 ms"
         path = order_path(0)
         results = {}
@@ -436,32 +444,39 @@ class Bench:
                 measured,
                 ratio_text=ratio(measured[0].rps, results["aiohttp"].rps),
             )
-        return results["aiohttp"]
+        return results
 
     def order_read(
         self,
         gateway: Process,
         passthroughs: dict[tuple[str, int], Process],
         standin: Process,
-        best: load.Load | None,
+        clients: dict[str, load.Load] | None,
     ) -> None:
-        if best is None:
-            best = self.wrk(passthroughs[("aiohttp", 0)], order_path(0))[0]
+        if clients is None:
+            clients = {
+                name: self.wrk(passthroughs[(name, 0)], order_path(0))[0]
+                for name in ("aiohttp", "gateway")
+            }
         for latency in (0, 50):
             path = order_path(latency)
             scenario = f"order read (1 upstream call), {latency} ms"
             if latency == 0:
-                passthrough = best
+                passthrough = clients["aiohttp"]
                 pt_rss = None
             else:
                 passthrough, pt_rss = self.wrk(passthroughs[("aiohttp", latency)], path)
             self.row(scenario, "passthrough, aiohttp", (passthrough, pt_rss))
+            if latency == 0:
+                same_stack = clients["gateway"]
+                self.row(scenario, "passthrough, httpx + AiohttpTransport", (same_stack, None))
             measured = self.wrk(gateway, path, key=self.key(f"any-l{latency}"))
+            text = ratio(measured[0].rps, passthrough.rps)
             if latency == 0:
                 self.gateway_read_rps = measured[0].rps
-            self.row(
-                scenario, "gateway", measured, ratio_text=ratio(measured[0].rps, passthrough.rps)
-            )
+                text += f" ({ratio(measured[0].rps, same_stack.rps)} httpx + AiohttpTransport)"
+            self.row(scenario, "gateway", measured, ratio_text=text)
+            self.target(f"order read {latency} ms", measured[0].rps / passthrough.rps, 0.8, ">=")
         # Latency at half load: the gateway and the passthrough driven at the same paced rate,
         # half the gateway's own throughput above (at half the passthrough's, the gateway
         # would be past saturation), and the stand-in alone at that rate (the generator's floor).
@@ -484,6 +499,7 @@ class Bench:
             (gw, gateway.peak_rss_mb()),
             ratio_text=f"+{gw.p50 - pt.p50:.2f} ms p50",
         )
+        self.target("order read at half load, added p50 ms", gw.p50 - pt.p50, 1.0, "<=")
 
     def customer_rows(self, gateway: Process, passthroughs: dict[tuple[str, int], Process]) -> None:
         """Fan-out latency: one request at a time (no queueing for the CPU), per latency."""
@@ -503,6 +519,12 @@ class Bench:
                 three,
                 ratio_text=f"p50 {three[0].p50 / one[0].p50:.2f}× 1 connection",
             )
+            self.target(
+                f"profile over 3 connections {latency} ms, p50 / 1 connection",
+                three[0].p50 / one[0].p50,
+                1.2,
+                "<=",
+            )
         scenario = f"customer profile, {self.args.connections} at a time, 0 ms"
         pt = self.wrk(passthroughs[("aiohttp", 0)], path)
         self.row(scenario, "passthrough, aiohttp, 3 connections", pt)
@@ -517,6 +539,10 @@ class Bench:
             body = refund_body(latency)
             pt = self.wrk(passthroughs[("aiohttp", latency)], "/v1/actions", body=body)
             self.row(scenario, "passthrough, aiohttp", pt)
+            same_stack = None
+            if ("gateway", latency) in passthroughs:
+                same_stack = self.wrk(passthroughs[("gateway", latency)], "/v1/actions", body=body)
+                self.row(scenario, "passthrough, httpx + AiohttpTransport", same_stack)
             gw = self.wrk(
                 gateway,
                 "/v1/actions",
@@ -524,7 +550,11 @@ class Bench:
                 body=body,
                 unique_keys=True,
             )
-            self.row(scenario, "gateway", gw, ratio_text=ratio(gw[0].rps, pt[0].rps))
+            text = ratio(gw[0].rps, pt[0].rps)
+            if same_stack is not None:
+                text += f" ({ratio(gw[0].rps, same_stack[0].rps)} httpx + AiohttpTransport)"
+            self.row(scenario, "gateway", gw, ratio_text=text)
+            self.target(f"refund {latency} ms", gw[0].rps / pt[0].rps, 0.8, ">=")
 
     def eligibility(self, gateway: Process, passthrough: Process) -> None:
         scenario = "eligibility endpoint (no upstream)"
@@ -556,6 +586,10 @@ class Bench:
             "gateway, http_max_connections=1000",
             measured,
         )
+        result, rss = measured
+        self.target("1,000 in flight: errors", result.errors, 0, "<=")
+        if rss is not None:
+            self.target("1,000 in flight: peak RSS MB", rss, 200, "<=")
         self.fleet.stop(gateway)
 
     def profile(self, gateway: Process) -> None:
@@ -703,6 +737,12 @@ def report(bench: Bench) -> str:
         f"uvloop + httptools loaded: {bench.facts.get('uvloop_and_httptools')}",
         f"refund upstream calls per action: {dict(bench.facts.get('refund_upstream_calls', {}))}",
     ]
+    if bench.targets:
+        lines += ["", "targets:"]
+        lines += [
+            f"  {'met   ' if met else 'MISSED'} {name}: {value:,.2f} (target {sense} {bound:g})"
+            for name, value, sense, bound, met in bench.targets
+        ]
     profile = bench.facts.get("profile")
     if profile:
         lines += ["", "py-spy --gil, gateway during the order read, 0 ms (share of samples):"]
@@ -750,7 +790,12 @@ def main() -> None:
         text = report(bench)
         (workdir / "results.json").write_text(
             json.dumps(
-                {"rows": [asdict(r) for r in bench.rows], "facts": bench.facts}, default=str
+                {
+                    "rows": [asdict(r) for r in bench.rows],
+                    "facts": bench.facts,
+                    "targets": bench.targets,
+                },
+                default=str,
             ),
             encoding="utf-8",
         )
