@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -415,3 +416,78 @@ async def test_a_read_failing_after_a_write_that_may_have_run_is_unknown() -> No
         with pytest.raises(UpstreamUnavailable) as caught:
             await send(http, request(RequestKind.READ), call=fresh, interpret=ok)
     assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+
+
+def test_an_encoded_body_holds_no_more_memory_than_its_bytes() -> None:
+    import tracemalloc
+
+    from action_gateway.platforms._http import encode_json
+
+    document = {"query": "query Order($id: ID!) { order(id: $id) { id } }" * 40, "variables": {}}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        bodies = [encode_json(document) for _ in range(50)]
+        held = (tracemalloc.get_traced_memory()[0] - before) / len(bodies)
+    finally:
+        tracemalloc.stop()
+    assert json.loads(bodies[0]) == document
+    assert held < len(bodies[0]) + 512  # not orjson's whole output buffer
+
+
+@pytest.mark.parametrize(
+    ("base_url", "url", "headers", "body"),
+    [
+        ("", URL, {"X-Shopify-Access-Token": "t", "Accept": "application/json"}, {"a": "é"}),
+        (
+            "https://api.example.test/stores/abc/",
+            "v2/orders/1",
+            {"Accept": "application/json"},
+            None,
+        ),
+        (
+            "https://api.example.test/v3",
+            "/catalog?id:in=1,2",
+            {"content-type": "application/json; charset=utf-8", "User-Agent": "custom/1"},
+            {"items": [1, 2], "note": None},
+        ),
+    ],
+)
+async def test_send_puts_on_the_wire_what_client_request_would(
+    base_url: str, url: str, headers: dict[str, str], body: object
+) -> None:
+    """send() skips AsyncClient.send's layers, never what the request says (URL, headers, body)."""
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return ok()
+
+    limits = httpx.Timeout(3.0, connect=1.0)
+    upstream_request = UpstreamRequest(
+        platform="example",
+        connection="conn-1",
+        operation="DoThing",
+        kind=RequestKind.READ,
+        method="POST" if body is not None else "GET",
+        url=url,
+        headers=headers,
+        json=body,
+    )
+    async with httpx.AsyncClient(
+        base_url=base_url,
+        transport=httpx.MockTransport(record),
+        headers={"User-Agent": "action-gateway/test"},
+    ) as http:
+        await http.request(upstream_request.method, url, headers=headers, json=body, timeout=limits)
+        call = ActionCall.within(15.0, idempotency_key="key-1")
+        answer = await send(
+            http, upstream_request, call=call, interpret=interpret, policy=RetryPolicy()
+        )
+    assert answer == "done"
+    expected, sent = seen
+    assert sent.method == expected.method
+    assert str(sent.url) == str(expected.url)
+    assert sorted(sent.headers.multi_items()) == sorted(expected.headers.multi_items())
+    assert sent.content == expected.content
+    assert sent.extensions["timeout"].keys() == expected.extensions["timeout"].keys()

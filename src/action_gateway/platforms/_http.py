@@ -269,7 +269,10 @@ def encode_json(value: Any) -> bytes:
     Unlike the standard library, orjson writes a float NaN as ``null`` rather than refusing it;
     the adapters send amounts as decimal strings, never floats.
     """
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    encoded = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    # orjson's bytes keep the capacity of its output buffer (16 KiB for a 2 KiB document) for
+    # as long as the request is in flight; an exact copy costs under a microsecond.
+    return bytes(memoryview(encoded))
 
 
 def decode_json(response: httpx.Response) -> Any:
