@@ -277,6 +277,7 @@ class Bench:
         connections: int | None = None,
         seconds: float | None = None,
         timeout_s: float = 10.0,
+        settle_s: float = 0.0,
     ) -> tuple[load.Load, float | None]:
         common: dict[str, Any] = {
             "key": key,
@@ -290,6 +291,8 @@ class Bench:
 
         # Warm-up (connections, caches, the eligibility memo), then the measured run.
         load.wrk(process.url + path, seconds=1, connections=4, unique_keys=prefix(), **common)
+        # Actions outlive their callers: let the warm-up's finish before measuring.
+        time.sleep(settle_s)
         process.reset_peak_rss()
         result = load.wrk(
             process.url + path,
@@ -580,6 +583,7 @@ class Bench:
             connections=IN_FLIGHT,
             seconds=seconds,
             timeout_s=30.0,
+            settle_s=10.0,  # the warm-up's refunds (4 calls of 2 s): exactly 1,000 in flight
         )
         self.row(
             f"{IN_FLIGHT} in-flight refunds, 2 s upstream (8 s per action)",
