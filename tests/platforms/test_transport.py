@@ -9,6 +9,7 @@ each misbehaviour is staged by a raw asyncio server and checked under both trans
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import struct
@@ -83,6 +84,11 @@ class Staged:
             b"x-request-id: up-1\r\ncontent-length: %d\r\n\r\n%s" % (len(BODY), BODY)
         )
         if path == "/ok":
+            writer.write(ok)
+            await writer.drain()
+            return True
+        if path == "/hold":  # a short wait, then the answer on a kept-alive connection
+            await asyncio.sleep(0.1)
             writer.write(ok)
             await writer.drain()
             return True
@@ -349,3 +355,44 @@ def test_the_aiohttp_transport_honours_proxy_variables(monkeypatch: pytest.Monke
         "http://egress.internal:3128"
     )
     assert transport._proxy_for(httpx.URL("https://127.0.0.1:8443/x")) is None
+
+
+async def test_a_full_pool_serves_waiting_requests_in_turn(staged: Staged) -> None:
+    """Three callers back to back on two connections: none waits for long (no barging past it).
+
+    Only the aiohttp transport: httpcore's pool lets the caller that frees a connection take it
+    again, so under the httpx transport the third caller here waits the whole 1.5 s.
+    """
+    durations: list[float] = []
+    transport = build_transport("aiohttp", limits=httpx.Limits(max_connections=2))
+    async with httpx.AsyncClient(transport=transport) as http:
+
+        async def caller() -> None:
+            end = time.monotonic() + 1.5
+            while time.monotonic() < end:
+                started = time.monotonic()
+                answer = await http.get(staged.url("/hold"), timeout=5.0)
+                assert answer.status_code == 200
+                durations.append(time.monotonic() - started)
+
+        await asyncio.gather(caller(), caller(), caller())
+    # Each request holds a connection 0.1 s; in turn, a wait is one other request at most.
+    assert len(durations) >= 15
+    assert max(durations) < 0.6, sorted(durations)[-5:]
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+async def test_no_free_connection_in_time_is_a_pool_timeout(
+    name: TransportName, staged: Staged
+) -> None:
+    transport = build_transport(name, limits=httpx.Limits(max_connections=1))
+    async with httpx.AsyncClient(transport=transport) as http:
+        holder = asyncio.create_task(http.get(staged.url("/slow"), timeout=5.0))
+        await asyncio.sleep(0.2)
+        with pytest.raises(httpx.PoolTimeout) as raised:
+            await http.get(staged.url("/ok"), timeout=httpx.Timeout(5.0, pool=0.3))
+        assert isinstance(raised.value, NOT_SENT_ERRORS)  # nothing was sent: safe to retry
+        assert staged.requests == ["/slow"]
+        holder.cancel()
+        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+            await holder
