@@ -137,7 +137,7 @@ async def _run(args: argparse.Namespace, standin_url: str, workdir: Path) -> Non
     config.write_text(yaml.safe_dump(document), encoding="utf-8")
     os.environ[TOKEN_ENV] = "bench-token"
     sys.stdout = open(os.devnull, "w")  # noqa: ASYNC230, SIM115 - once, for the process's life
-    configure_logging(LogFormat.JSON, "info")
+    configure_logging(LogFormat.JSON, os.environ.get("BENCH_LOG_LEVEL", "info"))
     app = create_app(Settings(config=config))
     drive = AsgiDriver(app, key)
     routes: dict[str, Callable[[], Awaitable[int]]] = {

@@ -86,6 +86,10 @@ def _mask(value: Any, rule: _Rule | None) -> Any:
     return value
 
 
+_NOTHING_TO_MASK = frozenset({int, float, bool, type(None)})
+_MAY_HOLD_PERSONAL_DATA = re.compile(r"[@+%]")
+
+
 def mask_personal_data(
     logger: structlog.typing.WrappedLogger, method_name: str, event_dict: structlog.typing.EventDict
 ) -> structlog.typing.EventDict:
@@ -96,7 +100,12 @@ def mask_personal_data(
     dicts, lists and tuples; other objects (models, exceptions) are not: log their fields.
     """
     for key, value in event_dict.items():
-        masked = _mask(value, _rule_for(key))
+        rule = _rule_for(key)
+        if rule is None and type(value) in _NOTHING_TO_MASK:
+            continue  # most values of most lines: numbers, flags, None
+        if rule is None and type(value) is str and not _MAY_HOLD_PERSONAL_DATA.search(value):
+            continue  # a string with neither "@", "+" nor "%" (their encodings) in it
+        masked = _mask(value, rule)
         if masked is not value:
             event_dict[key] = masked
     return event_dict

@@ -5,6 +5,7 @@ Vendor payload shapes never appear here; each platform package translates to and
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -94,8 +95,7 @@ class Money(BaseModel):
 
     @classmethod
     def of(cls, amount: Decimal | str, currency: str) -> Money:
-        value = Decimal(amount)
-        return cls(amount=format_decimal(value), currency=currency)
+        return _money(cls, amount, currency)
 
     @property
     def value(self) -> Decimal:
@@ -103,6 +103,13 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _money(cls: type[Money], amount: Decimal | str, currency: str) -> Money:
+    """Validated once per amount and currency: a frozen Money is shared safely (a mapped order
+    holds a dozen, most of them repeated from one read to the next)."""
+    return cls(amount=format_decimal(Decimal(amount)), currency=currency)
 
 
 def format_decimal(value: Decimal) -> str:
