@@ -31,27 +31,7 @@ import uvloop
 import yaml
 
 from bench.capture import ORDER_ID, REFUND_BODY, write_canned
-
-TOKEN_ENV = "BENCH_SHOPIFY_TOKEN"
-ELIGIBILITY_BODY = {
-    "platform": "shopify",
-    "resource": {
-        "type": "order",
-        "financial_status": "paid",
-        "fulfillment_status": "unfulfilled",
-        "cancelled": False,
-    },
-    "context": {"conversation_status": "open"},
-}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from bench.run import ELIGIBILITY_BODY, TOKEN_ENV, free_port
 
 
 class AsgiDriver:
@@ -184,7 +164,7 @@ def main() -> None:
         workdir = Path(tmp)
         canned = workdir / "canned.json"
         write_canned(canned)
-        port = _free_port()
+        port = free_port()
         standin = subprocess.Popen(
             [
                 *(sys.executable, "-m", "uvicorn", "bench.standin:app", "--port", str(port)),

@@ -87,7 +87,6 @@ def _mask(value: Any, rule: _Rule | None) -> Any:
 
 
 _NOTHING_TO_MASK = frozenset({int, float, bool, type(None)})
-_MAY_HOLD_PERSONAL_DATA = re.compile(r"[@+%]")
 
 
 def mask_personal_data(
@@ -103,8 +102,6 @@ def mask_personal_data(
         rule = _rule_for(key)
         if rule is None and type(value) in _NOTHING_TO_MASK:
             continue  # most values of most lines: numbers, flags, None
-        if rule is None and type(value) is str and not _MAY_HOLD_PERSONAL_DATA.search(value):
-            continue  # a string with neither "@", "+" nor "%" (their encodings) in it
         masked = _mask(value, rule)
         if masked is not value:
             event_dict[key] = masked

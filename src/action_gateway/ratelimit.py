@@ -62,6 +62,11 @@ def _per_minute(limit: int) -> RateLimitItemPerMinute:
     return RateLimitItemPerMinute(limit)
 
 
+def _require_positive(per_minute: int) -> None:
+    if per_minute < 1:
+        raise ValueError(f"per_minute must be at least 1, not {per_minute}")
+
+
 class _MovingWindowLimiter:
     def __init__(
         self, storage: Storage, *, backend: str, close: Callable[[], Awaitable[None]]
@@ -72,8 +77,7 @@ class _MovingWindowLimiter:
         self._store_down = False
 
     async def hit(self, caller_id: str, per_minute: int) -> float | None:
-        if per_minute < 1:
-            raise ValueError(f"per_minute must be at least 1, not {per_minute}")
+        _require_positive(per_minute)
         item = _per_minute(per_minute)
         try:
             if await self._strategy.hit(item, caller_id):
@@ -117,8 +121,7 @@ class _InProcessLimiter:
         self._hits: dict[str, deque[float]] = {}
 
     async def hit(self, caller_id: str, per_minute: int) -> float | None:
-        if per_minute < 1:
-            raise ValueError(f"per_minute must be at least 1, not {per_minute}")
+        _require_positive(per_minute)
         now = self._clock()
         hits = self._hits.get(caller_id)
         if hits is None:

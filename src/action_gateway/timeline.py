@@ -137,6 +137,33 @@ def build_timeline_event(
     if outcome.messages:
         # e.g. a lost answer settled by re-reading the platform: the event keeps the trace.
         details = {**details, "notes": list(outcome.messages)}
+    return _event(
+        event_type,
+        connection=connection,
+        platform=platform,
+        action=action,
+        context=context,
+        caller=caller,
+        subject=subject,
+        summary=summary,
+        details=details,
+        occurred_at=occurred_at,
+    )
+
+
+def _event(
+    event_type: str,
+    *,
+    connection: str,
+    platform: Platform,
+    action: ActionName,
+    context: ActionContext,
+    caller: str | None,
+    subject: TimelineSubject,
+    summary: str,
+    details: dict[str, Any],
+    occurred_at: datetime | None = None,
+) -> TimelineEvent:
     return TimelineEvent(
         id=f"evt_{uuid.uuid4().hex}",
         type=event_type,
@@ -196,18 +223,14 @@ def build_unknown_outcome_event(
         f"{_ACTION_WORDS[action]} {what} may have happened: {platform_name} did not confirm it. "
         f"Check on {platform_name} before trying again."
     )
-    return TimelineEvent(
-        id=f"evt_{uuid.uuid4().hex}",
-        type="action.outcome_unknown",
-        occurred_at=datetime.now(UTC),
+    return _event(
+        "action.outcome_unknown",
         connection=connection,
         platform=platform,
         action=action,
+        context=context,
+        caller=caller,
         subject=subject,
-        actor=TimelineActor(
-            agent_id=context.agent_id, agent_roles=list(context.agent_roles), caller=caller
-        ),
-        conversation_id=context.conversation_id,
         summary=summary,
         details={"outcome": "unknown", "code": code, "detail": detail},
     )

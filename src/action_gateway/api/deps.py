@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from action_gateway.api.problems import render_problem
@@ -69,8 +70,9 @@ class AuthenticationMiddleware:
             return
         services: Services = scope["app"].state.services
         try:
+            client = scope.get("client")
             caller = services.authenticator.authenticate(
-                _header(scope, b"authorization"), _peer(scope)
+                Headers(scope=scope).get("authorization"), client[0] if client else None
             )
             structlog.contextvars.bind_contextvars(caller=caller.id)
             await services.rate_limit(caller)
@@ -80,15 +82,3 @@ class AuthenticationMiddleware:
             return
         scope.setdefault("state", {})[_CALLER] = caller
         await self.app(scope, receive, send)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-def _peer(scope: Scope) -> str | None:
-    client = scope.get("client")
-    return str(client[0]) if client else None
