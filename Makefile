@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
-PORT ?= 8080
+# `make run PORT=9000` or ACTION_GATEWAY_PORT=9000 (likewise HOST, ACTION_GATEWAY_HOST).
+HOST ?= $(or $(ACTION_GATEWAY_HOST),127.0.0.1)
+PORT ?= $(or $(ACTION_GATEWAY_PORT),8080)
 
 .PHONY: run test check lint typecheck openapi install install-dev install-bench redis-server node jq wrk fault-suite bench clean
 
