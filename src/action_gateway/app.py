@@ -98,7 +98,11 @@ def validate_matrices(config: GatewayConfig, matrices: Mapping[Any, PlatformMatr
 
 
 def resolve_config(settings: Settings) -> tuple[GatewayConfig, dict[str, Any], dict[str, Any]]:
-    """The configured connections, or the sandbox's when no config file is given."""
+    """The configured connections, or the sandbox's when no config file is given.
+
+    A config's ``sandbox: true`` connections are served by simulators (its callers, roles and
+    ceilings apply to them as to any connection).
+    """
     if settings.config is not None:
         matrices = load_matrices()
         config = load_config(
@@ -106,12 +110,18 @@ def resolve_config(settings: Settings) -> tuple[GatewayConfig, dict[str, Any], d
         )
         if settings.deadline_seconds is not None:
             config = config.model_copy(update={"deadline_seconds": settings.deadline_seconds})
-        return config, {}, {}
-    from action_gateway.sandbox.connections import build_sandbox
+        if not any(c.sandbox for c in config.connections):
+            return config, {}, {}
+        from action_gateway.sandbox.connections import with_simulators
 
-    sandbox = build_sandbox(
-        deadline_seconds=settings.deadline_seconds or 15.0, shopify_schema=settings.shopify_schema
-    )
+        sandbox = with_simulators(config, shopify_schema=settings.shopify_schema)
+    else:
+        from action_gateway.sandbox.connections import build_sandbox
+
+        sandbox = build_sandbox(
+            deadline_seconds=settings.deadline_seconds or 15.0,
+            shopify_schema=settings.shopify_schema,
+        )
     return sandbox.config, dict(sandbox.transports), dict(sandbox.simulators)
 
 

@@ -123,7 +123,7 @@ def _multi_worker_refusal(workers: int, has_redis: bool, simulators: object) -> 
     if simulators:
         return (
             "the sandbox keeps its stores in each process's memory: run it with one worker "
-            "(--workers 1), or give a config file"
+            "(--workers 1), or give a config file without sandbox connections"
         )
     return None
 
