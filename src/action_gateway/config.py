@@ -457,11 +457,13 @@ def load_config(
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        problem = ("(file)", f"cannot be read ({exc.strerror})")
+        raise ConfigError(_format_problems(str(path), [problem])) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        problem = ("(file)", f"not valid YAML ({exc})")
+        raise ConfigError(_format_problems(str(path), [problem])) from None
     return parse_config(data, source=str(path), environ=environ, extra_checks=extra_checks)
 
 
