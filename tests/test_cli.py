@@ -332,6 +332,25 @@ def test_serve_refuses_the_sandbox_with_several_workers(
     assert "sandbox" in capsys.readouterr().err
 
 
+def test_serve_runs_a_config_with_sandbox_connections_in_one_process_only(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorded_run: _RecordedRun,
+) -> None:
+    from fastapi import FastAPI
+
+    sandbox = {"id": "try-shopify", "platform": "shopify", "sandbox": True}
+    path = _write(tmp_path, {"connections": [_connection(), sandbox], "callers": [_caller()]})
+    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert main(["serve", "--config", str(path), "--port", "0", "--workers", "2"]) == 2
+    assert "without sandbox connections" in capsys.readouterr().err
+    assert recorded_run.calls == []
+    assert main(["serve", "--config", str(path), "--port", "0"]) == 0
+    [(args, _)] = recorded_run.calls
+    assert isinstance(args[0], FastAPI)
+
+
 @pytest.mark.parametrize("workers", ["0", "65"])
 def test_serve_refuses_a_worker_count_out_of_range(
     workers: str, capsys: pytest.CaptureFixture[str], recorded_run: _RecordedRun
