@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
-PORT ?= 8080
+# `make run PORT=9000` or ACTION_GATEWAY_PORT=9000 (likewise HOST, ACTION_GATEWAY_HOST).
+HOST ?= $(or $(ACTION_GATEWAY_HOST),127.0.0.1)
+PORT ?= $(or $(ACTION_GATEWAY_PORT),8080)
 
-.PHONY: run test check lint typecheck openapi install install-dev install-bench redis-server node wrk fault-suite bench clean
+.PHONY: run test check lint typecheck openapi install install-dev install-bench redis-server node jq wrk fault-suite bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +57,14 @@ node:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			nodejs npm >/dev/null; }
 
+# The README's log query (tests/test_logging.py runs it); install Debian's when it is missing.
+jq:
+	@command -v jq >/dev/null 2>&1 || { \
+		echo "installing jq (Debian package)"; \
+		apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			jq >/dev/null; }
+
 # The load generator of `make bench`; install Debian's when it is missing.
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { \
@@ -64,7 +73,7 @@ wrk:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			wrk >/dev/null; }
 
-test: check redis-server node
+test: check redis-server node jq
 	$(BIN)/python -m pytest
 
 # The reliability fault suite (>= 2,000 actions under seeded faults); prints its figures.

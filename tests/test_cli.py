@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from action_gateway.cli import _openapi_document, main
+from action_gateway.cli import _openapi_document, build_parser, main
 from tests.shared_specs import REPO_ROOT
 
 
@@ -329,6 +332,25 @@ def test_serve_refuses_the_sandbox_with_several_workers(
     assert "sandbox" in capsys.readouterr().err
 
 
+def test_serve_runs_a_config_with_sandbox_connections_in_one_process_only(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorded_run: _RecordedRun,
+) -> None:
+    from fastapi import FastAPI
+
+    sandbox = {"id": "try-shopify", "platform": "shopify", "sandbox": True}
+    path = _write(tmp_path, {"connections": [_connection(), sandbox], "callers": [_caller()]})
+    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert main(["serve", "--config", str(path), "--port", "0", "--workers", "2"]) == 2
+    assert "without sandbox connections" in capsys.readouterr().err
+    assert recorded_run.calls == []
+    assert main(["serve", "--config", str(path), "--port", "0"]) == 0
+    [(args, _)] = recorded_run.calls
+    assert isinstance(args[0], FastAPI)
+
+
 @pytest.mark.parametrize("workers", ["0", "65"])
 def test_serve_refuses_a_worker_count_out_of_range(
     workers: str, capsys: pytest.CaptureFixture[str], recorded_run: _RecordedRun
@@ -364,3 +386,164 @@ async def test_app_factory_builds_the_app_from_the_environment(
             ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["connections"] == 1
+
+
+# --- what a newcomer trips on ---------------------------------------------------------------
+
+MANY_PROBLEMS = """\
+deadline_seconds: 500
+colour: blue
+connections:
+  - id: Acme Shop
+    platform: shopify
+    access_token_env: ACME_TOKEN_UNSET_FOR_CLI_TEST
+    access_token: shpat_inline_canary
+  - id: acme-bc
+    platform: bigcommerce
+    access_token_env: ACME_BC_TOKEN_FOR_CLI_TEST
+  - id: acme-bc
+    platform: bigcommerce
+    store_hash: abc
+    access_token_env: ACME_BC_TOKEN_FOR_CLI_TEST
+    actions:
+      narrowing:
+        refund_order: {nowhere: [x]}
+  - id: og
+    platform: ordergroove
+    linked_connection: nowhere
+    access_token_env: ACME_BC_TOKEN_FOR_CLI_TEST
+callers:
+  - id: gladly
+    key_sha256: not-a-hash
+    connections: [acme-missing]
+    actions: "*"
+"""
+
+
+def test_check_config_lists_every_problem_of_a_file_in_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ACME_BC_TOKEN_FOR_CLI_TEST", "x")
+    monkeypatch.delenv("ACME_TOKEN_UNSET_FOR_CLI_TEST", raising=False)
+    path = tmp_path / "gateway.yaml"
+    path.write_text(MANY_PROBLEMS, encoding="utf-8")
+    assert main(["check-config", str(path)]) == 1
+    err = capsys.readouterr().err
+    header, *lines = err.strip().splitlines()
+    expected = [
+        "connections.0.access_token: connection 'Acme Shop' has an inline secret",
+        "deadline_seconds: Input should be less than or equal to 120",
+        "colour: Extra inputs are not permitted",
+        "connections.0.id: String should match pattern",
+        "connections.1: a bigcommerce connection needs `store_hash`",
+        "connections.2.id: connection id 'acme-bc' is used twice",
+        "connections.3.linked_connection: connection 'og': linked_connection 'nowhere' is not",
+        "callers.0.key_sha256.0: String should match pattern",
+        "callers.0.connections: caller 'gladly': unknown connection(s) acme-missing",
+        "connections.0.access_token_env: no token in the environment for: Acme Shop "
+        "($ACME_TOKEN_UNSET_FOR_CLI_TEST)",
+        "connections.2.actions.narrowing: refund_order.nowhere: unknown dimension",
+    ]
+    assert header == f"{path}: {len(lines)} problem(s)"
+    assert len(lines) == len(expected), err
+    for fragment in expected:
+        assert sum(line.startswith(f"  - {fragment}") for line in lines) == 1, fragment
+    assert "shpat_inline_canary" not in err
+
+
+def test_serve_lists_every_problem_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ACME_BC_TOKEN_FOR_CLI_TEST", "x")
+    path = tmp_path / "gateway.yaml"
+    path.write_text(MANY_PROBLEMS, encoding="utf-8")
+    assert main(["serve", "--config", str(path), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "problem(s)" in err
+    assert "used twice" in err
+    assert "unknown dimension" in err  # the matrices' problems in the same run
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n", "{}\n", "connections: []\n"])
+def test_an_empty_config_is_a_warning_and_an_error_with_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["check-config", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "warning" in captured.err
+    assert "declares no connections" in captured.err
+    assert "ok (0 connection(s))" in captured.out
+    assert main(["check-config", "--strict", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert f"{path}: 1 problem(s)" in captured.err
+    assert "declares no connections" in captured.err
+    assert "ok" not in captured.out
+
+
+def test_serve_says_when_its_config_is_empty(
+    tmp_path: Path, recorded_run: _RecordedRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text("", encoding="utf-8")
+    assert main(["serve", "--config", str(path), "--port", "0"]) == 0
+    assert f"warning: {path}: the file declares no connections" in capsys.readouterr().err
+    assert len(recorded_run.calls) == 1
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from action_gateway import __version__
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"action-gateway {__version__}\n"
+
+
+def _parsers() -> list[argparse.ArgumentParser]:
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return [parser, *commands.choices.values()]
+
+
+def test_every_command_and_argument_has_help_without_markup() -> None:
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    helped = {choice.dest for choice in commands._choices_actions if choice.help}
+    assert helped == set(commands.choices), "a subcommand without help"
+    for each in _parsers():
+        for action in each._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help, f"{each.prog}: {action.option_strings or action.dest} has no help"
+        text = each.format_help()
+        assert each.description, f"{each.prog} has no description"
+        assert "``" not in text, f"{each.prog} --help shows literal markup:\n{text}"
+        assert "%" not in text.replace("%s", ""), f"{each.prog}: unformatted %:\n{text}"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environment", "port"),
+    [
+        ([], {}, "8080"),
+        (["PORT=9123"], {}, "9123"),
+        ([], {"ACTION_GATEWAY_PORT": "9124"}, "9124"),
+        (["PORT=9125"], {"ACTION_GATEWAY_PORT": "9124"}, "9125"),  # the explicit one wins
+    ],
+)
+def test_make_run_honours_port_and_action_gateway_port(
+    arguments: list[str], environment: dict[str, str], port: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACTION_GATEWAY_")}
+    env.pop("PORT", None)
+    ran = subprocess.run(
+        ["make", "-n", "-s", "run", *arguments],
+        cwd=REPO_ROOT,
+        env={**env, **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [serve] = [line for line in ran.stdout.splitlines() if "action-gateway serve" in line]
+    assert serve.endswith(f"serve --host 127.0.0.1 --port {port}")

@@ -160,3 +160,57 @@ def test_a_shopify_shop_must_be_a_myshopify_host(shop: str) -> None:
     # Naming the endpoint explicitly (a proxy, a test double) is the operator's decision.
     explicit = {**connection, "api_base_url": "https://shopify-proxy.internal"}
     assert parse_config({"connections": [explicit]}, environ=ENV).connections[0].shop == shop
+
+
+def test_a_sandbox_connection_needs_no_token_nor_address() -> None:
+    data = {
+        "connections": [
+            {"id": "try-shopify", "platform": "shopify", "sandbox": True},
+            {"id": "try-bc", "platform": "bigcommerce", "sandbox": True},
+            {
+                "id": "try-og",
+                "platform": "ordergroove",
+                "sandbox": True,
+                "linked_connection": "try-shopify",
+            },
+        ]
+    }
+    config = parse_config(data, environ={})
+    assert [c.sandbox for c in config.connections] == [True, True, True]
+    assert all(c.access_token is None for c in config.connections)  # the simulator makes one
+
+
+@pytest.mark.parametrize(
+    ("connection", "message"),
+    [
+        ({"sandbox": True, "access_token_env": "X"}, "a sandbox connection has no"),
+        ({"sandbox": True, "api_base_url": "http://127.0.0.1:1"}, "a sandbox connection has no"),
+        ({}, "needs `access_token_env`"),
+    ],
+)
+def test_sandbox_and_real_connections_are_told_apart(
+    connection: dict[str, object], message: str
+) -> None:
+    data = {
+        "connections": [{"id": "x", "platform": "shopify", "shop": "x.myshopify.com", **connection}]
+    }
+    with pytest.raises(ConfigError, match=message):
+        parse_config(data, environ={"X": "token"})
+
+
+def test_sandbox_connections_are_served_by_simulators_next_to_real_ones() -> None:
+    from action_gateway.sandbox.connections import with_simulators
+
+    data = {
+        "connections": [
+            {**GOOD["connections"][0]},  # type: ignore[index]
+            {"id": "try-shopify", "platform": "shopify", "sandbox": True},
+        ]
+    }
+    sandbox = with_simulators(parse_config(data, environ=ENV))
+    real, simulated = sandbox.config.connections
+    assert real.shop == "acme.myshopify.com"
+    assert real.token.get_secret_value() == "shpat_secret"
+    assert set(sandbox.simulators) == set(sandbox.transports) == {"try-shopify"}
+    assert simulated.shop == "sandbox-shop.myshopify.com"
+    assert simulated.token.get_secret_value()  # a fresh token the simulator checks

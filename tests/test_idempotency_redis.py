@@ -27,6 +27,7 @@ from action_gateway.settings import Settings
 from tests.e2e_server import free_port, served_gateway
 from tests.helpers import running_app
 from tests.redis_server import running_redis
+from tests.test_idempotency import CANCEL, not_eligible_then_evaluated_afresh
 
 PROBLEM = "application/problem+json"
 ANSWER = StoredResponse(
@@ -311,6 +312,19 @@ async def test_a_crashed_claim_gives_409_then_the_retry_re_reads_the_platform(
         assert retry.json()["code"] == "not_eligible"
         state = (await order(client, "5500001001"))["state"]
         assert (state["cancelled"], state["financial_status"]) == (True, "refunded")
+
+
+async def test_a_refusal_is_not_kept_in_redis_and_the_retry_is_evaluated_afresh(
+    redis_url: str, redis: Redis
+) -> None:
+    async with running_app(settings=redis_settings(redis_url)) as (client, _):
+        refused = await client.post("/v1/actions", json=CANCEL, headers={"Idempotency-Key": "k"})
+        assert refused.json()["code"] == "not_eligible"
+        assert await record(redis, "anonymous:k") is None  # released, not stored
+        await not_eligible_then_evaluated_afresh(client, "cancel-1")
+    kept = await record(redis, "anonymous:cancel-1")
+    assert kept is not None
+    assert (kept["state"], kept["response"]["status"]) == ("done", 200)
 
 
 async def test_redis_down_answers_503_and_performs_nothing() -> None:

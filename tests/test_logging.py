@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +19,7 @@ import structlog
 from action_gateway.logging import configure_logging, mask_personal_data
 from action_gateway.settings import LogFormat
 from tests.helpers import running_app
+from tests.shared_specs import REPO_ROOT
 
 AVA = "ava.lindqvist@example.com"  # a customer of the Shopify, BigCommerce and Recharge sandboxes
 AVA_PHONE = "+14155550101"
@@ -209,3 +214,92 @@ async def test_a_sandbox_lookup_by_email_logs_no_full_address(
     assert any("a***%40example.com" in line["event"] for line in lines)  # an httpx line
     assert AVA not in out
     assert quote(AVA) not in out
+
+
+# --- "what happened to order X": the one `action` line per action --------------------------
+
+
+def _operations_jq_command() -> str:
+    """The README's Operations section's jq command that selects one order's actions."""
+    section = (REPO_ROOT / "README.md").read_text(encoding="utf-8").split("## Operations", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    commands = [b for b in blocks if "jq " in b]
+    assert len(commands) == 1, "the Operations section shows one jq command"
+    return commands[0]
+
+
+def _readme_order_history(logs: str, directory: Path) -> list[dict[str, Any]]:
+    """The README's jq command run over ``logs`` saved as gateway.log."""
+    (directory / "gateway.log").write_text(logs, encoding="utf-8")
+    ran = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", _operations_jq_command()],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [json.loads(line) for line in ran.stdout.splitlines()]
+
+
+async def test_the_action_line_says_what_happened_to_an_order(
+    capsys: pytest.CaptureFixture[str], restore_logging: None, tmp_path: Path
+) -> None:
+    configure_logging(LogFormat.JSON)
+    cancel = {
+        "connection": "sandbox-shopify",
+        "target": {"order_id": "5500001001"},  # #1001, paid
+        "input": {"reason": "customer"},
+        "context": {"agent_id": "agent-42", "conversation_id": "conv-1"},
+    }
+    async with running_app() as (client, _):
+        refused = await client.post(
+            "/v1/actions",
+            json={**cancel, "action": "cancel_order"},
+            headers={"Idempotency-Key": "try-1"},
+        )
+        done = await client.post(
+            "/v1/actions",
+            json={**cancel, "action": "cancel_and_refund_order"},
+            headers={"Idempotency-Key": "refund-1001"},
+        )
+        other = await client.post(
+            "/v1/actions",
+            json={
+                **cancel,
+                "action": "edit_order_note",
+                "target": {"order_id": "5500001007"},
+                "input": {"note": f"call {AVA}"},
+            },
+            headers={"Idempotency-Key": "note-1007"},
+        )
+    assert refused.json()["code"] == "not_eligible"
+    assert done.status_code == 200, done.text
+    assert other.status_code == 200, other.text
+    out = capsys.readouterr().out
+    actions = [line for line in json_lines(out) if line["event"] == "action"]
+    assert len(actions) == 3
+    first, second, _ = actions
+    assert {k: first[k] for k in ("target_type", "target_id", "target_name")} == {
+        "target_type": "order",
+        "target_id": "5500001001",
+        "target_name": "#1001",
+    }
+    assert (first["outcome"], first["idempotency_key"]) == ("not_eligible", "anonymous:try-1")
+    refund = done.json()["refund"]["total"]
+    assert second["outcome"] == "succeeded"
+    assert second["idempotency_key"] == "anonymous:refund-1001"  # the caller-scoped key
+    assert second["event_id"] == done.json()["timeline_event"]["id"]
+    assert (second["amount"], second["currency"]) == (refund["amount"], refund["currency"])
+    assert second["caller"] == "anonymous"
+    assert AVA not in out  # the note's address is masked wherever it is logged
+
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not on PATH (`make test` installs it): the README's command not run")
+    history = _readme_order_history(out, tmp_path)
+    assert [(h["action"], h["outcome"]) for h in history] == [
+        ("cancel_order", "not_eligible"),
+        ("cancel_and_refund_order", "succeeded"),
+    ]
+    assert history[1]["event_id"] == second["event_id"]
+    assert history[1]["idempotency_key"] == "anonymous:refund-1001"

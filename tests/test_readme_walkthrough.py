@@ -267,7 +267,30 @@ def _group_alive(group: int, process: subprocess.Popen[bytes]) -> bool:
 # --- the tests ------------------------------------------------------------------------------
 
 
+SANDBOX_CONFIG_HEADING = "### Callers, roles and refund ceilings in the sandbox"
+"""The README section whose requests run against a sandbox served with its own config file."""
+
+
+def split_sandbox_config_section(markdown: str) -> tuple[str, str]:
+    """The README without that section, and the section; each keeps the other's lines blank, so
+    line numbers stay the README's."""
+    lines = markdown.splitlines()
+    start = lines.index(SANDBOX_CONFIG_HEADING)
+    end = next(
+        (i for i in range(start + 1, len(lines)) if re.match(r"#{1,3} ", lines[i])), len(lines)
+    )
+    blank = [""] * (end - start)
+    rest = lines[:start] + blank + lines[end:]
+    section = [""] * start + lines[start:end] + [""] * (len(lines) - end)
+    return "\n".join(rest) + "\n", "\n".join(section) + "\n"
+
+
 def _readme() -> str:
+    """The README's walkthrough of the plain sandox (`make run` without a config)."""
+    return split_sandbox_config_section(_full_readme())[0]
+
+
+def _full_readme() -> str:
     return (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -336,8 +359,10 @@ def test_the_matching_rules() -> None:
 
 
 def test_the_readme_walkthrough_runs_against_make_run(make_run: tuple[str, Path]) -> None:
-    base_url, log_path = make_run
-    requests = walkthrough(_readme())
+    _run_requests(walkthrough(_readme()), *make_run)
+
+
+def _run_requests(requests: list[Request], base_url: str, log_path: Path) -> None:
     failures: list[str] = []
     for request in requests:
         script = CURL_WITH_STATUS + request.fence.text.replace(README_URL, base_url)
@@ -385,3 +410,61 @@ def _check(request: Request, ran: subprocess.CompletedProcess[str]) -> tuple[lis
             if not p.found_in(actual)
         ]
     return problems, status, body
+
+
+# --- the sandbox with a config file -------------------------------------------------------
+
+
+def _sandbox_config_section() -> str:
+    return split_sandbox_config_section(_full_readme())[1]
+
+
+@pytest.fixture(scope="module")
+def make_run_with_sandbox_config(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, Path]]:
+    """The section's `ACTION_GATEWAY_CONFIG=sandbox.yaml make run`, with its YAML as the file."""
+    directory = tmp_path_factory.mktemp("readme-sandbox-config")
+    [config] = [f.text for f in fences(_sandbox_config_section()) if f.language == "yaml"]
+    (directory / "sandbox.yaml").write_text(config, encoding="utf-8")
+    [command] = [
+        f.text.strip()
+        for f in fences(_sandbox_config_section())
+        if f.language == "sh" and "make run" in f.text
+    ]
+    assert command == "ACTION_GATEWAY_CONFIG=sandbox.yaml make run"
+    log_path = directory / "make-run.log"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACTION_GATEWAY_")}
+    env["ACTION_GATEWAY_CONFIG"] = str(directory / "sandbox.yaml")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            ["make", "-s", "run", f"PORT={port}"],
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            wait_until_ready(process, base_url, log_path, timeout=60)
+            yield base_url, log_path
+        finally:
+            _stop_group(process)
+
+
+def test_the_sandbox_config_section_shows_callers_roles_and_ceilings() -> None:
+    requests = walkthrough(_sandbox_config_section())
+    answers = " ".join(a.text for r in requests for a in r.answers)
+    for code in ("unauthenticated", "action_forbidden", "role_not_allowed", "approval_required"):
+        assert f'"code": "{code}"' in answers, f"the section shows no {code} answer"
+    assert '"status": "succeeded"' in answers
+    for request in requests:
+        assert README_URL in request.fence.text
+
+
+def test_the_sandbox_config_section_runs_against_make_run_with_its_config(
+    make_run_with_sandbox_config: tuple[str, Path],
+) -> None:
+    _run_requests(walkthrough(_sandbox_config_section()), *make_run_with_sandbox_config)

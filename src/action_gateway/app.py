@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import structlog
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from action_gateway import __version__
 from action_gateway.api.deps import SECURITY_SCHEME, AuthenticationMiddleware, requires_key
@@ -25,7 +26,13 @@ from action_gateway.api.problems import install_problem_handlers, problem_respon
 from action_gateway.api.request_context import LogContextMiddleware, request_id_middleware
 from action_gateway.api.routes import actions, context, eligibility, health, platforms
 from action_gateway.auth import Authenticator
-from action_gateway.config import ConfigError, GatewayConfig, load_config
+from action_gateway.config import (
+    ConfigError,
+    ConfigProblem,
+    ConnectionConfig,
+    GatewayConfig,
+    load_config,
+)
 from action_gateway.eligibility import PlatformMatrix, load_matrices
 from action_gateway.errors import Problem
 from action_gateway.idempotency import (
@@ -44,6 +51,8 @@ from action_gateway.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+DOCS_ASSETS_URL = "/docs/assets"
+
 DESCRIPTION = """\
 One HTTP service a helpdesk calls so a support agent can act on a customer's commerce platform
 without leaving the conversation: look up the customer's orders with the actions available on
@@ -54,41 +63,65 @@ Errors are RFC 9457 `application/problem+json` with a stable `code`.
 """
 
 
-def validate_matrices(config: GatewayConfig, matrices: Mapping[Any, PlatformMatrix]) -> None:
+def matrix_problems(
+    connections: Iterable[tuple[int, ConnectionConfig]], matrices: Mapping[Any, PlatformMatrix]
+) -> list[ConfigProblem]:
     """Narrowing must name real actions, dimensions and classes, and may never widen."""
-    problems: list[str] = []
-    for connection in config.connections:
+    problems: list[ConfigProblem] = []
+    for index, connection in connections:
+        where = f"connections.{index}"
         if connection.platform not in ADAPTER_FACTORIES:
             problems.append(
-                f"connection {connection.id!r}: {connection.platform.value} has no adapter yet"
+                (f"{where}.platform", f"{connection.platform.value} has no adapter yet")
             )
             continue
         matrix = matrices[connection.platform]
         narrowing = connection.actions.narrowing
         for problem in matrix.validate_narrowing(narrowing):
-            problems.append(f"connection {connection.id!r}: actions.narrowing: {problem}")
+            problems.append((f"{where}.actions.narrowing", problem))
         for action in (connection.actions.allowed or []) + list(connection.actions.roles):
             if action not in matrix.actions():
                 problems.append(
-                    f"connection {connection.id!r}: {action.value} is not a "
-                    f"{connection.platform.value} action"
+                    (
+                        f"{where}.actions",
+                        f"{action.value} is not a {connection.platform.value} action",
+                    )
                 )
+    return problems
+
+
+def validate_matrices(config: GatewayConfig, matrices: Mapping[Any, PlatformMatrix]) -> None:
+    """Raise :class:`ConfigError` listing every narrowing problem of ``config``."""
+    problems = matrix_problems(enumerate(config.connections), matrices)
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError("\n".join(f"  - {where}: {what}" for where, what in problems))
 
 
 def resolve_config(settings: Settings) -> tuple[GatewayConfig, dict[str, Any], dict[str, Any]]:
-    """The configured connections, or the sandbox's when no config file is given."""
+    """The configured connections, or the sandbox's when no config file is given.
+
+    A config's ``sandbox: true`` connections are served by simulators (its callers, roles and
+    ceilings apply to them as to any connection).
+    """
     if settings.config is not None:
-        config = load_config(settings.config)
+        matrices = load_matrices()
+        config = load_config(
+            settings.config, extra_checks=lambda valid: matrix_problems(valid, matrices)
+        )
         if settings.deadline_seconds is not None:
             config = config.model_copy(update={"deadline_seconds": settings.deadline_seconds})
-        return config, {}, {}
-    from action_gateway.sandbox.connections import build_sandbox
+        if not any(c.sandbox for c in config.connections):
+            return config, {}, {}
+        from action_gateway.sandbox.connections import with_simulators
 
-    sandbox = build_sandbox(
-        deadline_seconds=settings.deadline_seconds or 15.0, shopify_schema=settings.shopify_schema
-    )
+        sandbox = with_simulators(config, shopify_schema=settings.shopify_schema)
+    else:
+        from action_gateway.sandbox.connections import build_sandbox
+
+        sandbox = build_sandbox(
+            deadline_seconds=settings.deadline_seconds or 15.0,
+            shopify_schema=settings.shopify_schema,
+        )
     return sandbox.config, dict(sandbox.transports), dict(sandbox.simulators)
 
 
@@ -169,7 +202,9 @@ def create_app(
             yield
             del app.state.services
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the installed package's assets, so /docs works offline.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS_URL,
         title="action-gateway",
         version=__version__,
         description=DESCRIPTION,

@@ -1,4 +1,4 @@
-"""The ``action-gateway`` command: serve, check-config, hash-key, openapi."""
+"""The action-gateway command: serve, check-config, hash-key, openapi."""
 
 from __future__ import annotations
 
@@ -62,6 +62,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"action-gateway: invalid configuration\n{exc}", file=sys.stderr)
         return 2
+    empty = None if settings.config is None else _empty_config_warning(settings.config, config)
+    if empty is not None:
+        print(f"action-gateway: warning: {settings.config}: {empty}", file=sys.stderr)
     if config.callers is None and not is_loopback(settings.host):
         print(
             f"action-gateway: refusing to serve on {settings.host} without callers: anyone who "
@@ -120,7 +123,7 @@ def _multi_worker_refusal(workers: int, has_redis: bool, simulators: object) -> 
     if simulators:
         return (
             "the sandbox keeps its stores in each process's memory: run it with one worker "
-            "(--workers 1), or give a config file"
+            "(--workers 1), or give a config file without sandbox connections"
         )
     return None
 
@@ -136,18 +139,38 @@ def _exit_after_graceful_stop(signum: int, frame: FrameType | None) -> None:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from action_gateway.app import validate_matrices
+    from action_gateway.app import matrix_problems
     from action_gateway.eligibility import load_matrices
 
     environ = None if not args.skip_env else _EnvWithPlaceholders()
+    matrices = load_matrices()
     try:
-        config = load_config(args.file, environ=environ)
-        validate_matrices(config, load_matrices())
+        config = load_config(
+            args.file,
+            environ=environ,
+            extra_checks=lambda valid: matrix_problems(valid, matrices),
+        )
     except ConfigError as exc:
         print(f"{exc}", file=sys.stderr)
         return 1
+    empty = _empty_config_warning(args.file, config)
+    if empty is not None:
+        if args.strict:
+            print(f"{args.file}: 1 problem(s)\n  - (top level): {empty}", file=sys.stderr)
+            return 1
+        print(f"action-gateway: warning: {args.file}: {empty}", file=sys.stderr)
     print(f"{args.file}: ok ({len(config.connections)} connection(s))")
     return 0
+
+
+def _empty_config_warning(path: object, config: GatewayConfig) -> str | None:
+    """What an empty file (no connections) means, or None."""
+    if config.connections:
+        return None
+    return (
+        "the file declares no connections, so every lookup finds nothing and every action "
+        "answers 404 (without a config file, serve runs the sandbox)"
+    )
 
 
 class _EnvWithPlaceholders(dict[str, str]):
@@ -203,36 +226,77 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="action-gateway", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    from action_gateway import __version__
 
-    serve = commands.add_parser("serve", help="serve the API (the sandbox when no config)")
-    serve.add_argument("--config", help="YAML config file (or ACTION_GATEWAY_CONFIG)")
-    serve.add_argument("--host", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default 8080)")
+    parser = argparse.ArgumentParser(
+        prog="action-gateway",
+        description="A stateless HTTP service that lets helpdesks act on commerce platforms.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title="commands"
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API (the sandbox when no config is given)",
+        description="Serve the API. Without a config file it runs the sandbox: four simulated "
+        "platform connections on 127.0.0.1.",
+    )
+    serve.add_argument(
+        "--config", help="YAML config file (default: ACTION_GATEWAY_CONFIG, else the sandbox)"
+    )
+    serve.add_argument("--host", help="bind address (default: ACTION_GATEWAY_HOST or 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, help="port to listen on (default: ACTION_GATEWAY_PORT or 8080)"
+    )
     serve.add_argument(
         "--workers",
         type=int,
-        help="worker processes (default 1, or ACTION_GATEWAY_WORKERS); more than one needs "
+        help="worker processes (default: ACTION_GATEWAY_WORKERS or 1); more than one needs "
         "ACTION_GATEWAY_REDIS_URL",
     )
     serve.set_defaults(func=cmd_serve)
 
-    check = commands.add_parser("check-config", help="validate a config file and exit")
-    check.add_argument("file")
+    check = commands.add_parser(
+        "check-config",
+        help="validate a config file, list every problem, and exit",
+        description="Validate a config file and list every problem it has at once. Exits 1 "
+        "when there is one; a file without connections is a warning (an error with --strict).",
+    )
+    check.add_argument("file", help="the YAML config file to check")
     check.add_argument(
         "--skip-env", action="store_true", help="do not require the token variables to be set"
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="treat warnings (an empty file) as errors"
     )
     check.set_defaults(func=cmd_check_config)
 
     hash_key = commands.add_parser(
-        "hash-key", help="print the SHA-256 of an API key read from stdin (for callers[])"
+        "hash-key",
+        help="print the SHA-256 of an API key read from stdin (for callers[].key_sha256)",
+        description="Print the SHA-256 of the API key given on stdin, so the key itself never "
+        'enters a file: printf %s "$KEY" | action-gateway hash-key',
     )
     hash_key.set_defaults(func=cmd_hash_key)
 
-    openapi = commands.add_parser("openapi", help="write (or --check) the OpenAPI document")
-    openapi.add_argument("--check", action="store_true", help="fail if the file is stale")
-    openapi.add_argument("--output", default=str(OPENAPI_PATH))
+    openapi = commands.add_parser(
+        "openapi",
+        help="write (or --check) the OpenAPI document",
+        description="Write the OpenAPI document the app serves to a file, or check that the "
+        "file is up to date.",
+    )
+    openapi.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 if the file is stale"
+    )
+    openapi.add_argument(
+        "--output",
+        default=str(OPENAPI_PATH),
+        help=f"where the document is written (default: {OPENAPI_PATH})",
+    )
     openapi.set_defaults(func=cmd_openapi)
     return parser
 

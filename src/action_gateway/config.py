@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -154,7 +155,16 @@ class ConnectionConfig(_Strict):
     shop: str | None = Field(default=None, description="Shopify: the shop's myshopify.com host.")
     store_hash: str | None = Field(default=None, description="BigCommerce: the store hash.")
     api_version: str | None = None
-    access_token_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+    access_token_env: Annotated[str | None, Field(pattern=ENV_NAME_PATTERN)] = Field(
+        default=None,
+        description="The environment variable holding the platform token (required unless "
+        "`sandbox`).",
+    )
+    sandbox: bool = Field(
+        default=False,
+        description="Served by the built-in simulator of its platform, with its seeded data: no "
+        "token, no network. To try callers, roles and refund ceilings locally.",
+    )
     api_base_url: str | None = Field(
         default=None, description="Overrides the platform's base URL (proxies, test doubles)."
     )
@@ -181,7 +191,19 @@ class ConnectionConfig(_Strict):
 
     @model_validator(mode="after")
     def _platform_fields(self) -> ConnectionConfig:
-        if self.platform is Platform.SHOPIFY:
+        if self.sandbox:
+            # The simulator stands in for the platform: its address and token are its own.
+            if self.access_token_env is not None or self.api_base_url is not None:
+                raise ValueError(
+                    "a sandbox connection has no `access_token_env` or `api_base_url`: its "
+                    "simulator makes its own token and serves in process"
+                )
+        elif self.access_token_env is None:
+            raise ValueError(
+                "a connection needs `access_token_env`: the environment variable holding its "
+                "token (or `sandbox: true` to try it against the built-in simulator)"
+            )
+        if self.platform is Platform.SHOPIFY and not self.sandbox:
             if not self.shop:
                 raise ValueError("a shopify connection needs `shop` (e.g. acme.myshopify.com)")
             if self.api_base_url is None and not _MYSHOPIFY_HOST.fullmatch(self.shop):
@@ -191,9 +213,9 @@ class ConnectionConfig(_Strict):
                     f"shop {self.shop!r} is not a *.myshopify.com host (e.g. acme.myshopify.com); "
                     "to reach Shopify through another host, set api_base_url explicitly"
                 )
-            if self.api_version is None:
-                object.__setattr__(self, "api_version", SHOPIFY_DEFAULT_API_VERSION)
-        if self.platform is Platform.BIGCOMMERCE and not self.store_hash:
+        if self.platform is Platform.SHOPIFY and self.api_version is None:
+            object.__setattr__(self, "api_version", SHOPIFY_DEFAULT_API_VERSION)
+        if self.platform is Platform.BIGCOMMERCE and not self.store_hash and not self.sandbox:
             raise ValueError("a bigcommerce connection needs `store_hash`")
         if self.platform in SUBSCRIPTION_PLATFORMS and not self.linked_connection:
             raise ValueError(
@@ -221,37 +243,14 @@ class GatewayConfig(_Strict):
     )
 
     @model_validator(mode="after")
-    def _unique_ids_and_links(self) -> GatewayConfig:
-        platforms: dict[str, Platform] = {}
-        for connection in self.connections:
-            if connection.id in platforms:
-                raise ValueError(f"connection id {connection.id!r} is used twice")
-            platforms[connection.id] = connection.platform
-        seen_callers: set[str] = set()
-        seen_hashes: set[str] = set()
-        for caller in self.callers or []:
-            if caller.id in seen_callers:
-                raise ValueError(f"caller id {caller.id!r} is used twice")
-            seen_callers.add(caller.id)
-            for digest in caller.key_sha256:
-                if digest in seen_hashes:
-                    raise ValueError(f"caller {caller.id!r}: its key hash is another caller's")
-                seen_hashes.add(digest)
-            if caller.connections != "*":
-                unknown = [c for c in caller.connections if c not in platforms]
-                if unknown:
-                    raise ValueError(
-                        f"caller {caller.id!r}: unknown connection(s) {', '.join(unknown)}"
-                    )
-        for connection in self.connections:
-            link = connection.linked_connection
-            if link is None:
-                continue
-            if platforms.get(link) not in COMMERCE_PLATFORMS:
-                raise ValueError(
-                    f"connection {connection.id!r}: linked_connection {link!r} is not a "
-                    "configured commerce connection"
-                )
+    def _unique_ids_and_links(self, info: ValidationInfo) -> GatewayConfig:
+        if info.context and info.context.get(_LINKS_CHECKED):
+            return self  # parse_config checked them on the document, listing every problem
+        problems = _link_problems(
+            self.model_dump(mode="json", include={"connections", "callers"}, exclude_none=True)
+        )
+        if problems:
+            raise ValueError(problems[0][1])
         return self
 
     def linked_to(self, commerce_connection_id: str) -> list[ConnectionConfig]:
@@ -265,85 +264,207 @@ class GatewayConfig(_Strict):
         return connection.deadline_seconds or self.deadline_seconds
 
 
-def _format_validation_error(source: str, error: ValidationError) -> str:
-    lines = [f"{source}: {error.error_count()} problem(s)"]
+_LINKS_CHECKED = "links_checked"
+_INLINE_SECRET_KEYS = ("access_token", "token", "api_key", "password")
+ConfigProblem = tuple[str, str]
+"""Where (a dotted path in the file, or "(top level)") and what is wrong."""
+ExtraChecks = Callable[[list[tuple[int, ConnectionConfig]]], list[ConfigProblem]]
+"""More checks of the connections that are valid on their own (by index in the file)."""
+
+
+def _items(data: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _link_problems(data: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Ids used twice and references to nothing, read leniently from a (partial) document."""
+    problems: list[ConfigProblem] = []
+    platforms: dict[str, Any] = {}
+    for i, connection in _items(data, "connections"):
+        cid = connection.get("id")
+        if not isinstance(cid, str):
+            continue
+        if cid in platforms:
+            problems.append((f"connections.{i}.id", f"connection id {cid!r} is used twice"))
+        platforms[cid] = connection.get("platform")
+    commerce = {p.value for p in COMMERCE_PLATFORMS}
+    for i, connection in _items(data, "connections"):
+        link = connection.get("linked_connection")
+        if isinstance(link, str) and str(platforms.get(link)) not in commerce:
+            problems.append(
+                (
+                    f"connections.{i}.linked_connection",
+                    f"connection {connection.get('id')!r}: linked_connection {link!r} is not a "
+                    "configured commerce connection",
+                )
+            )
+    seen_callers: set[str] = set()
+    seen_hashes: set[str] = set()
+    for i, caller in _items(data, "callers"):
+        name = caller.get("id")
+        if name in seen_callers:
+            problems.append((f"callers.{i}.id", f"caller id {name!r} is used twice"))
+        if isinstance(name, str):
+            seen_callers.add(name)
+        hashes = caller.get("key_sha256") or []
+        for digest in [hashes] if isinstance(hashes, str) else hashes:
+            digest = str(digest).strip().lower()
+            if digest in seen_hashes:
+                problems.append(
+                    (
+                        f"callers.{i}.key_sha256",
+                        f"caller {name!r}: its key hash is another caller's",
+                    )
+                )
+            seen_hashes.add(digest)
+        wanted = caller.get("connections")
+        if isinstance(wanted, list):
+            unknown = [str(c) for c in wanted if c not in platforms]
+            if unknown:
+                problems.append(
+                    (
+                        f"callers.{i}.connections",
+                        f"caller {name!r}: unknown connection(s) {', '.join(unknown)}",
+                    )
+                )
+    return problems
+
+
+def _validation_problems(error: ValidationError, prefix: str = "") -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
     for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        lines.append(f"  - {where}: {item['msg']}")
+        where = prefix + ".".join(str(part) for part in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append((where or "(top level)", message))
+    return problems
+
+
+def _format_problems(source: str, problems: list[ConfigProblem]) -> str:
+    lines = [f"{source}: {len(problems)} problem(s)"]
+    lines += [f"  - {where}: {message}" for where, message in problems]
     return "\n".join(lines)
 
 
 def parse_config(
-    data: Any, *, source: str = "config", environ: Mapping[str, str] | None = None
+    data: Any,
+    *,
+    source: str = "config",
+    environ: Mapping[str, str] | None = None,
+    extra_checks: ExtraChecks | None = None,
 ) -> GatewayConfig:
     """Validate a parsed config document and load each connection's token from the environment.
 
-    ``environ=None`` reads ``os.environ``; pass ``{}``-like mappings in tests. Set
-    ``load_secrets=False`` semantics by passing ``environ`` that has the names you need.
+    Every problem of the document is found in one pass and reported together, in one format
+    (``  - where: what``): the schema's, ids and references, the environment's, and
+    ``extra_checks`` (the eligibility matrices'). ``environ=None`` reads ``os.environ``.
     """
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the top level must be a mapping")
-    for connection in data.get("connections") or []:
-        if isinstance(connection, dict) and any(
-            key in connection for key in ("access_token", "token", "api_key", "password")
-        ):
-            raise ConfigError(
-                f"{source}: connection {connection.get('id')!r} has an inline secret; "
-                "name the environment variable that holds it with `access_token_env`"
-            )
+        raise ConfigError(_format_problems(source, [("(top level)", "must be a mapping")]))
+    problems: list[ConfigProblem] = []
+    document = dict(data)
+    if isinstance(data.get("connections"), list):
+        connections: list[Any] = []
+        for i, connection in enumerate(data["connections"]):
+            inline = [
+                k for k in _INLINE_SECRET_KEYS if isinstance(connection, dict) and k in connection
+            ]
+            if inline:
+                problems.append(
+                    (
+                        f"connections.{i}.{inline[0]}",
+                        f"connection {connection.get('id')!r} has an inline secret; name the "
+                        "environment variable that holds it with `access_token_env`",
+                    )
+                )
+                connection = {k: v for k, v in connection.items() if k not in inline}
+            connections.append(connection)
+        document["connections"] = connections
+    link_problems = _link_problems(document)
+    config: GatewayConfig | None = None
     try:
-        config = GatewayConfig.model_validate(data)
+        config = GatewayConfig.model_validate(document, context={_LINKS_CHECKED: True})
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(source, exc)) from None
+        problems += _validation_problems(exc)
+    problems += link_problems
     env = os.environ if environ is None else environ
-    missing = [c for c in config.connections if not env.get(c.access_token_env)]
-    if missing:
-        names = ", ".join(f"{c.id} (${c.access_token_env})" for c in missing)
-        raise ConfigError(f"{source}: no token in the environment for: {names}")
-    connections = [
-        c.model_copy(update={"access_token": SecretStr(env[c.access_token_env])})
+    for i, connection in _items(document, "connections"):
+        variable = connection.get("access_token_env")
+        if (
+            isinstance(variable, str)
+            and re.fullmatch(ENV_NAME_PATTERN, variable)
+            and not connection.get("sandbox")
+            and not env.get(variable)
+        ):
+            problems.append(
+                (
+                    f"connections.{i}.access_token_env",
+                    f"no token in the environment for: {connection.get('id')} (${variable})",
+                )
+            )
+    hashes: dict[str, list[str]] = {}
+    for i, caller in _items(document, "callers"):
+        variable = caller.get("key_sha256_env")
+        if not isinstance(variable, str):
+            continue
+        raw = env.get(variable, "")
+        found = [part.strip().lower() for part in raw.split(",") if part.strip()]
+        if not found or not all(re.fullmatch(SHA256_HEX_PATTERN, h) for h in found):
+            problems.append(
+                (
+                    f"callers.{i}.key_sha256_env",
+                    f"caller {caller.get('id')!r}: ${variable} must hold the hex SHA-256 of the "
+                    "caller's key (comma-separated while rotating)",
+                )
+            )
+        hashes[str(caller.get("id"))] = found
+    if extra_checks is not None:
+        valid: list[tuple[int, ConnectionConfig]] = []
+        for i, connection in _items(document, "connections"):
+            try:
+                valid.append((i, ConnectionConfig.model_validate(connection)))
+            except ValidationError:
+                continue  # reported above
+        problems += extra_checks(valid)
+    if problems or config is None:
+        raise ConfigError(_format_problems(source, problems))
+    connections_with_tokens = [
+        c
+        if c.sandbox or c.access_token_env is None
+        else c.model_copy(update={"access_token": SecretStr(env[c.access_token_env])})
         for c in config.connections
     ]
-    return config.model_copy(
-        update={"connections": connections, "callers": _caller_hashes(config, env, source)}
-    )
+    callers = None
+    if config.callers is not None:
+        callers = [
+            c if c.key_sha256_env is None else c.model_copy(update={"key_sha256": hashes[c.id]})
+            for c in config.callers
+        ]
+    return config.model_copy(update={"connections": connections_with_tokens, "callers": callers})
 
 
-def _caller_hashes(
-    config: GatewayConfig, env: Mapping[str, str], source: str
-) -> list[CallerConfig] | None:
-    """Callers with the key hashes named by ``key_sha256_env`` read from the environment."""
-    if config.callers is None:
-        return None
-    callers: list[CallerConfig] = []
-    for caller in config.callers:
-        if caller.key_sha256_env is None:
-            callers.append(caller)
-            continue
-        raw = env.get(caller.key_sha256_env, "")
-        hashes = [part.strip().lower() for part in raw.split(",") if part.strip()]
-        if not hashes or not all(re.fullmatch(SHA256_HEX_PATTERN, h) for h in hashes):
-            raise ConfigError(
-                f"{source}: caller {caller.id!r}: ${caller.key_sha256_env} must hold the hex "
-                "SHA-256 of the caller's key (comma-separated while rotating)"
-            )
-        callers.append(caller.model_copy(update={"key_sha256": hashes}))
-    return callers
-
-
-def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
+def load_config(
+    path: str | Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    extra_checks: ExtraChecks | None = None,
+) -> GatewayConfig:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        problem = ("(file)", f"cannot be read ({exc.strerror})")
+        raise ConfigError(_format_problems(str(path), [problem])) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-    return parse_config(data, source=str(path), environ=environ)
+        problem = ("(file)", f"not valid YAML ({exc})")
+        raise ConfigError(_format_problems(str(path), [problem])) from None
+    return parse_config(data, source=str(path), environ=environ, extra_checks=extra_checks)
 
 
 SandboxMode = Literal["sandbox"]

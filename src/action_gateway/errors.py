@@ -109,6 +109,10 @@ class GatewayError(Exception):
     status: int = 500
     code: str = "internal_error"
     title: str = "Internal error"
+    write_sent: bool = False
+    """Set by the action flow: a state-changing request of the action had left for the platform
+    (answered or not) before this was raised. Not rendered; it decides whether the answer is kept
+    against the Idempotency-Key (api/routes/actions.py)."""
 
     def __init__(
         self,

@@ -18,6 +18,7 @@ from referencing.jsonschema import DRAFT202012
 import action_gateway
 from action_gateway.api.problem_catalog import BY_CODE, PROBLEM_TYPES
 from action_gateway.errors import GatewayError
+from tests.helpers import running_app
 from tests.shared_specs import REPO_ROOT
 
 DOCUMENT: dict[str, Any] = json.loads(
@@ -135,3 +136,21 @@ def test_each_error_class_status_matches_its_documented_status() -> None:
     for cls in _all_error_classes():
         if cls.code in BY_CODE and "code" in vars(cls):
             assert BY_CODE[cls.code].status == cls.status, cls
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_the_docs_pages_work_offline(page: str) -> None:
+    """Every script, style and icon of the docs pages is served by the gateway, none by a CDN."""
+    async with running_app() as (client, _):
+        html = await client.get(page)
+        assert html.status_code == 200
+        assets = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html.text)
+        assets += re.findall(r"""url:\s*["']([^"']+)["']""", html.text)  # Swagger UI's spec URL
+        assert any(a.endswith(".js") for a in assets), html.text
+        assert "/openapi.json" in html.text
+        for asset in assets:
+            assert re.match(r"/[^/]", asset), f"not served by the gateway: {asset}"
+            answer = await client.get(asset)
+            assert answer.status_code == 200, asset
+            assert answer.content
+    assert "cdn" not in html.text.lower()

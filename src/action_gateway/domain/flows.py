@@ -134,11 +134,18 @@ async def perform_action(
     *,
     downstream_key: str | None,
     caller: str | None = None,
+    idempotency_key: str | None = None,
 ) -> ActionResult:
-    """Run one action end to end within its connection's deadline; log one line about it."""
+    """Run one action end to end within its connection's deadline; log one line about it.
+
+    ``idempotency_key`` is the caller-scoped key (``caller:key``), logged so that on-call can
+    find every attempt of one action. A raised error says in ``write_sent`` whether a
+    state-changing request of the action had left for the platform.
+    """
     started = time.monotonic()
     connection = services.connection(request.connection)
     call = ActionCall.within(connection.deadline_seconds, idempotency_key=downstream_key)
+    resource_type = ACTION_RESOURCE[ActionName(request.action)]
     log_fields: dict[str, Any] = {
         "connection": connection.id,
         "platform": connection.platform.value,
@@ -146,18 +153,25 @@ async def perform_action(
         "dry_run": request.dry_run,
         "agent_id": request.context.agent_id,
         "conversation_id": request.context.conversation_id,
+        "target_type": resource_type.value,
+        "target_id": getattr(request.target, f"{resource_type.value}_id", None),
+        "target_name": None,  # known once the target is read
+        "idempotency_key": idempotency_key,
     }
     ACTIONS_IN_FLIGHT.inc()
     try:
-        result = await _run(connection, request, call, caller)
+        result = await _run(connection, request, call, caller, log_fields)
     except GatewayError as exc:
+        exc.write_sent = call.write_sent
         _count(connection, request, caller, _outcome_label(exc))
+        event = exc.extensions.get("timeline_event")
         log.warning(
             "action",
             **log_fields,
             outcome=exc.instance_code,
             status=exc.status,
             may_have_executed=exc.extensions.get("outcome") == Outcome.UNKNOWN,
+            event_id=event.id if isinstance(event, TimelineEvent) else None,
             attempts=call.attempts,
             duration_ms=round((time.monotonic() - started) * 1000, 1),
             upstream_request_ids=call.upstream_request_ids,
@@ -169,16 +183,20 @@ async def perform_action(
         log.exception(
             "action", **log_fields, outcome="internal_error", may_have_executed=call.write_sent
         )
-        raise InternalError(
-            "The gateway failed while performing the action.", outcome=outcome
-        ) from exc
+        error = InternalError("The gateway failed while performing the action.", outcome=outcome)
+        error.write_sent = call.write_sent
+        raise error from exc
     finally:
         ACTIONS_IN_FLIGHT.dec()
     _count(connection, request, caller, result.status)
+    moved = result.refund.total if result.refund is not None and not result.dry_run else None
     log.info(
         "action",
         **log_fields,
         outcome=result.status,
+        event_id=result.timeline_event.id if result.timeline_event else None,
+        amount=moved.amount if moved else None,
+        currency=moved.currency if moved else None,
         attempts=call.attempts,
         duration_ms=round((time.monotonic() - started) * 1000, 1),
         upstream_request_ids=call.upstream_request_ids,
@@ -202,7 +220,11 @@ def _outcome_label(exc: GatewayError) -> str:
 
 
 async def _run(
-    connection: Connection, request: ActionRequest, call: ActionCall, caller: str | None
+    connection: Connection,
+    request: ActionRequest,
+    call: ActionCall,
+    caller: str | None,
+    log_fields: dict[str, Any],
 ) -> ActionResult:
     action = _check_activation(connection, request)
     resource_type = ACTION_RESOURCE[action]
@@ -215,6 +237,7 @@ async def _run(
                 target = await _load_subscription(connection, request, call)
             else:
                 target = await _load_customer(connection, request, call)
+            log_fields["target_name"] = _target_name(target)
             _ensure_eligible(connection, action, target, request)
             if request.dry_run:
                 return await _preview(connection, action, target, request, call)
@@ -269,6 +292,15 @@ async def _run(
         subscription=outcome.subscription,
         warnings=warnings + outcome.messages,
     )
+
+
+def _target_name(target: Target) -> str | None:
+    """The name on-call searches by (#1001, a product); a customer's name is personal: none."""
+    if isinstance(target, Order):
+        return target.name
+    if isinstance(target, Subscription):
+        return target.product
+    return None
 
 
 def _say_unknown(

@@ -39,63 +39,66 @@ class Sandbox:
     """ShopifySimulator / BigCommerceSimulator by connection id (for fault injection)."""
 
 
-def _connection(**fields: Any) -> ConnectionConfig:
-    # A fresh random token per process: each simulator checks it like its platform would.
-    token = fields.pop("token")
-    return ConnectionConfig.model_validate(
-        {**fields, "access_token_env": "ACTION_GATEWAY_SANDBOX_TOKEN"}
-    ).model_copy(update={"access_token": SecretStr(token)})
-
-
 def build_sandbox(*, deadline_seconds: float = 15.0, shopify_schema: Path | None = None) -> Sandbox:
-    tokens = {
-        name: secrets.token_urlsafe(24)
-        for name in ("shopify", "bigcommerce", "recharge", "ordergroove")
-    }
-    simulators: dict[str, Any] = {
-        SANDBOX_SHOPIFY_CONNECTION: ShopifySimulator(
-            shop=SANDBOX_SHOP, access_token=tokens["shopify"], schema_path=shopify_schema
-        ),
-        SANDBOX_BIGCOMMERCE_CONNECTION: BigCommerceSimulator(
-            store_hash=SANDBOX_STORE_HASH, access_token=tokens["bigcommerce"]
-        ),
-        SANDBOX_RECHARGE_CONNECTION: RechargeSimulator(access_token=tokens["recharge"]),
-        SANDBOX_ORDERGROOVE_CONNECTION: OrdergrooveSimulator(access_token=tokens["ordergroove"]),
-    }
-    latency = float(os.environ.get(SANDBOX_LATENCY_ENV) or 0)
-    for simulator in simulators.values():
-        simulator.faults.latency_seconds = latency
+    """The default sandbox: the four simulated connections, open to every caller."""
     connections = [
-        _connection(
-            id=SANDBOX_SHOPIFY_CONNECTION,
-            platform=Platform.SHOPIFY,
-            shop=SANDBOX_SHOP,
-            token=tokens["shopify"],
-        ),
-        _connection(
-            id=SANDBOX_BIGCOMMERCE_CONNECTION,
-            platform=Platform.BIGCOMMERCE,
-            store_hash=SANDBOX_STORE_HASH,
-            token=tokens["bigcommerce"],
+        ConnectionConfig(id=SANDBOX_SHOPIFY_CONNECTION, platform=Platform.SHOPIFY, sandbox=True),
+        ConnectionConfig(
+            id=SANDBOX_BIGCOMMERCE_CONNECTION, platform=Platform.BIGCOMMERCE, sandbox=True
         ),
         # Subscriptions of the Shopify sandbox's customers (matched by email, as Recharge does).
-        _connection(
+        ConnectionConfig(
             id=SANDBOX_RECHARGE_CONNECTION,
             platform=Platform.RECHARGE,
             linked_connection=SANDBOX_SHOPIFY_CONNECTION,
-            token=tokens["recharge"],
+            sandbox=True,
         ),
         # Ordergroove keys customers by the store's own customer id: the Shopify sandbox's.
-        _connection(
+        ConnectionConfig(
             id=SANDBOX_ORDERGROOVE_CONNECTION,
             platform=Platform.ORDERGROOVE,
             linked_connection=SANDBOX_SHOPIFY_CONNECTION,
-            currency="USD",
-            token=tokens["ordergroove"],
+            sandbox=True,
         ),
     ]
+    config = GatewayConfig(deadline_seconds=deadline_seconds, connections=connections)
+    return with_simulators(config, shopify_schema=shopify_schema)
+
+
+def with_simulators(config: GatewayConfig, *, shopify_schema: Path | None = None) -> Sandbox:
+    """``config`` with each ``sandbox: true`` connection served by a fresh simulator.
+
+    Each simulator holds its platform's seeded data and checks a random token made for it, as its
+    platform would; the other connections are left as they are.
+    """
+    latency = float(os.environ.get(SANDBOX_LATENCY_ENV) or 0)
+    simulators: dict[str, Any] = {}
+    connections: list[ConnectionConfig] = []
+    for connection in config.connections:
+        if not connection.sandbox:
+            connections.append(connection)
+            continue
+        token = secrets.token_urlsafe(24)
+        simulator: Any
+        update: dict[str, Any] = {"access_token": SecretStr(token)}
+        if connection.platform is Platform.SHOPIFY:
+            update["shop"] = connection.shop or SANDBOX_SHOP
+            simulator = ShopifySimulator(
+                shop=update["shop"], access_token=token, schema_path=shopify_schema
+            )
+        elif connection.platform is Platform.BIGCOMMERCE:
+            update["store_hash"] = connection.store_hash or SANDBOX_STORE_HASH
+            simulator = BigCommerceSimulator(store_hash=update["store_hash"], access_token=token)
+        elif connection.platform is Platform.RECHARGE:
+            simulator = RechargeSimulator(access_token=token)
+        else:
+            update["currency"] = connection.currency or "USD"  # the simulator's prices are USD
+            simulator = OrdergrooveSimulator(access_token=token)
+        simulator.faults.latency_seconds = latency
+        simulators[connection.id] = simulator
+        connections.append(connection.model_copy(update=update))
     return Sandbox(
-        config=GatewayConfig(deadline_seconds=deadline_seconds, connections=connections),
+        config=config.model_copy(update={"connections": connections}),
         transports={name: sim.transport() for name, sim in simulators.items()},
         simulators=simulators,
     )

@@ -52,11 +52,19 @@ _EXAMPLE = {
 
 
 def _retry_safe(exc: GatewayError) -> bool:
-    """Failures that provably changed nothing are not remembered, so the same key may retry."""
-    return (
-        isinstance(exc, UpstreamError | DeadlineExceeded)
-        and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED
-    )
+    """Whether an error answer is forgotten, so a retry with the same key is evaluated afresh.
+
+    As Stripe does: an answer given before any write could reach the platform (validation, not
+    found, not eligible, disabled, forbidden, approval required, a failed read) is not kept; once
+    a write may have been sent it is, unless the chokepoint proved the write never arrived (no
+    connection, 429: ``outcome: not_executed``).
+    """
+    outcome = exc.extensions.get("outcome")
+    if outcome == Outcome.UNKNOWN:
+        return False  # the platform may have acted, whatever was recorded
+    if not exc.write_sent:
+        return True
+    return isinstance(exc, UpstreamError | DeadlineExceeded) and outcome == Outcome.NOT_EXECUTED
 
 
 @router.post(
@@ -147,6 +155,7 @@ async def _execute_and_store(
             body,
             caller=caller_id,
             downstream_key=downstream_key(f"{body.connection}:{body.action}", key),
+            idempotency_key=key,
         )
         response: Response = JSONResponse(result.model_dump(mode="json"))
     except GatewayError as exc:
