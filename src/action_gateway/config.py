@@ -465,6 +465,3 @@ def load_config(
         problem = ("(file)", f"not valid YAML ({exc})")
         raise ConfigError(_format_problems(str(path), [problem])) from None
     return parse_config(data, source=str(path), environ=environ, extra_checks=extra_checks)
-
-
-SandboxMode = Literal["sandbox"]
