@@ -11,7 +11,13 @@ from pydantic import BaseModel
 from action_gateway.api.deps import CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
 from action_gateway.auth import Caller
-from action_gateway.domain.models import Customer, CustomerWithOrders, Platform
+from action_gateway.domain.models import (
+    CONVERSATION_STATUS_DESCRIPTION,
+    ConversationStatusInput,
+    Customer,
+    CustomerWithOrders,
+    Platform,
+)
 from action_gateway.domain.views import (
     CustomerView,
     OrderView,
@@ -36,14 +42,13 @@ SubscriptionId = Annotated[
 ]
 
 ConversationStatus = Annotated[
-    str | None,
-    Query(
-        max_length=50,
-        description="The conversation's status; actions that need an open conversation "
-        "(Ordergroove's) are offered only when it is `open`.",
-        examples=["open"],
-    ),
+    ConversationStatusInput | None,
+    Query(description=CONVERSATION_STATUS_DESCRIPTION, examples=["open"]),
 ]
+
+
+def _context(conversation_status: ConversationStatusInput | None) -> dict[str, str | None]:
+    return {"conversation_status": conversation_status.value if conversation_status else None}
 
 
 class SubscriptionLookupError(BaseModel):
@@ -195,7 +200,7 @@ async def find_customers(
     phone = phone.strip() if phone else None
     if not email and not phone:
         raise ValidationFailed("Give an email, a phone number, or both.")
-    context = {"conversation_status": conversation_status}
+    context = _context(conversation_status)
     results = await asyncio.gather(
         *(
             _customers_on(services, caller, connection, email, phone, orders_limit, context)
@@ -276,4 +281,4 @@ async def get_subscription(
             code="subscription_not_found",
             connection=connection,
         )
-    return subscription_view(conn, subscription, {"conversation_status": conversation_status})
+    return subscription_view(conn, subscription, _context(conversation_status))
