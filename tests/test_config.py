@@ -160,3 +160,29 @@ def test_a_shopify_shop_must_be_a_myshopify_host(shop: str) -> None:
     # Naming the endpoint explicitly (a proxy, a test double) is the operator's decision.
     explicit = {**connection, "api_base_url": "https://shopify-proxy.internal"}
     assert parse_config({"connections": [explicit]}, environ=ENV).connections[0].shop == shop
+
+
+def test_a_connections_phone_region_is_a_known_region() -> None:
+    connection = {**GOOD["connections"][0], "phone_region": "gb"}  # type: ignore[dict-item]
+    config = parse_config({"connections": [connection]}, environ={"ACME_SHOPIFY_TOKEN": "x"})
+    assert config.connections[0].phone_region == "GB"
+    with pytest.raises(ConfigError, match=r"connections\.0\.phone_region.*not a region"):
+        parse_config(
+            {"connections": [{**connection, "phone_region": "XX"}]},
+            environ={"ACME_SHOPIFY_TOKEN": "x"},
+        )
+
+
+def test_the_default_phone_region_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    from action_gateway.settings import Settings
+
+    assert Settings(config=None).phone_region == "US"
+    monkeypatch.setenv("ACTION_GATEWAY_PHONE_REGION", "de")
+    assert Settings(config=None).phone_region == "DE"
+    monkeypatch.setenv("ACTION_GATEWAY_PHONE_REGION", "Mars")
+    with pytest.raises(ValidationError, match="not a region"):
+        Settings(config=None)

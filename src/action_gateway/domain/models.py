@@ -505,6 +505,17 @@ class CustomerWithOrders(BaseModel):
     customer: Customer
     orders: list[Order]
     has_more_orders: bool = False
+    next_orders_cursor: str | None = None
+    """The platform's own position after these orders (None: no more), for ``list_customer_orders``;
+    the API hands it out only wrapped and signed (``api/cursors.py``)."""
+
+
+class OrderPage(BaseModel):
+    """One page of a customer's orders, newest first."""
+
+    orders: list[Order]
+    has_more_orders: bool = False
+    next_orders_cursor: str | None = None
 
 
 class RefundLine(BaseModel):
