@@ -40,7 +40,7 @@ OrderId = Annotated[
     str, Path(description="The platform's order id (Shopify: numeric).", examples=["5500001001"])
 ]
 CustomerId = Annotated[
-    str, Path(description="The platform's customer id (Shopify: numeric).", examples=["501"])
+    str, Path(description="The platform's customer id (Shopify: numeric).", examples=["7410001"])
 ]
 DEFAULT_ORDERS_LIMIT = 10
 OrdersLimit = Annotated[
@@ -309,7 +309,9 @@ async def list_customer_orders(
             max_length=2048,
             description="A `next_cursor` from the customer lookup or the previous page; "
             "omitted: the first page.",
-            examples=["WzEsIjUwMSIsIjIiXQ.bm90LWEtcmVhbC1tYWM"],
+            examples=[
+                "WzEsIjc0MTAwMDEiLCJZM1Z5YzI5eU9qVTFNREF3TURFd01EVT0iXQ.IYdSTDITjGTlGhltl6n_qw"
+            ],
         ),
     ] = None,
 ) -> CustomerOrders:
