@@ -44,7 +44,8 @@ CustomerId = Annotated[
 ]
 DEFAULT_ORDERS_LIMIT = 10
 OrdersLimit = Annotated[
-    int, Query(ge=1, le=50, description="Orders per customer and page, newest first.")
+    int,
+    Query(ge=1, le=50, description="Orders per customer and page, newest first.", examples=[10]),
 ]
 SubscriptionId = Annotated[
     str, Path(description="The platform's subscription id.", examples=["66300101"])
