@@ -75,6 +75,16 @@ async def capture() -> dict[str, Any]:
                 "/v1/customers",
                 params={"email": "ava.lindqvist@example.com"},
             )
+            shopify = next(
+                r for r in answers["findCustomers"]["results"] if r["platform"] == "shopify"
+            )
+            customer_id = shopify["customers"][0]["id"]
+            await take(
+                "listCustomerOrders",
+                "GET",
+                f"/v1/connections/sandbox-shopify/customers/{customer_id}/orders",
+                params={"limit": 2},
+            )
             await take("getOrder", "GET", "/v1/connections/sandbox-shopify/orders/5500001001")
             await take(
                 "findOrderByName",

@@ -22,6 +22,7 @@ from action_gateway.domain.models import (
     EditOrderNoteInput,
     Money,
     Order,
+    OrderPage,
     OrderState,
     OrderTotals,
     PartialRefundOrderInput,
@@ -94,6 +95,7 @@ class FakeAdapter:
     delay: float = 0.0
     fail_with: GatewayError | None = None
     keys: list[str | None] = field(default_factory=list)
+    phone_lookup_matches_text: bool = False
 
     async def _act(self, name: str, target: str, call: ActionCall) -> None:
         if self.fail_with is not None:
@@ -111,14 +113,29 @@ class FakeAdapter:
             await asyncio.sleep(self.delay)
         if self.fail_with is not None:
             raise self.fail_with
-        return [
-            CustomerWithOrders(
-                customer=c,
-                orders=[o for o in self.orders.values() if o.customer_id == c.id][:orders_limit],
-            )
-            for c in self.customers.values()
-            if (email and c.email == email) or (phone and c.phone == phone)
-        ]
+        found = []
+        for c in self.customers.values():
+            if (email and c.email == email) or (phone and c.phone == phone):
+                page = self._page(c.id, orders_limit, 0)
+                found.append(CustomerWithOrders(customer=c, **page.model_dump()))
+        return found
+
+    def _page(self, customer_id: str, limit: int, offset: int) -> OrderPage:
+        """Orders in insertion order; the cursor is the offset of the next one."""
+        mine = [o for o in self.orders.values() if o.customer_id == customer_id]
+        more = len(mine) > offset + limit
+        return OrderPage(
+            orders=mine[offset : offset + limit],
+            has_more_orders=more,
+            next_orders_cursor=str(offset + limit) if more else None,
+        )
+
+    async def list_customer_orders(
+        self, customer_id: str, *, limit: int, cursor: str | None, call: ActionCall
+    ) -> OrderPage | None:
+        if customer_id not in self.customers:
+            return None
+        return self._page(customer_id, limit, int(cursor or 0))
 
     async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
         return self.customers.get(customer_id)

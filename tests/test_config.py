@@ -214,3 +214,29 @@ def test_sandbox_connections_are_served_by_simulators_next_to_real_ones() -> Non
     assert set(sandbox.simulators) == set(sandbox.transports) == {"try-shopify"}
     assert simulated.shop == "sandbox-shop.myshopify.com"
     assert simulated.token.get_secret_value()  # a fresh token the simulator checks
+
+
+def test_a_connections_phone_region_is_a_known_region() -> None:
+    connection = {**GOOD["connections"][0], "phone_region": "gb"}  # type: ignore[dict-item]
+    config = parse_config({"connections": [connection]}, environ={"ACME_SHOPIFY_TOKEN": "x"})
+    assert config.connections[0].phone_region == "GB"
+    with pytest.raises(ConfigError, match=r"connections\.0\.phone_region.*not a region"):
+        parse_config(
+            {"connections": [{**connection, "phone_region": "XX"}]},
+            environ={"ACME_SHOPIFY_TOKEN": "x"},
+        )
+
+
+def test_the_default_phone_region_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    from action_gateway.settings import Settings
+
+    assert Settings(config=None).phone_region == "US"
+    monkeypatch.setenv("ACTION_GATEWAY_PHONE_REGION", "de")
+    assert Settings(config=None).phone_region == "DE"
+    monkeypatch.setenv("ACTION_GATEWAY_PHONE_REGION", "Mars")
+    with pytest.raises(ValidationError, match="not a region"):
+        Settings(config=None)

@@ -24,6 +24,7 @@ RC = "sandbox-recharge"
 OG_ESPRESSO, OG_FILTERS, OG_DESCALER = (f"5b{n:030d}" for n in (1, 2, 3))
 OG_PREPAID = f"5b{5:030d}"
 RC_OAT_MILK, RC_BEANS = "66300102", "66300101"
+RC_PREPAID = "66300301"  # Carmen's tea sampler: is_prepaid, not skippable
 
 
 @pytest.fixture
@@ -122,18 +123,52 @@ async def test_a_retried_skip_after_a_lost_response_skips_exactly_once(
     assert len(skips) == 1
 
 
-async def test_prepaid_cancel_is_refused_before_the_platform(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+@pytest.mark.parametrize("action", ["cancel_subscription", "skip_subscription_order"])
+@pytest.mark.parametrize(("connection", "subscription_id"), [(OG, OG_PREPAID), (RC, RC_PREPAID)])
+async def test_prepaid_cancel_and_skip_are_refused_before_the_platform(
+    gateway: tuple[httpx.AsyncClient, FastAPI], connection: str, subscription_id: str, action: str
 ) -> None:
     client, app = gateway
     response = await client.post(
         "/v1/actions",
-        json=_body(OG, "cancel_subscription", OG_PREPAID),
+        json=_body(connection, action, subscription_id),
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
     assert response.status_code == 409, response.text
     assert response.json()["current_state"]["decision_code"] == "subscription_prepaid"
-    assert app.state.services.sandbox[OG].ledger == []
+    assert app.state.services.sandbox[connection].ledger == []
+
+
+async def test_a_prepaid_recharge_subscription_is_offered_nothing_and_says_why(
+    gateway: tuple[httpx.AsyncClient, FastAPI],
+) -> None:
+    client, _ = gateway
+    response = await client.get(
+        f"/v1/connections/{RC}/subscriptions/{RC_PREPAID}", params={"conversation_status": "open"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["available_actions"] == []
+    assert {d["code"] for d in body["eligibility"]["decisions"]} == {"subscription_prepaid"}
+    assert "prepaid" in body["eligibility"]["decisions"][0]["reason"]
+    # The answer echoes the facts and context it was decided on.
+    assert body["eligibility"]["facts"]["prepaid"] is True
+    assert body["eligibility"]["facts"]["status"] == "active"
+    assert body["eligibility"]["helpdesk_context"] == {"conversation_status": "open"}
+
+
+async def test_ordergroove_eligibility_echoes_its_facts(
+    gateway: tuple[httpx.AsyncClient, FastAPI],
+) -> None:
+    client, _ = gateway
+    response = await client.get(
+        f"/v1/connections/{OG}/subscriptions/{OG_PREPAID}", params={"conversation_status": "OPEN"}
+    )
+    assert response.status_code == 200, response.text
+    eligibility = response.json()["eligibility"]
+    assert eligibility["state"] == {}  # Ordergroove's matrix has no status dimension
+    assert eligibility["facts"] == {"live": True, "prepaid": True, "has_next_order": True}
+    assert eligibility["helpdesk_context"] == {"conversation_status": "open"}
 
 
 @pytest.mark.parametrize(("connection", "subscription_id"), [(OG, OG_DESCALER), (RC, RC_BEANS)])

@@ -173,6 +173,7 @@ def create_app(
                     adapter=adapter,
                     matrix=matrices[connection.platform],
                     deadline_seconds=config.deadline_for(connection),
+                    phone_region=connection.phone_region or settings.phone_region,
                 )
             idempotency = await _idempotency_store(settings, connections, stack)
             rate_limiter: RateLimiter | None = None

@@ -32,6 +32,7 @@ from action_gateway.domain.models import (
     ActionName,
     Platform,
 )
+from action_gateway.domain.phones import check_phone_region
 
 DEFAULT_DEADLINE_SECONDS = 15.0
 SHOPIFY_DEFAULT_API_VERSION = "2026-07"
@@ -178,9 +179,20 @@ class ConnectionConfig(_Strict):
         "subscriptions belong to (Ordergroove keys customers by that store's customer id).",
     )
     deadline_seconds: Annotated[float | None, Field(gt=0, le=120)] = None
+    phone_region: str | None = Field(
+        default=None,
+        description="Commerce platforms: the region (ISO 3166-1 alpha-2, e.g. GB) whose numbering "
+        "reads a looked-up phone number written without its country code; defaults to "
+        "ACTION_GATEWAY_PHONE_REGION (US).",
+    )
     actions: ActionsConfig = ActionsConfig()
     access_token: SecretStr | None = Field(default=None, exclude=True, repr=False)
     """Filled from ``access_token_env`` at load time; never read from the file."""
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_phone_region(cls, value: str | None) -> str | None:
+        return check_phone_region(value) if value is not None else None
 
     @field_validator("api_base_url")
     @classmethod

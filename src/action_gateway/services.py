@@ -11,6 +11,7 @@ from typing import Any, cast
 from action_gateway.auth import Authenticator, Caller
 from action_gateway.config import ConnectionConfig, GatewayConfig
 from action_gateway.domain.models import COMMERCE_PLATFORMS, Platform
+from action_gateway.domain.phones import DEFAULT_PHONE_REGION
 from action_gateway.eligibility import PlatformMatrix
 from action_gateway.errors import DeadlineExceeded, NotFound, Outcome, RateLimited
 from action_gateway.idempotency import IdempotencyStore
@@ -25,6 +26,8 @@ class Connection:
     adapter: CommerceAdapter | SubscriptionAdapter
     matrix: PlatformMatrix
     deadline_seconds: float
+    phone_region: str = DEFAULT_PHONE_REGION
+    """Reads a looked-up phone number written without its country code."""
 
     @property
     def is_commerce(self) -> bool:

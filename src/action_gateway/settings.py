@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from action_gateway.domain.phones import DEFAULT_PHONE_REGION, check_phone_region
+
 
 class LogFormat(StrEnum):
     CONSOLE = "console"
@@ -73,6 +75,17 @@ class Settings(BaseSettings):
         "shared by every replica; without one the store is in memory (one process). Secret: "
         "never logged.",
     )
+
+    phone_region: str = Field(
+        default=DEFAULT_PHONE_REGION,
+        description="The region (ISO 3166-1 alpha-2, e.g. US, GB) whose numbering reads a phone "
+        "number written without its country code, for connections that set no `phone_region`.",
+    )
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_phone_region(cls, value: str) -> str:
+        return check_phone_region(value)
 
     @field_validator("redis_url", mode="before")
     @classmethod

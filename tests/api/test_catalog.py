@@ -168,17 +168,32 @@ async def test_health_and_routing_errors(client: httpx.AsyncClient) -> None:
     ("resource", "context", "allowed"),
     [
         (
-            {"status": "ACTIVE", "skippable": True, "has_next_order": True},
-            "open",
+            {"status": "ACTIVE", "prepaid": False, "skippable": True, "has_next_order": True},
+            "OPEN",
             ["cancel_subscription", "skip_subscription_order"],
         ),
         (
-            {"status": "active", "skippable": False, "has_next_order": True},
+            {"status": "active", "prepaid": False, "skippable": False, "has_next_order": True},
             "open",
             ["cancel_subscription"],
         ),
-        ({"status": "cancelled", "skippable": True, "has_next_order": False}, "open", []),
-        ({"status": "active", "skippable": True, "has_next_order": True}, "closed", []),
+        (
+            {"status": "active", "prepaid": True, "skippable": True, "has_next_order": True},
+            "open",
+            [],
+        ),
+        # Whether it is prepaid unknown: fail closed.
+        ({"status": "active", "skippable": True, "has_next_order": True}, "open", []),
+        (
+            {"status": "cancelled", "prepaid": False, "skippable": True, "has_next_order": False},
+            "open",
+            [],
+        ),
+        (
+            {"status": "active", "prepaid": False, "skippable": True, "has_next_order": True},
+            "closed",
+            [],
+        ),
     ],
 )
 async def test_eligibility_recharge(

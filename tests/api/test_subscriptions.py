@@ -175,3 +175,82 @@ async def test_connection_kinds_do_not_mix(client: httpx.AsyncClient) -> None:
     assert one.json()["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
     missing = await client.get("/v1/connections/og/subscriptions/nope")
     assert missing.json()["code"] == "subscription_not_found"
+
+
+@pytest.mark.parametrize("status", ["OPEN", "Open", " open "])
+async def test_conversation_status_is_matched_case_insensitively(
+    client: httpx.AsyncClient, subscriptions: FakeSubscriptionAdapter, status: str
+) -> None:
+    listed = await client.get(
+        "/v1/customers", params={"email": "ava@example.com", "conversation_status": status}
+    )
+    assert listed.status_code == 200, listed.text
+    [customer] = listed.json()["results"][0]["customers"]
+    subs = {s["id"]: s for s in customer["subscriptions"]}
+    assert subs["sub-1"]["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert subs["sub-1"]["eligibility"]["helpdesk_context"] == {"conversation_status": "open"}
+    one = await client.get(
+        "/v1/connections/og/subscriptions/sub-1", params={"conversation_status": status}
+    )
+    assert one.json()["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    done = await client.post(
+        "/v1/actions", json=act("cancel_subscription", "sub-1", status=status), headers=key()
+    )
+    assert done.status_code == 200, done.text
+    assert subscriptions.calls == [("cancel", "sub-1")]
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("Pending", "conversation_not_open"),
+        ("SNOOZED", "conversation_not_open"),
+        ("hold", "conversation_not_open"),  # Zendesk's on-hold
+        ("On Hold", "conversation_not_open"),
+        ("closed", "conversation_not_open"),
+    ],
+)
+async def test_known_statuses_other_than_open_offer_nothing(
+    client: httpx.AsyncClient, status: str, code: str
+) -> None:
+    response = await client.get(
+        "/v1/connections/og/subscriptions/sub-1", params={"conversation_status": status}
+    )
+    assert response.status_code == 200, response.text
+    assert {d["code"] for d in response.json()["eligibility"]["decisions"]} == {code}
+
+
+ACCEPTED = "'new', 'open', 'pending', 'waiting', 'on_hold', 'snoozed', 'solved', 'resolved', "
+
+
+async def test_an_unknown_conversation_status_is_refused_with_the_accepted_ones(
+    client: httpx.AsyncClient, subscriptions: FakeSubscriptionAdapter
+) -> None:
+    answers = [
+        await client.get(
+            "/v1/customers", params={"email": "ava@example.com", "conversation_status": "opened"}
+        ),
+        await client.get(
+            "/v1/connections/og/subscriptions/sub-1", params={"conversation_status": "opened"}
+        ),
+        await client.post(
+            "/v1/actions", json=act("cancel_subscription", "sub-1", status="opened"), headers=key()
+        ),
+        await client.post(
+            "/v1/eligibility",
+            json={
+                "platform": "ordergroove",
+                "resource": {"type": "subscription", "live": True},
+                "context": {"conversation_status": "opened"},
+            },
+        ),
+    ]
+    for response in answers:
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["code"] == "validation_error"
+        [error] = problem["errors"]
+        assert error["loc"][-1] == "conversation_status"
+        assert ACCEPTED in error["message"]
+        assert "'done' or 'closed'" in error["message"]
+    assert subscriptions.calls == []

@@ -98,7 +98,8 @@ class InternalError(GatewayError):
 
 
 def _context_facts(request: ActionRequest) -> dict[str, Any]:
-    return {"conversation_status": request.context.conversation_status}
+    status = request.context.conversation_status
+    return {"conversation_status": status.value if status is not None else None}
 
 
 def _check_activation(connection: Connection, request: ActionRequest) -> ActionName:

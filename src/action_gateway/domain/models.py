@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     computed_field,
@@ -138,13 +139,53 @@ class CancelReason(StrEnum):
 RefundReason = CancelReason
 
 
+class ConversationStatus(StrEnum):
+    """A helpdesk conversation's status, as Zendesk, Gorgias, Gladly, Kustomer, Freshdesk and
+    Intercom send it (matched case-insensitively). Only ``open`` counts as open."""
+
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    WAITING = "waiting"
+    ON_HOLD = "on_hold"
+    SNOOZED = "snoozed"
+    SOLVED = "solved"
+    RESOLVED = "resolved"
+    DONE = "done"
+    CLOSED = "closed"
+
+
+_CONVERSATION_STATUS_ALIASES = {"hold": ConversationStatus.ON_HOLD.value}  # Zendesk's spelling
+
+
+def _normalize_conversation_status(value: object) -> object:
+    """``OPEN``, ``On hold``, ``on-hold`` and Zendesk's ``hold`` as the enum's lower-case values."""
+    if not isinstance(value, str):
+        return value
+    text = "_".join(value.strip().casefold().replace("-", " ").split())
+    return _CONVERSATION_STATUS_ALIASES.get(text, text)
+
+
+ConversationStatusInput = Annotated[
+    ConversationStatus, BeforeValidator(_normalize_conversation_status)
+]
+CONVERSATION_STATUS_DESCRIPTION = (
+    "The conversation's status in the helpdesk, case-insensitive (Zendesk's `hold` is "
+    "`on_hold`); anything else is refused. Actions that need an open conversation "
+    "(subscriptions) are offered only when it is `open`."
+)
+
+
 class ActionContext(StrictModel):
     """Who acts, from which conversation."""
 
     agent_id: Annotated[str | None, Field(max_length=200)] = None
     agent_roles: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=50)] = []
     conversation_id: Annotated[str | None, Field(max_length=200)] = None
-    conversation_status: Annotated[str | None, Field(max_length=50, examples=["open"])] = None
+    conversation_status: Annotated[
+        ConversationStatusInput | None,
+        Field(description=CONVERSATION_STATUS_DESCRIPTION, examples=["open"]),
+    ] = None
 
 
 PlatformId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:/#-]+$")]
@@ -464,6 +505,17 @@ class CustomerWithOrders(BaseModel):
     customer: Customer
     orders: list[Order]
     has_more_orders: bool = False
+    next_orders_cursor: str | None = None
+    """The platform's own position after these orders (None: no more), for ``list_customer_orders``;
+    the API hands it out only wrapped and signed (``api/cursors.py``)."""
+
+
+class OrderPage(BaseModel):
+    """One page of a customer's orders, newest first."""
+
+    orders: list[Order]
+    has_more_orders: bool = False
+    next_orders_cursor: str | None = None
 
 
 class RefundLine(BaseModel):

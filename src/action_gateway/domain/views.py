@@ -18,10 +18,20 @@ from action_gateway.domain.models import (
 from action_gateway.eligibility import Decision
 from action_gateway.services import Connection
 
+FactValue = bool | int | str | None
+
 
 class Eligibility(BaseModel):
     state: dict[str, str | None] = Field(
         description="The matrix classes the resource's statuses fall in (why, not just what)."
+    )
+    facts: dict[str, FactValue] = Field(
+        default={},
+        description="Every fact the matrix decided on, as read from the platform (null: unknown).",
+    )
+    helpdesk_context: dict[str, FactValue] = Field(
+        default={},
+        description="Every helpdesk context value the matrix decided on (null: not given).",
     )
     decisions: list[Decision]
 
@@ -75,7 +85,14 @@ def evaluate(
                 reason=f"{action.value} is not supported on {connection.platform.value} yet.",
             )
         decisions.append(decision)
-    return Eligibility(state=dict(evaluation.state), decisions=decisions)
+    fact_names, context_names = connection.matrix.inputs(resource_type)
+    given = context or {}
+    return Eligibility(
+        state=dict(evaluation.state),
+        facts={name: facts.get(name) for name in fact_names},
+        helpdesk_context={name: given.get(name) for name in context_names},
+        decisions=decisions,
+    )
 
 
 def _fields(model: BaseModel, exclude: str | None = None) -> dict[str, Any]:

@@ -289,6 +289,11 @@ class PlatformMatrix:
     def actions(self) -> list[ActionName]:
         return [a for r in self._resources.values() for a in r.actions]
 
+    def inputs(self, resource_type: ResourceType) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The names of the facts and of the context values ``resource_type`` is decided on."""
+        spec = self._resource(resource_type).spec
+        return tuple(spec.facts), tuple(spec.context)
+
     def _resource(self, resource_type: ResourceType) -> _Resource:
         try:
             return self._resources[resource_type]

@@ -16,6 +16,7 @@ from action_gateway.domain.models import (
     CustomerWithOrders,
     EditOrderNoteInput,
     Order,
+    OrderPage,
     PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
@@ -63,10 +64,28 @@ class CommerceAdapter(Protocol):
     platform: Platform
     supported_actions: frozenset[ActionName]
 
+    phone_lookup_matches_text: bool
+    """The platform finds a phone number only as the text it was stored as (not normalised)."""
+
     async def find_customers(
         self, *, email: str | None, phone: str | None, orders_limit: int, call: ActionCall
     ) -> list[CustomerWithOrders]:
-        """Customers matching the email and/or phone exactly, each with recent orders."""
+        """Customers matching the email and/or phone, each with their newest orders.
+
+        ``phone`` is E.164 (``+14155550101``); a platform that matches stored text is asked with
+        the forms stores keep (``domain.phones.text_forms``).
+        """
+        ...
+
+    async def list_customer_orders(
+        self, customer_id: str, *, limit: int, cursor: str | None, call: ActionCall
+    ) -> OrderPage | None:
+        """A page of the customer's orders, newest first, after ``cursor`` (a
+        ``next_orders_cursor`` this adapter gave; None: the first page).
+
+        Answers None when there is no such customer; raises ``ValidationFailed`` for a cursor it
+        cannot read.
+        """
         ...
 
     async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None: ...

@@ -186,22 +186,49 @@ class TestReads:
             no_content(),  # customer 12 by email
         )
         found = await adapter.find_customers(
-            email="jane@example.com", phone="555-123-4567", orders_limit=5, call=call()
+            email="jane@example.com", phone="+16135551234", orders_limit=5, call=call()
         )
         assert [c.customer.id for c in found] == ["11", "12"]
         assert [o.id for o in found[0].orders] == ["130", "120", "100"]
         assert found[0].has_more_orders is False
         assert found[1].orders == []
-        urls = [str(r.url) for r in stub.sent(LIST_CUSTOMERS)]
-        assert urls == [
-            f"{BASE_URL}/v3/customers?email:in=jane%40example.com",
-            f"{BASE_URL}/v3/customers?phone:in=555-123-4567",
-        ]
+        by_email, by_phone = [r.url.params for r in stub.sent(LIST_CUSTOMERS)]
+        assert dict(by_email) == {"email:in": "jane@example.com"}
+        # The stored text must match exactly, so the forms stores keep are asked at once.
+        forms = by_phone["phone:in"].split(",")
+        assert {"+16135551234", "+1 613-555-1234", "(613) 555-1234", "613-555-1234"} <= set(forms)
+        assert "6135551234" in forms
         queries = [dict(r.url.params) for r in stub.sent(LIST_ORDERS)]
         assert queries[:2] == [
-            {"customer_id": "11", "sort": "date_created:desc", "limit": "6"},
-            {"email": "jane@example.com", "sort": "date_created:desc", "limit": "6"},
+            {"customer_id": "11", "sort": "date_created:desc", "limit": "6", "page": "1"},
+            {"email": "jane@example.com", "sort": "date_created:desc", "limit": "6", "page": "1"},
         ]
+
+    async def test_a_customers_orders_page_on_from_the_cursor(
+        self, adapter: BigCommerceAdapter, stub: BigCommerceStub
+    ) -> None:
+        stub.reply(LIST_CUSTOMERS, ok(customers_body(customer_body())))
+        dates = {n: f"Sun, {n:02d} Nov 2026 09:00:00 +0000" for n in range(1, 6)}
+        mine = [order_body(id=n, date_created=dates[n]) for n in (5, 4, 3, 2, 1)]
+        guest = order_body(id=9, customer_id=0, date_created="Sun, 03 Nov 2026 10:00:00 +0000")
+        stub.reply(LIST_ORDERS, ok(mine), ok([guest]))
+        page = await adapter.list_customer_orders("11", limit=2, cursor="2", call=call())
+        assert page is not None
+        # Merged newest first: 5, 4, (9 guest), 3, 2, 1; the page after the first two.
+        assert [o.id for o in page.orders] == ["9", "3"]
+        assert (page.has_more_orders, page.next_orders_cursor) == (True, "4")
+        queries = [dict(r.url.params) for r in stub.sent(LIST_ORDERS)]
+        assert queries == [
+            {"customer_id": "11", "sort": "date_created:desc", "limit": "5", "page": "1"},
+            {"email": "jane@example.com", "sort": "date_created:desc", "limit": "5", "page": "1"},
+        ]
+
+    @pytest.mark.parametrize("cursor", ["-1", "abc", "10001"])
+    async def test_a_cursor_it_did_not_give_is_refused(
+        self, adapter: BigCommerceAdapter, cursor: str
+    ) -> None:
+        with pytest.raises(ValidationFailed):
+            await adapter.list_customer_orders("11", limit=2, cursor=cursor, call=call())
 
     async def test_orders_are_limited_with_more_flagged(
         self, adapter: BigCommerceAdapter, stub: BigCommerceStub

@@ -164,9 +164,12 @@ def customer_node(customer_id: int = 7001, email: str = "bo@example.com") -> dic
     }
 
 
+END_CURSOR = "eyJsYXN0X2lkIjo1NTAwMDAxMDAxfQ=="
+
+
 def customer_with_orders(customer_id: int = 7001, email: str = "bo@example.com") -> dict[str, Any]:
     summary = {key: value for key, value in order_node().items() if key != "lineItems"}
     return {
         **customer_node(customer_id, email),
-        "orders": {"pageInfo": {"hasNextPage": True}, "nodes": [summary]},
+        "orders": {"pageInfo": {"hasNextPage": True, "endCursor": END_CURSOR}, "nodes": [summary]},
     }

@@ -36,6 +36,7 @@ from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify import ShopifyAdapter, ShopifyClient, build_shopify_adapter
 from action_gateway.platforms.shopify.mapping import from_shopify_customer, from_shopify_order
 from tests.platforms.shopify.helpers import (
+    END_CURSOR,
     ENDPOINT,
     NOW,
     TOKEN,
@@ -164,6 +165,7 @@ class TestReads:
         assert found.customer.admin_url == "https://admin.shopify.com/store/acme/customers/7001"
         assert [order.name for order in found.orders] == ["#1001"]
         assert found.has_more_orders
+        assert found.next_orders_cursor == END_CURSOR
 
     async def test_find_customers_falls_back_to_an_escaped_search(
         self, adapter: ShopifyAdapter, stub: ShopifyStub
@@ -216,6 +218,28 @@ class TestReads:
             {"identifier": {"emailAddress": "bo@example.com"}, "ordersFirst": 250},
             {"identifier": {"phoneNumber": "+16135551234"}, "ordersFirst": 250},
         ]
+
+    async def test_list_customer_orders_goes_on_after_shopifys_cursor(
+        self, adapter: ShopifyAdapter, stub: ShopifyStub
+    ) -> None:
+        summary = {key: value for key, value in order_node().items() if key != "lineItems"}
+        last_page = {"pageInfo": {"hasNextPage": False, "endCursor": "b"}, "nodes": [summary]}
+        stub.reply(
+            "CustomerOrders",
+            {"customer": {"id": "gid://shopify/Customer/7001", "orders": last_page}},
+            {"customer": None},
+        )
+        page = await adapter.list_customer_orders("7001", limit=5, cursor=END_CURSOR, call=call())
+        assert page is not None
+        assert [order.name for order in page.orders] == ["#1001"]
+        assert (page.has_more_orders, page.next_orders_cursor) == (False, None)
+        assert stub.bodies()[0]["variables"] == {
+            "id": "gid://shopify/Customer/7001",
+            "ordersFirst": 5,
+            "after": END_CURSOR,
+        }
+        assert await adapter.list_customer_orders("7009", limit=5, cursor=None, call=call()) is None
+        assert stub.bodies()[1]["variables"]["after"] is None
 
     async def test_get_customer(self, adapter: ShopifyAdapter, stub: ShopifyStub) -> None:
         stub.reply("Customer", {"customer": customer_node()}, {"customer": None})

@@ -6,12 +6,20 @@ import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from action_gateway.api.cursors import decode_orders_cursor, encode_orders_cursor
 from action_gateway.api.deps import CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
 from action_gateway.auth import Caller
-from action_gateway.domain.models import Customer, CustomerWithOrders, Platform
+from action_gateway.domain.models import (
+    CONVERSATION_STATUS_DESCRIPTION,
+    ConversationStatusInput,
+    Customer,
+    CustomerWithOrders,
+    Platform,
+)
+from action_gateway.domain.phones import DEFAULT_PHONE_REGION, same_number, text_forms, to_e164
 from action_gateway.domain.views import (
     CustomerView,
     OrderView,
@@ -20,7 +28,7 @@ from action_gateway.domain.views import (
     order_view,
     subscription_view,
 )
-from action_gateway.errors import GatewayError, NotFound, Problem, ValidationFailed
+from action_gateway.errors import FieldError, GatewayError, NotFound, Problem, ValidationFailed
 from action_gateway.services import Connection, Services, read_deadline
 
 router = APIRouter(prefix="/v1", tags=["context"])
@@ -31,19 +39,30 @@ ConnectionId = Annotated[
 OrderId = Annotated[
     str, Path(description="The platform's order id (Shopify: numeric).", examples=["5500001001"])
 ]
+CustomerId = Annotated[
+    str, Path(description="The platform's customer id (Shopify: numeric).", examples=["7410001"])
+]
+DEFAULT_ORDERS_LIMIT = 10
+OrdersLimit = Annotated[
+    int,
+    Query(ge=1, le=50, description="Orders per customer and page, newest first.", examples=[10]),
+]
 SubscriptionId = Annotated[
     str, Path(description="The platform's subscription id.", examples=["66300101"])
 ]
 
 ConversationStatus = Annotated[
-    str | None,
-    Query(
-        max_length=50,
-        description="The conversation's status; actions that need an open conversation "
-        "(Ordergroove's) are offered only when it is `open`.",
-        examples=["open"],
-    ),
+    ConversationStatusInput | None,
+    Query(description=CONVERSATION_STATUS_DESCRIPTION, examples=["open"]),
 ]
+
+
+def _next_cursor(connection: Connection, customer_id: str, position: str | None) -> str | None:
+    return encode_orders_cursor(connection, customer_id, position) if position else None
+
+
+def _context(conversation_status: ConversationStatusInput | None) -> dict[str, str | None]:
+    return {"conversation_status": conversation_status.value if conversation_status else None}
 
 
 class SubscriptionLookupError(BaseModel):
@@ -54,9 +73,20 @@ class SubscriptionLookupError(BaseModel):
     error: Problem
 
 
+NextCursor = Annotated[
+    str | None,
+    Field(
+        description="Opaque: pass it as `cursor` to "
+        "`GET /v1/connections/{connection}/customers/{customer_id}/orders` for the next orders "
+        "(null: none).",
+    ),
+]
+
+
 class CustomerContext(CustomerView):
     orders: list[OrderView]
     has_more_orders: bool = False
+    next_cursor: NextCursor = None
     subscriptions: list[SubscriptionView] = []
     subscription_errors: list[SubscriptionLookupError] = []
 
@@ -67,6 +97,19 @@ class ConnectionCustomers(BaseModel):
     status: Literal["ok", "error"]
     customers: list[CustomerContext] = []
     error: Problem | None = None
+    warnings: list[str] = Field(
+        default=[],
+        description="What may be missing from this connection's answer, in plain words.",
+    )
+
+
+class CustomerOrders(BaseModel):
+    connection: str
+    platform: Platform
+    customer_id: str
+    orders: list[OrderView]
+    has_more_orders: bool
+    next_cursor: NextCursor = None
 
 
 class CustomersResponse(BaseModel):
@@ -136,6 +179,7 @@ async def _customer_context(
         **view.model_dump(),
         orders=[order_view(connection, order, context) for order in item.orders],
         has_more_orders=item.has_more_orders,
+        next_cursor=_next_cursor(connection, item.customer.id, item.next_orders_cursor),
         subscriptions=subscriptions,
         subscription_errors=errors,
     )
@@ -150,11 +194,28 @@ async def _customers_on(
     orders_limit: int,
     context: dict[str, str | None],
 ) -> ConnectionCustomers:
-    """One connection's answer; its failure is reported in place, never failing the others."""
+    """One connection's answer; its failure is reported in place, never failing the others.
+
+    ``phone`` is as the helpdesk sent it, read here with the connection's region.
+    """
+    e164 = to_e164(phone, connection.phone_region) if phone else None
+    warnings = []
+    if phone and e164 is None:
+        warnings.append(
+            f"{phone!r} is not a phone number in {connection.phone_region} (this connection's "
+            "phone_region), so it was not looked for here; give it with its country code."
+        )
+        if not email:
+            return ConnectionCustomers(
+                connection=connection.id,
+                platform=connection.platform,
+                status="ok",
+                warnings=warnings,
+            )
     try:
         async with read_deadline(connection) as call:
             found = await connection.commerce.find_customers(
-                email=email, phone=phone, orders_limit=orders_limit, call=call
+                email=email, phone=e164, orders_limit=orders_limit, call=call
             )
     except GatewayError as exc:
         return ConnectionCustomers(
@@ -166,11 +227,22 @@ async def _customers_on(
     customers = await asyncio.gather(
         *(_customer_context(services, caller, connection, item, context) for item in found)
     )
+    if (
+        e164
+        and connection.commerce.phone_lookup_matches_text
+        and not any(same_number(c.customer.phone, e164, connection.phone_region) for c in found)
+    ):
+        warnings.append(
+            f"{connection.platform.value} finds a phone number only as the text it was stored "
+            f"as: {e164} was looked for in {len(text_forms(e164))} common forms, so a customer "
+            "whose number was stored another way is not found."
+        )
     return ConnectionCustomers(
         connection=connection.id,
         platform=connection.platform,
         status="ok",
         customers=list(customers),
+        warnings=warnings,
     )
 
 
@@ -187,23 +259,84 @@ async def find_customers(
     email: Annotated[
         str | None, Query(max_length=320, examples=["ava.lindqvist@example.com"])
     ] = None,
-    phone: Annotated[str | None, Query(max_length=32, examples=["+14155550101"])] = None,
-    orders_limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    phone: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="As the customer wrote it (`+1 415-555-0101`, `(415) 555-0101`); a "
+            "number without its country code is read in the connection's `phone_region`.",
+            examples=["+14155550101"],
+        ),
+    ] = None,
+    orders_limit: OrdersLimit = DEFAULT_ORDERS_LIMIT,
     conversation_status: ConversationStatus = None,
 ) -> CustomersResponse:
     email = email.strip() if email else None
     phone = phone.strip() if phone else None
     if not email and not phone:
         raise ValidationFailed("Give an email, a phone number, or both.")
-    context = {"conversation_status": conversation_status}
+    connections = [c for c in services.visible_connections(caller) if c.is_commerce]
+    regions = sorted({c.phone_region for c in connections}) or [DEFAULT_PHONE_REGION]
+    if phone and all(to_e164(phone, region) is None for region in regions):
+        message = f"{phone!r} is not a phone number (read in {', '.join(regions)})."
+        raise ValidationFailed(
+            message, errors=[FieldError(loc=["query", "phone"], message=message)]
+        )
+    context = _context(conversation_status)
     results = await asyncio.gather(
         *(
             _customers_on(services, caller, connection, email, phone, orders_limit, context)
-            for connection in services.visible_connections(caller)
-            if connection.is_commerce
+            for connection in connections
         )
     )
     return CustomersResponse(results=list(results))
+
+
+@router.get(
+    "/connections/{connection}/customers/{customer_id}/orders",
+    operation_id="listCustomerOrders",
+    summary="A customer's orders on one connection, newest first, a page at a time",
+    responses=problem_responses(403, 404, 422, 502, 503, 504),
+)
+async def list_customer_orders(
+    connection: ConnectionId,
+    customer_id: CustomerId,
+    services: ServicesDep,
+    caller: CallerDep,
+    limit: OrdersLimit = DEFAULT_ORDERS_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=2048,
+            description="A `next_cursor` from the customer lookup or the previous page; "
+            "omitted: the first page.",
+            examples=[
+                "WzEsIjc0MTAwMDEiLCJZM1Z5YzI5eU9qVTFNREF3TURFd01EVT0iXQ.IYdSTDITjGTlGhltl6n_qw"
+            ],
+        ),
+    ] = None,
+) -> CustomerOrders:
+    caller.require_connection(connection)
+    conn = services.commerce_connection(connection)
+    position = decode_orders_cursor(conn, customer_id, cursor) if cursor else None
+    async with read_deadline(conn) as call:
+        page = await conn.commerce.list_customer_orders(
+            customer_id, limit=limit, cursor=position, call=call
+        )
+    if page is None:
+        raise NotFound(
+            f"Customer {customer_id} was not found on connection {connection}.",
+            code="customer_not_found",
+            connection=connection,
+        )
+    return CustomerOrders(
+        connection=conn.id,
+        platform=conn.platform,
+        customer_id=customer_id,
+        orders=[order_view(conn, order) for order in page.orders],
+        has_more_orders=page.has_more_orders,
+        next_cursor=_next_cursor(conn, customer_id, page.next_orders_cursor),
+    )
 
 
 @router.get(
@@ -276,4 +409,4 @@ async def get_subscription(
             code="subscription_not_found",
             connection=connection,
         )
-    return subscription_view(conn, subscription, {"conversation_status": conversation_status})
+    return subscription_view(conn, subscription, _context(conversation_status))

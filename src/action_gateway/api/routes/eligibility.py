@@ -9,8 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from action_gateway.api.deps import CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
-from action_gateway.domain.models import DECIMAL_PATTERN, ActionName, Platform, ResourceType
-from action_gateway.domain.views import evaluate
+from action_gateway.domain.models import (
+    CONVERSATION_STATUS_DESCRIPTION,
+    DECIMAL_PATTERN,
+    ActionName,
+    ConversationStatusInput,
+    Platform,
+    ResourceType,
+)
+from action_gateway.domain.views import FactValue, evaluate
 from action_gateway.eligibility import Decision, FactsError
 from action_gateway.errors import FieldError, NotFound, ValidationFailed
 
@@ -74,6 +81,10 @@ class RechargeSubscriptionFacts(_Facts):
     status: Annotated[
         str | None, Field(max_length=32, description="active, cancelled or expired.")
     ] = None
+    prepaid: Annotated[
+        StrictBool | None,
+        Field(description="Recharge's is_prepaid (prepaid subscriptions are not cancelled)."),
+    ] = None
     skippable: Annotated[StrictBool | None, Field(description="Recharge's is_skippable.")] = None
     has_next_order: Annotated[
         StrictBool | None, Field(description="A queued charge holds the subscription.")
@@ -83,7 +94,10 @@ class RechargeSubscriptionFacts(_Facts):
 class EligibilityContext(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    conversation_status: Annotated[str | None, Field(max_length=50, examples=["open"])] = None
+    conversation_status: Annotated[
+        ConversationStatusInput | None,
+        Field(description=CONVERSATION_STATUS_DESCRIPTION, examples=["open"]),
+    ] = None
 
 
 class _EligibilityRequestBase(BaseModel):
@@ -132,6 +146,12 @@ class EligibilityResponse(BaseModel):
     platform: Platform
     resource_type: ResourceType
     state: dict[str, str | None]
+    facts: dict[str, FactValue] = Field(
+        default={}, description="Every fact the matrix decided on (null: not given)."
+    )
+    helpdesk_context: dict[str, FactValue] = Field(
+        default={}, description="Every context value the matrix decided on (null: not given)."
+    )
     decisions: list[Decision]
     available_actions: list[ActionName]
 
@@ -169,7 +189,7 @@ async def evaluate_eligibility(
         body.resource.model_fields_set
     ):
         facts["financial_status"] = body.resource.financial_status  # an explicit null matters
-    context = body.context.model_dump()
+    context = body.context.model_dump(mode="json")
     try:
         if body.connection is not None:
             caller.require_connection(body.connection)
@@ -190,10 +210,13 @@ async def evaluate_eligibility(
             "; ".join(exc.problems),
             errors=[FieldError(loc=["body", "resource"], message=p) for p in exc.problems],
         ) from None
+    fact_names, context_names = services.matrices[platform].inputs(resource_type)
     return EligibilityResponse(
         platform=platform,
         resource_type=resource_type,
         state=state,
+        facts={name: facts.get(name) for name in fact_names},
+        helpdesk_context={name: context.get(name) for name in context_names},
         decisions=decisions,
         available_actions=[d.action for d in decisions if d.allowed],
     )

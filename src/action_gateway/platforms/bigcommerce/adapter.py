@@ -19,11 +19,13 @@ from action_gateway.domain.models import (
     EditOrderNoteInput,
     Money,
     Order,
+    OrderPage,
     PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
     RefundSummary,
 )
+from action_gateway.domain.phones import text_forms
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import (
     DiscountCodeTaken,
@@ -81,6 +83,8 @@ from action_gateway.platforms.bigcommerce.mapping import (
 )
 
 MAX_PAGE_SIZE = 250
+MAX_ORDERS_OFFSET = 10_000
+"""How deep a customer's order history is paged (each page re-reads the lists up to it)."""
 RECONCILE_MARGIN = 3.0
 """Seconds kept back from a write so an ambiguous failure can still be settled by re-reading."""
 RECONCILED_REFUND = (
@@ -134,6 +138,7 @@ class BigCommerceAdapter:
     """A BigCommerce store through REST V2 and V3 (see ``client.py`` for the error layers)."""
 
     platform: Platform = Platform.BIGCOMMERCE
+    phone_lookup_matches_text: bool = True  # `phone:in` compares the stored string [§6]
     supported_actions: frozenset[ActionName] = frozenset(
         {
             ActionName.CANCEL_ORDER,
@@ -162,44 +167,95 @@ class BigCommerceAdapter:
     async def find_customers(
         self, *, email: str | None, phone: str | None, orders_limit: int, call: ActionCall
     ) -> list[CustomerWithOrders]:
-        limit = max(1, min(orders_limit, MAX_PAGE_SIZE - 1))
         found: dict[str, Customer] = {}
-        for filter_name, value in (("email:in", email), ("phone:in", phone)):
-            if not value or not value.strip():
+        filters = {"email:in": email.strip() if email else None, "phone:in": None}
+        if phone:
+            # `phone:in` matches the stored text exactly [bigcommerce.md §6]: ask for every
+            # form a store commonly keeps, as the comma-separated list the filter takes.
+            filters["phone:in"] = ",".join(text_forms(phone))
+        for filter_name, value in filters.items():
+            if not value:
                 continue
-            body = await self.client.request(
-                LIST_CUSTOMERS, query={filter_name: value.strip()}, call=call
-            )
+            body = await self.client.request(LIST_CUSTOMERS, query={filter_name: value}, call=call)
             for node in (body or {}).get("data") or []:
                 customer = from_bigcommerce_customer(node)
                 found.setdefault(customer.id, customer)
-        return [await self._with_orders(customer, limit, call) for customer in found.values()]
+        with_orders = []
+        for customer in found.values():
+            page = await self._orders_page(customer, orders_limit, 0, call)
+            with_orders.append(
+                CustomerWithOrders(
+                    customer=customer,
+                    orders=page.orders,
+                    has_more_orders=page.has_more_orders,
+                    next_orders_cursor=page.next_orders_cursor,
+                )
+            )
+        return with_orders
 
-    async def _with_orders(
-        self, customer: Customer, limit: int, call: ActionCall
-    ) -> CustomerWithOrders:
-        """The customer's orders and the guest orders placed with their email, newest first."""
-        # One more than asked tells whether there are more.
-        common: dict[str, str | int] = {"sort": "date_created:desc", "limit": limit + 1}
-        queries: list[dict[str, str | int]] = [{"customer_id": customer.id, **common}]
+    async def list_customer_orders(
+        self, customer_id: str, *, limit: int, cursor: str | None, call: ActionCall
+    ) -> OrderPage | None:
+        offset = 0
+        if cursor is not None:
+            if not cursor.isdigit() or int(cursor) > MAX_ORDERS_OFFSET:
+                raise ValidationFailed("The orders cursor is not one this connection gave.")
+            offset = int(cursor)
+        customer = await self.get_customer(customer_id, call=call)
+        if customer is None:
+            return None
+        return await self._orders_page(customer, limit, offset, call)
+
+    async def _orders_page(
+        self, customer: Customer, limit: int, offset: int, call: ActionCall
+    ) -> OrderPage:
+        """The customer's orders and the guest orders placed with their email, newest first,
+        from ``offset`` in that merged list (its position is the next page's cursor)."""
+        limit = max(1, min(limit, MAX_PAGE_SIZE - 1))
+        # Both lists are read from their start up to one past the page: that one tells whether
+        # there are more, and the merge stays in date order across pages.
+        wanted = offset + limit + 1
+        queries: list[dict[str, str | int]] = [{"customer_id": customer.id}]
         if customer.email:
-            queries.append({"email": customer.email, **common})
+            queries.append({"email": customer.email})
         orders: dict[str, Order] = {}
         more = False
         for query in queries:
-            nodes = await self.client.request(LIST_ORDERS, query=query, call=call) or []
-            more |= len(nodes) > limit
+            nodes = await self._newest_orders(query, wanted, call)
+            more |= len(nodes) >= wanted
             for node in nodes:
                 order = from_bigcommerce_order(node)
                 # The email filter also matches other accounts' orders; keep guests and ours.
                 if order.customer_id in (None, customer.id):
                     orders.setdefault(order.id, order)
         ordered = sorted(orders.values(), key=order_sort_key, reverse=True)
-        return CustomerWithOrders(
-            customer=customer,
-            orders=ordered[:limit],
-            has_more_orders=more or len(ordered) > limit,
+        end = offset + limit
+        more = more or len(ordered) > end
+        return OrderPage(
+            orders=ordered[offset:end],
+            has_more_orders=more,
+            next_orders_cursor=str(end) if more else None,
         )
+
+    async def _newest_orders(
+        self, query: Mapping[str, str | int], count: int, call: ActionCall
+    ) -> list[Node]:
+        """The first ``count`` orders matching ``query``, newest first, page by page (V2 lists
+        page with ``page`` and ``limit``, at most 250 a page)."""
+        size = min(count, MAX_PAGE_SIZE)
+        nodes: list[Node] = []
+        page = 1
+        while len(nodes) < count:
+            batch = await self.client.request(
+                LIST_ORDERS,
+                query={**query, "sort": "date_created:desc", "limit": size, "page": page},
+                call=call,
+            )
+            nodes.extend(batch or [])
+            if len(batch or []) < size:
+                break
+            page += 1
+        return nodes[:count]
 
     async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
         number = to_bigcommerce_id(customer_id)

@@ -19,6 +19,7 @@ from action_gateway.domain.models import (
     CustomerWithOrders,
     EditOrderNoteInput,
     Order,
+    OrderPage,
     PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
@@ -43,6 +44,7 @@ from action_gateway.platforms.shopify.mapping import (
     from_shopify_customer_with_orders,
     from_shopify_discount,
     from_shopify_order,
+    from_shopify_order_page,
     from_shopify_partial_refund,
     from_shopify_partial_suggestion,
     from_shopify_refund,
@@ -69,6 +71,7 @@ from action_gateway.platforms.shopify.operations import (
     CODE_DISCOUNT_BY_CODE,
     CUSTOMER,
     CUSTOMER_BY_IDENTIFIER,
+    CUSTOMER_ORDERS,
     CUSTOMER_WITH_ORDERS,
     CUSTOMERS_SEARCH,
     DISCOUNT_CODE_BASIC_CREATE,
@@ -121,6 +124,8 @@ class ShopifyAdapter:
     """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
 
     platform: Platform = Platform.SHOPIFY
+    # customerByIdentifier takes E.164 and Shopify keeps customers' phones in E.164.
+    phone_lookup_matches_text: bool = False
     supported_actions: frozenset[ActionName] = frozenset(
         {
             ActionName.CANCEL_ORDER,
@@ -204,6 +209,22 @@ class ShopifyAdapter:
                     from_shopify_customer_with_orders(detail["customer"], handle=self.handle)
                 )
         return matches
+
+    async def list_customer_orders(
+        self, customer_id: str, *, limit: int, cursor: str | None, call: ActionCall
+    ) -> OrderPage | None:
+        gid = to_shopify_gid("Customer", customer_id)
+        if gid is None:
+            return None
+        data = await self.client.execute(
+            CUSTOMER_ORDERS,
+            {"id": gid, "ordersFirst": max(1, min(limit, MAX_PAGE_SIZE)), "after": cursor},
+            call=call,
+        )
+        node = data.get("customer")
+        if not node:
+            return None
+        return from_shopify_order_page(node.get("orders"), handle=self.handle)
 
     async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
         gid = to_shopify_gid("Customer", customer_id)

@@ -20,6 +20,7 @@ from action_gateway.domain.models import (
     Money,
     NoteMode,
     Order,
+    OrderPage,
     OrderState,
     OrderTotals,
     PartialRefundLineItem,
@@ -174,11 +175,23 @@ def from_shopify_customer(node: Node, *, handle: str) -> Customer:
 
 
 def from_shopify_customer_with_orders(node: Node, *, handle: str) -> CustomerWithOrders:
-    orders = node.get("orders") or {}
+    page = from_shopify_order_page(node.get("orders"), handle=handle)
     return CustomerWithOrders(
         customer=from_shopify_customer(node, handle=handle),
+        orders=page.orders,
+        has_more_orders=page.has_more_orders,
+        next_orders_cursor=page.next_orders_cursor,
+    )
+
+
+def from_shopify_order_page(orders: Node | None, *, handle: str) -> OrderPage:
+    """A customer's ``orders`` connection; its ``endCursor`` is where the next page starts."""
+    page_info = (orders or {}).get("pageInfo") or {}
+    more = bool(page_info.get("hasNextPage"))
+    return OrderPage(
         orders=[from_shopify_order(order, handle=handle) for order in _nodes(orders)],
-        has_more_orders=bool((orders.get("pageInfo") or {}).get("hasNextPage")),
+        has_more_orders=more,
+        next_orders_cursor=page_info.get("endCursor") if more else None,
     )
 
 

@@ -77,7 +77,7 @@ fragment OrderDetail on Order {{
 
 _CUSTOMER_ORDERS = """
   orders(first: $ordersFirst, sortKey: PROCESSED_AT, reverse: true) {
-    pageInfo { hasNextPage }
+    pageInfo { hasNextPage endCursor }
     nodes { ...OrderSummary }
   }
 """
@@ -117,6 +117,22 @@ query CustomerWithOrders($id: ID!, $ordersFirst: Int!) {{
   }}
 }}
 {_CUSTOMER_FIELDS}{_ORDER_SUMMARY}""",
+    RequestKind.READ,
+)
+
+CUSTOMER_ORDERS = Operation(
+    "CustomerOrders",
+    f"""
+query CustomerOrders($id: ID!, $ordersFirst: Int!, $after: String) {{
+  customer(id: $id) {{
+    id
+    orders(first: $ordersFirst, after: $after, sortKey: PROCESSED_AT, reverse: true) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ ...OrderSummary }}
+    }}
+  }}
+}}
+{_ORDER_SUMMARY}""",
     RequestKind.READ,
 )
 
@@ -395,6 +411,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     CUSTOMER_BY_IDENTIFIER,
     CUSTOMERS_SEARCH,
     CUSTOMER_WITH_ORDERS,
+    CUSTOMER_ORDERS,
     CUSTOMER,
     ORDER,
     ORDER_BY_NAME,
