@@ -21,6 +21,8 @@
     │   ├── UpstreamRateLimited        503    upstream_rate_limited (+ Retry-After)
     │   └── UpstreamAuthFailed         502    upstream_auth_failed
     ├── RequestBodyTooLarge            413    request_body_too_large
+    ├── UnsupportedMediaType           415    unsupported_media_type
+    ├── MethodNotAllowed               405    method_not_allowed  (+ Allow)
     ├── RequestHeadersTooLarge         431    request_headers_too_large
     ├── RateLimited                    429    rate_limited        (+ Retry-After)
     └── DeadlineExceeded               504    deadline_exceeded   (+ outcome)
@@ -259,6 +261,18 @@ class RequestBodyTooLarge(GatewayError):
     status = 413
     code = "request_body_too_large"
     title = "The request body is too large"
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "The request body must be JSON"
+
+
+class MethodNotAllowed(GatewayError):
+    status = 405
+    code = "method_not_allowed"
+    title = "The method is not allowed on this path"
 
 
 class RequestHeadersTooLarge(GatewayError):

@@ -127,13 +127,19 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 
 def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether the app will parse the body as JSON: a JSON media type, as FastAPI decides."""
+    """Whether the app will parse the body as JSON: a JSON media type, as FastAPI decides.
+
+    A body without one is never parsed: the routes refuse it (415, :func:`is_json_media_type`).
+    """
     content_type = next((v for n, v in headers if n.lower() == b"content-type"), None)
+    return content_type is not None and is_json_media_type(content_type.decode("latin-1"))
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """``application/json`` or an ``application/*+json`` type, parameters aside."""
     if content_type is None:
-        # FastAPI before strict_content_type (the pin allows such releases) parses a body
-        # without Content-Type as JSON; check it too rather than let it bypass the checks.
-        return True
-    media_type = content_type.decode("latin-1").split(";", 1)[0].strip().lower()
+        return False
+    media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )

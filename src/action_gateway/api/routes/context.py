@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from action_gateway.api.deps import CallerDep, ServicesDep
+from action_gateway.api.problem_catalog import UPSTREAM_CODES
 from action_gateway.api.problems import problem_responses
 from action_gateway.auth import Caller
 from action_gateway.domain.models import Customer, CustomerWithOrders, Platform
@@ -24,6 +25,19 @@ from action_gateway.errors import GatewayError, NotFound, Problem, ValidationFai
 from action_gateway.services import Connection, Services, read_deadline
 
 router = APIRouter(prefix="/v1", tags=["context"])
+
+ORDER_PROBLEMS = (
+    "connection_forbidden",
+    "connection_not_found",
+    "order_not_found",
+    *UPSTREAM_CODES,
+)
+SUBSCRIPTION_PROBLEMS = (
+    "connection_forbidden",
+    "connection_not_found",
+    "subscription_not_found",
+    *UPSTREAM_CODES,
+)
 
 ConnectionId = Annotated[
     str, Path(description="A connection id from the configuration.", examples=["sandbox-shopify"])
@@ -179,7 +193,7 @@ async def _customers_on(
     operation_id="findCustomers",
     summary="Customers matching an email and/or phone on every connection, with their orders "
     "and subscriptions",
-    responses=problem_responses(422),
+    responses=problem_responses("validation_error"),
 )
 async def find_customers(
     services: ServicesDep,
@@ -210,7 +224,7 @@ async def find_customers(
     "/connections/{connection}/orders/{order_id}",
     operation_id="getOrder",
     summary="One order with its available actions",
-    responses=problem_responses(403, 404, 502, 503, 504),
+    responses=problem_responses(*ORDER_PROBLEMS),
 )
 async def get_order(
     connection: ConnectionId, order_id: OrderId, services: ServicesDep, caller: CallerDep
@@ -232,7 +246,7 @@ async def get_order(
     "/connections/{connection}/orders",
     operation_id="findOrderByName",
     summary="Manual lookup of one order by the number the customer knows (e.g. #1001)",
-    responses=problem_responses(403, 404, 422, 502, 503, 504),
+    responses=problem_responses(*ORDER_PROBLEMS, "validation_error"),
 )
 async def find_order_by_name(
     connection: ConnectionId,
@@ -257,7 +271,7 @@ async def find_order_by_name(
     "/connections/{connection}/subscriptions/{subscription_id}",
     operation_id="getSubscription",
     summary="One subscription with its next order and available actions",
-    responses=problem_responses(403, 404, 502, 503, 504),
+    responses=problem_responses(*SUBSCRIPTION_PROBLEMS, "validation_error"),
 )
 async def get_subscription(
     connection: ConnectionId,

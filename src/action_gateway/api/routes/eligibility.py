@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from action_gateway.api.deps import CallerDep, ServicesDep
+from action_gateway.api.deps import JSON_BODY, CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
 from action_gateway.domain.models import DECIMAL_PATTERN, ActionName, Platform, ResourceType
 from action_gateway.domain.views import evaluate
@@ -153,7 +153,8 @@ _EXAMPLE = {
     "/eligibility",
     operation_id="evaluateEligibility",
     summary="Decide, for every action of the resource type, whether it is allowed and why",
-    responses=problem_responses(400, 403, 404, 422),
+    responses=problem_responses("connection_forbidden", "connection_not_found", "validation_error"),
+    dependencies=[JSON_BODY],
 )
 async def evaluate_eligibility(
     body: Annotated[EligibilityRequest, Body(examples=[_EXAMPLE])],

@@ -78,7 +78,7 @@ async def list_platforms(services: ServicesDep) -> PlatformList:
     "/platforms/{platform}/eligibility",
     operation_id="getEligibilityMatrix",
     summary="The platform's status-to-action matrix, as data",
-    responses=problem_responses(404),
+    responses=problem_responses("platform_not_found"),
 )
 async def get_matrix(
     platform: Annotated[
