@@ -42,15 +42,15 @@ def test_each_operation_has_a_client_friendly_id_summary_tags_and_examples(
     assert operation["summary"]
     assert operation["tags"]
     for status, answer in operation["responses"].items():
-        if int(status) >= 400:
-            # Each problem answer points at the one documented response of its status.
-            assert set(answer) == {"$ref"}, (path, status)
-            assert (
-                answer["$ref"].removeprefix("#/components/responses/")
-                in DOCUMENT["components"]["responses"]
-            )
-        else:
-            assert "X-Request-Id" in answer.get("headers", {}), (path, status)
+        assert "X-Request-Id" in answer.get("headers", {}), (path, status)
+        if int(status) >= 400 and path.startswith("/v1/"):
+            # Each problem answer lists its codes, each an example from the catalog.
+            content = answer["content"]["application/problem+json"]
+            assert content["schema"] == {"$ref": "#/components/schemas/Problem"}
+            for code, example in content["examples"].items():
+                assert example == {"$ref": f"#/components/examples/{code}"}, (path, status)
+                assert BY_CODE[code].status == int(status), (path, code)
+                assert f"`{code}`" in answer["description"]
     if path.startswith("/v1/"):
         ok = operation["responses"]["200"]["content"]["application/json"]
         assert "example" in ok, f"{path} has no response example"
@@ -88,9 +88,11 @@ def test_every_example_conforms_to_its_schema(
 
 def test_problem_examples_conform_to_the_problem_schema() -> None:
     validator = _validator({"$ref": "#/components/schemas/Problem"})
-    for name, response in DOCUMENT["components"]["responses"].items():
-        for code, example in response["content"]["application/problem+json"]["examples"].items():
-            assert not list(validator.iter_errors(example["value"])), (name, code)
+    examples = DOCUMENT["components"]["examples"]
+    assert set(examples) == set(BY_CODE)  # the whole catalog, framework answers included
+    for code, example in examples.items():
+        assert example["value"]["code"] == code
+        assert not list(validator.iter_errors(example["value"])), code
 
 
 def _codes_in_source() -> set[str]:

@@ -38,8 +38,11 @@ def render_problem(exc: GatewayError, instance: str | None) -> JSONResponse:
     headers = dict(exc.headers)
     if problem.retry_after is not None and "Retry-After" not in headers:
         headers.update(retry_after_headers(problem.retry_after)[0])
+    # Unset members are left out at the top level only: a nested object (a timeline event)
+    # keeps every field, as its schema says.
+    body = {k: v for k, v in problem.model_dump(mode="json").items() if v is not None}
     return JSONResponse(
-        problem.model_dump(mode="json", exclude_none=True),
+        body,
         status_code=exc.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
 
 from action_gateway.api.deps import CallerDep, ServicesDep
 from action_gateway.api.problem_catalog import UPSTREAM_CODES
 from action_gateway.api.problems import problem_responses
 from action_gateway.auth import Caller
-from action_gateway.domain.models import Customer, CustomerWithOrders, Platform
+from action_gateway.domain.models import Customer, CustomerWithOrders, Platform, ResponseModel
 from action_gateway.domain.views import (
     CustomerView,
     OrderView,
@@ -60,7 +60,7 @@ ConversationStatus = Annotated[
 ]
 
 
-class SubscriptionLookupError(BaseModel):
+class SubscriptionLookupError(ResponseModel):
     """A linked subscription connection that could not answer; the rest of the answer stands."""
 
     connection: str
@@ -75,19 +75,24 @@ class CustomerContext(CustomerView):
     subscription_errors: list[SubscriptionLookupError] = []
 
 
-class ConnectionCustomers(BaseModel):
+class LookupStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+
+
+class ConnectionCustomers(ResponseModel):
     connection: str
     platform: Platform
-    status: Literal["ok", "error"]
+    status: LookupStatus
     customers: list[CustomerContext] = []
     error: Problem | None = None
 
 
-class CustomersResponse(BaseModel):
+class CustomersResponse(ResponseModel):
     results: list[ConnectionCustomers]
 
 
-class ConnectionInfo(BaseModel):
+class ConnectionInfo(ResponseModel):
     id: str
     platform: Platform
     actions_enabled: bool
@@ -95,7 +100,7 @@ class ConnectionInfo(BaseModel):
     linked_connection: str | None = None
 
 
-class ConnectionList(BaseModel):
+class ConnectionList(ResponseModel):
     connections: list[ConnectionInfo]
 
 

@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from action_gateway.api.deps import JSON_BODY, CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
-from action_gateway.domain.models import DECIMAL_PATTERN, ActionName, Platform, ResourceType
+from action_gateway.domain.models import (
+    ActionName,
+    DecimalString,
+    Platform,
+    ResourceType,
+    ResponseModel,
+)
 from action_gateway.domain.views import evaluate
 from action_gateway.eligibility import Decision, FactsError
 from action_gateway.errors import FieldError, NotFound, ValidationFailed
@@ -41,8 +47,7 @@ class ShopifyOrderFacts(_Facts):
     ] = None
     cancelled: StrictBool | None = None
     amount_received: Annotated[
-        str | None,
-        Field(pattern=DECIMAL_PATTERN, description="Tells a null financial status apart."),
+        DecimalString | None, Field(description="Tells a null financial status apart.")
     ] = None
 
 
@@ -128,7 +133,7 @@ EligibilityRequest = Annotated[
 ]
 
 
-class EligibilityResponse(BaseModel):
+class EligibilityResponse(ResponseModel):
     platform: Platform
     resource_type: ResourceType
     state: dict[str, str | None]

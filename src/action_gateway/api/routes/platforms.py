@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from action_gateway.api.deps import ServicesDep
 from action_gateway.api.problems import problem_responses
@@ -15,6 +15,7 @@ from action_gateway.domain.models import (
     ActionName,
     Platform,
     ResourceType,
+    ResponseModel,
 )
 from action_gateway.errors import NotFound
 from action_gateway.platforms.registry import ADAPTER_FACTORIES
@@ -22,20 +23,20 @@ from action_gateway.platforms.registry import ADAPTER_FACTORIES
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
 
-class ActionInfo(BaseModel):
+class ActionInfo(ResponseModel):
     name: ActionName
     resource_type: ResourceType
     input_schema: dict[str, Any]
 
 
-class PlatformInfo(BaseModel):
+class PlatformInfo(ResponseModel):
     platform: Platform
     implemented: bool
     resource_types: list[ResourceType]
     actions: list[ActionInfo]
 
 
-class PlatformList(BaseModel):
+class PlatformList(ResponseModel):
     platforms: list[PlatformInfo]
 
 
@@ -44,7 +45,27 @@ def _input_schema(action: ActionName) -> dict[str, Any]:
     if annotation is None:  # every request model declares a typed input
         raise TypeError(f"{action} has no input model")
     schema: dict[str, Any] = TypeAdapter(annotation).json_schema()
-    return schema
+    definitions = schema.pop("$defs", {})
+    inlined: dict[str, Any] = _inline(schema, definitions)
+    return inlined
+
+
+def _inline(node: Any, definitions: dict[str, Any]) -> Any:
+    """The schema with each ``#/$defs/...`` reference replaced by its definition.
+
+    Self-contained: embedded in an answer (and its example in the OpenAPI document), a local
+    reference would point into the document instead, where generators fail to resolve it.
+    Input models are not recursive, so this ends.
+    """
+    if isinstance(node, list):
+        return [_inline(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return {**_inline(definitions[ref.removeprefix("#/$defs/")], definitions), **rest}
+    return {key: _inline(value, definitions) for key, value in node.items()}
 
 
 @router.get(
