@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from action_gateway.domain.models import NamedSchema
 from action_gateway.timeline import TimelineEvent
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -83,7 +84,14 @@ class Problem(BaseModel):
     outcome: Outcome | None = Field(
         default=None, description="For upstream and deadline failures: may the action have run?"
     )
-    current_state: dict[str, Any] | None = None
+    current_state: (
+        Annotated[
+            dict[str, Any],
+            Field(description="not_eligible: the matrix classes the resource is in, and why."),
+            NamedSchema("CurrentState"),
+        ]
+        | None
+    ) = None
     allowed_actions: list[str] | None = None
     retry_after: int | None = Field(default=None, description="Seconds; mirrors Retry-After.")
     connection: str | None = None

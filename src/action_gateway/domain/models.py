@@ -27,7 +27,7 @@ POSITIVE_DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 
-class _Named:
+class NamedSchema:
     """Gives a constrained type its own JSON Schema definition (``$ref``) under ``name``.
 
     Generators then name it once instead of once per field that uses it (``AmountReceived``,
@@ -48,7 +48,7 @@ class _Named:
 DecimalString = Annotated[
     str,
     Field(pattern=DECIMAL_PATTERN, description="A decimal number written as a string."),
-    _Named("DecimalString"),
+    NamedSchema("DecimalString"),
 ]
 
 
