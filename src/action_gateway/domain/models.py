@@ -9,7 +9,7 @@ import functools
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -40,9 +40,9 @@ class NamedSchema:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        schema = handler(source)
+        schema = dict(handler(source))
         schema["ref"] = self.name
-        return schema
+        return cast(core_schema.CoreSchema, schema)
 
 
 DecimalString = Annotated[

@@ -32,6 +32,7 @@ async def healthz() -> Health:
     "/readyz",
     operation_id="readiness",
     summary="Ready to serve: configuration, matrices and adapters are loaded",
+    response_model=Health,
     responses={503: {"model": Health, "description": "Still starting"}},
 )
 async def readyz(request: Request) -> JSONResponse:

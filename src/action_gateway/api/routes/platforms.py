@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from action_gateway.api.deps import ServicesDep
 from action_gateway.api.problems import problem_responses
@@ -38,6 +38,16 @@ class PlatformInfo(ResponseModel):
 
 class PlatformList(ResponseModel):
     platforms: list[PlatformInfo]
+
+
+class EligibilityMatrix(ResponseModel):
+    """A platform's matrix as data: per resource type, its facts, dimensions (status classes),
+    guards and the classes each action is allowed in (the matrix file, rules expanded)."""
+
+    platform: Platform
+    resources: dict[str, dict[str, Any]] = Field(
+        description="By resource type (order, customer, subscription)."
+    )
 
 
 def _input_schema(action: ActionName) -> dict[str, Any]:
@@ -107,9 +117,9 @@ async def get_matrix(
         Path(description="shopify, bigcommerce, ordergroove or recharge.", examples=["shopify"]),
     ],
     services: ServicesDep,
-) -> dict[str, Any]:
+) -> EligibilityMatrix:
     try:
         matrix = services.matrices[Platform(platform)]
     except (ValueError, KeyError):
         raise NotFound(f"There is no platform {platform!r}.", code="platform_not_found") from None
-    return matrix.as_document()
+    return EligibilityMatrix.model_validate(matrix.as_document())
