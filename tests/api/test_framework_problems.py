@@ -112,3 +112,11 @@ async def test_an_unreadable_content_length_is_400_malformed_request(
         headers={"Content-Type": "application/json", "Content-Length": "2, 3"},
     )
     problem(response, 400, "malformed_request")
+
+
+async def test_a_repeated_query_parameter_is_400_not_its_last_value(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/customers?email=a@example.com&email=b@example.com")
+    body = problem(response, 400, "malformed_request")
+    assert "'email'" in body["detail"]

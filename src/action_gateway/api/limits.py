@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, NoReturn
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +61,7 @@ class RequestLimitsMiddleware:
         try:
             self._check_header_size(headers)
             self._check_content_length(headers)
+            _check_query_once(scope.get("query_string", b""))
             body = await self._read_body(receive)
             if body is None:
                 return  # the client left before sending its body: there is no one to answer
@@ -110,6 +112,16 @@ class RequestLimitsMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _check_query_once(query: bytes) -> None:
+    """Each query parameter at most once: every parameter of the API is one value, and a
+    repeated one would otherwise be read as its last value, silently."""
+    seen: set[str] = set()
+    for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if name in seen:
+            raise MalformedRequest(f"The query parameter {name!r} is given more than once.")
+        seen.add(name)
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -25,8 +25,8 @@ class ProblemType:
 
 PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("malformed_request", 400, "The request could not be read",
-                "The body is not strict JSON (unreadable, duplicate keys, NaN) or a header is "
-                "malformed."),
+                "The body is not strict JSON (unreadable, duplicate keys, NaN), a header is "
+                "malformed, or a query parameter is repeated."),
     ProblemType("idempotency_key_missing", 400, "Idempotency-Key is required",
                 "POST /v1/actions was sent without an Idempotency-Key (previews need none)."),
     ProblemType("idempotency_key_invalid", 400, "The Idempotency-Key is not valid",
