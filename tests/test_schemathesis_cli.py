@@ -4,7 +4,8 @@ A real server each time: the sandbox as `make run` serves it (no callers: the do
 no token), and the sandbox with a configured caller (every /v1 operation needs its bearer key,
 which st is given). Every check runs; the examples per operation are bounded so both runs take
 about a minute and a half together. schemathesis.toml (read from the repository root) tells the
-positive-data check about the three operations' business 422s that OpenAPI cannot state.
+positive-data check about the three operations' business 422s that OpenAPI cannot state; st
+is pointed at it explicitly and runs in a scratch directory (it keeps a crash cache there).
 """
 
 from __future__ import annotations
@@ -25,15 +26,17 @@ from tests.shared_specs import REPO_ROOT
 ST = Path(sys.executable).parent / "st"
 
 
-def _st_run(base_url: str, *extra: str) -> str:
+def _st_run(base_url: str, workdir: Path, *extra: str) -> str:
     # One worker: with two, Hypothesis's lambda-source cache races between threads and the run
     # ends in a Runtime Error of its own ("AST constructor recursion depth mismatch").
     command = [
-        str(ST), "--no-color", "run", f"{base_url}/openapi.json", "--checks", "all",
-        "--max-examples", "5", "--generation-deterministic", "--workers", "1", *extra,
+        str(ST), "--no-color", "--config-file", str(REPO_ROOT / "schemathesis.toml"),
+        "run", f"{base_url}/openapi.json", "--checks", "all", "--max-examples", "5",
+        "--generation-deterministic", "--workers", "1", *extra,
     ]  # fmt: skip
+    # In a scratch directory: st keeps a crash cache (.schemathesis/) where it runs.
     result = subprocess.run(
-        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False
+        command, cwd=workdir, capture_output=True, text=True, timeout=240, check=False
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
@@ -52,7 +55,7 @@ def _st_run(base_url: str, *extra: str) -> str:
 def test_st_finds_nothing_against_the_sandbox(tmp_path: Path) -> None:
     with served_gateway(tmp_path / "server.log") as base_url:
         assert "security" not in str(httpx.get(f"{base_url}/openapi.json").json()["paths"])
-        _st_run(base_url)
+        _st_run(base_url, tmp_path)
 
 
 @contextmanager
@@ -83,4 +86,4 @@ def test_st_finds_nothing_against_a_server_with_a_configured_caller(tmp_path: Pa
         document = httpx.get(f"{base_url}/openapi.json").json()
         assert document["paths"]["/v1/actions"]["post"]["security"] == [{"HTTPBearer": []}]
         assert httpx.get(f"{base_url}/v1/connections").status_code == 401
-        _st_run(base_url, "--header", f"Authorization: Bearer {CALLER_KEY}")
+        _st_run(base_url, tmp_path, "--header", f"Authorization: Bearer {CALLER_KEY}")
