@@ -98,6 +98,18 @@ async def capture() -> dict[str, Any]:
                 "/v1/connections/sandbox-recharge/subscriptions/66300101",
             )
             await take(
+                "previewAction",
+                "POST",
+                "/v1/actions/preview",
+                json={
+                    "connection": "sandbox-shopify",
+                    "action": "cancel_and_refund_order",
+                    "target": {"order_id": "5500001001"},
+                    "input": {"reason": "customer", "notify_customer": True},
+                    "context": {"agent_id": "agent-42", "conversation_id": "conv-1"},
+                },
+            )
+            await take(
                 "performAction",
                 "POST",
                 "/v1/actions",

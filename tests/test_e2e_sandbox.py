@@ -67,9 +67,7 @@ def test_lookup_preview_cancel_and_refund_replay(gateway: httpx.Client) -> None:
         "input": {"reason": "customer", "notify_customer": True, "staff_note": "Changed mind"},
         "context": {"agent_id": "agent-42", "conversation_id": "conv-1"},
     }
-    preview = gateway.post(
-        "/v1/actions", json={"connection": "sandbox-shopify", **cancel, "dry_run": True}
-    )
+    preview = gateway.post("/v1/actions/preview", json={"connection": "sandbox-shopify", **cancel})
     assert preview.status_code == 200, preview.text
     refund_preview = preview.json()["refund"]
     assert refund_preview["total"]["amount"] == orders["#1001"]["totals"]["total"]["amount"]
@@ -200,9 +198,7 @@ def test_partial_refund_preview_then_partial_cancel(gateway: httpx.Client) -> No
             "notify_customer": True,
         },
     }
-    preview = gateway.post(
-        "/v1/actions", json={"connection": "sandbox-shopify", **body, "dry_run": True}
-    )
+    preview = gateway.post("/v1/actions/preview", json={"connection": "sandbox-shopify", **body})
     assert preview.status_code == 200, preview.text
     quoted = preview.json()["refund"]
     assert quoted["line_items"][0]["restock_type"] == "cancel"

@@ -44,10 +44,10 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
 
 
 def _act(client: httpx.Client, body: dict[str, Any], *, dry_run: bool = False) -> httpx.Response:
-    headers = {} if dry_run else {"Idempotency-Key": str(uuid.uuid4())}
-    return client.post(
-        "/v1/actions", json={"connection": CONNECTION, **body, "dry_run": dry_run}, headers=headers
-    )
+    if dry_run:
+        return client.post("/v1/actions/preview", json={"connection": CONNECTION, **body})
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    return client.post("/v1/actions", json={"connection": CONNECTION, **body}, headers=headers)
 
 
 def _order(client: httpx.Client, order_id: int) -> dict[str, Any]:

@@ -341,8 +341,8 @@ async def test_redis_down_answers_503_and_performs_nothing() -> None:
         assert problem["code"] == "idempotency_store_unavailable"
         assert problem["outcome"] == "not_executed"
         assert await order(client, "5500001007") == before
-        # Reads and dry runs do not need the store.
-        preview = await client.post("/v1/actions", json={**cancel_and_refund(), "dry_run": True})
+        # Reads and previews do not need the store.
+        preview = await client.post("/v1/actions/preview", json=cancel_and_refund())
         assert preview.status_code == 200, preview.text
 
 

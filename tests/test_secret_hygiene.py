@@ -196,18 +196,18 @@ async def reads_and_actions(client: httpx.AsyncClient) -> None:
             await client.get(f"/v1/connections/{connection}/subscriptions/{subscription}"), 200
         )
 
-    # Dry runs
+    # Previews
     cancel_1001 = action(
         SHOPIFY, "cancel_and_refund_order", {"order_id": "5500001001"}, {"reason": "customer"}
     )
-    await expect(await client.post("/v1/actions", json={**cancel_1001, "dry_run": True}), 200)
+    await expect(await client.post("/v1/actions/preview", json=cancel_1001), 200)
     bc_partial = action(
         BIGCOMMERCE,
         "partial_refund_order",
         {"order_id": "110"},
         {"reason": "customer", "shipping_amount": "2.00"},
     )
-    await expect(await client.post("/v1/actions", json={**bc_partial, "dry_run": True}), 200)
+    await expect(await client.post("/v1/actions/preview", json=bc_partial), 200)
 
     # Shopify: each action, a replay, a reused key, a not-eligible answer, a platform refusal
     key = str(uuid.uuid4())

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,15 +12,10 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from action_gateway import __version__
-from action_gateway.api.deps import SECURITY_SCHEME, AuthenticationMiddleware, requires_key
+from action_gateway.api.deps import AuthenticationMiddleware
 from action_gateway.api.limits import RequestLimitsMiddleware
-from action_gateway.api.problem_catalog import (
-    COMPONENT_HEADERS,
-    component_responses,
-    documented_statuses,
-    response_ref,
-)
-from action_gateway.api.problems import install_problem_handlers, problem_responses
+from action_gateway.api.openapi import install_openapi
+from action_gateway.api.problems import install_problem_handlers
 from action_gateway.api.request_context import LogContextMiddleware, request_id_middleware
 from action_gateway.api.routes import actions, context, eligibility, health, platforms
 from action_gateway.auth import Authenticator
@@ -34,7 +27,6 @@ from action_gateway.config import (
     load_config,
 )
 from action_gateway.eligibility import PlatformMatrix, load_matrices
-from action_gateway.errors import Problem
 from action_gateway.idempotency import (
     IdempotencyStore,
     InMemoryIdempotencyStore,
@@ -211,6 +203,9 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses={},
+        # No redirect to the slashed or unslashed twin: an empty 307 would drop a POST's body
+        # for clients that follow it as a GET; the twin is a route_not_found problem instead.
+        redirect_slashes=False,
     )
     install_problem_handlers(app)
     # Outermost last: the request id, then metrics, then the log context, then the limits, then
@@ -228,8 +223,8 @@ def create_app(
     register_process_collectors()
     app.include_router(health.router)  # probes answer without a key
     for module in (platforms, eligibility, context, actions):
-        app.include_router(module.router, responses=problem_responses(401, 429))
-    _register_problem_schema(app)
+        app.include_router(module.router)
+    install_openapi(app)
     return app
 
 
@@ -266,60 +261,3 @@ async def _idempotency_store(
         reachable=await store.ping(),
     )
     return store
-
-
-_EXAMPLES = Path(__file__).parent / "api" / "openapi_examples.json"
-"""Real sandbox answers per operationId (``scripts/capture_openapi_examples.py``)."""
-
-
-def _register_problem_schema(app: FastAPI) -> None:
-    """Every error is problem+json, each problem type documented once and referenced.
-
-    Operations refer to ``components.responses`` (one per status, with an example per problem
-    code, see :mod:`api.problem_catalog`); every answer documents its X-Request-Id header.
-    """
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = original()
-            components = schema.setdefault("components", {})
-            schemas = components.setdefault("schemas", {})
-            schemas.pop("HTTPValidationError", None)
-            schemas.pop("ValidationError", None)
-            if "Problem" not in schemas:
-                schemas["Problem"] = Problem.model_json_schema(
-                    ref_template="#/components/schemas/{model}"
-                )
-            components["responses"] = component_responses()
-            components["headers"] = dict(COMPONENT_HEADERS)
-            components["securitySchemes"] = {"HTTPBearer": dict(SECURITY_SCHEME)}
-            request_id = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
-            for path, operations in schema.get("paths", {}).items():
-                for operation in operations.values():
-                    responses = operation.setdefault("responses", {})
-                    if path.startswith("/v1/"):
-                        extra = {431, 500} | ({400, 413} if "requestBody" in operation else set())
-                        for status in extra:
-                            responses.setdefault(str(status), {})
-                    operation["responses"] = responses = dict(sorted(responses.items()))
-                    if requires_key(path):
-                        operation["security"] = [{"HTTPBearer": []}]
-                    for status, answer in list(responses.items()):
-                        if status.isdigit() and int(status) in documented_statuses():
-                            responses[status] = response_ref(int(status))
-                        elif "$ref" not in answer:
-                            answer.setdefault("headers", {}).update(request_id)
-            examples = json.loads(_EXAMPLES.read_text(encoding="utf-8"))
-            for operations in schema.get("paths", {}).values():
-                for operation in operations.values():
-                    example = examples.get(operation.get("operationId"))
-                    content = operation["responses"].get("200", {}).get("content", {})
-                    if example is not None and "application/json" in content:
-                        content["application/json"]["example"] = example
-            replayed = {"Idempotent-Replayed": {"$ref": "#/components/headers/Idempotent-Replayed"}}
-            schema["paths"]["/v1/actions"]["post"]["responses"]["200"]["headers"].update(replayed)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

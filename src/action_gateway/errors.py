@@ -21,6 +21,8 @@
     │   ├── UpstreamRateLimited        503    upstream_rate_limited (+ Retry-After)
     │   └── UpstreamAuthFailed         502    upstream_auth_failed
     ├── RequestBodyTooLarge            413    request_body_too_large
+    ├── UnsupportedMediaType           415    unsupported_media_type
+    ├── MethodNotAllowed               405    method_not_allowed  (+ Allow)
     ├── RequestHeadersTooLarge         431    request_headers_too_large
     ├── RateLimited                    429    rate_limited        (+ Retry-After)
     └── DeadlineExceeded               504    deadline_exceeded   (+ outcome)
@@ -32,10 +34,11 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from action_gateway.domain.models import NamedSchema
 from action_gateway.timeline import TimelineEvent
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -81,7 +84,14 @@ class Problem(BaseModel):
     outcome: Outcome | None = Field(
         default=None, description="For upstream and deadline failures: may the action have run?"
     )
-    current_state: dict[str, Any] | None = None
+    current_state: (
+        Annotated[
+            dict[str, Any],
+            Field(description="not_eligible: the matrix classes the resource is in, and why."),
+            NamedSchema("CurrentState"),
+        ]
+        | None
+    ) = None
     allowed_actions: list[str] | None = None
     retry_after: int | None = Field(default=None, description="Seconds; mirrors Retry-After.")
     connection: str | None = None
@@ -263,6 +273,18 @@ class RequestBodyTooLarge(GatewayError):
     status = 413
     code = "request_body_too_large"
     title = "The request body is too large"
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "The request body must be JSON"
+
+
+class MethodNotAllowed(GatewayError):
+    status = 405
+    code = "method_not_allowed"
+    title = "The method is not allowed on this path"
 
 
 class RequestHeadersTooLarge(GatewayError):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from action_gateway.domain.models import (
     ActionContext,
@@ -30,6 +30,8 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    ResourceType,
+    ResponseModel,
     Subscription,
     SubscriptionChange,
 )
@@ -37,14 +39,14 @@ from action_gateway.domain.models import (
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
 
 
-class TimelineSubject(BaseModel):
-    type: Literal["order", "customer", "subscription"]
+class TimelineSubject(ResponseModel):
+    type: ResourceType
     id: str
     name: str | None = Field(default=None, description="As the customer knows it, e.g. #1001.")
     admin_url: str | None = None
 
 
-class TimelineActor(BaseModel):
+class TimelineActor(ResponseModel):
     agent_id: str | None = None
     agent_roles: list[str] = []
     caller: str | None = Field(
@@ -52,7 +54,7 @@ class TimelineActor(BaseModel):
     )
 
 
-class TimelineEvent(BaseModel):
+class TimelineEvent(ResponseModel):
     id: str
     type: str = Field(examples=["order.cancelled", "order.refunded", "discount_code.created"])
     occurred_at: datetime

@@ -150,17 +150,41 @@ async def test_quoted_key_form_is_the_same_key(
     assert len(adapter.calls) == 1
 
 
-async def test_dry_run_needs_no_key_and_executes_nothing(
+async def test_preview_needs_no_key_and_executes_nothing(
     client: httpx.AsyncClient, adapter: FakeAdapter
 ) -> None:
-    response = await client.post("/v1/actions", json=cancel_and_refund(dry_run=True))
+    response = await client.post("/v1/actions/preview", json=cancel_and_refund())
 
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "preview"
+    assert body["dry_run"] is True
     assert body["timeline_event"] is None
     assert body["refund"]["total"] == {"amount": "54.20", "currency": "USD"}
     assert adapter.calls == []
+
+
+async def test_dry_run_on_perform_previews_with_a_key_it_does_not_record(
+    client: httpx.AsyncClient, adapter: FakeAdapter
+) -> None:
+    # Kept for compatibility: dry_run still previews on POST /v1/actions, where the key is now
+    # a required header (so no schema-valid request is refused for lacking it).
+    without_key = await client.post("/v1/actions", json=cancel_and_refund(dry_run=True))
+    headers = key()
+    preview = await client.post(
+        "/v1/actions", json=cancel_and_refund(dry_run=True), headers=headers
+    )
+    performed = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
+
+    assert without_key.status_code == 400
+    assert without_key.json()["code"] == "idempotency_key_missing"
+    assert preview.status_code == 200
+    assert preview.json()["status"] == "preview"
+    # The preview did not claim the key: the same key then performs the action, once.
+    assert performed.status_code == 200, performed.text
+    assert performed.json()["status"] == "succeeded"
+    assert "Idempotent-Replayed" not in performed.headers
+    assert len(adapter.calls) == 1
 
 
 async def test_not_eligible_names_state_and_allowed_actions(

@@ -161,7 +161,7 @@ async def test_health_and_routing_errors(client: httpx.AsyncClient) -> None:
     wrong_method = await client.delete("/v1/actions")
     assert wrong_method.status_code == 405
     assert "POST" in wrong_method.headers["allow"]
-    assert wrong_method.json()["code"] == "http_405"
+    assert wrong_method.json()["code"] == "method_not_allowed"
 
 
 @pytest.mark.parametrize(

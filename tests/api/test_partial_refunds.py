@@ -51,7 +51,7 @@ async def test_preview_shows_the_platform_calculation_and_executes_nothing(
     client: httpx.AsyncClient, adapter: FakeAdapter
 ) -> None:
     body = {**partial(line_items=[{"line_item_id": "11", "quantity": 1}], amount="12.50")}
-    response = await client.post("/v1/actions", json={**body, "dry_run": True})
+    response = await client.post("/v1/actions/preview", json=body)
 
     assert response.status_code == 200, response.text
     refund = response.json()["refund"]
@@ -86,15 +86,14 @@ async def test_above_refundable_is_refused_before_anything_is_sent(
 
 async def test_unknown_line_item_is_a_validation_error(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/v1/actions",
-        json={**partial(line_items=[{"line_item_id": "99", "quantity": 1}]), "dry_run": True},
+        "/v1/actions/preview", json=partial(line_items=[{"line_item_id": "99", "quantity": 1}])
     )
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
 
 
 async def test_nothing_to_refund_is_rejected_by_the_schema(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/actions", json={**partial(), "dry_run": True})
+    response = await client.post("/v1/actions/preview", json=partial())
     assert response.status_code == 422
     assert "line items, a shipping amount or an amount" in response.json()["detail"]
 

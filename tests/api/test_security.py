@@ -183,9 +183,7 @@ async def test_connection_scope_cannot_be_escaped_on_any_endpoint() -> None:
             client.post(
                 "/v1/actions", json=note("100", "x", BIGCOMMERCE), headers={**a, **new_key()}
             ),
-            client.post(
-                "/v1/actions", json={**note("100", "x", BIGCOMMERCE), "dry_run": True}, headers=a
-            ),
+            client.post("/v1/actions/preview", json=note("100", "x", BIGCOMMERCE), headers=a),
         ]
         for answer in await asyncio.gather(*attempts):
             assert answer.status_code == 403, (answer.request.url, answer.text)
@@ -211,8 +209,9 @@ async def test_read_only_and_action_scoped_callers_cannot_act() -> None:
         reader = auth("reader")
         order = await client.get(f"/v1/connections/{SHOPIFY}/orders/5500001002", headers=reader)
         assert order.status_code == 200
-        for body in (refund("5500001002", []), {**refund("5500001002", []), "dry_run": True}):
-            denied = await client.post("/v1/actions", json=body, headers={**reader, **new_key()})
+        for path in ("/v1/actions", "/v1/actions/preview"):
+            body = refund("5500001002", [])
+            denied = await client.post(path, json=body, headers={**reader, **new_key()})
             assert denied.status_code == 403
             assert denied.json()["code"] == "action_forbidden"
             assert "read-only" in denied.json()["detail"]
@@ -329,9 +328,9 @@ async def test_a_refund_above_the_agents_ceiling_needs_approval_and_moves_nothin
         assert not [e for e in simulators[SHOPIFY].ledger if e.operation == "refundCreate"]
 
         preview = await client.post(
-            "/v1/actions", json={**refund("5500001002", ["support"]), "dry_run": True}, headers=b
+            "/v1/actions/preview", json=refund("5500001002", ["support"]), headers=b
         )
-        assert preview.status_code == 200, preview.text  # dry runs are never limited
+        assert preview.status_code == 200, preview.text  # previews are never limited
         # Without a listed role the ceiling is 0 (above); "*" names a ceiling for any role.
         line = order["line_items"][0]
         partial = await client.post(

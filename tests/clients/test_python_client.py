@@ -107,6 +107,7 @@ def test_lookup_preview_action_replay_and_problems(
     models = generated.models
     find_customers = generated.operation("get", "/v1/customers")
     perform_action = generated.operation("post", "/v1/actions")
+    preview_action = generated.operation("post", "/v1/actions/preview")
     get_order = generated.operation("get", "/v1/connections/{connection}/orders/{order_id}")
 
     # Lookup by email: typed results per connection, orders with their available actions.
@@ -116,7 +117,7 @@ def test_lookup_preview_action_replay_and_problems(
     assert found.parsed.additional_properties == {}
     results = {r.connection: r for r in found.parsed.results}
     shopify = results[SHOPIFY]
-    assert shopify.status == models.ConnectionCustomersStatus.OK
+    assert shopify.status == models.LookupStatus.OK
     assert shopify.platform == models.Platform.SHOPIFY
     [customer] = shopify.customers
     assert isinstance(customer, models.CustomerContext)
@@ -126,7 +127,7 @@ def test_lookup_preview_action_replay_and_problems(
     assert models.ActionName.CANCEL_AND_REFUND_ORDER in order.available_actions
     assert order.state.cancelled is False
 
-    def cancel_and_refund(*, dry_run: bool) -> Any:
+    def cancel_and_refund() -> Any:
         return models.CancelAndRefundOrderRequest(
             connection=SHOPIFY,
             action="cancel_and_refund_order",
@@ -135,14 +136,13 @@ def test_lookup_preview_action_replay_and_problems(
                 reason=models.CancelReason.CUSTOMER, notify_customer=True, staff_note="Changed mind"
             ),
             context=models.ActionContext(agent_id="agent-42", conversation_id="conv-1"),
-            dry_run=dry_run,
         )
 
-    # Preview (dry run): no Idempotency-Key needed; the refund it would make.
-    preview = perform_action.sync_detailed(client=api_client, body=cancel_and_refund(dry_run=True))
+    # Preview: its own operation, no Idempotency-Key; the refund it would make.
+    preview = preview_action.sync_detailed(client=api_client, body=cancel_and_refund())
     assert preview.status_code == 200, preview.content
     assert isinstance(preview.parsed, models.ActionResult)
-    assert preview.parsed.status == models.ActionResultStatus.PREVIEW
+    assert preview.parsed.status == models.ActionStatus.PREVIEW
     assert preview.parsed.dry_run is True
     assert preview.parsed.action == models.ActionName.CANCEL_AND_REFUND_ORDER
     assert isinstance(preview.parsed.refund, models.RefundSummary)
@@ -152,14 +152,14 @@ def test_lookup_preview_action_replay_and_problems(
     # The action, with an Idempotency-Key: a timeline event and the order as it now is.
     key = str(uuid.uuid4())
     done = perform_action.sync_detailed(
-        client=api_client, body=cancel_and_refund(dry_run=False), idempotency_key=key
+        client=api_client, body=cancel_and_refund(), idempotency_key=key
     )
     assert done.status_code == 200, done.content
     assert "Idempotent-Replayed" not in done.headers
     result = done.parsed
     assert isinstance(result, models.ActionResult)
     assert result.additional_properties == {}
-    assert result.status == models.ActionResultStatus.SUCCEEDED
+    assert result.status == models.ActionStatus.SUCCEEDED
     assert result.dry_run is False
     assert result.connection == SHOPIFY
     assert result.platform == models.Platform.SHOPIFY
@@ -168,14 +168,15 @@ def test_lookup_preview_action_replay_and_problems(
     assert event.additional_properties == {}
     assert event.type_ == "order.cancelled"
     assert event.action == models.ActionName.CANCEL_AND_REFUND_ORDER
-    assert event.subject.type_ == models.TimelineSubjectType.ORDER
+    assert event.subject.type_ == models.ResourceType.ORDER
     assert event.subject.id == order.id
     assert event.subject.name == "#1001"
     assert event.actor.agent_id == "agent-42"
     assert event.conversation_id == "conv-1"
     assert event.summary.startswith("Cancelled order #1001 and refunded ")
     resource = result.resource
-    assert isinstance(resource, models.OrderView)
+    assert isinstance(resource, models.OrderView)  # the union, told apart by its `type`
+    assert resource.type_ == "order"
     assert resource.id == order.id
     assert resource.state.cancelled is True
     assert resource.state.financial_status == "refunded"
@@ -185,7 +186,7 @@ def test_lookup_preview_action_replay_and_problems(
 
     # Replay: same key, same body -> the first answer again, marked as a replay.
     replay = perform_action.sync_detailed(
-        client=api_client, body=cancel_and_refund(dry_run=False), idempotency_key=key
+        client=api_client, body=cancel_and_refund(), idempotency_key=key
     )
     assert replay.status_code == 200, replay.content
     assert replay.headers["Idempotent-Replayed"] == "true"
@@ -194,7 +195,7 @@ def test_lookup_preview_action_replay_and_problems(
 
     # An error answer, parsed as the generated Problem: a new key, but the order is cancelled.
     again = perform_action.sync_detailed(
-        client=api_client, body=cancel_and_refund(dry_run=False), idempotency_key=str(uuid.uuid4())
+        client=api_client, body=cancel_and_refund(), idempotency_key=str(uuid.uuid4())
     )
     assert again.status_code == 409, again.content
     assert again.headers["content-type"] == PROBLEM_JSON
@@ -205,7 +206,7 @@ def test_lookup_preview_action_replay_and_problems(
     assert problem.code == "not_eligible"
     assert problem.type_.endswith(f":{problem.code}")
     assert problem.connection == SHOPIFY
-    assert isinstance(problem.current_state, models.ProblemCurrentStateType0)
+    assert isinstance(problem.current_state, models.CurrentState)
     assert problem.current_state["decision_code"] == "already_cancelled"
 
     # And a 404 from a read: the order does not exist.
@@ -216,3 +217,12 @@ def test_lookup_preview_action_replay_and_problems(
     assert missing.parsed.status == 404
     assert missing.parsed.code == "order_not_found"
     assert missing.parsed.title
+
+
+def test_generated_names_are_clean(generated: GeneratedClient) -> None:
+    # Enums and objects have their own names, never a field's name with a counter or a
+    # union-branch suffix (Status1, ProblemCurrentStateType0).
+    names = [name for name in dir(generated.models) if name[:1].isupper()]
+    assert "ActionStatus" in names
+    assert "HealthStatus" in names
+    assert [name for name in names if name[-1].isdigit()] == []

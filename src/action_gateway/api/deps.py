@@ -15,9 +15,10 @@ from fastapi import Depends, Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from action_gateway.api.limits import is_json_media_type
 from action_gateway.api.problems import render_problem
 from action_gateway.auth import Caller
-from action_gateway.errors import GatewayError
+from action_gateway.errors import GatewayError, UnsupportedMediaType
 from action_gateway.services import Services
 
 API_PREFIX = "/v1/"
@@ -48,6 +49,17 @@ async def current_caller(request: Request) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+async def require_json_body(request: Request) -> None:
+    """A body is JSON, said so by its Content-Type; refused before it is read as anything."""
+    if not is_json_media_type(request.headers.get("content-type")):
+        raise UnsupportedMediaType("Send the body as JSON, with `Content-Type: application/json`.")
+
+
+JSON_BODY = Depends(require_json_body)
+"""Route dependency of every operation with a body (dependencies run before the body is
+validated, so a form or text body is a 415, not a 422 about its fields)."""
 
 
 def requires_key(path: str) -> bool:

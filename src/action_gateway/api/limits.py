@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, NoReturn
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +61,7 @@ class RequestLimitsMiddleware:
         try:
             self._check_header_size(headers)
             self._check_content_length(headers)
+            _check_query_once(scope.get("query_string", b""))
             body = await self._read_body(receive)
             if body is None:
                 return  # the client left before sending its body: there is no one to answer
@@ -112,6 +114,16 @@ class RequestLimitsMiddleware:
                 return b"".join(chunks)
 
 
+def _check_query_once(query: bytes) -> None:
+    """Each query parameter at most once: every parameter of the API is one value, and a
+    repeated one would otherwise be read as its last value, silently."""
+    seen: set[str] = set()
+    for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if name in seen:
+            raise MalformedRequest(f"The query parameter {name!r} is given more than once.")
+        seen.add(name)
+
+
 def _replaying(body: bytes, receive: Receive) -> Receive:
     """``receive`` for the app: the buffered body once, then the server's own messages."""
     replayed = False
@@ -127,13 +139,19 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 
 def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
-    """Whether the app will parse the body as JSON: a JSON media type, as FastAPI decides."""
+    """Whether the app will parse the body as JSON: a JSON media type, as FastAPI decides.
+
+    A body without one is never parsed: the routes refuse it (415, :func:`is_json_media_type`).
+    """
     content_type = next((v for n, v in headers if n.lower() == b"content-type"), None)
+    return content_type is not None and is_json_media_type(content_type.decode("latin-1"))
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """``application/json`` or an ``application/*+json`` type, parameters aside."""
     if content_type is None:
-        # FastAPI before strict_content_type (the pin allows such releases) parses a body
-        # without Content-Type as JSON; check it too rather than let it bypass the checks.
-        return True
-    media_type = content_type.decode("latin-1").split(";", 1)[0].strip().lower()
+        return False
+    media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )

@@ -1,12 +1,13 @@
 """Every problem type the gateway answers with, documented once.
 
-The OpenAPI document lists them under ``components.responses`` (one response per HTTP status,
-with an example per problem ``code``), and every operation refers to those; a test checks that
-every ``code`` the source can raise is listed here with its status.
+The OpenAPI document lists them under ``components.examples`` (one per problem ``code``); each
+operation documents, per HTTP status, only the codes it can answer with, referring to those
+examples. A test checks that every ``code`` the source can raise is listed here with its status.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -24,14 +25,15 @@ class ProblemType:
 
 PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("malformed_request", 400, "The request could not be read",
-                "The body is not strict JSON (unreadable, duplicate keys, NaN) or a header is "
-                "malformed."),
+                "The body is not strict JSON (unreadable, duplicate keys, NaN), a header is "
+                "malformed, or a query parameter is repeated."),
     ProblemType("idempotency_key_missing", 400, "Idempotency-Key is required",
-                "An action that is not a dry run was sent without an Idempotency-Key."),
+                "POST /v1/actions was sent without an Idempotency-Key (previews need none)."),
     ProblemType("idempotency_key_invalid", 400, "The Idempotency-Key is not valid",
                 "The key is not 1-255 visible ASCII characters (bare, or quoted)."),
     ProblemType("unauthenticated", 401, "The caller is not authenticated",
-                "No `Authorization: Bearer <key>`, or a key no caller has (see WWW-Authenticate)."),
+                "No `Authorization: Bearer <key>`, or a key no caller has (see WWW-Authenticate); "
+                "without configured callers, a request from a peer that is not on loopback."),
     ProblemType("connection_forbidden", 403, "Not allowed",
                 "The connection is outside the caller's scopes."),
     ProblemType("action_forbidden", 403, "Not allowed",
@@ -54,6 +56,8 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("platform_not_found", 404, "Not found", "No platform with this name."),
     ProblemType("route_not_found", 404, "Not found", "Nothing is served at this path."),
     ProblemType("not_found", 404, "Not found", "Any other missing resource."),
+    ProblemType("method_not_allowed", 405, "The method is not allowed on this path",
+                "The path exists but not with this method; `Allow` lists the methods it has."),
     ProblemType("not_eligible", 409, "The action is not allowed in the current state",
                 "The eligibility matrix refuses the action; `current_state` and "
                 "`allowed_actions` say why and what is possible."),
@@ -64,6 +68,8 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
                 "The platform already has a discount with this code."),
     ProblemType("request_body_too_large", 413, "The request body is too large",
                 "The body is over the configured limit (64 KiB by default)."),
+    ProblemType("unsupported_media_type", 415, "The request body must be JSON",
+                "The body came without `Content-Type: application/json` (or a `+json` type)."),
     ProblemType("validation_error", 422, "The request is not valid",
                 "A field is missing or invalid; `errors` lists each one."),
     ProblemType("action_not_supported", 422, "The action is not available on this platform",
@@ -97,27 +103,13 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("deadline_exceeded", 504, "The action did not complete within its deadline",
                 "The deadline ran out; `outcome` says whether the action may have run."),
 )  # fmt: skip
-"""Besides these, the framework's own refusals (405, ...) are ``http_<status>``."""
+"""The framework's own refusals (404, 405, an unreadable body) map to these codes too."""
 
 BY_CODE = {problem.code: problem for problem in PROBLEM_TYPES}
 
-_RESPONSE_NAMES = {
-    400: "BadRequest",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "NotFound",
-    409: "Conflict",
-    413: "ContentTooLarge",
-    422: "UnprocessableContent",
-    429: "TooManyRequests",
-    431: "RequestHeaderFieldsTooLarge",
-    500: "InternalServerError",
-    502: "BadGateway",
-    503: "ServiceUnavailable",
-    504: "GatewayTimeout",
-}
 _HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}},
+    405: {"Allow": {"$ref": "#/components/headers/Allow"}},
     409: {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
     429: {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
     503: {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
@@ -136,6 +128,10 @@ COMPONENT_HEADERS: dict[str, Any] = {
         "description": 'The authentication scheme: `Bearer realm="action-gateway"`.',
         "schema": {"type": "string"},
     },
+    "Allow": {
+        "description": "The methods the path has (RFC 9110).",
+        "schema": {"type": "string"},
+    },
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored answer of an earlier request with the "
         "same Idempotency-Key.",
@@ -143,38 +139,57 @@ COMPONENT_HEADERS: dict[str, Any] = {
     },
 }
 
+UPSTREAM_CODES = (
+    "upstream_error",
+    "upstream_auth_failed",
+    "upstream_unavailable",
+    "upstream_rate_limited",
+    "upstream_circuit_open",
+    "deadline_exceeded",
+)
+"""What a call to a platform can fail with, read or write."""
+CALLER_CODES = frozenset({"connection_forbidden", "action_forbidden", "rate_limited"})
+"""Answered only when the config names callers (scopes and rate limits are theirs)."""
 
-def response_ref(status: int) -> dict[str, str]:
-    return {"$ref": f"#/components/responses/{_RESPONSE_NAMES[status]}"}
+
+def example_ref(code: str) -> dict[str, str]:
+    return {"$ref": f"#/components/examples/{code}"}
 
 
-def status_description(status: int) -> str:
-    """``Not Found: `connection_not_found`, `order_not_found`, ...``: what a status may carry."""
-    codes = ", ".join(f"`{p.code}`" for p in PROBLEM_TYPES if p.status == status)
-    return f"{HTTPStatus(status).phrase}: {codes}"
-
-
-def component_responses() -> dict[str, Any]:
-    """One documented problem response per status, with an example per problem code."""
-    responses: dict[str, Any] = {}
-    for status, name in _RESPONSE_NAMES.items():
-        problems = [p for p in PROBLEM_TYPES if p.status == status]
-        examples = {
-            p.code: {
-                "summary": p.when,
-                "value": {
-                    "type": f"{PROBLEM_TYPE_PREFIX}{p.code}",
-                    "title": p.title,
-                    "status": status,
-                    "code": p.code,
-                    "detail": p.when,
-                    "request_id": "7c1f0a9e-5d3b-4f7a-9a51-2b0f3c8d6e41",
-                },
-            }
-            for p in problems
+def component_examples() -> dict[str, Any]:
+    """The whole catalog, one example per problem code (operations refer to theirs)."""
+    return {
+        p.code: {
+            "summary": p.when,
+            "value": {
+                "type": f"{PROBLEM_TYPE_PREFIX}{p.code}",
+                "title": p.title,
+                "status": p.status,
+                "code": p.code,
+                "detail": p.when,
+                "request_id": "7c1f0a9e-5d3b-4f7a-9a51-2b0f3c8d6e41",
+            },
         }
-        responses[name] = {
-            "description": status_description(status),
+        for p in PROBLEM_TYPES
+    }
+
+
+def status_description(status: int, codes: Iterable[str]) -> str:
+    """``Not Found: `connection_not_found`, `order_not_found```: what a status may carry."""
+    return f"{HTTPStatus(status).phrase}: " + ", ".join(f"`{code}`" for code in codes)
+
+
+def problem_answers(codes: Iterable[str]) -> dict[str, Any]:
+    """OpenAPI responses, one per status, documenting exactly ``codes`` (catalog order)."""
+    wanted = set(codes)
+    unknown = wanted - set(BY_CODE)
+    if unknown:
+        raise ValueError(f"not in the problem catalog: {sorted(unknown)}")
+    answers: dict[str, Any] = {}
+    for status in sorted({BY_CODE[code].status for code in wanted}):
+        listed = [p.code for p in PROBLEM_TYPES if p.status == status and p.code in wanted]
+        answers[str(status)] = {
+            "description": status_description(status, listed),
             "headers": {
                 "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
                 **_HEADERS.get(status, {}),
@@ -182,12 +197,8 @@ def component_responses() -> dict[str, Any]:
             "content": {
                 PROBLEM_MEDIA_TYPE: {
                     "schema": {"$ref": "#/components/schemas/Problem"},
-                    "examples": examples,
+                    "examples": {code: example_ref(code) for code in listed},
                 }
             },
         }
-    return responses
-
-
-def documented_statuses() -> frozenset[int]:
-    return frozenset(_RESPONSE_NAMES)
+    return answers

@@ -10,13 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from action_gateway.api.problem_catalog import status_description
+from action_gateway.api.problem_catalog import BY_CODE, status_description
 from action_gateway.api.request_context import current_request_id
 from action_gateway.errors import (
     PROBLEM_MEDIA_TYPE,
     FieldError,
     GatewayError,
+    IdempotencyKeyMissing,
     MalformedRequest,
+    MethodNotAllowed,
     NotFound,
     Problem,
     ValidationFailed,
@@ -36,18 +38,36 @@ def render_problem(exc: GatewayError, instance: str | None) -> JSONResponse:
     headers = dict(exc.headers)
     if problem.retry_after is not None and "Retry-After" not in headers:
         headers.update(retry_after_headers(problem.retry_after)[0])
+    # Unset members are left out at the top level only: a nested object (a timeline event)
+    # keeps every field, as its schema says.
+    body = {k: v for k, v in problem.model_dump(mode="json").items() if v is not None}
     return JSONResponse(
-        problem.model_dump(mode="json", exclude_none=True),
+        body,
         status_code=exc.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
 
 
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
 def _validation_error(exc: RequestValidationError) -> GatewayError:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return MalformedRequest("The request body is not valid JSON.")
+    key_errors = [e for e in errors if tuple(e.get("loc", ())) == ("header", IDEMPOTENCY_HEADER)]
+    if any(e.get("type") == "missing" for e in key_errors):
+        return IdempotencyKeyMissing(
+            "Send an Idempotency-Key header (a UUID per logical action) so a retry can never "
+            "perform the action twice; POST /v1/actions/preview previews without one."
+        )
+    if key_errors:
+        return MalformedRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces or double "
+            "quotes), optionally in double quotes.",
+            code="idempotency_key_invalid",
+        )
     field_errors = [
         FieldError(loc=_location(e), message=str(e.get("msg", "invalid")), type=e.get("type"))
         for e in errors
@@ -80,9 +100,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         error: GatewayError
         if exc.status_code == 404:
             error = NotFound(f"There is nothing at {request.url.path}.", code="route_not_found")
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "")
+            error = MethodNotAllowed(
+                f"{request.method} is not allowed on {request.url.path}; it allows {allowed}.",
+                headers={"Allow": allowed},  # RFC 9110: a 405 names the methods it has
+            )
+        elif exc.status_code == 400:  # the framework could not read the body
+            error = MalformedRequest(str(exc.detail))
         else:
-            error = _HTTPProblem(exc.status_code, str(exc.detail))
-        error.headers.update(exc.headers or {})  # e.g. Allow on 405 (RFC 9110)
+            log.error("unexpected_http_exception", status=exc.status_code, path=request.url.path)
+            error = InternalServerError("An unexpected error occurred; it has been logged.")
         return render_problem(error, request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -98,27 +126,24 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-class _HTTPProblem(GatewayError):
-    """The framework's own HTTP errors (405, 413, ...), with their status kept."""
-
-    title = "HTTP error"
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail, code=f"http_{status}")
-        self.status = status
+PROBLEM_CODES = "x-problem-codes"
+"""Carries an operation's problem codes from its route to the OpenAPI document's builder."""
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries for the given statuses.
+def problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the problem codes an operation can answer with.
 
-    The app's OpenAPI document replaces each with a reference to the one documented response of
-    its status (:mod:`api.problem_catalog`); the description here is the same text.
+    The app's OpenAPI document (:mod:`api.openapi`) turns each into a problem+json response that
+    lists exactly these codes, adding the ones every operation shares (limits, auth).
     """
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        by_status.setdefault(BY_CODE[code].status, []).append(code)
     return {
         status: {
-            "description": status_description(status),
+            "description": status_description(status, listed),
             "model": Problem,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            PROBLEM_CODES: listed,
         }
-        for status in statuses
+        for status, listed in by_status.items()
     }

@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from pydantic import BaseModel
+from pydantic import Field
 
 from action_gateway.domain.models import (
     ACTION_RESOURCE,
@@ -33,6 +33,7 @@ from action_gateway.domain.models import (
     RefundOrderRequest,
     RefundSummary,
     ResourceType,
+    ResponseModel,
     SkipSubscriptionOrderRequest,
     Subscription,
     SubscriptionChange,
@@ -73,7 +74,7 @@ REREAD_MIN_SECONDS = 1.0
 """Even when the action used the whole budget, the re-read gets this long (it is only a read)."""
 
 
-class ActionResult(BaseModel):
+class ActionResult(ResponseModel):
     """The answer to an action request."""
 
     status: ActionStatus
@@ -82,7 +83,9 @@ class ActionResult(BaseModel):
     platform: Platform
     dry_run: bool
     timeline_event: TimelineEvent | None = None
-    resource: OrderView | CustomerView | SubscriptionView | None = None
+    resource: (
+        Annotated[OrderView | CustomerView | SubscriptionView, Field(discriminator="type")] | None
+    ) = None
     refund: RefundSummary | None = None
     discount_code: DiscountCode | None = None
     subscription: SubscriptionChange | None = None

@@ -9,21 +9,48 @@ import functools
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     computed_field,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
 
 DECIMAL_PATTERN = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
 POSITIVE_DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+
+class NamedSchema:
+    """Gives a constrained type its own JSON Schema definition (``$ref``) under ``name``.
+
+    Generators then name it once instead of once per field that uses it (``AmountReceived``,
+    ``AmountReceived1``, ...).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        schema = dict(handler(source))
+        schema["ref"] = self.name
+        return cast(core_schema.CoreSchema, schema)
+
+
+DecimalString = Annotated[
+    str,
+    Field(pattern=DECIMAL_PATTERN, description="A decimal number written as a string."),
+    NamedSchema("DecimalString"),
+]
 
 
 class Platform(StrEnum):
@@ -80,13 +107,20 @@ MONEY_MOVING_ACTIONS = frozenset(
 )
 
 
+class ResponseModel(BaseModel):
+    """A model the API answers with: every field is always in the answer (``None`` as null), so
+    the OpenAPI document, written in serialization mode, lists each one as required."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class StrictModel(BaseModel):
     """Request models refuse unknown fields so a typo never passes silently."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class Money(BaseModel):
+class Money(ResponseModel):
     """An amount as a decimal string with its ISO 4217 currency code."""
 
     model_config = ConfigDict(frozen=True)
@@ -355,7 +389,14 @@ class SkipSubscriptionOrderInput(StrictModel):
 class _ActionRequestBase(StrictModel):
     connection: Annotated[str, Field(min_length=1, max_length=100, examples=["sandbox-shopify"])]
     context: ActionContext = ActionContext()
-    dry_run: bool = False
+    dry_run: Annotated[
+        bool,
+        Field(
+            description="POST /v1/actions only: preview instead of performing (kept for "
+            "compatibility; POST /v1/actions/preview is the preview operation and ignores it). "
+            "The Idempotency-Key is still required, and is not recorded."
+        ),
+    ] = False
 
 
 class CancelOrderRequest(_ActionRequestBase):
@@ -433,7 +474,7 @@ ACTION_REQUEST_MODELS: dict[ActionName, type[_ActionRequestBase]] = {
 # --- Resource side (what adapters return) -----------------------------------------------------
 
 
-class OrderState(BaseModel):
+class OrderState(ResponseModel):
     """The status facts eligibility is decided on, in the platform's own vocabulary.
 
     Shopify: ``financial_status`` / ``fulfillment_status`` are the API enum values lower-cased
@@ -446,7 +487,7 @@ class OrderState(BaseModel):
     financial_status: str | None = None
     fulfillment_status: str | None = None
     cancelled: bool = False
-    amount_received: Annotated[str | None, Field(pattern=DECIMAL_PATTERN)] = None
+    amount_received: DecimalString | None = None
     status_id: int | None = None
     status_label: str | None = None
 
@@ -454,7 +495,7 @@ class OrderState(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
-class LineItem(BaseModel):
+class LineItem(ResponseModel):
     id: str
     name: str
     sku: str | None = None
@@ -464,7 +505,7 @@ class LineItem(BaseModel):
     unit_price: Money | None = None
 
 
-class OrderTotals(BaseModel):
+class OrderTotals(ResponseModel):
     total: Money
     received: Money | None = None
     refunded: Money | None = None
@@ -473,7 +514,7 @@ class OrderTotals(BaseModel):
     refunded_shipping: Money | None = None
 
 
-class Order(BaseModel):
+class Order(ResponseModel):
     """An order as a platform adapter reads it, before eligibility is attached."""
 
     id: str
@@ -491,7 +532,7 @@ class Order(BaseModel):
     admin_url: str | None = None
 
 
-class Customer(BaseModel):
+class Customer(ResponseModel):
     id: str
     platform_id: str
     display_name: str | None = None
@@ -518,7 +559,7 @@ class OrderPage(BaseModel):
     next_orders_cursor: str | None = None
 
 
-class RefundLine(BaseModel):
+class RefundLine(ResponseModel):
     line_item_id: str
     name: str | None = None
     quantity: int
@@ -528,14 +569,14 @@ class RefundLine(BaseModel):
     )
 
 
-class RefundTransaction(BaseModel):
+class RefundTransaction(ResponseModel):
     gateway: str
     amount: Money
     kind: str = "refund"
     status: str | None = None
 
 
-class RefundSummary(BaseModel):
+class RefundSummary(ResponseModel):
     """What a refund moved, or (as a preview) would move, as the platform computed it."""
 
     total: Money
@@ -553,7 +594,7 @@ class RefundSummary(BaseModel):
     )
 
 
-class DiscountCode(BaseModel):
+class DiscountCode(ResponseModel):
     id: str
     code: str
     type: DiscountType
@@ -568,7 +609,7 @@ class DiscountCode(BaseModel):
     admin_url: str | None = None
 
 
-class SubscriptionState(BaseModel):
+class SubscriptionState(ResponseModel):
     """The facts subscription eligibility is decided on.
 
     Ordergroove: ``live``; Recharge: ``status`` lower-cased (active, cancelled, expired).
@@ -587,7 +628,14 @@ class SubscriptionState(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
-class Subscription(BaseModel):
+class SubscriptionPeriod(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class Subscription(ResponseModel):
     """A subscription as a subscription-platform adapter reads it."""
 
     id: str
@@ -599,7 +647,7 @@ class Subscription(BaseModel):
     sku: str | None = None
     quantity: int | None = None
     every: int | None = None
-    period: Literal["day", "week", "month", "year"] | None = None
+    period: SubscriptionPeriod | None = None
     price: Money | None = None
     next_order_date: date | None = Field(
         default=None,
@@ -621,7 +669,7 @@ class Subscription(BaseModel):
         return f"every {self.period}" if self.every == 1 else f"every {self.every} {self.period}s"
 
 
-class SubscriptionChange(BaseModel):
+class SubscriptionChange(ResponseModel):
     """What a subscription action changed, as the platform reports it after the action."""
 
     skipped_order_date: date | None = None
@@ -629,7 +677,12 @@ class SubscriptionChange(BaseModel):
     cancelled_at: datetime | None = None
 
 
-ActionStatus = Literal["succeeded", "pending", "preview"]
+class ActionStatus(StrEnum):
+    """``pending``: the platform accepted the action and finishes it later (e.g. a job)."""
+
+    SUCCEEDED = "succeeded"
+    PENDING = "pending"
+    PREVIEW = "preview"
 
 
 class ActionOutcome(BaseModel):

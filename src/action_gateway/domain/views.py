@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,7 @@ from action_gateway.domain.models import (
     Order,
     Platform,
     ResourceType,
+    ResponseModel,
     Subscription,
 )
 from action_gateway.eligibility import Decision
@@ -21,7 +22,7 @@ from action_gateway.services import Connection
 FactValue = bool | int | str | None
 
 
-class Eligibility(BaseModel):
+class Eligibility(ResponseModel):
     state: dict[str, str | None] = Field(
         description="The matrix classes the resource's statuses fall in (why, not just what)."
     )
@@ -37,6 +38,7 @@ class Eligibility(BaseModel):
 
 
 class OrderView(Order):
+    type: Literal["order"] = "order"
     connection: str
     platform: Platform
     available_actions: list[ActionName]
@@ -44,6 +46,7 @@ class OrderView(Order):
 
 
 class SubscriptionView(Subscription):
+    type: Literal["subscription"] = "subscription"
     connection: str
     platform: Platform
     available_actions: list[ActionName]
@@ -51,6 +54,7 @@ class SubscriptionView(Subscription):
 
 
 class CustomerView(Customer):
+    type: Literal["customer"] = "customer"
     connection: str
     platform: Platform
     available_actions: list[ActionName]

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from action_gateway.domain.models import ActionName
+from action_gateway.domain.models import ActionName, ResponseModel
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
@@ -114,7 +114,7 @@ class MatrixSpec(_Spec):
 # --- Results ---------------------------------------------------------------------------------
 
 
-class Decision(BaseModel):
+class Decision(ResponseModel):
     model_config = ConfigDict(frozen=True)
 
     action: ActionName

@@ -1,4 +1,4 @@
-"""POST /v1/actions: one endpoint for every action, guarded by Idempotency-Key."""
+"""POST /v1/actions (guarded by a required Idempotency-Key) and POST /v1/actions/preview."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, Response
 
-from action_gateway.api.deps import CallerDep, ServicesDep
+from action_gateway.api.deps import JSON_BODY, CallerDep, ServicesDep
+from action_gateway.api.problem_catalog import UPSTREAM_CODES
 from action_gateway.api.problems import problem_responses, render_problem
 from action_gateway.domain.flows import ActionResult, perform_action
 from action_gateway.domain.models import ActionName, ActionRequest
 from action_gateway.errors import (
     DeadlineExceeded,
     GatewayError,
-    IdempotencyKeyMissing,
     IdempotencyKeyReused,
     IdempotencyRequestInFlight,
     Outcome,
@@ -47,7 +47,6 @@ _EXAMPLE = {
         "conversation_id": "conv-1",
         "conversation_status": "open",
     },
-    "dry_run": False,
 }
 
 
@@ -67,12 +66,67 @@ def _retry_safe(exc: GatewayError) -> bool:
     return isinstance(exc, UpstreamError | DeadlineExceeded) and outcome == Outcome.NOT_EXECUTED
 
 
+ACTION_PROBLEMS = (
+    "connection_forbidden",
+    "action_forbidden",
+    "role_not_allowed",
+    "action_disabled",
+    "approval_required",
+    "connection_not_found",
+    "order_not_found",
+    "customer_not_found",
+    "subscription_not_found",
+    "not_eligible",
+    "discount_code_taken",
+    "validation_error",
+    "action_not_supported",
+    "platform_rejected",
+    "refund_exceeds_refundable",
+    *UPSTREAM_CODES,
+)
+"""What previewing or performing an action can answer with (besides what every operation can)."""
+IDEMPOTENCY_PROBLEMS = (
+    "idempotency_key_missing",
+    "idempotency_key_invalid",
+    "idempotency_request_in_flight",
+    "idempotency_key_reused",
+    "idempotency_store_unavailable",
+)
+
+
+@router.post(
+    "/actions/preview",
+    operation_id="previewAction",
+    summary="Preview an action: what it would do (e.g. the refund the platform computes), "
+    "changing nothing",
+    description="Takes the same body as `performAction` and needs no Idempotency-Key; the "
+    "answer's `status` is `preview` and `dry_run` is true whatever the body says.",
+    response_model=ActionResult,
+    responses=problem_responses(*ACTION_PROBLEMS),
+    dependencies=[JSON_BODY],
+)
+async def preview(
+    services: ServicesDep,
+    caller: CallerDep,
+    body: Annotated[ActionRequest, Body(examples=[_EXAMPLE])],
+) -> Response:
+    caller.require_connection(body.connection)
+    caller.require_action(ActionName(body.action))
+    request = body.model_copy(update={"dry_run": True})
+    result = await perform_action(services, request, caller=caller.id, downstream_key=None)
+    return JSONResponse(result.model_dump(mode="json"))
+
+
 @router.post(
     "/actions",
     operation_id="performAction",
-    summary="Perform (or, with dry_run, preview) an action on a platform",
+    summary="Perform an action on a platform, exactly once per Idempotency-Key",
+    description="`dry_run: true` still previews here (kept for compatibility; "
+    "`previewAction` is the preview operation): the Idempotency-Key is then checked but not "
+    "recorded.",
     response_model=ActionResult,
-    responses=problem_responses(400, 403, 404, 409, 413, 422, 500, 502, 503, 504),
+    responses=problem_responses(*ACTION_PROBLEMS, *IDEMPOTENCY_PROBLEMS),
+    dependencies=[JSON_BODY],
 )
 async def perform(
     request: Request,
@@ -80,24 +134,21 @@ async def perform(
     caller: CallerDep,
     body: Annotated[ActionRequest, Body(examples=[_EXAMPLE])],
     idempotency_key: Annotated[
-        str | None,
+        str,
         Header(
             alias="Idempotency-Key",
             pattern=KEY_PATTERN,
-            description="Required unless dry_run. Same key and body replay the first answer.",
+            description="A new key (a UUID) per logical action: the same key and body replay "
+            "the first answer, so a retry never performs the action twice.",
+            examples=["5f0c7a2e-4b1d-4c8e-9a3f-0d2b6e8c1a47"],
         ),
-    ] = None,
+    ],
 ) -> Response:
     caller.require_connection(body.connection)
     caller.require_action(ActionName(body.action))
     if body.dry_run:
         result = await perform_action(services, body, caller=caller.id, downstream_key=None)
         return JSONResponse(result.model_dump(mode="json"))
-    if idempotency_key is None:
-        raise IdempotencyKeyMissing(
-            "Send an Idempotency-Key header (a UUID per logical action) so a retry can never "
-            "perform the action twice."
-        )
     # Keys are per caller: the same key from two callers names two actions, and one caller can
     # never be handed another's stored answer. Caller ids cannot contain ":".
     key = f"{caller.id}:{parse_idempotency_key(idempotency_key)}"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from action_gateway.api.cursors import decode_orders_cursor, encode_orders_cursor
 from action_gateway.api.deps import CallerDep, ServicesDep
+from action_gateway.api.problem_catalog import UPSTREAM_CODES
 from action_gateway.api.problems import problem_responses
 from action_gateway.auth import Caller
 from action_gateway.domain.models import (
@@ -18,6 +20,7 @@ from action_gateway.domain.models import (
     Customer,
     CustomerWithOrders,
     Platform,
+    ResponseModel,
 )
 from action_gateway.domain.phones import DEFAULT_PHONE_REGION, same_number, text_forms, to_e164
 from action_gateway.domain.views import (
@@ -32,6 +35,19 @@ from action_gateway.errors import FieldError, GatewayError, NotFound, Problem, V
 from action_gateway.services import Connection, Services, read_deadline
 
 router = APIRouter(prefix="/v1", tags=["context"])
+
+ORDER_PROBLEMS = (
+    "connection_forbidden",
+    "connection_not_found",
+    "order_not_found",
+    *UPSTREAM_CODES,
+)
+SUBSCRIPTION_PROBLEMS = (
+    "connection_forbidden",
+    "connection_not_found",
+    "subscription_not_found",
+    *UPSTREAM_CODES,
+)
 
 ConnectionId = Annotated[
     str, Path(description="A connection id from the configuration.", examples=["sandbox-shopify"])
@@ -65,7 +81,7 @@ def _context(conversation_status: ConversationStatusInput | None) -> dict[str, s
     return {"conversation_status": conversation_status.value if conversation_status else None}
 
 
-class SubscriptionLookupError(BaseModel):
+class SubscriptionLookupError(ResponseModel):
     """A linked subscription connection that could not answer; the rest of the answer stands."""
 
     connection: str
@@ -91,10 +107,15 @@ class CustomerContext(CustomerView):
     subscription_errors: list[SubscriptionLookupError] = []
 
 
-class ConnectionCustomers(BaseModel):
+class LookupStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"
+
+
+class ConnectionCustomers(ResponseModel):
     connection: str
     platform: Platform
-    status: Literal["ok", "error"]
+    status: LookupStatus
     customers: list[CustomerContext] = []
     error: Problem | None = None
     warnings: list[str] = Field(
@@ -103,7 +124,7 @@ class ConnectionCustomers(BaseModel):
     )
 
 
-class CustomerOrders(BaseModel):
+class CustomerOrders(ResponseModel):
     connection: str
     platform: Platform
     customer_id: str
@@ -112,11 +133,11 @@ class CustomerOrders(BaseModel):
     next_cursor: NextCursor = None
 
 
-class CustomersResponse(BaseModel):
+class CustomersResponse(ResponseModel):
     results: list[ConnectionCustomers]
 
 
-class ConnectionInfo(BaseModel):
+class ConnectionInfo(ResponseModel):
     id: str
     platform: Platform
     actions_enabled: bool
@@ -124,7 +145,7 @@ class ConnectionInfo(BaseModel):
     linked_connection: str | None = None
 
 
-class ConnectionList(BaseModel):
+class ConnectionList(ResponseModel):
     connections: list[ConnectionInfo]
 
 
@@ -251,7 +272,7 @@ async def _customers_on(
     operation_id="findCustomers",
     summary="Customers matching an email and/or phone on every connection, with their orders "
     "and subscriptions",
-    responses=problem_responses(422),
+    responses=problem_responses("validation_error"),
 )
 async def find_customers(
     services: ServicesDep,
@@ -296,7 +317,13 @@ async def find_customers(
     "/connections/{connection}/customers/{customer_id}/orders",
     operation_id="listCustomerOrders",
     summary="A customer's orders on one connection, newest first, a page at a time",
-    responses=problem_responses(403, 404, 422, 502, 503, 504),
+    responses=problem_responses(
+        "connection_forbidden",
+        "connection_not_found",
+        "customer_not_found",
+        "validation_error",
+        *UPSTREAM_CODES,
+    ),
 )
 async def list_customer_orders(
     connection: ConnectionId,
@@ -343,7 +370,7 @@ async def list_customer_orders(
     "/connections/{connection}/orders/{order_id}",
     operation_id="getOrder",
     summary="One order with its available actions",
-    responses=problem_responses(403, 404, 502, 503, 504),
+    responses=problem_responses(*ORDER_PROBLEMS),
 )
 async def get_order(
     connection: ConnectionId, order_id: OrderId, services: ServicesDep, caller: CallerDep
@@ -365,7 +392,7 @@ async def get_order(
     "/connections/{connection}/orders",
     operation_id="findOrderByName",
     summary="Manual lookup of one order by the number the customer knows (e.g. #1001)",
-    responses=problem_responses(403, 404, 422, 502, 503, 504),
+    responses=problem_responses(*ORDER_PROBLEMS, "validation_error"),
 )
 async def find_order_by_name(
     connection: ConnectionId,
@@ -390,7 +417,7 @@ async def find_order_by_name(
     "/connections/{connection}/subscriptions/{subscription_id}",
     operation_id="getSubscription",
     summary="One subscription with its next order and available actions",
-    responses=problem_responses(403, 404, 502, 503, 504),
+    responses=problem_responses(*SUBSCRIPTION_PROBLEMS, "validation_error"),
 )
 async def get_subscription(
     connection: ConnectionId,

@@ -7,15 +7,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from action_gateway.api.deps import CallerDep, ServicesDep
+from action_gateway.api.deps import JSON_BODY, CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
 from action_gateway.domain.models import (
     CONVERSATION_STATUS_DESCRIPTION,
-    DECIMAL_PATTERN,
     ActionName,
     ConversationStatusInput,
+    DecimalString,
     Platform,
     ResourceType,
+    ResponseModel,
 )
 from action_gateway.domain.views import FactValue, evaluate
 from action_gateway.eligibility import Decision, FactsError
@@ -48,8 +49,7 @@ class ShopifyOrderFacts(_Facts):
     ] = None
     cancelled: StrictBool | None = None
     amount_received: Annotated[
-        str | None,
-        Field(pattern=DECIMAL_PATTERN, description="Tells a null financial status apart."),
+        DecimalString | None, Field(description="Tells a null financial status apart.")
     ] = None
 
 
@@ -142,7 +142,7 @@ EligibilityRequest = Annotated[
 ]
 
 
-class EligibilityResponse(BaseModel):
+class EligibilityResponse(ResponseModel):
     platform: Platform
     resource_type: ResourceType
     state: dict[str, str | None]
@@ -173,7 +173,8 @@ _EXAMPLE = {
     "/eligibility",
     operation_id="evaluateEligibility",
     summary="Decide, for every action of the resource type, whether it is allowed and why",
-    responses=problem_responses(400, 403, 404, 422),
+    responses=problem_responses("connection_forbidden", "connection_not_found", "validation_error"),
+    dependencies=[JSON_BODY],
 )
 async def evaluate_eligibility(
     body: Annotated[EligibilityRequest, Body(examples=[_EXAMPLE])],

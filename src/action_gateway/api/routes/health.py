@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from enum import StrEnum
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 
+from action_gateway.domain.models import ResponseModel
 from action_gateway.metrics import render_latest
 
 router = APIRouter(tags=["health"])
 
 
-class Health(BaseModel):
-    status: Literal["ok", "starting"]
+class HealthStatus(StrEnum):
+    OK = "ok"
+    STARTING = "starting"
+
+
+class Health(ResponseModel):
+    status: HealthStatus
     connections: int | None = None
 
 
@@ -27,6 +32,7 @@ async def healthz() -> Health:
     "/readyz",
     operation_id="readiness",
     summary="Ready to serve: configuration, matrices and adapters are loaded",
+    response_model=Health,
     responses={503: {"model": Health, "description": "Still starting"}},
 )
 async def readyz(request: Request) -> JSONResponse:

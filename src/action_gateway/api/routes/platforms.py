@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from action_gateway.api.deps import ServicesDep
 from action_gateway.api.problems import problem_responses
@@ -15,6 +15,7 @@ from action_gateway.domain.models import (
     ActionName,
     Platform,
     ResourceType,
+    ResponseModel,
 )
 from action_gateway.errors import NotFound
 from action_gateway.platforms.registry import ADAPTER_FACTORIES
@@ -22,21 +23,31 @@ from action_gateway.platforms.registry import ADAPTER_FACTORIES
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
 
-class ActionInfo(BaseModel):
+class ActionInfo(ResponseModel):
     name: ActionName
     resource_type: ResourceType
     input_schema: dict[str, Any]
 
 
-class PlatformInfo(BaseModel):
+class PlatformInfo(ResponseModel):
     platform: Platform
     implemented: bool
     resource_types: list[ResourceType]
     actions: list[ActionInfo]
 
 
-class PlatformList(BaseModel):
+class PlatformList(ResponseModel):
     platforms: list[PlatformInfo]
+
+
+class EligibilityMatrix(ResponseModel):
+    """A platform's matrix as data: per resource type, its facts, dimensions (status classes),
+    guards and the classes each action is allowed in (the matrix file, rules expanded)."""
+
+    platform: Platform
+    resources: dict[str, dict[str, Any]] = Field(
+        description="By resource type (order, customer, subscription)."
+    )
 
 
 def _input_schema(action: ActionName) -> dict[str, Any]:
@@ -44,7 +55,27 @@ def _input_schema(action: ActionName) -> dict[str, Any]:
     if annotation is None:  # every request model declares a typed input
         raise TypeError(f"{action} has no input model")
     schema: dict[str, Any] = TypeAdapter(annotation).json_schema()
-    return schema
+    definitions = schema.pop("$defs", {})
+    inlined: dict[str, Any] = _inline(schema, definitions)
+    return inlined
+
+
+def _inline(node: Any, definitions: dict[str, Any]) -> Any:
+    """The schema with each ``#/$defs/...`` reference replaced by its definition.
+
+    Self-contained: embedded in an answer (and its example in the OpenAPI document), a local
+    reference would point into the document instead, where generators fail to resolve it.
+    Input models are not recursive, so this ends.
+    """
+    if isinstance(node, list):
+        return [_inline(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return {**_inline(definitions[ref.removeprefix("#/$defs/")], definitions), **rest}
+    return {key: _inline(value, definitions) for key, value in node.items()}
 
 
 @router.get(
@@ -78,7 +109,7 @@ async def list_platforms(services: ServicesDep) -> PlatformList:
     "/platforms/{platform}/eligibility",
     operation_id="getEligibilityMatrix",
     summary="The platform's status-to-action matrix, as data",
-    responses=problem_responses(404),
+    responses=problem_responses("platform_not_found"),
 )
 async def get_matrix(
     platform: Annotated[
@@ -86,9 +117,9 @@ async def get_matrix(
         Path(description="shopify, bigcommerce, ordergroove or recharge.", examples=["shopify"]),
     ],
     services: ServicesDep,
-) -> dict[str, Any]:
+) -> EligibilityMatrix:
     try:
         matrix = services.matrices[Platform(platform)]
     except (ValueError, KeyError):
         raise NotFound(f"There is no platform {platform!r}.", code="platform_not_found") from None
-    return matrix.as_document()
+    return EligibilityMatrix.model_validate(matrix.as_document())

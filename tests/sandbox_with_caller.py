@@ -1,0 +1,34 @@
+"""The sandbox with one configured caller, as production runs: a bearer key on every /v1 call.
+
+In-process (:func:`sandbox_app_with_caller`) or as a real server through uvicorn's factory
+(``uvicorn --factory tests.sandbox_with_caller:sandbox_app_with_caller``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from action_gateway.app import create_app
+from action_gateway.auth import hash_key
+from action_gateway.config import CallerConfig
+from action_gateway.sandbox.connections import build_sandbox
+from action_gateway.settings import Settings
+
+CALLER_KEY = "caller-key-0123456789abcdef0123456789abcdef"
+CALLER = CallerConfig(
+    id="helpdesk",
+    key_sha256=[hash_key(CALLER_KEY)],
+    connections="*",
+    actions="*",
+    requests_per_minute=100_000,
+)
+
+
+def sandbox_app_with_caller() -> FastAPI:
+    sandbox = build_sandbox()
+    return create_app(
+        Settings(config=None),
+        config=sandbox.config.model_copy(update={"callers": [CALLER]}),
+        transports=sandbox.transports,
+        simulators=sandbox.simulators,
+    )
