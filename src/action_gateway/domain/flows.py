@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from pydantic import BaseModel
 
+from action_gateway.domain.currency import check_precision
 from action_gateway.domain.models import (
     ACTION_RESOURCE,
     MONEY_MOVING_ACTIONS,
@@ -26,6 +27,7 @@ from action_gateway.domain.models import (
     CreateDiscountCodeRequest,
     Customer,
     DiscountCode,
+    DiscountType,
     EditOrderNoteRequest,
     Order,
     PartialRefundOrderRequest,
@@ -215,6 +217,7 @@ async def _run(
                 target = await _load_subscription(connection, request, call)
             else:
                 target = await _load_customer(connection, request, call)
+            await _check_money_precision(connection, target, request, call)
             _ensure_eligible(connection, action, target, request)
             if request.dry_run:
                 return await _preview(connection, action, target, request, call)
@@ -358,6 +361,24 @@ def _ensure_eligible(
             allowed_actions=[a.value for a in view.available_actions],
             connection=connection.id,
         )
+
+
+async def _check_money_precision(
+    connection: Connection, target: Target, request: ActionRequest, call: ActionCall
+) -> None:
+    """Refuse money inputs finer than their currency (amount_precision), previews included."""
+    if isinstance(request, PartialRefundOrderRequest) and isinstance(target, Order):
+        data = request.input
+        check_precision(
+            {"amount": data.amount, "shipping_amount": data.shipping_amount},
+            target.refund_currency,
+        )
+    elif isinstance(request, CreateDiscountCodeRequest) and (
+        request.input.type is DiscountType.FIXED_AMOUNT
+    ):
+        currency = await connection.commerce.discount_currency(call=call)
+        if currency is not None:
+            check_precision({"value": request.input.value}, currency)
 
 
 async def _check_refund_ceiling(

@@ -443,11 +443,25 @@ class Order(BaseModel):
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
     state: OrderState
-    currency: str
+    currency: str = Field(description="The currency of `totals`: the shop's (store's) currency.")
     totals: OrderTotals
+    presentment_currency: str | None = Field(
+        default=None,
+        description="The currency the customer saw and paid in (Shopify's presentment currency) "
+        "when it differs from `currency`; refunds move in it.",
+    )
+    presentment_totals: OrderTotals | None = Field(
+        default=None,
+        description="The totals in the customer's (presentment) currency, when it differs.",
+    )
     note: str | None = None
     line_items: list[LineItem] = []
     admin_url: str | None = None
+
+    @property
+    def refund_currency(self) -> str:
+        """The currency refund amounts are stated and sent in (the customer's)."""
+        return self.presentment_currency or self.currency
 
 
 class Customer(BaseModel):
@@ -495,6 +509,11 @@ class RefundSummary(BaseModel):
         default=None, description="Shipping still refundable, when the platform says."
     )
     refund_id: str | None = None
+    currency_side: Literal["shop", "presentment"] | None = Field(
+        default=None,
+        description="Which of the order's currencies the amounts state: `presentment` (the "
+        "customer's, Shopify) or `shop`; null where the platform has one currency per order.",
+    )
     notes: list[str] = Field(
         default=[],
         description="What the platform could not do as asked (e.g. restock), in plain words.",

@@ -77,6 +77,7 @@ from action_gateway.platforms.shopify.operations import (
     ORDER_CANCEL,
     ORDER_REFUNDS,
     ORDER_UPDATE_NOTE,
+    SHOP_CURRENCY,
     SUGGESTED_PARTIAL_REFUND,
     SUGGESTED_REFUND,
     Operation,
@@ -532,6 +533,10 @@ class ShopifyAdapter:
         )
 
     # --- Discount codes -----------------------------------------------------------------------
+
+    async def discount_currency(self, *, call: ActionCall) -> str | None:
+        data = await self.client.execute(SHOP_CURRENCY, {}, call=call)
+        return str((data.get("shop") or {}).get("currencyCode") or "") or None
 
     async def create_discount_code(
         self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall

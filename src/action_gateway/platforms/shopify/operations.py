@@ -318,6 +318,17 @@ mutation OrderUpdateNote($input: OrderInput!) {
     RequestKind.WRITE,
 )
 
+# Discount amounts are in the shop's currency (DiscountAmountInput has no currency of its own).
+SHOP_CURRENCY = Operation(
+    "ShopCurrency",
+    """
+query ShopCurrency {
+  shop { currencyCode }
+}
+""",
+    RequestKind.READ,
+)
+
 CODE_DISCOUNT_BY_CODE = Operation(
     "CodeDiscountByCode",
     """
@@ -405,6 +416,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     REFUND_CREATE_IDEMPOTENT,
     REFUND_CREATE_LEGACY,
     ORDER_UPDATE_NOTE,
+    SHOP_CURRENCY,
     CODE_DISCOUNT_BY_CODE,
     DISCOUNT_CODE_BASIC_CREATE,
 )
