@@ -45,7 +45,7 @@ def test_cancel_and_refund_summary_mentions_amount_shipping_reason_and_notice() 
     )
     assert event.type == "order.cancelled"
     assert event.summary == (
-        "Cancelled order #1001 and refunded $54.20 including shipping; reason: customer; "
+        "Cancelled order #1001 and refunded $54.20 including shipping; reason: customer request; "
         "customer notified."
     )
     assert event.details["refunded"] == {"amount": "54.20", "currency": "USD"}
@@ -113,7 +113,7 @@ def test_discount_summary() -> None:
     assert event.type == "discount_code.created"
     assert event.subject.type == "customer"
     assert event.summary == (
-        "Created one-time discount code SORRY10 ($10.00 off one collection, expires 2027-02-24) "
+        "Created one-time discount code SORRY10 ($10.00 off one collection, expires Feb 24, 2027) "
         "for Ava Lindqvist."
     )
 
@@ -146,7 +146,7 @@ def test_partial_refund_and_partial_cancel_summaries() -> None:
     )
     assert refunded.type == "order.partially_refunded"
     assert refunded.summary == (
-        "Refunded $33.00 on order #1001 for 1 × Beanie and $5.00 of shipping; reason: customer; "
+        "Refunded $33.00 on order #1001 for 1 × Beanie and $5.00 of shipping; reason: customer request; "
         "items restocked; customer not notified. "
         "BigCommerce does not restock refunded items through its API."
     )

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from action_gateway.domain.currency import check_precision
 from action_gateway.domain.models import (
@@ -65,6 +65,7 @@ from action_gateway.platforms.base import ActionCall
 from action_gateway.services import Connection, Services
 from action_gateway.timeline import (
     TimelineEvent,
+    build_preview_summary,
     build_timeline_event,
     build_unknown_outcome_event,
 )
@@ -84,6 +85,11 @@ class ActionResult(BaseModel):
     platform: Platform
     dry_run: bool
     timeline_event: TimelineEvent | None = None
+    summary: str | None = Field(
+        default=None,
+        description="A dry run: one sentence saying what the action would do, to paste into "
+        "the conversation (nothing has been done).",
+    )
     resource: OrderView | CustomerView | SubscriptionView | None = None
     refund: RefundSummary | None = None
     discount_code: DiscountCode | None = None
@@ -257,6 +263,7 @@ async def _run(
         subscription=target if isinstance(target, Subscription) else None,
         data=request.input,
         caller=caller,
+        reason_labels=connection.config.cancel_reasons,
     )
     resource, warnings = await _reread(connection, target, request, call)
     return ActionResult(
@@ -430,12 +437,23 @@ async def _preview(
         refund = await connection.commerce.preview_refund(target, partial, call=call)
         if partial is not None:
             check_partial_refund(target, partial, refund)
+    summary = build_preview_summary(
+        platform=connection.platform,
+        action=action,
+        data=request.input,
+        order=target if isinstance(target, Order) else None,
+        customer=target if isinstance(target, Customer) else None,
+        subscription=target if isinstance(target, Subscription) else None,
+        refund=refund,
+        reason_labels=connection.config.cancel_reasons,
+    )
     return ActionResult(
         status="preview",
         action=action,
         connection=connection.id,
         platform=connection.platform,
         dry_run=True,
+        summary=summary,
         resource=_view(connection, target, request),
         refund=refund,
     )

@@ -528,6 +528,9 @@ class DiscountCode(BaseModel):
     currency: str | None = None
     applies_to: str
     collection_id: str | None = None
+    collection_title: str | None = Field(
+        default=None, description="The collection's title, when the platform gives it."
+    )
     starts_at: datetime
     ends_at: datetime | None = None
     usage_limit: int = 1

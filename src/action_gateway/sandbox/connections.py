@@ -91,6 +91,12 @@ def build_sandbox(*, deadline_seconds: float = 15.0, shopify_schema: Path | None
             platform=Platform.ORDERGROOVE,
             linked_connection=SANDBOX_SHOPIFY_CONNECTION,
             currency="USD",
+            # The sandbox merchant's reason labels (Ordergroove's API lists only the codes).
+            cancel_reasons={
+                "1": "Other",
+                "4": "Overstocked",
+                "114": "Cancelled without exit survey response",
+            },
             token=tokens["ordergroove"],
         ),
     ]

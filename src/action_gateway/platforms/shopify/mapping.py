@@ -674,6 +674,7 @@ def from_shopify_discount(
         currency=amount.get("currencyCode"),
         applies_to="collection" if collections else "all",
         collection_id=legacy_id(collections[0]["id"]) if collections else None,
+        collection_title=collections[0].get("title") if collections else None,
         starts_at=discount["startsAt"],
         ends_at=discount.get("endsAt"),
         usage_limit=discount.get("usageLimit") or 1,

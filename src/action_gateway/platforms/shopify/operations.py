@@ -360,7 +360,7 @@ mutation DiscountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
             items {
               __typename
               ... on AllDiscountItems { allItems }
-              ... on DiscountCollections { collections(first: 1) { nodes { id } } }
+              ... on DiscountCollections { collections(first: 1) { nodes { id title } } }
             }
           }
         }
