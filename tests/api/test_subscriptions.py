@@ -129,7 +129,8 @@ async def test_skip_answers_event_and_refreshed_subscription(
         "admin_url": None,
     }
     assert event["summary"] == (
-        "Skipped the Dec 1, 2026 order of 2 × Morning Blend Coffee; the next one is on Dec 15, 2026."
+        "Skipped the Dec 1, 2026 order of 2 × Morning Blend Coffee; "
+        "the next one is on Dec 15, 2026."
     )
     assert body["subscription"]["next_order_date"] == "2026-12-15"
     assert body["resource"]["next_order_date"] == "2026-12-15"
