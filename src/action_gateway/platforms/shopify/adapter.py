@@ -411,9 +411,14 @@ class ShopifyAdapter:
             presentment_currency=node["presentmentCurrencyCode"],
         )
         refund, messages = await self._refund_create(order, refund_input, call)
+        summary = from_shopify_refund(refund, currency=node["presentmentCurrencyCode"])
+        # The refund payload has no shipping: it is the suggestion's, refunded in full.
+        shipping = from_shopify_suggested_refund(
+            suggestion, currency=node["presentmentCurrencyCode"]
+        ).shipping
         return ActionOutcome(
             status="succeeded",
-            refund=from_shopify_refund(refund, currency=node["presentmentCurrencyCode"]),
+            refund=summary.model_copy(update={"shipping": shipping}),
             platform_reference=refund["id"],
             messages=messages,
         )
