@@ -194,6 +194,9 @@ class FakeAdapter:
         self.orders[order.id] = order.model_copy(update={"note": note})
         return ActionOutcome(status="succeeded", note=note, previous_note=order.note)
 
+    async def discount_currency(self, *, call: ActionCall) -> str | None:
+        return "USD"
+
     async def create_discount_code(
         self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
     ) -> ActionOutcome:

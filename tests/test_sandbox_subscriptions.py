@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 
 from action_gateway.sandbox.ordergroove import OrdergrooveSimulator
 from action_gateway.sandbox.recharge import RechargeSimulator
+from action_gateway.timeline import format_date
 from tests.helpers import running_app
 
 AVA = "ava.lindqvist@example.com"
@@ -86,8 +88,10 @@ async def test_ordergroove_skip_moves_only_this_subscription(
     moved = after[OG_ESPRESSO]["next_order_date"]
     assert moved > skipped
     assert event["summary"] == (
-        f"Skipped the {skipped} order of 2 × House Espresso Beans 1 kg; the next one is on {moved}."
+        f"Skipped the {format_date(date.fromisoformat(skipped))} order of 2 × House Espresso "
+        f"Beans 1 kg; the next one is on {format_date(date.fromisoformat(moved))}."
     )
+    assert event["details"]["next_order_date"] == moved  # ISO kept in details
     # The other subscriptions of the same upcoming order did not move.
     assert after[OG_FILTERS]["next_order_date"] == before[OG_FILTERS]["next_order_date"]
     assert after[OG_DESCALER]["next_order_date"] == before[OG_DESCALER]["next_order_date"]

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from action_gateway.domain.models import (
     ActionContext,
     ActionName,
     ActionOutcome,
     CancelOrderInput,
+    CancelReason,
     CreateDiscountCodeInput,
     DiscountCode,
     DiscountType,
+    EditOrderNoteInput,
     Money,
     PartialRefundOrderInput,
     Platform,
@@ -17,7 +19,13 @@ from action_gateway.domain.models import (
     RefundOrderInput,
     RefundSummary,
 )
-from action_gateway.timeline import build_timeline_event, format_money
+from action_gateway.timeline import (
+    REASON_LABELS,
+    build_timeline_event,
+    format_date,
+    format_money,
+    subscription_reason,
+)
 from tests.fakes import make_customer, make_order
 
 CONTEXT = ActionContext(agent_id="agent-1", conversation_id="conv-1")
@@ -45,7 +53,7 @@ def test_cancel_and_refund_summary_mentions_amount_shipping_reason_and_notice() 
     )
     assert event.type == "order.cancelled"
     assert event.summary == (
-        "Cancelled order #1001 and refunded $54.20 including shipping; reason: customer; "
+        "Cancelled order #1001 and refunded $54.20 including shipping; reason: customer request; "
         "customer notified."
     )
     assert event.details["refunded"] == {"amount": "54.20", "currency": "USD"}
@@ -113,7 +121,7 @@ def test_discount_summary() -> None:
     assert event.type == "discount_code.created"
     assert event.subject.type == "customer"
     assert event.summary == (
-        "Created one-time discount code SORRY10 ($10.00 off one collection, expires 2027-02-24) "
+        "Created one-time discount code SORRY10 ($10.00 off one collection, expires Feb 24, 2027) "
         "for Ava Lindqvist."
     )
 
@@ -146,8 +154,8 @@ def test_partial_refund_and_partial_cancel_summaries() -> None:
     )
     assert refunded.type == "order.partially_refunded"
     assert refunded.summary == (
-        "Refunded $33.00 on order #1001 for 1 × Beanie and $5.00 of shipping; reason: customer; "
-        "items restocked; customer not notified. "
+        "Refunded $33.00 on order #1001 for 1 × Beanie and $5.00 of shipping; "
+        "reason: customer request; items restocked; customer not notified. "
         "BigCommerce does not restock refunded items through its API."
     )
     cancelled = build_timeline_event(
@@ -187,3 +195,124 @@ def test_a_reconciled_action_keeps_the_trace_in_its_event() -> None:
         data=EditOrderNoteInput(note="x"),
     )
     assert event.details["notes"] == [note]
+
+
+def test_reasons_read_as_words() -> None:
+    assert REASON_LABELS[CancelReason.CUSTOMER] == "customer request"
+    assert set(CancelReason) == set(REASON_LABELS)
+    labels = {"1": "Other", "4": "Overstocked"}
+    assert subscription_reason("4", labels) == "overstocked"  # Ordergroove: the merchant's label
+    assert subscription_reason(" 1 ", labels) == "other"
+    assert subscription_reason("7", labels) == "reason code 7"  # no label known: never "7"
+    assert subscription_reason("too_much_product") == "too much product"  # Recharge free text
+    assert subscription_reason("USPS-lost-it") == "USPS lost it"
+
+
+def test_dates_read_as_people_write_them() -> None:
+    assert format_date(date(2026, 12, 8)) == "Dec 8, 2026"
+    assert format_date(datetime(2027, 2, 24, 23, 0, tzinfo=UTC)) == "Feb 24, 2027"
+
+
+def test_a_note_edit_quotes_the_new_note_shortened() -> None:
+    long_note = "Customer called about the delivery.\n" + "Left at the door, " * 10
+    event = build_timeline_event(
+        connection="acme",
+        platform=Platform.SHOPIFY,
+        action=ActionName.EDIT_ORDER_NOTE,
+        context=CONTEXT,
+        outcome=ActionOutcome(status="succeeded", note=long_note, previous_note=None),
+        order=make_order("1001"),
+        data=EditOrderNoteInput(note=long_note),
+    )
+    prefix = "Updated the note on order #1001: “Customer called about the delivery. Left at"
+    assert event.summary.startswith(prefix)
+    assert event.summary.endswith("…”.")
+    assert len(event.summary) < len("Updated the note on order #1001: ") + 85
+    assert event.details["note"] == long_note  # the whole note stays in details
+    short = build_timeline_event(
+        connection="acme",
+        platform=Platform.SHOPIFY,
+        action=ActionName.EDIT_ORDER_NOTE,
+        context=CONTEXT,
+        outcome=ActionOutcome(status="succeeded", note="old\nCalled back"),
+        order=make_order("1001"),
+        data=EditOrderNoteInput(note="Called back", mode="append"),
+    )
+    assert short.summary == "Added to the note on order #1001: “Called back”."
+
+
+def test_a_discount_names_its_collection_when_the_platform_gives_the_title() -> None:
+    code = DiscountCode(
+        id="1",
+        code="WINTER15",
+        type=DiscountType.PERCENTAGE,
+        value="15",
+        applies_to="collection",
+        collection_id="4420001",
+        collection_title="Winter Essentials",
+        starts_at=datetime(2026, 11, 24, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 8, tzinfo=UTC),
+    )
+    event = build_timeline_event(
+        connection="acme",
+        platform=Platform.SHOPIFY,
+        action=ActionName.CREATE_DISCOUNT_CODE,
+        context=CONTEXT,
+        outcome=ActionOutcome(status="succeeded", discount_code=code),
+        customer=make_customer(),
+        data=CreateDiscountCodeInput(
+            code="WINTER15", type="percentage", value="15", expiry="1_month", collection_id="1"
+        ),
+    )
+    assert event.summary == (
+        "Created one-time discount code WINTER15 (15% off the Winter Essentials collection, "
+        "expires Dec 8, 2026) for Ava Lindqvist."
+    )
+    assert event.details["discount_code"]["ends_at"] == "2026-12-08T00:00:00Z"  # ISO in details
+
+
+def test_a_refund_on_a_two_currency_order_says_which_currency_it_states() -> None:
+    order = make_order("1030").model_copy(update={"presentment_currency": "EUR"})
+    refund = RefundSummary(total=Money.of("20", "EUR"), currency_side="presentment")
+    event = build_timeline_event(
+        connection="acme",
+        platform=Platform.SHOPIFY,
+        action=ActionName.REFUND_ORDER,
+        context=CONTEXT,
+        outcome=ActionOutcome(status="succeeded", refund=refund),
+        order=order,
+        data=RefundOrderInput(reason="customer"),
+    )
+    assert event.summary == (
+        "Refunded €20.00 (in the customer's currency) on order #1030; reason: customer request; "
+        "customer not notified."
+    )
+    assert event.details["refund"]["currency_side"] == "presentment"
+    shop_side = RefundSummary(total=Money.of("22.22", "USD"), currency_side="shop")
+    cancelled = build_timeline_event(
+        connection="acme",
+        platform=Platform.SHOPIFY,
+        action=ActionName.CANCEL_AND_REFUND_ORDER,
+        context=CONTEXT,
+        outcome=ActionOutcome(status="succeeded", refund=shop_side),
+        order=order,
+        data=CancelOrderInput(reason="fraud"),
+    )
+    assert cancelled.summary == (
+        "Cancelled order #1030 and refunded $22.22 (in the shop's currency); "
+        "reason: suspected fraud; customer not notified."
+    )
+    assert cancelled.details["refunded_currency_side"] == "shop"
+    one_currency = build_timeline_event(
+        connection="acme",
+        platform=Platform.SHOPIFY,
+        action=ActionName.REFUND_ORDER,
+        context=CONTEXT,
+        outcome=ActionOutcome(
+            status="succeeded",
+            refund=RefundSummary(total=Money.of("20", "USD"), currency_side="presentment"),
+        ),
+        order=make_order("1001"),
+        data=RefundOrderInput(reason="customer"),
+    )
+    assert "currency" not in one_currency.summary  # one currency: nothing to tell apart

@@ -173,6 +173,11 @@ class ConnectionConfig(_Strict):
         default=None,
         description="Ordergroove: the store currency its prices are in (its API does not say).",
     )
+    cancel_reasons: dict[Annotated[str, Field(pattern=r"^[0-9]+$")], str] = Field(
+        default_factory=dict,
+        description="Ordergroove: the merchant's cancel reason codes and their labels, for "
+        "summaries (its API lists the codes only, never their labels).",
+    )
     linked_connection: str | None = Field(
         default=None,
         description="Subscription platforms: the commerce connection whose customers these "

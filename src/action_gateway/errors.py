@@ -16,6 +16,7 @@
     ├── PlatformRejected               422    platform_rejected   (the platform's own messages)
     │   └── DiscountCodeTaken          409    discount_code_taken
     ├── RefundExceedsRefundable        422    refund_exceeds_refundable (checked before sending)
+    ├── AmountPrecision                422    amount_precision    (+ currency, allowed_decimals)
     ├── UpstreamError                  502    upstream_error      (+ outcome)
     │   ├── UpstreamUnavailable        503    upstream_unavailable
     │   ├── UpstreamRateLimited        503    upstream_rate_limited (+ Retry-After)
@@ -102,7 +103,14 @@ class Problem(BaseModel):
     amount: str | None = Field(
         default=None, description="approval_required: the amount the action would refund."
     )
-    currency: str | None = None
+    currency: str | None = Field(
+        default=None,
+        description="approval_required, amount_precision: the currency of the amounts.",
+    )
+    allowed_decimals: int | None = Field(
+        default=None,
+        description="amount_precision: the decimals the currency allows (ISO 4217 minor units).",
+    )
     request_id: str | None = Field(
         default=None, description="The request's X-Request-Id, to quote when reporting it."
     )
@@ -231,6 +239,12 @@ class RefundExceedsRefundable(GatewayError):
     status = 422
     code = "refund_exceeds_refundable"
     title = "The refund asks for more than the platform says is refundable"
+
+
+class AmountPrecision(GatewayError):
+    status = 422
+    code = "amount_precision"
+    title = "The amount has more decimals than its currency"
 
 
 class DiscountCodeTaken(PlatformRejected):

@@ -8,10 +8,12 @@ summary and structured details (amounts as decimal strings with currency).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_date as babel_format_date
 from pydantic import Field
 
 from action_gateway.domain.models import (
@@ -19,8 +21,10 @@ from action_gateway.domain.models import (
     ActionName,
     ActionOutcome,
     CancelOrderInput,
+    CancelReason,
     CancelSubscriptionInput,
     CreateDiscountCodeInput,
+    CurrencySide,
     Customer,
     DiscountType,
     EditOrderNoteInput,
@@ -34,6 +38,7 @@ from action_gateway.domain.models import (
     ResponseModel,
     Subscription,
     SubscriptionChange,
+    format_decimal,
 )
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
@@ -72,6 +77,63 @@ def format_money(money: Money) -> str:
     """``$54.20`` for well-known currencies, ``54.20 SEK`` otherwise."""
     symbol = CURRENCY_SYMBOLS.get(money.currency)
     return f"{symbol}{money.amount}" if symbol else f"{money.amount} {money.currency}"
+
+
+def format_date(value: date | datetime) -> str:
+    """``Dec 8, 2026``: how people write a date in a conversation (ISO stays in details)."""
+    return str(babel_format_date(value, "medium", locale="en_US"))
+
+
+REASON_LABELS = {
+    CancelReason.CUSTOMER: "customer request",
+    CancelReason.INVENTORY: "items unavailable",
+    CancelReason.FRAUD: "suspected fraud",
+    CancelReason.DECLINED: "payment declined",
+    CancelReason.STAFF: "staff error",
+    CancelReason.OTHER: "other",
+}
+"""The order cancel and refund reasons, as an agent would say them."""
+
+QUOTE_LIMIT = 80
+"""A note quoted in a summary is shortened to this many characters."""
+
+
+def _quote(text: str) -> str:
+    """The text on one line, shortened, in quotes."""
+    flat = " ".join(text.split())
+    if len(flat) > QUOTE_LIMIT:
+        flat = flat[: QUOTE_LIMIT - 1].rstrip() + "…"
+    return f"“{flat}”"
+
+
+def _lower_first(words: str) -> str:
+    """``Overstocked`` → ``overstocked`` (mid-sentence), acronyms (``USPS``) kept."""
+    return words if words[1:2].isupper() else words[:1].lower() + words[1:]
+
+
+def subscription_reason(reason: str, labels: Mapping[str, str] | None = None) -> str:
+    """A subscription cancel reason for people: the merchant's label of a code, or the words.
+
+    Ordergroove takes the merchant's numeric codes (their labels come from the connection's
+    configuration: its API lists codes only); Recharge takes free text such as
+    ``too_much_product``, shown as "too much product".
+    """
+    code = reason.strip()
+    label = (labels or {}).get(code)
+    if label:
+        return _lower_first(label)
+    if code.isdigit():
+        return f"reason code {code}"
+    return _lower_first(" ".join(code.replace("_", " ").replace("-", " ").split()))
+
+
+def _in_currency(refund: RefundSummary, order: Order | None) -> str:
+    """Which of an order's two currencies a refund states, when the order has two."""
+    if order is None or order.presentment_currency is None or refund.currency_side is None:
+        return ""
+    if refund.currency_side is CurrencySide.PRESENTMENT:
+        return " (in the customer's currency)"
+    return " (in the shop's currency)"
 
 
 PLATFORMS_WITHOUT_NOTIFY_SWITCH = frozenset({Platform.BIGCOMMERCE})
@@ -126,11 +188,15 @@ def build_timeline_event(
     data: Any = None,
     occurred_at: datetime | None = None,
     caller: str | None = None,
+    reason_labels: Mapping[str, str] | None = None,
 ) -> TimelineEvent:
-    """The timeline event for one executed action (never for a preview)."""
+    """The timeline event for one executed action (never for a preview).
+
+    ``reason_labels``: the merchant's subscription cancel reason codes and their labels.
+    """
     if subscription is not None:
         event_type, subject, summary, details = _describe_subscription(
-            action, outcome, subscription, data
+            action, outcome, subscription, data, reason_labels
         )
     else:
         event_type, subject, summary, details = _describe(
@@ -252,16 +318,16 @@ def _describe(
         refund = outcome.refund
         details: dict[str, Any] = {
             "reason": data.reason.value,
+            "reason_label": REASON_LABELS[data.reason],
             "notify_customer": data.notify_customer,
             "restock": data.restock,
             "staff_note": data.staff_note,
             "refund_requested": action is ActionName.CANCEL_AND_REFUND_ORDER,
             "refunded": _money_details(refund.total) if refund else None,
+            "refunded_currency_side": refund.currency_side if refund else None,
             "job_id": outcome.job_id,
         }
-        tail = f"reason: {data.reason.value}; {_notified(data.notify_customer, platform)}"
-        if data.restock:
-            tail += "; items restocked"
+        tail = _cancel_tail(data, platform)
         if outcome.status == "pending":
             summary = (
                 f"Requested cancellation of order {order.name}"
@@ -271,7 +337,7 @@ def _describe(
             return "order.cancellation_requested", _order_subject(order), summary, details
         if refund and refund.total.value > 0:
             summary = (
-                f"Cancelled order {order.name} and refunded {format_money(refund.total)}"
+                f"Cancelled order {order.name} and refunded {_refund_amount(refund, order)}"
                 f"{' including shipping' if _includes_shipping(refund.shipping) else ''}; {tail}."
             )
         else:
@@ -281,53 +347,29 @@ def _describe(
         refund = outcome.refund or RefundSummary(total=Money.of("0", order.currency))
         details = {
             "reason": data.reason.value,
+            "reason_label": REASON_LABELS[data.reason],
             "note": data.note,
             "notify_customer": data.notify_customer,
             "refund": refund.model_dump(mode="json"),
         }
-        shipping = " including shipping" if _includes_shipping(refund.shipping) else ""
-        summary = (
-            f"Refunded {format_money(refund.total)} on order {order.name}{shipping}; "
-            f"reason: {data.reason.value}; {_notified(data.notify_customer, platform)}."
-        )
+        summary = f"Refunded {_full_refund_words(refund, order, data, platform)}."
         return "order.refunded", _order_subject(order), summary, details
     if isinstance(data, PartialRefundOrderInput) and order is not None:
         refund = outcome.refund or RefundSummary(total=Money.of("0", order.currency))
         details = {
             "reason": data.reason.value,
+            "reason_label": REASON_LABELS[data.reason],
             "note": data.note,
             "notify_customer": data.notify_customer,
             "partial_cancel": data.cancel_unfulfilled,
             "manual_amount": data.amount,
             "refund": refund.model_dump(mode="json"),
         }
-        names = {line.id: line.name for line in order.line_items}
-        items = ", ".join(
-            f"{line.quantity} × {line.name or names.get(line.line_item_id, line.line_item_id)}"
-            for line in refund.line_items
-        )
-        parts = [f"for {items}"] if items else []
-        if refund.shipping is not None and refund.shipping.value > 0:
-            parts.append(f"{format_money(refund.shipping)} of shipping")
-        what = f" {' and '.join(parts)}" if parts else ""
-        restocked = [
-            line for line in refund.line_items if line.restock_type in {"return", "cancel"}
-        ]
-        tail = f"reason: {data.reason.value}"
-        if restocked:
-            tail += "; items restocked"
-        tail += f"; {_notified(data.notify_customer, platform)}"
-        notes = "".join(f" {note.rstrip('.')}." for note in refund.notes)
+        words = _partial_refund_words(refund, order, data, platform)
         if data.cancel_unfulfilled:
-            summary = (
-                f"Cancelled and refunded {format_money(refund.total)} on order {order.name}{what}; "
-                f"{tail}.{notes}"
-            )
+            summary = f"Cancelled and refunded {words}"
             return "order.partially_cancelled", _order_subject(order), summary, details
-        summary = (
-            f"Refunded {format_money(refund.total)} on order {order.name}{what}; {tail}.{notes}"
-        )
-        return "order.partially_refunded", _order_subject(order), summary, details
+        return "order.partially_refunded", _order_subject(order), f"Refunded {words}", details
     if isinstance(data, EditOrderNoteInput) and order is not None:
         details = {
             "mode": data.mode.value,
@@ -335,7 +377,7 @@ def _describe(
             "previous_note": outcome.previous_note,
         }
         verb = "Added to" if data.mode.value == "append" else "Updated"
-        summary = f"{verb} the note on order {order.name}."
+        summary = f"{verb} the note on order {order.name}: {_quote(data.note)}."
         return "order.note_updated", _order_subject(order), summary, details
     if (
         isinstance(data, CreateDiscountCodeInput)
@@ -346,11 +388,11 @@ def _describe(
             value = f"{Decimal(code.value).normalize():f}% off"
         else:
             value = f"{format_money(Money.of(code.value, code.currency or 'USD'))} off"
-        scope = "one collection" if code.collection_id else "all items"
-        expiry = f"expires {code.ends_at.date().isoformat()}" if code.ends_at else "never expires"
-        who = customer.display_name or customer.email or f"customer {customer.id}"
+        expiry = f"expires {format_date(code.ends_at)}" if code.ends_at else "never expires"
         summary = (
-            f"Created one-time discount code {code.code} ({value} {scope}, {expiry}) for {who}."
+            f"Created one-time discount code {code.code} "
+            f"({value} {_discount_scope(code.collection_id, code.collection_title)}, {expiry}) "
+            f"for {_customer_name(customer)}."
         )
         subject = _customer_subject(customer)
         return (
@@ -362,13 +404,75 @@ def _describe(
     raise ValueError(f"no timeline description for {action}")
 
 
-def _describe_subscription(
-    action: ActionName, outcome: ActionOutcome, subscription: Subscription, data: Any
-) -> tuple[str, TimelineSubject, str, dict[str, Any]]:
-    change = outcome.subscription or SubscriptionChange()
+def _cancel_tail(data: CancelOrderInput, platform: Platform) -> str:
+    tail = f"reason: {REASON_LABELS[data.reason]}; {_notified(data.notify_customer, platform)}"
+    return tail + ("; items restocked" if data.restock else "")
+
+
+def _refund_amount(refund: RefundSummary, order: Order) -> str:
+    return f"{format_money(refund.total)}{_in_currency(refund, order)}"
+
+
+def _full_refund_words(
+    refund: RefundSummary, order: Order, data: RefundOrderInput, platform: Platform
+) -> str:
+    """``$54.20 on order #1001 including shipping; reason: …; customer not notified``."""
+    shipping = " including shipping" if _includes_shipping(refund.shipping) else ""
+    return (
+        f"{_refund_amount(refund, order)} on order {order.name}{shipping}; "
+        f"reason: {REASON_LABELS[data.reason]}; {_notified(data.notify_customer, platform)}"
+    )
+
+
+def _partial_refund_words(
+    refund: RefundSummary, order: Order, data: PartialRefundOrderInput, platform: Platform
+) -> str:
+    """``$33.00 on order #1001 for 1 × Beanie and $5.00 of shipping; reason: …; …`` (with a
+    full stop, and the platform's notes after it)."""
+    names = {line.id: line.name for line in order.line_items}
+    items = ", ".join(
+        f"{line.quantity} × {line.name or names.get(line.line_item_id, line.line_item_id)}"
+        for line in refund.line_items
+    )
+    parts = [f"for {items}"] if items else []
+    if refund.shipping is not None and refund.shipping.value > 0:
+        parts.append(f"{format_money(refund.shipping)} of shipping")
+    what = f" {' and '.join(parts)}" if parts else ""
+    restocked = [line for line in refund.line_items if line.restock_type in {"return", "cancel"}]
+    tail = f"reason: {REASON_LABELS[data.reason]}"
+    if restocked:
+        tail += "; items restocked"
+    tail += f"; {_notified(data.notify_customer, platform)}"
+    notes = "".join(f" {note.rstrip('.')}." for note in refund.notes)
+    return f"{_refund_amount(refund, order)} on order {order.name}{what}; {tail}.{notes}"
+
+
+def _discount_scope(collection_id: str | None, collection_title: str | None) -> str:
+    if collection_title:
+        return f"the {collection_title} collection"
+    return "one collection" if collection_id else "all items"
+
+
+def _customer_name(customer: Customer) -> str:
+    return customer.display_name or customer.email or f"customer {customer.id}"
+
+
+def _subscription_product(subscription: Subscription) -> str:
     product = subscription.product or f"subscription {subscription.id}"
     if subscription.quantity and subscription.quantity > 1:
         product = f"{subscription.quantity} × {product}"
+    return product
+
+
+def _describe_subscription(
+    action: ActionName,
+    outcome: ActionOutcome,
+    subscription: Subscription,
+    data: Any,
+    reason_labels: Mapping[str, str] | None,
+) -> tuple[str, TimelineSubject, str, dict[str, Any]]:
+    change = outcome.subscription or SubscriptionChange()
+    product = _subscription_product(subscription)
     subject = _subscription_subject(subscription)
     details: dict[str, Any] = {
         "product": subscription.product,
@@ -377,24 +481,83 @@ def _describe_subscription(
         **change.model_dump(mode="json"),
     }
     if isinstance(data, CancelSubscriptionInput):
-        details.update(reason=data.reason, reason_details=data.reason_details)
+        reason = subscription_reason(data.reason, reason_labels)
+        details.update(reason=data.reason, reason_label=reason, reason_details=data.reason_details)
         every = f" ({subscription.frequency})" if subscription.frequency else ""
         summary = (
             f"Cancelled the subscription to {product}{every}; no later shipments will be sent; "
-            f"reason: {data.reason}."
+            f"reason: {reason}."
         )
         return "subscription.cancelled", subject, summary, details
     if action is ActionName.SKIP_SUBSCRIPTION_ORDER:
         skipped = change.skipped_order_date or subscription.next_order_date
-        what = f"the {skipped.isoformat()} order" if skipped else "the next order"
+        what = f"the {format_date(skipped)} order" if skipped else "the next order"
         summary = f"Skipped {what} of {product}"
         summary += (
-            f"; the next one is on {change.next_order_date.isoformat()}."
+            f"; the next one is on {format_date(change.next_order_date)}."
             if change.next_order_date
             else "."
         )
         return "subscription.skipped", subject, summary, details
     raise ValueError(f"no timeline description for {action}")
+
+
+def build_preview_summary(
+    *,
+    platform: Platform,
+    action: ActionName,
+    data: Any,
+    order: Order | None = None,
+    customer: Customer | None = None,
+    subscription: Subscription | None = None,
+    refund: RefundSummary | None = None,
+    reason_labels: Mapping[str, str] | None = None,
+) -> str:
+    """One sentence saying what a dry run's action would do (nothing has been done)."""
+    if subscription is not None:
+        product = _subscription_product(subscription)
+        if isinstance(data, CancelSubscriptionInput):
+            every = f" ({subscription.frequency})" if subscription.frequency else ""
+            return (
+                f"Would cancel the subscription to {product}{every}; no later shipments would "
+                f"be sent; reason: {subscription_reason(data.reason, reason_labels)}."
+            )
+        upcoming = subscription.next_order_date
+        what = f"the {format_date(upcoming)} order" if upcoming else "the next order"
+        return f"Would skip {what} of {product}."
+    if order is not None:
+        if isinstance(data, CancelOrderInput):
+            tail = _cancel_tail(data, platform)
+            if refund is not None and refund.total.value > 0:
+                shipping = " including shipping" if _includes_shipping(refund.shipping) else ""
+                return (
+                    f"Would cancel order {order.name} and refund "
+                    f"{_refund_amount(refund, order)}{shipping}; {tail}."
+                )
+            return f"Would cancel order {order.name}; {tail}."
+        if isinstance(data, RefundOrderInput) and refund is not None:
+            return f"Would refund {_full_refund_words(refund, order, data, platform)}."
+        if isinstance(data, PartialRefundOrderInput) and refund is not None:
+            words = _partial_refund_words(refund, order, data, platform)
+            verb = "cancel and refund" if data.cancel_unfulfilled else "refund"
+            return f"Would {verb} {words}"
+        if isinstance(data, EditOrderNoteInput):
+            if data.mode.value == "append":
+                return f"Would add {_quote(data.note)} to the note on order {order.name}."
+            return f"Would replace the note on order {order.name} with {_quote(data.note)}."
+    if isinstance(data, CreateDiscountCodeInput) and customer is not None:
+        if data.type is DiscountType.PERCENTAGE:
+            value = f"{Decimal(data.value).normalize():f}% off"
+        else:
+            value = f"{format_decimal(Decimal(data.value))} off in the store's currency"
+        months = data.expiry.months
+        expiry = "never expires" if months is None else f"expires in {months} months"
+        scope = _discount_scope(data.collection_id, None)
+        return (
+            f"Would create one-time discount code {data.code} ({value} {scope}, {expiry}) "
+            f"for {_customer_name(customer)}."
+        )
+    raise ValueError(f"no preview description for {action}")
 
 
 def _includes_shipping(shipping: Money | None) -> bool:

@@ -77,7 +77,7 @@ async def test_cancel_and_refund_answers_event_and_refreshed_order(
     assert event["actor"]["agent_id"] == "agent-7"
     assert event["conversation_id"] == "conv-9"
     assert event["summary"] == (
-        "Cancelled order #1001 and refunded $54.20; reason: customer; customer notified."
+        "Cancelled order #1001 and refunded $54.20; reason: customer request; customer notified."
     )
     assert body["resource"]["eligibility"]["state"]["payment"] == "refunded"
     assert "cancel_order" not in body["resource"]["available_actions"]

@@ -109,5 +109,8 @@ async def test_partial_refund_executes_once_with_a_timeline_event(
     assert response.status_code == 200, response.text
     event = response.json()["timeline_event"]
     assert event["type"] == "order.partially_refunded"
-    assert event["summary"] == "Refunded $5.00 on order #1001; reason: customer; customer notified."
+    assert (
+        event["summary"]
+        == "Refunded $5.00 on order #1001; reason: customer request; customer notified."
+    )
     assert adapter.calls == [("partial_refund", "1001")]

@@ -129,7 +129,8 @@ async def test_skip_answers_event_and_refreshed_subscription(
         "admin_url": None,
     }
     assert event["summary"] == (
-        "Skipped the 2026-12-01 order of 2 × Morning Blend Coffee; the next one is on 2026-12-15."
+        "Skipped the Dec 1, 2026 order of 2 × Morning Blend Coffee; "
+        "the next one is on Dec 15, 2026."
     )
     assert body["subscription"]["next_order_date"] == "2026-12-15"
     assert body["resource"]["next_order_date"] == "2026-12-15"
@@ -150,7 +151,7 @@ async def test_cancel_needs_an_open_conversation(
     assert event["type"] == "subscription.cancelled"
     assert event["summary"] == (
         "Cancelled the subscription to 2 × Morning Blend Coffee (every 2 weeks); no later "
-        "shipments will be sent; reason: too_much_product."
+        "shipments will be sent; reason: too much product."
     )
     assert done.json()["resource"]["available_actions"] == []
     assert subscriptions.calls == [("cancel", "sub-1")]

@@ -81,6 +81,9 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("refund_exceeds_refundable", 422,
                 "The refund asks for more than the platform says is refundable",
                 "Checked against the platform's own computation before anything is sent."),
+    ProblemType("amount_precision", 422, "The amount has more decimals than its currency",
+                "A money input is finer than its currency's minor units (ISO 4217: USD 2, JPY 0, "
+                "KWD 3); `currency` and `allowed_decimals` say what is allowed. Nothing is sent."),
     ProblemType("rate_limited", 429, "Too many requests from this caller",
                 "The caller's rate limit is spent; retry after Retry-After."),
     ProblemType("request_headers_too_large", 431, "The request headers are too large",

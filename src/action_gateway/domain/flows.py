@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import structlog
 from pydantic import Field
 
+from action_gateway.domain.currency import check_precision
 from action_gateway.domain.models import (
     ACTION_RESOURCE,
     MONEY_MOVING_ACTIONS,
@@ -26,6 +27,7 @@ from action_gateway.domain.models import (
     CreateDiscountCodeRequest,
     Customer,
     DiscountCode,
+    DiscountType,
     EditOrderNoteRequest,
     Order,
     PartialRefundOrderRequest,
@@ -64,6 +66,7 @@ from action_gateway.platforms.base import ActionCall
 from action_gateway.services import Connection, Services
 from action_gateway.timeline import (
     TimelineEvent,
+    build_preview_summary,
     build_timeline_event,
     build_unknown_outcome_event,
 )
@@ -83,6 +86,11 @@ class ActionResult(ResponseModel):
     platform: Platform
     dry_run: bool
     timeline_event: TimelineEvent | None = None
+    summary: str | None = Field(
+        default=None,
+        description="A dry run: one sentence saying what the action would do, to paste into "
+        "the conversation (nothing has been done).",
+    )
     resource: (
         Annotated[OrderView | CustomerView | SubscriptionView, Field(discriminator="type")] | None
     ) = None
@@ -242,6 +250,7 @@ async def _run(
             else:
                 target = await _load_customer(connection, request, call)
             log_fields["target_name"] = _target_name(target)
+            await _check_money_precision(connection, target, request, call)
             _ensure_eligible(connection, action, target, request)
             if request.dry_run:
                 return await _preview(connection, action, target, request, call)
@@ -281,6 +290,7 @@ async def _run(
         subscription=target if isinstance(target, Subscription) else None,
         data=request.input,
         caller=caller,
+        reason_labels=connection.config.cancel_reasons,
     )
     resource, warnings = await _reread(connection, target, request, call)
     return ActionResult(
@@ -396,6 +406,24 @@ def _ensure_eligible(
         )
 
 
+async def _check_money_precision(
+    connection: Connection, target: Target, request: ActionRequest, call: ActionCall
+) -> None:
+    """Refuse money inputs finer than their currency (amount_precision), previews included."""
+    if isinstance(request, PartialRefundOrderRequest) and isinstance(target, Order):
+        data = request.input
+        check_precision(
+            {"amount": data.amount, "shipping_amount": data.shipping_amount},
+            target.refund_currency,
+        )
+    elif isinstance(request, CreateDiscountCodeRequest) and (
+        request.input.type is DiscountType.FIXED_AMOUNT
+    ):
+        currency = await connection.commerce.discount_currency(call=call)
+        if currency is not None:
+            check_precision({"value": request.input.value}, currency)
+
+
 async def _check_refund_ceiling(
     connection: Connection,
     action: ActionName,
@@ -445,12 +473,23 @@ async def _preview(
         refund = await connection.commerce.preview_refund(target, partial, call=call)
         if partial is not None:
             check_partial_refund(target, partial, refund)
+    summary = build_preview_summary(
+        platform=connection.platform,
+        action=action,
+        data=request.input,
+        order=target if isinstance(target, Order) else None,
+        customer=target if isinstance(target, Customer) else None,
+        subscription=target if isinstance(target, Subscription) else None,
+        refund=refund,
+        reason_labels=connection.config.cancel_reasons,
+    )
     return ActionResult(
         status="preview",
         action=action,
         connection=connection.id,
         platform=connection.platform,
         dry_run=True,
+        summary=summary,
         resource=_view(connection, target, request),
         refund=refund,
     )

@@ -525,11 +525,25 @@ class Order(ResponseModel):
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
     state: OrderState
-    currency: str
+    currency: str = Field(description="The currency of `totals`: the shop's (store's) currency.")
     totals: OrderTotals
+    presentment_currency: str | None = Field(
+        default=None,
+        description="The currency the customer saw and paid in (Shopify's presentment currency) "
+        "when it differs from `currency`; refunds move in it.",
+    )
+    presentment_totals: OrderTotals | None = Field(
+        default=None,
+        description="The totals in the customer's (presentment) currency, when it differs.",
+    )
     note: str | None = None
     line_items: list[LineItem] = []
     admin_url: str | None = None
+
+    @property
+    def refund_currency(self) -> str:
+        """The currency refund amounts are stated and sent in (the customer's)."""
+        return self.presentment_currency or self.currency
 
 
 class Customer(ResponseModel):
@@ -588,6 +602,11 @@ class RefundSummary(ResponseModel):
         default=None, description="Shipping still refundable, when the platform says."
     )
     refund_id: str | None = None
+    currency_side: CurrencySide | None = Field(
+        default=None,
+        description="Which of the order's currencies the amounts state: `presentment` (the "
+        "customer's, Shopify) or `shop`; null where the platform has one currency per order.",
+    )
     notes: list[str] = Field(
         default=[],
         description="What the platform could not do as asked (e.g. restock), in plain words.",
@@ -602,6 +621,9 @@ class DiscountCode(ResponseModel):
     currency: str | None = None
     applies_to: str
     collection_id: str | None = None
+    collection_title: str | None = Field(
+        default=None, description="The collection's title, when the platform gives it."
+    )
     starts_at: datetime
     ends_at: datetime | None = None
     usage_limit: int = 1
@@ -626,6 +648,13 @@ class SubscriptionState(ResponseModel):
 
     def as_facts(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
+
+
+class CurrencySide(StrEnum):
+    """Which of a two-currency order's currencies an amount states."""
+
+    SHOP = "shop"
+    PRESENTMENT = "presentment"
 
 
 class SubscriptionPeriod(StrEnum):

@@ -106,6 +106,10 @@ class CommerceAdapter(Protocol):
         """
         ...
 
+    async def discount_currency(self, *, call: ActionCall) -> str | None:
+        """The currency a fixed discount amount is in (the store's), or None when unknown."""
+        ...
+
     async def preview_refund(
         self, order: Order, data: PartialRefundOrderInput | None, *, call: ActionCall
     ) -> RefundSummary:

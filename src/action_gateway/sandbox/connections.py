@@ -27,6 +27,12 @@ SANDBOX_BIGCOMMERCE_CONNECTION = "sandbox-bigcommerce"
 SANDBOX_STORE_HASH = "sandbox"
 SANDBOX_RECHARGE_CONNECTION = "sandbox-recharge"
 SANDBOX_ORDERGROOVE_CONNECTION = "sandbox-ordergroove"
+SANDBOX_CANCEL_REASONS = {
+    "1": "Other",
+    "4": "Overstocked",
+    "114": "Cancelled without exit survey response",
+}
+"""The sandbox Ordergroove merchant's cancel reason labels, by code."""
 SANDBOX_LATENCY_ENV = "ACTION_GATEWAY_SANDBOX_LATENCY_SECONDS"
 """Seconds every simulated platform waits before answering (e.g. to test graceful shutdown)."""
 
@@ -93,6 +99,8 @@ def with_simulators(config: GatewayConfig, *, shopify_schema: Path | None = None
             simulator = RechargeSimulator(access_token=token)
         else:
             update["currency"] = connection.currency or "USD"  # the simulator's prices are USD
+            # The sandbox merchant's reason labels (Ordergroove's API lists only the codes).
+            update["cancel_reasons"] = connection.cancel_reasons or SANDBOX_CANCEL_REASONS
             simulator = OrdergrooveSimulator(access_token=token)
         simulator.faults.latency_seconds = latency
         simulators[connection.id] = simulator

@@ -611,6 +611,16 @@ class BigCommerceAdapter:
 
     # --- Discount codes -----------------------------------------------------------------------
 
+    async def discount_currency(self, *, call: ActionCall) -> str | None:
+        # Promotions default to the store's default currency (promotions.v3 currency_code), and
+        # every V2 order states that currency; a store without orders leaves it unknown.
+        nodes = await self.client.request(LIST_ORDERS, query={"limit": "1"}, call=call) or []
+        for node in nodes:
+            currency = node.get("store_default_currency_code") or node.get("default_currency_code")
+            if currency:
+                return str(currency)
+        return None
+
     async def create_discount_code(
         self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
     ) -> ActionOutcome:

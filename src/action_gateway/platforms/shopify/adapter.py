@@ -80,6 +80,7 @@ from action_gateway.platforms.shopify.operations import (
     ORDER_CANCEL,
     ORDER_REFUNDS,
     ORDER_UPDATE_NOTE,
+    SHOP_CURRENCY,
     SUGGESTED_PARTIAL_REFUND,
     SUGGESTED_REFUND,
     Operation,
@@ -431,9 +432,14 @@ class ShopifyAdapter:
             presentment_currency=node["presentmentCurrencyCode"],
         )
         refund, messages = await self._refund_create(order, refund_input, call)
+        summary = from_shopify_refund(refund, currency=node["presentmentCurrencyCode"])
+        # The refund payload has no shipping: it is the suggestion's, refunded in full.
+        shipping = from_shopify_suggested_refund(
+            suggestion, currency=node["presentmentCurrencyCode"]
+        ).shipping
         return ActionOutcome(
             status="succeeded",
-            refund=from_shopify_refund(refund, currency=node["presentmentCurrencyCode"]),
+            refund=summary.model_copy(update={"shipping": shipping}),
             platform_reference=refund["id"],
             messages=messages,
         )
@@ -553,6 +559,10 @@ class ShopifyAdapter:
         )
 
     # --- Discount codes -----------------------------------------------------------------------
+
+    async def discount_currency(self, *, call: ActionCall) -> str | None:
+        data = await self.client.execute(SHOP_CURRENCY, {}, call=call)
+        return str((data.get("shop") or {}).get("currencyCode") or "") or None
 
     async def create_discount_code(
         self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall

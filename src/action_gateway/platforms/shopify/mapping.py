@@ -11,6 +11,7 @@ from typing import Any
 from action_gateway.domain.models import (
     CancelOrderInput,
     CreateDiscountCodeInput,
+    CurrencySide,
     Customer,
     CustomerWithOrders,
     DiscountCode,
@@ -122,8 +123,20 @@ def from_shopify_line_item(node: Node) -> LineItem:
     )
 
 
+def _totals(node: Node, currency: str, side: str) -> OrderTotals:
+    return OrderTotals(
+        total=_required_money(node.get("totalPriceSet"), currency, side),
+        received=_money(node.get("totalReceivedSet"), side),
+        refunded=_money(node.get("totalRefundedSet"), side),
+        outstanding=_money(node.get("totalOutstandingSet"), side),
+        shipping=_money(node.get("totalShippingPriceSet"), side),
+        refunded_shipping=_money(node.get("totalRefundedShippingSet"), side),
+    )
+
+
 def from_shopify_order(node: Node, *, handle: str) -> Order:
     currency: str = node["currencyCode"]
+    presentment: str = node.get("presentmentCurrencyCode") or currency
     received = _money(node.get("totalReceivedSet"))
     order_id = str(node.get("legacyResourceId") or legacy_id(node["id"]))
     customer = node.get("customer")
@@ -143,13 +156,10 @@ def from_shopify_order(node: Node, *, handle: str) -> Order:
             amount_received=received.amount if received else None,
         ),
         currency=currency,
-        totals=OrderTotals(
-            total=_required_money(node.get("totalPriceSet"), currency),
-            received=received,
-            refunded=_money(node.get("totalRefundedSet")),
-            outstanding=_money(node.get("totalOutstandingSet")),
-            shipping=_money(node.get("totalShippingPriceSet")),
-            refunded_shipping=_money(node.get("totalRefundedShippingSet")),
+        totals=_totals(node, currency, "shopMoney"),
+        presentment_currency=presentment if presentment != currency else None,
+        presentment_totals=(
+            _totals(node, presentment, _REFUND_SIDE) if presentment != currency else None
         ),
         note=node.get("note"),
         line_items=[from_shopify_line_item(item) for item in _nodes(node.get("lineItems"))],
@@ -237,6 +247,7 @@ def from_shopify_suggested_refund(suggestion: Node, *, currency: str) -> RefundS
             for transaction in suggestion.get("suggestedTransactions") or []
         ],
         maximum_refundable=_money(suggestion.get("maximumRefundableSet"), _REFUND_SIDE),
+        currency_side=CurrencySide.PRESENTMENT,
         shipping_refundable=_money(
             (suggestion.get("shipping") or {}).get("maximumRefundableSet"), _REFUND_SIDE
         ),
@@ -268,7 +279,11 @@ def refunded_since(order: Order, polled: Node) -> RefundSummary:
     if shipping_after is not None and order.totals.refunded_shipping is not None:
         shipping_before = order.totals.refunded_shipping.value
         shipping = Money.of(shipping_after.value - shipping_before, shipping_after.currency)
-    return RefundSummary(total=Money.of(after.value - before, after.currency), shipping=shipping)
+    return RefundSummary(
+        total=Money.of(after.value - before, after.currency),
+        shipping=shipping,
+        currency_side=CurrencySide.SHOP,
+    )
 
 
 def refund_note(data: RefundOrderInput | PartialRefundOrderInput) -> str:
@@ -582,6 +597,7 @@ def from_shopify_refund(refund: Node, *, currency: str) -> RefundSummary:
             for transaction in _nodes(refund.get("transactions"))
         ],
         refund_id=legacy_id(refund["id"]),
+        currency_side=CurrencySide.PRESENTMENT,
     )
 
 
@@ -672,6 +688,7 @@ def from_shopify_discount(
         currency=amount.get("currencyCode"),
         applies_to="collection" if collections else "all",
         collection_id=legacy_id(collections[0]["id"]) if collections else None,
+        collection_title=collections[0].get("title") if collections else None,
         starts_at=discount["startsAt"],
         ends_at=discount.get("endsAt"),
         usage_limit=discount.get("usageLimit") or 1,

@@ -334,6 +334,17 @@ mutation OrderUpdateNote($input: OrderInput!) {
     RequestKind.WRITE,
 )
 
+# Discount amounts are in the shop's currency (DiscountAmountInput has no currency of its own).
+SHOP_CURRENCY = Operation(
+    "ShopCurrency",
+    """
+query ShopCurrency {
+  shop { currencyCode }
+}
+""",
+    RequestKind.READ,
+)
+
 CODE_DISCOUNT_BY_CODE = Operation(
     "CodeDiscountByCode",
     """
@@ -365,7 +376,7 @@ mutation DiscountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
             items {
               __typename
               ... on AllDiscountItems { allItems }
-              ... on DiscountCollections { collections(first: 1) { nodes { id } } }
+              ... on DiscountCollections { collections(first: 1) { nodes { id title } } }
             }
           }
         }
@@ -422,6 +433,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     REFUND_CREATE_IDEMPOTENT,
     REFUND_CREATE_LEGACY,
     ORDER_UPDATE_NOTE,
+    SHOP_CURRENCY,
     CODE_DISCOUNT_BY_CODE,
     DISCOUNT_CODE_BASIC_CREATE,
 )

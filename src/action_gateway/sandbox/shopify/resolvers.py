@@ -528,6 +528,7 @@ def root_resolvers(
         "orders": lambda _info, **args: views.orders(list(store.orders.values()), args, "orders"),
         "job": job,
         "codeDiscountNodeByCode": code_discount,
+        "shop": lambda _info: {"currencyCode": SHOP_CURRENCY},
         "collections": collections,
         "orderCancel": order_cancel,
         "refundCreate": refund_create,

@@ -33,6 +33,7 @@ type QueryRoot {
   ): OrderConnection!
   job(id: ID!): Job
   codeDiscountNodeByCode(code: String!): DiscountCodeNode
+  shop: Shop!
   collections(
     first: Int
     after: String
@@ -222,6 +223,9 @@ type Order {
 }
 type OrderCancellation {
   staffNote: String
+}
+type Shop {
+  currencyCode: CurrencyCode!
 }
 type MoneyBag {
   shopMoney: MoneyV2!

@@ -23,6 +23,7 @@ from .state import (
     Refund,
     RefundLine,
     Transaction,
+    cents,
     fingerprint,
     gid,
     money_message,
@@ -386,7 +387,8 @@ class Store:
                     )
                 )
                 continue
-            amount = _decimal(txn["amount"])
+            # Shopify moves whole cents: an amount of 1.005 is refunded (and recorded) as 1.01.
+            amount = cents(_decimal(txn["amount"]))
             total_presentment += amount
             # Captured: a gateway differing from the parent's is accepted and recorded as sent.
             new_txns.append(
