@@ -33,29 +33,40 @@ asserts its erratum is still there, so a corrected spec fails loudly here:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from tests.shared_specs import require_spec
+from tests.contracts import openapi
+from tests.contracts.openapi import (
+    JSON,
+    Query,
+    SpecRequest,
+    SpecResponse,
+    complaint,
+    find_operation,
+    load_spec,
+    sent_headers,
+    spec_request,
+)
 
-__all__ = ["covers", "declares", "validate_httpx_request", "validate_request", "validate_response"]
-
-Query = Sequence[tuple[str, str]] | Mapping[str, str]
+__all__ = [
+    "covers",
+    "declares",
+    "validate_httpx_request",
+    "validate_request",
+    "validate_response",
+    "validated_reply",
+]
 
 SPEC = "ordergroove/openapi.yaml"
-JSON = "application/json"
 # Requests are replayed as the spec's own server sees them.
 SPEC_HOST = "https://restapi.ordergroove.com"
 # What the adapter sends when a test gives no headers (lists add X-OG-API-VERSION: 2).
@@ -81,8 +92,7 @@ def _errata(spec: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def _spec() -> dict[str, Any]:
     """The parsed, patched spec, once for the whole session."""
-    loaded: dict[str, Any] = yaml.safe_load(require_spec(SPEC).read_text(encoding="utf-8"))
-    return _errata(loaded)
+    return load_spec(SPEC, _errata)
 
 
 @functools.cache
@@ -97,23 +107,13 @@ def _path(url: str) -> str:
 
 def _operation(method: str, path: str) -> dict[str, Any] | None:
     """The spec's operation for ``method path``, if it has one (literal segments win)."""
-    segments = path.lstrip("/").split("/")  # a trailing slash leaves an empty last segment
-    candidates = []
-    for template, item in _spec()["paths"].items():
-        parts = template.lstrip("/").split("/")
-        if (
-            method.lower() in item
-            and len(parts) == len(segments)
-            and all(
-                p == s or (p.startswith("{") and s != "")
-                for p, s in zip(parts, segments, strict=True)
-            )
-        ):
-            candidates.append((sum(p.startswith("{") for p in parts), template))
-    if not candidates:
-        return None
-    operation: dict[str, Any] = _spec()["paths"][min(candidates)[1]][method.lower()]
-    return operation
+    return find_operation(
+        _spec()["paths"],
+        method,
+        path,
+        split=lambda path: path.lstrip("/").split("/"),  # a trailing slash: an empty last segment
+        fits=lambda part, segment: part == segment or (part.startswith("{") and segment != ""),
+    )
 
 
 def _uncovered(method: str, path: str) -> dict[int, str] | None:
@@ -139,28 +139,6 @@ def declares(method: str, url: str, status: int) -> bool:
     return operation is not None and str(status) in operation.get("responses", {})
 
 
-@dataclasses.dataclass
-class _Request:
-    """openapi-core's Request protocol."""
-
-    host_url: str
-    path: str
-    method: str
-    parameters: RequestParameters
-    content_type: str
-    body: bytes | None
-
-
-@dataclasses.dataclass
-class _Response:
-    """openapi-core's Response protocol."""
-
-    status_code: int
-    data: bytes
-    content_type: str = JSON
-    headers: Headers = dataclasses.field(default_factory=lambda: Headers({"Content-Type": JSON}))
-
-
 def _request(
     method: str,
     path: str,
@@ -168,32 +146,8 @@ def _request(
     headers: Iterable[tuple[str, str]],
     content_type: str,
     body: bytes | None,
-) -> _Request:
-    return _Request(
-        host_url=SPEC_HOST,
-        path=path,
-        method=method.lower(),
-        parameters=RequestParameters(
-            query=ImmutableMultiDict(list(query)),
-            header=Headers(list(headers)),
-            cookie=ImmutableMultiDict(),
-        ),
-        content_type=content_type,
-        body=body,
-    )
-
-
-def _complaint(exc: Exception) -> str:
-    """openapi-core's error chain down to the failing schema checks (its own message is vague)."""
-    causes = [str(exc)]
-    cause = exc.__cause__
-    while cause is not None:
-        causes.append(str(cause))
-        for error in getattr(cause, "schema_errors", None) or []:
-            causes.append(f"{list(error.absolute_path)}: {error.message}")
-            causes.extend(f"  {list(c.absolute_path)}: {c.message}" for c in error.context or [])
-        cause = cause.__cause__
-    return " | ".join(causes)
+) -> SpecRequest:
+    return spec_request(SPEC_HOST, method, path, query, headers, content_type, body)
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +196,7 @@ def _check_request(
         _openapi().validate_request(request)
     except Exception as exc:  # openapi-core's validation errors
         raise AssertionError(
-            f"{method.upper()} {url} breaks the Ordergroove spec: {_complaint(exc)}"
+            f"{method.upper()} {url} breaks the Ordergroove spec: {complaint(exc)}"
         ) from exc
     schema = _json_schema(operation.get("requestBody", {}))
     if schema is not None and body:
@@ -264,10 +218,7 @@ def validate_request(
     """
     pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
     pairs += list(query.items() if isinstance(query, Mapping) else query or [])
-    sent = dict(DEFAULT_HEADERS if headers is None else headers)
-    if body is not None and headers is None:
-        sent["Content-Type"] = JSON
-    data = None if body is None else json.dumps(body).encode()
+    sent, data = sent_headers(DEFAULT_HEADERS, headers, body)
     _check_request(method, url, pairs, sent.items(), JSON, data)
 
 
@@ -300,9 +251,14 @@ def validate_response(method: str, url: str, status: int, body: Any) -> None:
         return
     request = _request(method, path, [], DEFAULT_HEADERS.items(), JSON, None)
     try:
-        _openapi().validate_response(request, _Response(status, json.dumps(body).encode()))
+        _openapi().validate_response(request, SpecResponse(status, json.dumps(body).encode()))
     except Exception as exc:  # openapi-core's validation errors
-        raise AssertionError(f"{where} breaks the Ordergroove spec: {_complaint(exc)}") from exc
+        raise AssertionError(f"{where} breaks the Ordergroove spec: {complaint(exc)}") from exc
     schema = _json_schema(operation["responses"][str(status)])
     assert schema is not None, f"{where}: the spec gives no JSON schema"
     _check(schema, body, where)
+
+
+def validated_reply(request: httpx.Request, reply: httpx.Response) -> httpx.Response:
+    """A stub's ``reply`` to ``request``, once checked against what the operation documents."""
+    return openapi.validated_reply(declares, validate_response, request, reply)

@@ -7,9 +7,6 @@ JSON reply whose status the operation documents is validated against its respons
 from __future__ import annotations
 
 import copy
-import json
-import re
-from collections import defaultdict, deque
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,10 +16,12 @@ from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform
-from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
-from action_gateway.platforms.bigcommerce.endpoints import Endpoint
+from action_gateway.platforms.bigcommerce import BigCommerceAdapter, BigCommerceClient
 from tests.contracts import bigcommerce as contract
+from tests.platforms.kit import AdapterKit, TemplateStub
+from tests.platforms.kit import Sleeps as Sleeps
+from tests.platforms.kit import policy as policy
 
 STORE_HASH = "abc123"
 BASE_URL = f"https://api.bigcommerce.com/stores/{STORE_HASH}"
@@ -46,23 +45,6 @@ def connection() -> ConnectionConfig:
     )
 
 
-class Sleeps:
-    """A sleep that returns at once, records each wait and spends it from the call's budget."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.call: ActionCall | None = None
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.call is not None:
-            self.call.deadline -= seconds
-
-
-def policy(sleeps: Sleeps) -> RetryPolicy:
-    return RetryPolicy(jitter=lambda wait: wait, sleep=sleeps)
-
-
 def call(seconds: float = 15.0) -> ActionCall:
     return ActionCall.within(seconds, idempotency_key="idem-bc-1")
 
@@ -76,57 +58,26 @@ def no_content() -> httpx.Response:
     return httpx.Response(204)
 
 
-class BigCommerceStub:
+class BigCommerceStub(TemplateStub):
     """Answers each endpoint from its own queue of replies and records what was sent."""
 
     def __init__(self, router: respx.MockRouter) -> None:
-        self.route = router.route(url__startswith=BASE_URL).mock(side_effect=self._handle)
-        self.replies: defaultdict[tuple[str, str], deque[Reply]] = defaultdict(deque)
-        self.requests: list[httpx.Request] = []
+        super().__init__(router, BASE_URL, prefix=f"/stores/{STORE_HASH}")
 
-    def reply(self, endpoint: Endpoint, *replies: Reply) -> None:
-        self.replies[(endpoint.method, endpoint.path)].extend(replies)
-
-    def sent(self, endpoint: Endpoint | None = None) -> list[httpx.Request]:
-        return [r for r in self.requests if endpoint is None or self._key(r) == self._of(endpoint)]
-
-    def bodies(self, endpoint: Endpoint) -> list[Any]:
-        return [json.loads(r.content) for r in self.sent(endpoint)]
-
-    def calls(self) -> list[str]:
-        return [
-            f"{r.method} {r.url.path.removeprefix(f'/stores/{STORE_HASH}')}" for r in self.requests
-        ]
-
-    @staticmethod
-    def _of(endpoint: Endpoint) -> tuple[str, str]:
-        return endpoint.method, endpoint.path
-
-    def _key(self, request: httpx.Request) -> tuple[str, str] | None:
-        path = request.url.path.removeprefix(f"/stores/{STORE_HASH}")
-        # Literal templates win over placeholders (/v3/promotions/codes vs /v3/promotions/{id}).
-        for method, template in sorted(self.replies, key=lambda k: k[1].count("{")):
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-            if method == request.method and re.fullmatch(pattern, path):
-                return method, template
-        return None
-
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
+    def _check(self, request: httpx.Request) -> None:
         contract.validate_httpx_request(request)
-        key = self._key(request)
-        assert key is not None, f"unexpected {request.method} {request.url}"
-        assert self.replies[key], f"no reply left for {request.method} {request.url}"
-        reply = self.replies[key].popleft()
-        if isinstance(reply, Exception):
-            raise reply
-        if reply.headers.get("content-type") == "application/json" and contract.declares(
-            request.method, str(request.url), reply.status_code
-        ):
-            contract.validate_response(
-                request.method, str(request.url), reply.status_code, json.loads(reply.content)
-            )
-        return reply
+
+    def _respond(self, request: httpx.Request, reply: Any) -> httpx.Response:
+        return contract.validated_reply(request, reply)
+
+
+def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> BigCommerceAdapter:
+    client = BigCommerceClient(connection(), http, policy=policy(sleeps))
+    return BigCommerceAdapter(client, clock=lambda: NOW)
+
+
+# The app hands adapters a client whose base_url is the store's API root.
+KIT = AdapterKit(stub=BigCommerceStub, adapter=_adapter, base_url=BASE_URL)
 
 
 # --- Bodies ------------------------------------------------------------------------------------
