@@ -1,0 +1,207 @@
+"""The failure layers every JSON REST adapter shares (``platforms/_rest.py``), for each platform.
+
+One table row per platform says how to read one resource, how the platform words an error and a
+rate limit; every test below runs against BigCommerce, Ordergroove and Recharge alike. What only
+one platform does (its error shapes, its write-specific refusals) stays in its own
+``test_errors.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from action_gateway.errors import (
+    Outcome,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamUnavailable,
+)
+from action_gateway.platforms import bigcommerce, ordergroove, recharge
+from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.bigcommerce.endpoints import GET_ORDER, LIST_ORDER_PRODUCTS
+from action_gateway.platforms.ordergroove.endpoints import GET_SUBSCRIPTION as OG_GET_SUBSCRIPTION
+from action_gateway.platforms.recharge.endpoints import GET_SUBSCRIPTION as RC_GET_SUBSCRIPTION
+from tests.platforms.bigcommerce import helpers as bc
+from tests.platforms.kit import AdapterKit, Sleeps
+from tests.platforms.ordergroove import helpers as og
+from tests.platforms.ordergroove.test_adapter import products as og_products
+from tests.platforms.recharge import helpers as rc
+
+
+@dataclass(frozen=True)
+class RestPlatform:
+    """One REST platform, as the shared tests drive it."""
+
+    name: str
+    read_endpoint: Any
+    read: Callable[[Any, ActionCall], Awaitable[object]]
+    """Reads one resource; None when it is not found."""
+    readable: Callable[[Any], None]
+    """Queues the answers of a successful read."""
+    error: Callable[[int, str], httpx.Response]
+    """The platform's documented error body."""
+    rate_limited: Callable[[int], httpx.Response]
+    """A 429 asking to wait that many seconds, in the platform's own header."""
+    call: Callable[[float], ActionCall]
+    token: str
+
+    @property
+    def kit(self) -> AdapterKit:
+        helpers = importlib.import_module(f"tests.platforms.{self.name}.helpers")
+        kit: AdapterKit = helpers.KIT
+        return kit
+
+
+def _bc_readable(stub: bc.BigCommerceStub) -> None:
+    stub.reply(GET_ORDER, bc.ok(bc.order_body()))
+    stub.reply(LIST_ORDER_PRODUCTS, bc.ok(bc.products_body()))
+
+
+def _og_readable(stub: og.OrdergrooveStub) -> None:
+    # A subscription that is not live: its read needs no orders.
+    stub.reply(OG_GET_SUBSCRIPTION, og.ok(og.subscription_body(live=False)))
+    og_products(stub)
+
+
+def _rc_readable(stub: rc.RechargeStub) -> None:
+    stub.reply(RC_GET_SUBSCRIPTION, rc.ok({"subscription": rc.cancelled_body()}))
+
+
+PLATFORMS = [
+    RestPlatform(
+        name="bigcommerce",
+        read_endpoint=GET_ORDER,
+        read=lambda adapter, call: adapter.get_order(str(bc.ORDER_ID), call=call),
+        readable=_bc_readable,
+        error=lambda status, message: bc.v3_error(status, message),
+        rate_limited=lambda seconds: httpx.Response(
+            429, headers={"X-Rate-Limit-Time-Reset-Ms": str(seconds * 1000)}
+        ),
+        call=bc.call,
+        token=bc.TOKEN,
+    ),
+    RestPlatform(
+        name="ordergroove",
+        read_endpoint=OG_GET_SUBSCRIPTION,
+        read=lambda adapter, call: adapter.get_subscription(og.SUB_COFFEE, call=call),
+        readable=_og_readable,
+        error=og.error,
+        rate_limited=lambda seconds: httpx.Response(429, headers={"Retry-After": str(seconds)}),
+        call=og.call,
+        token=og.TOKEN,
+    ),
+    RestPlatform(
+        name="recharge",
+        read_endpoint=RC_GET_SUBSCRIPTION,
+        read=lambda adapter, call: adapter.get_subscription(str(rc.SUBSCRIPTION_ID), call=call),
+        readable=_rc_readable,
+        error=rc.error,
+        rate_limited=lambda seconds: httpx.Response(429, headers={"Retry-After": str(seconds)}),
+        call=rc.call,
+        token=rc.TOKEN,
+    ),
+]
+ADAPTERS = {
+    "bigcommerce": bigcommerce.BigCommerceAdapter,
+    "ordergroove": ordergroove.OrdergrooveAdapter,
+    "recharge": recharge.RechargeAdapter,
+}
+
+
+@pytest.fixture(params=PLATFORMS, ids=lambda platform: platform.name)
+def rest(request: pytest.FixtureRequest) -> RestPlatform:
+    platform: RestPlatform = request.param
+    return platform
+
+
+@pytest.fixture
+def platform_kit(rest: RestPlatform) -> AdapterKit:
+    """The shared fixtures (``tests/platforms/conftest.py``) build this platform's adapter."""
+    return rest.kit
+
+
+async def read(rest: RestPlatform, adapter: Any, seconds: float = 15.0) -> object:
+    assert isinstance(adapter, ADAPTERS[rest.name])
+    return await rest.read(adapter, rest.call(seconds))
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_auth_failures(rest: RestPlatform, adapter: Any, stub: Any, status: int) -> None:
+    stub.reply(rest.read_endpoint, rest.error(status, "Invalid API token"))
+    with pytest.raises(UpstreamAuthFailed, match="Invalid API token") as caught:
+        await read(rest, adapter)
+    assert f"HTTP {status}" in str(caught.value)
+    assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+    assert rest.token not in str(caught.value.to_problem().model_dump())
+    assert len(stub.requests) == 1
+
+
+async def test_429_is_retried_with_backoff(
+    rest: RestPlatform, adapter: Any, stub: Any, sleeps: Sleeps
+) -> None:
+    stub.reply(rest.read_endpoint, httpx.Response(429), httpx.Response(429))
+    rest.readable(stub)
+    assert await read(rest, adapter) is not None
+    assert len(stub.sent(rest.read_endpoint)) == 3
+    # No wait in the answer: the chokepoint's backoff (jitter pinned) applies.
+    assert sleeps.waits == [0.25, 0.5]
+
+
+async def test_429_honours_the_platforms_wait(
+    rest: RestPlatform, adapter: Any, stub: Any, sleeps: Sleeps
+) -> None:
+    stub.reply(rest.read_endpoint, rest.rate_limited(2))
+    rest.readable(stub)
+    assert await read(rest, adapter) is not None
+    assert sleeps.waits == [2.0]
+
+
+async def test_429_beyond_the_deadline(rest: RestPlatform, adapter: Any, stub: Any) -> None:
+    stub.reply(rest.read_endpoint, rest.rate_limited(20))
+    with pytest.raises(UpstreamRateLimited) as caught:
+        await read(rest, adapter, 5.0)
+    assert caught.value.extensions["retry_after"] == 20
+    assert caught.value.headers == {"Retry-After": "20"}
+    assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+    assert len(stub.requests) == 1
+
+
+async def test_5xx_on_a_read_is_retried(rest: RestPlatform, adapter: Any, stub: Any) -> None:
+    stub.reply(rest.read_endpoint, httpx.Response(503, text="busy"))
+    rest.readable(stub)
+    assert await read(rest, adapter) is not None
+    assert len(stub.sent(rest.read_endpoint)) == 2
+
+
+@pytest.mark.parametrize("with_body", [True, False], ids=["message", "empty"])
+async def test_5xx_on_a_read_reported_after_the_attempts(
+    rest: RestPlatform, adapter: Any, stub: Any, with_body: bool
+) -> None:
+    bad_gateway = rest.error(502, "Bad gateway") if with_body else httpx.Response(502)
+    stub.reply(rest.read_endpoint, *[bad_gateway] * 4)
+    with pytest.raises(UpstreamUnavailable, match="Bad gateway" if with_body else None) as caught:
+        await read(rest, adapter)
+    assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+    assert len(stub.sent(rest.read_endpoint)) == 4
+    assert len(stub.requests) == 4
+
+
+async def test_500_on_a_read_is_not_retried(rest: RestPlatform, adapter: Any, stub: Any) -> None:
+    stub.reply(rest.read_endpoint, rest.error(500, "A server error occurred."))
+    with pytest.raises(UpstreamError, match="A server error occurred"):
+        await read(rest, adapter)
+    assert len(stub.requests) == 1
+
+
+async def test_non_json_success_body(rest: RestPlatform, adapter: Any, stub: Any) -> None:
+    stub.reply(rest.read_endpoint, httpx.Response(200, text="<html>maintenance</html>"))
+    with pytest.raises(UpstreamError, match="not JSON") as caught:
+        await read(rest, adapter)
+    assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
