@@ -32,7 +32,7 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -42,25 +42,9 @@ from openapi_core import OpenAPI
 from openapi_schema_validator import OAS30ReadValidator
 
 from tests.contracts import openapi
-from tests.contracts.openapi import (
-    JSON,
-    Query,
-    SpecRequest,
-    SpecResponse,
-    complaint,
-    find_operation,
-    load_spec,
-    sent_headers,
-    spec_request,
-)
+from tests.contracts.openapi import JSON
 
-__all__ = [
-    "declares",
-    "validate_httpx_request",
-    "validate_request",
-    "validate_response",
-    "validated_reply",
-]
+__all__ = ["declares", "validate_httpx_request", "validate_request", "validate_response"]
 
 # Requests are replayed as the specs' own server sees them: its host and default store_hash.
 SPEC_HOST = "https://api.bigcommerce.com"
@@ -116,7 +100,7 @@ def _errata(relative: str, spec: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def _spec(relative: str) -> dict[str, Any]:
     """One parsed, patched spec per file for the whole session (they are large)."""
-    return load_spec(relative, functools.partial(_errata, relative))
+    return openapi.load_spec(relative, functools.partial(_errata, relative))
 
 
 @functools.cache
@@ -150,7 +134,7 @@ def _locate(url: str) -> _Target:
 
 def _operation(target: _Target, method: str) -> dict[str, Any] | None:
     """The spec's operation for ``method`` on the target's path, if it has one."""
-    return find_operation(
+    return openapi.find_operation(
         _spec(target.relative)["paths"],
         method,
         target.rest,
@@ -159,63 +143,20 @@ def _operation(target: _Target, method: str) -> dict[str, Any] | None:
     )
 
 
-def _request(
-    method: str,
-    target: _Target,
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> SpecRequest:
-    return spec_request(
-        SPEC_HOST, method, target.spec_path, target.query, headers, content_type, body
-    )
-
-
-def _check_request(
-    method: str,
-    url: str,
-    target: _Target,
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> None:
-    request = _request(method, target, headers, content_type, body)
+def _check_request(sent: openapi.Sent) -> None:
+    target = dataclasses.replace(_locate(sent.url), query=sent.query)
+    request = openapi.spec_request(SPEC_HOST, target.spec_path, sent)
     try:
         _openapi(target.relative).validate_request(request)
     except Exception as exc:  # openapi-core's validation errors
         raise AssertionError(
-            f"{method.upper()} {url} breaks BigCommerce's spec: {complaint(exc)}"
+            f"{sent.method.upper()} {sent.url} breaks BigCommerce's spec: {openapi.complaint(exc)}"
         ) from exc
 
 
-def validate_request(
-    method: str,
-    url: str,
-    *,
-    query: Query | None = None,
-    body: Any = None,
-    headers: Mapping[str, str] | None = None,
-) -> None:
-    """Assert the request matches an operation of the spec: method, path, query, headers, body.
-
-    ``query`` adds to any query string in ``url``; ``body`` is sent as JSON. ``headers``
-    defaults to what the adapter sends (Accept, X-Auth-Token, Content-Type with a body).
-    """
-    target = _locate(url)
-    pairs = list(query.items() if isinstance(query, Mapping) else query or [])
-    target = dataclasses.replace(target, query=target.query + pairs)
-    sent, data = sent_headers(DEFAULT_HEADERS, headers, body)
-    _check_request(method, url, target, sent.items(), JSON, data)
-
-
-def validate_httpx_request(request: httpx.Request) -> None:
-    """``validate_request`` for a request as sent: its own headers, Content-Type and bytes."""
-    url = str(request.url)
-    content_type = request.headers.get("Content-Type", "")
-    headers = request.headers.multi_items()
-    _check_request(
-        request.method, url, _locate(url), headers, content_type, request.content or None
-    )
+_REQUESTS = openapi.RequestChecks(_check_request, DEFAULT_HEADERS)
+validate_request = _REQUESTS.validate_request
+validate_httpx_request = _REQUESTS.validate_httpx_request
 
 
 def declares(method: str, url: str, status: int) -> bool:
@@ -234,12 +175,15 @@ def validate_response(method: str, url: str, status: int, body: Any) -> None:
         if status == 204:
             assert body is None, f"{where} must have no body"
             return
-        request = _request(method, target, DEFAULT_HEADERS.items(), JSON, None)
-        response = SpecResponse(status, b"" if body is None else json.dumps(body).encode())
+        sent = openapi.Sent(method, url, target.query, list(DEFAULT_HEADERS.items()))
+        request = openapi.spec_request(SPEC_HOST, target.spec_path, sent)
+        response = openapi.SpecResponse(status, b"" if body is None else json.dumps(body).encode())
         try:
             _openapi(target.relative).validate_response(request, response)
         except Exception as exc:  # openapi-core's validation errors
-            raise AssertionError(f"{where} breaks BigCommerce's spec: {complaint(exc)}") from exc
+            raise AssertionError(
+                f"{where} breaks BigCommerce's spec: {openapi.complaint(exc)}"
+            ) from exc
         if status >= 400 and target.version == "v2":
             _check(V2_ERROR, where, body)  # the documented V2 errors have empty schemas
         return

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import yaml
@@ -51,26 +52,31 @@ class SpecResponse:
     headers: Headers = dataclasses.field(default_factory=lambda: Headers({"Content-Type": JSON}))
 
 
-def spec_request(
-    host_url: str,
-    method: str,
-    path: str,
-    query: Iterable[tuple[str, str]],
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> SpecRequest:
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    """A request as a contract checks it."""
+
+    method: str
+    url: str
+    query: list[tuple[str, str]]
+    headers: list[tuple[str, str]]
+    content_type: str = JSON
+    body: bytes | None = None
+
+
+def spec_request(host_url: str, path: str, sent: Sent) -> SpecRequest:
+    """``sent`` as the spec's own server (``host_url``) sees it at ``path``."""
     return SpecRequest(
         host_url=host_url,
         path=path,
-        method=method.lower(),
+        method=sent.method.lower(),
         parameters=RequestParameters(
-            query=ImmutableMultiDict(list(query)),
-            header=Headers(list(headers)),
+            query=ImmutableMultiDict(sent.query),
+            header=Headers(sent.headers),
             cookie=ImmutableMultiDict(),
         ),
-        content_type=content_type,
-        body=body,
+        content_type=sent.content_type,
+        body=sent.body,
     )
 
 
@@ -116,14 +122,48 @@ def find_operation(
     return operation
 
 
-def sent_headers(
-    defaults: Mapping[str, str], headers: Mapping[str, str] | None, body: Any
-) -> tuple[dict[str, str], bytes | None]:
-    """The headers and bytes of a request a test describes (``headers`` None: the adapter's)."""
-    sent = dict(defaults if headers is None else headers)
-    if body is not None and headers is None:
-        sent["Content-Type"] = JSON
-    return sent, None if body is None else json.dumps(body).encode()
+@dataclasses.dataclass(frozen=True)
+class RequestChecks:
+    """A contract's ``validate_request`` and ``validate_httpx_request``, around its ``check``."""
+
+    check: Callable[[Sent], None]
+    default_headers: Mapping[str, str]
+    """What the adapter sends when a test gives no headers."""
+
+    def validate_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        query: Query | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Assert the request matches an operation of the spec: method, path, query, headers, body.
+
+        ``query`` adds to any query string in ``url``; ``body`` is sent as JSON. ``headers``
+        defaults to what the adapter sends (``default_headers``, Content-Type with a body).
+        """
+        pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        pairs += list(query.items() if isinstance(query, Mapping) else query or [])
+        sent = dict(self.default_headers if headers is None else headers)
+        if body is not None and headers is None:
+            sent["Content-Type"] = JSON
+        data = None if body is None else json.dumps(body).encode()
+        self.check(Sent(method, url, pairs, list(sent.items()), JSON, data))
+
+    def validate_httpx_request(self, request: httpx.Request) -> None:
+        """``validate_request`` for a request as sent: its own headers, Content-Type and bytes."""
+        self.check(
+            Sent(
+                request.method,
+                str(request.url),
+                request.url.params.multi_items(),
+                request.headers.multi_items(),
+                request.headers.get("Content-Type", ""),
+                request.content or None,
+            )
+        )
 
 
 def validated_reply(

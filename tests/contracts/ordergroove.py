@@ -36,35 +36,18 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_core import OpenAPI
 
 from tests.contracts import openapi
-from tests.contracts.openapi import (
-    JSON,
-    Query,
-    SpecRequest,
-    SpecResponse,
-    complaint,
-    find_operation,
-    load_spec,
-    sent_headers,
-    spec_request,
-)
+from tests.contracts.openapi import JSON
 
-__all__ = [
-    "covers",
-    "declares",
-    "validate_httpx_request",
-    "validate_request",
-    "validate_response",
-    "validated_reply",
-]
+__all__ = ["covers", "declares", "validate_httpx_request", "validate_request", "validate_response"]
 
 SPEC = "ordergroove/openapi.yaml"
 # Requests are replayed as the spec's own server sees them.
@@ -92,7 +75,7 @@ def _errata(spec: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def _spec() -> dict[str, Any]:
     """The parsed, patched spec, once for the whole session."""
-    return load_spec(SPEC, _errata)
+    return openapi.load_spec(SPEC, _errata)
 
 
 @functools.cache
@@ -107,7 +90,7 @@ def _path(url: str) -> str:
 
 def _operation(method: str, path: str) -> dict[str, Any] | None:
     """The spec's operation for ``method path``, if it has one (literal segments win)."""
-    return find_operation(
+    return openapi.find_operation(
         _spec()["paths"],
         method,
         path,
@@ -139,17 +122,6 @@ def declares(method: str, url: str, status: int) -> bool:
     return operation is not None and str(status) in operation.get("responses", {})
 
 
-def _request(
-    method: str,
-    path: str,
-    query: Iterable[tuple[str, str]],
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> SpecRequest:
-    return spec_request(SPEC_HOST, method, path, query, headers, content_type, body)
-
-
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
     """``node``, or what its local ``$ref`` points to (a response or request body by name)."""
     while "$ref" in node:
@@ -178,60 +150,28 @@ def _check_named(name: str, body: Any, where: str) -> None:
     _check({"$ref": f"#/components/schemas/{name}"}, body, f"{where} (its {name} schema)")
 
 
-def _check_request(
-    method: str,
-    url: str,
-    query: Iterable[tuple[str, str]],
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> None:
+def _check_request(sent: openapi.Sent) -> None:
+    method, url = sent.method.upper(), sent.url
     path = _path(url)
     operation = _operation(method, path)
     if operation is None:
-        assert _uncovered(method, path) is not None, f"{method.upper()} {url} is not in {SPEC}"
+        assert _uncovered(method, path) is not None, f"{method} {url} is not in {SPEC}"
         return  # cancel: nothing in the spec to check it against
-    request = _request(method, path, query, headers, content_type, body)
     try:
-        _openapi().validate_request(request)
+        _openapi().validate_request(openapi.spec_request(SPEC_HOST, path, sent))
     except Exception as exc:  # openapi-core's validation errors
         raise AssertionError(
-            f"{method.upper()} {url} breaks the Ordergroove spec: {complaint(exc)}"
+            f"{method} {url} breaks the Ordergroove spec: {openapi.complaint(exc)}"
         ) from exc
     schema = _json_schema(operation.get("requestBody", {}))
-    if schema is not None and body:
-        _check(schema, json.loads(body), f"the body of {method.upper()} {url}")
+    if schema is not None and sent.body:
+        _check(schema, json.loads(sent.body), f"the body of {method} {url}")
 
 
-def validate_request(
-    method: str,
-    url: str,
-    *,
-    query: Query | None = None,
-    body: Any = None,
-    headers: Mapping[str, str] | None = None,
-) -> None:
-    """Assert the request matches an operation of the spec: method, path, query, headers, body.
-
-    ``query`` adds to any query string in ``url``; ``body`` is sent as JSON. ``headers``
-    defaults to what the adapter sends (x-api-key, Accept, Content-Type with a body).
-    """
-    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
-    pairs += list(query.items() if isinstance(query, Mapping) else query or [])
-    sent, data = sent_headers(DEFAULT_HEADERS, headers, body)
-    _check_request(method, url, pairs, sent.items(), JSON, data)
-
-
-def validate_httpx_request(request: httpx.Request) -> None:
-    """``validate_request`` for a request as sent: its own headers, Content-Type and bytes."""
-    _check_request(
-        request.method,
-        str(request.url),
-        request.url.params.multi_items(),
-        request.headers.multi_items(),
-        request.headers.get("Content-Type", ""),
-        request.content or None,
-    )
+# Lists add X-OG-API-VERSION: 2 to the default headers.
+_REQUESTS = openapi.RequestChecks(_check_request, DEFAULT_HEADERS)
+validate_request = _REQUESTS.validate_request
+validate_httpx_request = _REQUESTS.validate_httpx_request
 
 
 def validate_response(method: str, url: str, status: int, body: Any) -> None:
@@ -249,11 +189,16 @@ def validate_response(method: str, url: str, status: int, body: Any) -> None:
         assert status in successes, f"{where} is an undocumented success status"
         _check_named(successes[status], body, where)
         return
-    request = _request(method, path, [], DEFAULT_HEADERS.items(), JSON, None)
+    sent = openapi.Sent(method, url, [], list(DEFAULT_HEADERS.items()))
+    request = openapi.spec_request(SPEC_HOST, path, sent)
     try:
-        _openapi().validate_response(request, SpecResponse(status, json.dumps(body).encode()))
+        _openapi().validate_response(
+            request, openapi.SpecResponse(status, json.dumps(body).encode())
+        )
     except Exception as exc:  # openapi-core's validation errors
-        raise AssertionError(f"{where} breaks the Ordergroove spec: {complaint(exc)}") from exc
+        raise AssertionError(
+            f"{where} breaks the Ordergroove spec: {openapi.complaint(exc)}"
+        ) from exc
     schema = _json_schema(operation["responses"][str(status)])
     assert schema is not None, f"{where}: the spec gives no JSON schema"
     _check(schema, body, where)
