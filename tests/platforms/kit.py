@@ -4,6 +4,8 @@
   :func:`policy`, the retry policy that uses it without jitter;
 - :class:`QueueStub` and :class:`TemplateStub`, respx routes answering each request with the next
   reply queued for it and recording what was sent (each platform's ``helpers.py`` subclasses one);
+- ``ORDER_ACTIONS``, ``LOST_IN_TRANSIT`` and :func:`connection_config`, what several
+  platforms' tests declare alike;
 - :class:`AdapterKit`, what ``tests/platforms/conftest.py`` needs to build one platform's
   ``router``, ``stub``, ``http``, ``sleeps`` and ``adapter`` fixtures: each platform's
   ``helpers.py`` declares its ``KIT``.
@@ -19,10 +21,47 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
+import pytest
 import respx
+from pydantic import SecretStr
 
+from action_gateway.config import ConnectionConfig
+from action_gateway.domain.models import ActionName, Platform
 from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
+
+ORDER_ACTIONS = {
+    ActionName.CANCEL_ORDER,
+    ActionName.CANCEL_AND_REFUND_ORDER,
+    ActionName.REFUND_ORDER,
+    ActionName.PARTIAL_REFUND_ORDER,
+    ActionName.EDIT_ORDER_NOTE,
+    ActionName.CREATE_DISCOUNT_CODE,
+}
+"""What a commerce adapter that does every order action supports."""
+
+LOST_IN_TRANSIT = [
+    pytest.param(httpx.ReadTimeout("timed out"), id="read-timeout"),
+    pytest.param(
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        id="dropped-connection",
+    ),
+    pytest.param(httpx.Response(502), id="502-after-sending"),
+]
+"""Failures after a write was sent: it may have run (each platform adds its own 500)."""
+
+
+def connection_config(
+    id: str, platform: Platform, token: str, *, token_env: str, **fields: Any
+) -> ConnectionConfig:
+    """A connection as the config file declares it, its token read from ``token_env``."""
+    return ConnectionConfig(
+        id=id,
+        platform=platform,
+        access_token_env=token_env,
+        access_token=SecretStr(token),
+        **fields,
+    )
 
 
 class Sleeps:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -99,6 +100,19 @@ async def run(
             exc.add_note(f"call={call!r} waits={sleeps.waits}")
             raise
     return result, call, sleeps
+
+
+def upstream_request(**changes: Any) -> UpstreamRequest:
+    """A request of the example platform; ``changes`` replace its fields."""
+    fields: dict[str, Any] = {
+        "platform": "example",
+        "connection": "conn-1",
+        "operation": "DoThing",
+        "kind": RequestKind.READ,
+        "method": "GET",
+        "url": URL,
+    } | changes
+    return UpstreamRequest(**fields)
 
 
 def ok(text: str = "done") -> httpx.Response:
@@ -497,22 +511,13 @@ async def test_send_puts_on_the_wire_what_client_request_would(
         return ok()
 
     limits = httpx.Timeout(3.0, connect=1.0)
-    upstream_request = UpstreamRequest(
-        platform="example",
-        connection="conn-1",
-        operation="DoThing",
-        kind=RequestKind.READ,
-        method="POST" if body is not None else "GET",
-        url=url,
-        headers=headers,
-        json=body,
+    request = upstream_request(
+        method="POST" if body is not None else "GET", url=url, headers=headers, json=body
     )
     async with build(base_url, httpx.MockTransport(record)) as http:
-        await http.request(upstream_request.method, url, headers=headers, json=body, timeout=limits)
+        await http.request(request.method, url, headers=headers, json=body, timeout=limits)
         call = ActionCall.within(15.0, idempotency_key="key-1")
-        answer = await send(
-            http, upstream_request, call=call, interpret=interpret, policy=RetryPolicy()
-        )
+        answer = await send(http, request, call=call, interpret=interpret, policy=RetryPolicy())
     assert answer == "done"
     expected, sent = seen
     assert sent.method == expected.method
@@ -543,14 +548,7 @@ async def test_an_upstream_client_hands_requests_to_its_own_transport(
 
     async with registered_client("https://api.example.test/v1", transport) as http:
         monkeypatch.setattr(http, "send", refuse)
-        request = UpstreamRequest(
-            platform="example",
-            connection="conn-1",
-            operation="DoThing",
-            kind=RequestKind.READ,
-            method="GET",
-            url="/thing",
-        )
         call = ActionCall.within(15.0, idempotency_key="key-1")
+        request = upstream_request(url="/thing")
         assert await send(http, request, call=call, interpret=interpret) == "done"
     assert [str(r.url) for r in upstream.requests] == ["https://api.example.test/v1/thing"]

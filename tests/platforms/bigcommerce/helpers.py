@@ -12,14 +12,13 @@ from typing import Any
 
 import httpx
 import respx
-from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.bigcommerce import BigCommerceAdapter, BigCommerceClient
 from tests.contracts import bigcommerce as contract
-from tests.platforms.kit import AdapterKit, TemplateStub
+from tests.platforms.kit import AdapterKit, TemplateStub, connection_config
 from tests.platforms.kit import Sleeps as Sleeps
 from tests.platforms.kit import policy as policy
 
@@ -36,12 +35,8 @@ Reply = httpx.Response | Exception
 
 
 def connection() -> ConnectionConfig:
-    return ConnectionConfig(
-        id="acme-bc",
-        platform=Platform.BIGCOMMERCE,
-        store_hash=STORE_HASH,
-        access_token_env="ACME_BC_TOKEN",
-        access_token=SecretStr(TOKEN),
+    return connection_config(
+        "acme-bc", Platform.BIGCOMMERCE, TOKEN, token_env="ACME_BC_TOKEN", store_hash=STORE_HASH
     )
 
 
@@ -328,34 +323,25 @@ def promotion_body(**changes: Any) -> dict[str, Any]:
     return {"data": data, "meta": {}}
 
 
-def code_body(code: str = "SORRY-10") -> dict[str, Any]:
+def _code(code: str, **extra: Any) -> dict[str, Any]:
     return {
-        "data": {
-            "id": 9,
-            "code": code,
-            "current_uses": 0,
-            "max_uses": 1,
-            "max_uses_per_customer": 1,
-            "created": "2026-11-23T10:15:00+00:00",
-        },
-        "meta": {},
+        "id": 9,
+        "code": code,
+        "current_uses": 0,
+        "max_uses": 1,
+        "max_uses_per_customer": 1,
+        "created": "2026-11-23T10:15:00+00:00",
+        **extra,
     }
+
+
+def code_body(code: str = "SORRY-10") -> dict[str, Any]:
+    return {"data": _code(code), "meta": {}}
 
 
 def codes_body(*codes: str) -> dict[str, Any]:
     return {
-        "data": [
-            {
-                "id": 9,
-                "code": code,
-                "current_uses": 0,
-                "max_uses": 1,
-                "max_uses_per_customer": 1,
-                "created": "2026-11-23T10:15:00+00:00",
-                "promotion_id": 42,
-            }
-            for code in codes
-        ],
+        "data": [_code(code, promotion_id=42) for code in codes],
         "meta": {
             "pagination": {
                 "total": len(codes),

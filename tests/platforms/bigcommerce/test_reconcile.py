@@ -60,17 +60,13 @@ from tests.platforms.bigcommerce.helpers import (
     v2_error,
 )
 from tests.platforms.bigcommerce.test_adapter import an_order
+from tests.platforms.kit import LOST_IN_TRANSIT
 
 REFUNDS = f"/v3/orders/{ORDER_ID}/payment_actions/refunds"
 ORDER = f"/v2/orders/{ORDER_ID}"
 
 LOST = [
-    pytest.param(httpx.ReadTimeout("timed out"), id="read-timeout"),
-    pytest.param(
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        id="dropped-connection",
-    ),
-    pytest.param(httpx.Response(502), id="502-after-sending"),
+    *LOST_IN_TRANSIT,
     pytest.param(
         httpx.Response(
             500, json={"data": [{"order_id": ORDER_ID, "status": 500, "error": "Internal"}]}

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 import httpx
 import respx
-from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Customer, Platform
@@ -26,7 +25,7 @@ from action_gateway.platforms.ordergroove import OrdergrooveAdapter, Ordergroove
 from action_gateway.platforms.ordergroove.endpoints import Endpoint
 from tests.contracts import ordergroove as contract
 from tests.platforms import kit
-from tests.platforms.kit import AdapterKit, QueueStub, template_pattern
+from tests.platforms.kit import AdapterKit, QueueStub, connection_config, template_pattern
 from tests.platforms.kit import Sleeps as Sleeps
 
 BASE_URL = "https://restapi.ordergroove.com"
@@ -47,11 +46,11 @@ Reply = httpx.Response | Exception
 
 
 def connection() -> ConnectionConfig:
-    return ConnectionConfig(
-        id="acme-og",
-        platform=Platform.ORDERGROOVE,
-        access_token_env="ACME_OG_KEY",
-        access_token=SecretStr(TOKEN),
+    return connection_config(
+        "acme-og",
+        Platform.ORDERGROOVE,
+        TOKEN,
+        token_env="ACME_OG_KEY",
         linked_connection="acme-shopify",
     )
 

@@ -32,6 +32,7 @@ from action_gateway.platforms.ordergroove.endpoints import (
     LIST_ORDERS,
     SKIP_SUBSCRIPTION,
 )
+from tests.platforms.kit import LOST_IN_TRANSIT
 from tests.platforms.ordergroove.helpers import (
     ORDER_DEC,
     ORDER_JAN,
@@ -49,12 +50,7 @@ from tests.platforms.ordergroove.helpers import (
 from tests.platforms.ordergroove.test_adapter import DEC, JAN, load, next_order_read
 
 LOST = [
-    pytest.param(httpx.ReadTimeout("timed out"), id="read-timeout"),
-    pytest.param(
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        id="dropped-connection",
-    ),
-    pytest.param(httpx.Response(502), id="502-after-sending"),
+    *LOST_IN_TRANSIT,
     pytest.param(error(500, "A server error occurred."), id="500-after-sending"),
 ]
 

@@ -11,13 +11,12 @@ from typing import Any
 
 import httpx
 import respx
-from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Customer, Platform
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.recharge import RechargeAdapter, RechargeClient
-from tests.platforms.kit import AdapterKit, TemplateStub
+from tests.platforms.kit import AdapterKit, TemplateStub, connection_config
 from tests.platforms.kit import Sleeps as Sleeps
 from tests.platforms.kit import policy as policy
 
@@ -35,12 +34,12 @@ Reply = httpx.Response | Exception
 
 
 def connection() -> ConnectionConfig:
-    return ConnectionConfig(
-        id="acme-recharge",
-        platform=Platform.RECHARGE,
-        access_token_env="ACME_RECHARGE_TOKEN",
+    return connection_config(
+        "acme-recharge",
+        Platform.RECHARGE,
+        TOKEN,
+        token_env="ACME_RECHARGE_TOKEN",
         linked_connection="acme-shopify",
-        access_token=SecretStr(TOKEN),
     )
 
 

@@ -10,12 +10,11 @@ from typing import Any
 
 import httpx
 import respx
-from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform
 from action_gateway.platforms.shopify import ShopifyAdapter, ShopifyClient
-from tests.platforms.kit import AdapterKit, QueueStub
+from tests.platforms.kit import AdapterKit, QueueStub, connection_config
 from tests.platforms.kit import Sleeps as Sleeps
 from tests.platforms.kit import policy as policy
 
@@ -33,13 +32,13 @@ def payload(name: str) -> Any:
 
 
 def connection(api_version: str = "2026-07") -> ConnectionConfig:
-    return ConnectionConfig(
-        id="acme",
-        platform=Platform.SHOPIFY,
+    return connection_config(
+        "acme",
+        Platform.SHOPIFY,
+        TOKEN,
+        token_env="ACME_SHOPIFY_TOKEN",
         shop=SHOP,
         api_version=api_version,
-        access_token_env="ACME_SHOPIFY_TOKEN",
-        access_token=SecretStr(TOKEN),
     )
 
 

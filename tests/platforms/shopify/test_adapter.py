@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from action_gateway.domain.models import (
-    ActionName,
     CancelOrderInput,
     CancelReason,
     CreateDiscountCodeInput,
@@ -35,6 +34,7 @@ from action_gateway.errors import (
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify import ShopifyAdapter, ShopifyClient, build_shopify_adapter
 from action_gateway.platforms.shopify.mapping import from_shopify_customer, from_shopify_order
+from tests.platforms.kit import ORDER_ACTIONS
 from tests.platforms.shopify.helpers import (
     ENDPOINT,
     NOW,
@@ -898,14 +898,7 @@ async def test_build_shopify_adapter(http: httpx.AsyncClient) -> None:
     adapter = build_shopify_adapter(connection(), http)
     assert adapter.platform is Platform.SHOPIFY
     assert adapter.client.endpoint == ENDPOINT
-    assert adapter.supported_actions == {
-        ActionName.CANCEL_ORDER,
-        ActionName.CANCEL_AND_REFUND_ORDER,
-        ActionName.REFUND_ORDER,
-        ActionName.PARTIAL_REFUND_ORDER,
-        ActionName.EDIT_ORDER_NOTE,
-        ActionName.CREATE_DISCOUNT_CODE,
-    }
+    assert adapter.supported_actions == ORDER_ACTIONS
 
 
 async def test_api_base_url_overrides_the_shop_host(http: httpx.AsyncClient) -> None:

@@ -35,6 +35,7 @@ from action_gateway.platforms.shopify.adapter import (
     RECONCILED_REFUND,
 )
 from action_gateway.platforms.shopify.mapping import from_shopify_order
+from tests.platforms.kit import LOST_IN_TRANSIT
 from tests.platforms.shopify.helpers import (
     NOW,
     ShopifyStub,
@@ -56,12 +57,7 @@ INTERNAL_ERROR = {
 }
 
 LOST = [
-    pytest.param(httpx.ReadTimeout("timed out"), id="read-timeout"),
-    pytest.param(
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        id="dropped-connection",
-    ),
-    pytest.param(httpx.Response(502), id="502-after-sending"),
+    *LOST_IN_TRANSIT,
     pytest.param(httpx.Response(500, text="<html>oops</html>"), id="500-after-sending"),
     pytest.param(top_level_errors(INTERNAL_ERROR), id="internal-error-in-a-200"),
 ]
