@@ -128,9 +128,17 @@ class TestHttpLayer:
             await read(adapter, call(5.0))
         assert caught.value.headers == {"Retry-After": "30"}
 
-    async def test_502_then_success(self, adapter: ShopifyAdapter, stub: ShopifyStub) -> None:
+    async def test_502_then_success(
+        self, adapter: ShopifyAdapter, stub: ShopifyStub, sleeps: Sleeps
+    ) -> None:
         stub.reply("OrderForAction", httpx.Response(502), {"order": order_node()})
-        assert await read(adapter) is not None
+        action = call()
+        assert await read(adapter, action) is not None
+        # The read was sent again after one backoff wait (jitter pinned), and only once.
+        assert stub.operations() == ["OrderForAction", "OrderForAction"]
+        assert sleeps.waits == [0.25]
+        assert action.attempts == 2
+        assert action.upstream_request_ids == ["req-ok"]
 
     async def test_502_on_a_mutation_is_not_retried(
         self, adapter: ShopifyAdapter, stub: ShopifyStub
