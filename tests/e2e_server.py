@@ -23,6 +23,17 @@ def free_port() -> int:
         return port
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate ``process`` (killed when it does not exit within 10 s) and reap it."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_until_ready(
     process: subprocess.Popen[bytes], base_url: str, log_path: Path, *, timeout: float
 ) -> None:
@@ -73,10 +84,4 @@ def gateway_process(
             wait_until_ready(process, base_url, log_path, timeout=30)
             yield base_url, process
         finally:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)

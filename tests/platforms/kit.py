@@ -31,13 +31,9 @@ from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
 
 ORDER_ACTIONS = {
-    ActionName.CANCEL_ORDER,
-    ActionName.CANCEL_AND_REFUND_ORDER,
-    ActionName.REFUND_ORDER,
-    ActionName.PARTIAL_REFUND_ORDER,
-    ActionName.EDIT_ORDER_NOTE,
-    ActionName.CREATE_DISCOUNT_CODE,
-}
+    ActionName.CANCEL_ORDER, ActionName.CANCEL_AND_REFUND_ORDER, ActionName.REFUND_ORDER,
+    ActionName.PARTIAL_REFUND_ORDER, ActionName.EDIT_ORDER_NOTE, ActionName.CREATE_DISCOUNT_CODE,
+}  # fmt: skip
 """What a commerce adapter that does every order action supports."""
 
 LOST_IN_TRANSIT = [
