@@ -115,6 +115,21 @@ def upstream_request(**changes: Any) -> UpstreamRequest:
     return UpstreamRequest(**fields)
 
 
+async def settle(
+    upstream: Upstream, kind: RequestKind, *, retried: bool, raises: type[Exception]
+) -> pytest.ExceptionInfo[Exception] | None:
+    """Send once: when ``retried``, assert the second request succeeded; otherwise assert the
+    failure after one request and return it."""
+    if retried:
+        assert (await run(upstream, kind))[0] == "done"
+        assert len(upstream.requests) == 2
+        return None
+    with pytest.raises(raises) as caught:
+        await run(upstream, kind)
+    assert len(upstream.requests) == 1
+    return caught
+
+
 def ok(text: str = "done") -> httpx.Response:
     return httpx.Response(200, text=text, headers={"X-Request-Id": "req-123"})
 
@@ -171,15 +186,11 @@ class TestRetryRule:
     async def test_ambiguous_transport_errors(
         self, error: Exception, kind: RequestKind, retried: bool
     ) -> None:
-        upstream = Upstream(error, ok())
-        if retried:
-            assert (await run(upstream, kind))[0] == "done"
-            assert len(upstream.requests) == 2
-            return
-        with pytest.raises(UpstreamUnavailable) as caught:
-            await run(upstream, kind)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
-        assert len(upstream.requests) == 1
+        caught = await settle(
+            Upstream(error, ok()), kind, retried=retried, raises=UpstreamUnavailable
+        )
+        if caught is not None:
+            assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
 
     @pytest.mark.parametrize(
         ("kind", "status", "retried"),
@@ -197,13 +208,9 @@ class TestRetryRule:
     )
     async def test_server_errors(self, kind: RequestKind, status: int, retried: bool) -> None:
         upstream = Upstream(httpx.Response(status), ok())
-        if retried:
-            assert (await run(upstream, kind))[0] == "done"
-            assert len(upstream.requests) == 2
+        caught = await settle(upstream, kind, retried=retried, raises=UpstreamError)
+        if caught is None:
             return
-        with pytest.raises(UpstreamError) as caught:
-            await run(upstream, kind)
-        assert len(upstream.requests) == 1
         expected = Outcome.UNKNOWN if kind.is_write else Outcome.NOT_EXECUTED
         assert caught.value.extensions["outcome"] is expected
         assert isinstance(caught.value, UpstreamUnavailable) == (status != 500)

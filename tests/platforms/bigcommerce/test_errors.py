@@ -156,21 +156,23 @@ class TestHttpLayer:
         with pytest.raises(NotFound):
             await refund(adapter, stub)
 
-    async def test_429_is_retried_after_the_reset_window(
-        self, adapter: BigCommerceAdapter, stub: BigCommerceStub, sleeps: Sleeps
+    @pytest.mark.parametrize(
+        ("headers", "wait"),
+        [(RATE_LIMITED, 1.5), ({"X-Retry-After": "2"}, 2.0)],
+        ids=["after_the_reset_window", "with_x_retry_after"],
+    )
+    async def test_429_is_retried_after_the_platforms_wait(
+        self,
+        adapter: BigCommerceAdapter,
+        stub: BigCommerceStub,
+        sleeps: Sleeps,
+        headers: dict[str, str],
+        wait: float,
     ) -> None:
-        stub.reply(GET_ORDER, httpx.Response(429, headers=RATE_LIMITED), ok(order_body()))
+        stub.reply(GET_ORDER, httpx.Response(429, headers=headers), ok(order_body()))
         stub.reply(LIST_ORDER_PRODUCTS, ok(products_body()))
         assert await read(adapter) is not None
-        assert sleeps.waits == [1.5]
-
-    async def test_429_with_x_retry_after(
-        self, adapter: BigCommerceAdapter, stub: BigCommerceStub, sleeps: Sleeps
-    ) -> None:
-        stub.reply(GET_ORDER, httpx.Response(429, headers={"X-Retry-After": "2"}), ok(order_body()))
-        stub.reply(LIST_ORDER_PRODUCTS, ok(products_body()))
-        assert await read(adapter) is not None
-        assert sleeps.waits == [2.0]
+        assert sleeps.waits == [wait]
 
     async def test_429_on_the_refund_is_retried(
         self, adapter: BigCommerceAdapter, stub: BigCommerceStub, sleeps: Sleeps
