@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from action_gateway.domain.models import (
+    ActionOutcome,
     CancelOrderInput,
     CancelReason,
     CreateDiscountCodeInput,
@@ -52,6 +53,19 @@ from tests.platforms.shopify.helpers import (
 
 ORDER_GID = "gid://shopify/Order/5501"
 JOB_GID = "gid://shopify/Job/6c2f0f4a-3d1e-4c55-9a55-3f0f1f3b7e21"
+
+
+def assert_refund_4401(outcome: ActionOutcome) -> None:
+    """The outcome of REFUND_CREATED: refund 4401 of $54.20 over a gift card and a card."""
+    assert outcome.status == "succeeded"
+    assert outcome.platform_reference == "gid://shopify/Refund/4401"
+    assert outcome.refund is not None
+    assert outcome.refund.refund_id == "4401"
+    assert outcome.refund.total == Money.of("54.2", "USD")
+    assert [(t.gateway, t.amount.amount, t.status) for t in outcome.refund.transactions] == [
+        ("gift_card", "20.00", "success"),
+        ("shopify_payments", "34.20", "success"),
+    ]
 
 
 def an_order(**changes: Any) -> Order:
@@ -494,15 +508,7 @@ class TestRefund:
                 },
             ],
         }
-        assert outcome.status == "succeeded"
-        assert outcome.platform_reference == "gid://shopify/Refund/4401"
-        assert outcome.refund is not None
-        assert outcome.refund.refund_id == "4401"
-        assert outcome.refund.total == Money.of("54.2", "USD")
-        assert [(t.gateway, t.amount.amount, t.status) for t in outcome.refund.transactions] == [
-            ("gift_card", "20.00", "success"),
-            ("shopify_payments", "34.20", "success"),
-        ]
+        assert_refund_4401(outcome)
         assert outcome.refund.line_items[0].restock_type == "no_restock"
 
     async def test_refund_in_the_presentment_currency(
