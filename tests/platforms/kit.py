@@ -78,6 +78,10 @@ def policy(sleeps: Sleeps, **bounds: Any) -> RetryPolicy:
     return RetryPolicy(jitter=lambda wait: wait, sleep=sleeps, **bounds)
 
 
+Reply = httpx.Response | Exception
+"""What a stub answers a request with: a response, or an exception the transport raises."""
+
+
 def template_pattern(template: str) -> re.Pattern[str]:
     """An endpoint's path template (``/v2/orders/{id}``) as a pattern matching its paths."""
     return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))

@@ -15,8 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from action_gateway.errors import (
+    GatewayError,
     Outcome,
     UpstreamAuthFailed,
     UpstreamError,
@@ -26,8 +28,14 @@ from action_gateway.errors import (
 from action_gateway.platforms import bigcommerce, ordergroove, recharge
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.bigcommerce.endpoints import GET_ORDER, LIST_ORDER_PRODUCTS
+from action_gateway.platforms.bigcommerce.endpoints import LIST_CUSTOMERS as BC_LIST_CUSTOMERS
 from action_gateway.platforms.ordergroove.endpoints import GET_SUBSCRIPTION as OG_GET_SUBSCRIPTION
+from action_gateway.platforms.ordergroove.endpoints import LIST_ORDERS as OG_LIST_ORDERS
+from action_gateway.platforms.ordergroove.endpoints import (
+    LIST_SUBSCRIPTIONS as OG_LIST_SUBSCRIPTIONS,
+)
 from action_gateway.platforms.recharge.endpoints import GET_SUBSCRIPTION as RC_GET_SUBSCRIPTION
+from action_gateway.platforms.recharge.endpoints import LIST_CUSTOMERS as RC_LIST_CUSTOMERS
 from tests.platforms.bigcommerce import helpers as bc
 from tests.platforms.kit import AdapterKit, Sleeps
 from tests.platforms.ordergroove import helpers as og
@@ -51,6 +59,11 @@ class RestPlatform:
     """A 429 asking to wait that many seconds, in the platform's own header."""
     call: Callable[[float], ActionCall]
     token: str
+    lookup: Callable[[Any, Any], Awaitable[object]]
+    """Looks a customer up (by stub, adapter): its last request fails on the token."""
+    lookup_operations: list[str]
+    personal: str
+    """What the lookup sends that identifies the customer (never logged)."""
 
     @property
     def kit(self) -> AdapterKit:
@@ -74,6 +87,25 @@ def _rc_readable(stub: rc.RechargeStub) -> None:
     stub.reply(RC_GET_SUBSCRIPTION, rc.ok({"subscription": rc.cancelled_body()}))
 
 
+async def _bc_lookup(stub: bc.BigCommerceStub, adapter: Any) -> object:
+    stub.reply(BC_LIST_CUSTOMERS, bc.v3_error(401, "Unauthorized"))
+    return await adapter.find_customers(
+        email="jane@example.com", phone=None, orders_limit=5, call=bc.call()
+    )
+
+
+async def _og_lookup(stub: og.OrdergrooveStub, adapter: Any) -> object:
+    stub.reply(OG_LIST_SUBSCRIPTIONS, og.ok(og.page(og.subscription_body())))
+    # The live subscription's next order is read next: the key fails there (documented 403).
+    stub.reply(OG_LIST_ORDERS, og.error(403, "Authentication Failed"))
+    return await adapter.find_subscriptions(og.customer(), call=og.call())
+
+
+async def _rc_lookup(stub: rc.RechargeStub, adapter: Any) -> object:
+    stub.reply(RC_LIST_CUSTOMERS, rc.error(401, "Invalid API token"))
+    return await adapter.find_subscriptions(rc.store_customer(), call=rc.call())
+
+
 PLATFORMS = [
     RestPlatform(
         name="bigcommerce",
@@ -86,6 +118,9 @@ PLATFORMS = [
         ),
         call=bc.call,
         token=bc.TOKEN,
+        lookup=_bc_lookup,
+        lookup_operations=["list_customers"],
+        personal="jane@example.com",
     ),
     RestPlatform(
         name="ordergroove",
@@ -96,6 +131,9 @@ PLATFORMS = [
         rate_limited=lambda seconds: httpx.Response(429, headers={"Retry-After": str(seconds)}),
         call=og.call,
         token=og.TOKEN,
+        lookup=_og_lookup,
+        lookup_operations=["list_subscriptions", "list_orders"],
+        personal=og.CUSTOMER_ID,  # query strings (customer ids) are never logged
     ),
     RestPlatform(
         name="recharge",
@@ -106,6 +144,9 @@ PLATFORMS = [
         rate_limited=lambda seconds: httpx.Response(429, headers={"Retry-After": str(seconds)}),
         call=rc.call,
         token=rc.TOKEN,
+        lookup=_rc_lookup,
+        lookup_operations=["list_customers"],
+        personal=rc.EMAIL,
     ),
 ]
 ADAPTERS = {
@@ -205,3 +246,15 @@ async def test_non_json_success_body(rest: RestPlatform, adapter: Any, stub: Any
     with pytest.raises(UpstreamError, match="not JSON") as caught:
         await read(rest, adapter)
     assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
+
+
+async def test_the_token_never_reaches_logs_or_errors(
+    rest: RestPlatform, adapter: Any, stub: Any
+) -> None:
+    with capture_logs() as logs, pytest.raises(GatewayError) as caught:
+        await rest.lookup(stub, adapter)
+    assert [entry["operation"] for entry in logs] == rest.lookup_operations
+    assert {entry["platform"] for entry in logs} == {rest.name}
+    assert rest.token not in repr(logs)
+    assert rest.token not in repr(caught.value) + str(caught.value.to_problem().model_dump())
+    assert rest.personal not in repr(logs)

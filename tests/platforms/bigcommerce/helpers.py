@@ -31,14 +31,6 @@ PRODUCT_ID = 8
 SECOND_PRODUCT_ID = 9
 ADDRESS_ID = 31
 
-Reply = httpx.Response | Exception
-
-
-def connection() -> ConnectionConfig:
-    return connection_config(
-        "acme-bc", Platform.BIGCOMMERCE, TOKEN, token_env="ACME_BC_TOKEN", store_hash=STORE_HASH
-    )
-
 
 def call(seconds: float = 15.0) -> ActionCall:
     return ActionCall.within(seconds, idempotency_key="idem-bc-1")
@@ -64,6 +56,12 @@ class BigCommerceStub(TemplateStub):
 
     def _respond(self, request: httpx.Request, reply: Any) -> httpx.Response:
         return contract.validated_reply(request, reply)
+
+
+def connection() -> ConnectionConfig:
+    return connection_config(
+        "acme-bc", Platform.BIGCOMMERCE, TOKEN, token_env="ACME_BC_TOKEN", store_hash=STORE_HASH
+    )
 
 
 def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> BigCommerceAdapter:

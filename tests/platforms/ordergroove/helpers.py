@@ -25,7 +25,7 @@ from action_gateway.platforms.ordergroove import OrdergrooveAdapter, Ordergroove
 from action_gateway.platforms.ordergroove.endpoints import Endpoint
 from tests.contracts import ordergroove as contract
 from tests.platforms import kit
-from tests.platforms.kit import AdapterKit, QueueStub, connection_config, template_pattern
+from tests.platforms.kit import AdapterKit, QueueStub, Reply, connection_config, template_pattern
 from tests.platforms.kit import Sleeps as Sleeps
 
 BASE_URL = "https://restapi.ordergroove.com"
@@ -41,18 +41,6 @@ ORDER_JAN = "6512bd43d9caa6e02c990b0a82652dca"
 ORDER_FEB = "c20ad4d76fe97759aa27a0c99bff6710"
 PRODUCT_COFFEE = "COFFEE-12OZ"
 PRODUCT_FILTERS = "FILTERS-100"
-
-Reply = httpx.Response | Exception
-
-
-def connection() -> ConnectionConfig:
-    return connection_config(
-        "acme-og",
-        Platform.ORDERGROOVE,
-        TOKEN,
-        token_env="ACME_OG_KEY",
-        linked_connection="acme-shopify",
-    )
 
 
 def customer(customer_id: str = CUSTOMER_ID) -> Customer:
@@ -149,6 +137,16 @@ class OrdergrooveStub(QueueStub):
 
     def _respond(self, request: httpx.Request, reply: Any) -> httpx.Response:
         return contract.validated_reply(request, reply)
+
+
+def connection() -> ConnectionConfig:
+    return connection_config(
+        "acme-og",
+        Platform.ORDERGROOVE,
+        TOKEN,
+        token_env="ACME_OG_KEY",
+        linked_connection="acme-shopify",
+    )
 
 
 def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> OrdergrooveAdapter:

@@ -30,18 +30,6 @@ SECOND_SUBSCRIPTION_ID = 27302
 CHARGE_ID = 880001
 ADDRESS_ID = 64001
 
-Reply = httpx.Response | Exception
-
-
-def connection() -> ConnectionConfig:
-    return connection_config(
-        "acme-recharge",
-        Platform.RECHARGE,
-        TOKEN,
-        token_env="ACME_RECHARGE_TOKEN",
-        linked_connection="acme-shopify",
-    )
-
 
 def store_customer(email: str | None = EMAIL) -> Customer:
     """The linked Shopify connection's customer, as the commerce adapter returns it."""
@@ -77,6 +65,16 @@ class RechargeStub(TemplateStub):
     def _check(self, request: httpx.Request) -> None:
         assert request.headers.get("X-Recharge-Access-Token") == TOKEN
         assert request.headers.get("X-Recharge-Version") == "2021-11"
+
+
+def connection() -> ConnectionConfig:
+    return connection_config(
+        "acme-recharge",
+        Platform.RECHARGE,
+        TOKEN,
+        token_env="ACME_RECHARGE_TOKEN",
+        linked_connection="acme-shopify",
+    )
 
 
 def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> RechargeAdapter:
