@@ -87,6 +87,15 @@ def template_pattern(template: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))
 
 
+def linked_connection_config(
+    id: str, platform: Platform, token: str, *, token_env: str
+) -> ConnectionConfig:
+    """A subscription connection, linked to the store's Shopify connection ``acme-shopify``."""
+    return connection_config(
+        id, platform, token, token_env=token_env, linked_connection="acme-shopify"
+    )
+
+
 class QueueStub:
     """A respx route that records each request and answers it with the next reply queued for it.
 

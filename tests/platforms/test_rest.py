@@ -106,49 +106,38 @@ async def _rc_lookup(stub: rc.RechargeStub, adapter: Any) -> object:
     return await adapter.find_subscriptions(rc.store_customer(), call=rc.call())
 
 
+def _bc_rate_limited(seconds: int) -> httpx.Response:
+    return httpx.Response(429, headers={"X-Rate-Limit-Time-Reset-Ms": str(seconds * 1000)})
+
+
+def _retry_after(seconds: int) -> httpx.Response:
+    return httpx.Response(429, headers={"Retry-After": str(seconds)})
+
+
+async def _bc_read(adapter: Any, call: ActionCall) -> object:
+    return await adapter.get_order(str(bc.ORDER_ID), call=call)
+
+
+async def _og_read(adapter: Any, call: ActionCall) -> object:
+    return await adapter.get_subscription(og.SUB_COFFEE, call=call)
+
+
+async def _rc_read(adapter: Any, call: ActionCall) -> object:
+    return await adapter.get_subscription(str(rc.SUBSCRIPTION_ID), call=call)
+
+
+# Ordergroove's lookup leaks no customer id: query strings are never logged.
 PLATFORMS = [
-    RestPlatform(
-        name="bigcommerce",
-        read_endpoint=GET_ORDER,
-        read=lambda adapter, call: adapter.get_order(str(bc.ORDER_ID), call=call),
-        readable=_bc_readable,
-        error=lambda status, message: bc.v3_error(status, message),
-        rate_limited=lambda seconds: httpx.Response(
-            429, headers={"X-Rate-Limit-Time-Reset-Ms": str(seconds * 1000)}
-        ),
-        call=bc.call,
-        token=bc.TOKEN,
-        lookup=_bc_lookup,
-        lookup_operations=["list_customers"],
-        personal="jane@example.com",
-    ),
-    RestPlatform(
-        name="ordergroove",
-        read_endpoint=OG_GET_SUBSCRIPTION,
-        read=lambda adapter, call: adapter.get_subscription(og.SUB_COFFEE, call=call),
-        readable=_og_readable,
-        error=og.error,
-        rate_limited=lambda seconds: httpx.Response(429, headers={"Retry-After": str(seconds)}),
-        call=og.call,
-        token=og.TOKEN,
-        lookup=_og_lookup,
-        lookup_operations=["list_subscriptions", "list_orders"],
-        personal=og.CUSTOMER_ID,  # query strings (customer ids) are never logged
-    ),
-    RestPlatform(
-        name="recharge",
-        read_endpoint=RC_GET_SUBSCRIPTION,
-        read=lambda adapter, call: adapter.get_subscription(str(rc.SUBSCRIPTION_ID), call=call),
-        readable=_rc_readable,
-        error=rc.error,
-        rate_limited=lambda seconds: httpx.Response(429, headers={"Retry-After": str(seconds)}),
-        call=rc.call,
-        token=rc.TOKEN,
-        lookup=_rc_lookup,
-        lookup_operations=["list_customers"],
-        personal=rc.EMAIL,
-    ),
-]
+    # name, read endpoint, read, readable, error, rate limited, call, token,
+    # lookup, lookup operations, personal
+    RestPlatform("bigcommerce", GET_ORDER, _bc_read, _bc_readable, bc.v3_error, _bc_rate_limited,
+                 bc.call, bc.TOKEN, _bc_lookup, ["list_customers"], "jane@example.com"),
+    RestPlatform("ordergroove", OG_GET_SUBSCRIPTION, _og_read, _og_readable, og.error, _retry_after,
+                 og.call, og.TOKEN, _og_lookup, ["list_subscriptions", "list_orders"],
+                 og.CUSTOMER_ID),
+    RestPlatform("recharge", RC_GET_SUBSCRIPTION, _rc_read, _rc_readable, rc.error, _retry_after,
+                 rc.call, rc.TOKEN, _rc_lookup, ["list_customers"], rc.EMAIL),
+]  # fmt: skip
 ADAPTERS = {
     "bigcommerce": bigcommerce.BigCommerceAdapter,
     "ordergroove": ordergroove.OrdergrooveAdapter,

@@ -25,7 +25,13 @@ from action_gateway.platforms.ordergroove import OrdergrooveAdapter, Ordergroove
 from action_gateway.platforms.ordergroove.endpoints import Endpoint
 from tests.contracts import ordergroove as contract
 from tests.platforms import kit
-from tests.platforms.kit import AdapterKit, QueueStub, Reply, connection_config, template_pattern
+from tests.platforms.kit import (
+    AdapterKit,
+    QueueStub,
+    Reply,
+    linked_connection_config,
+    template_pattern,
+)
 from tests.platforms.kit import Sleeps as Sleeps
 
 BASE_URL = "https://restapi.ordergroove.com"
@@ -140,13 +146,7 @@ class OrdergrooveStub(QueueStub):
 
 
 def connection() -> ConnectionConfig:
-    return connection_config(
-        "acme-og",
-        Platform.ORDERGROOVE,
-        TOKEN,
-        token_env="ACME_OG_KEY",
-        linked_connection="acme-shopify",
-    )
+    return linked_connection_config("acme-og", Platform.ORDERGROOVE, TOKEN, token_env="ACME_OG_KEY")
 
 
 def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> OrdergrooveAdapter:

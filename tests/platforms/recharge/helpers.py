@@ -16,7 +16,7 @@ from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Customer, Platform
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.recharge import RechargeAdapter, RechargeClient
-from tests.platforms.kit import AdapterKit, TemplateStub, connection_config
+from tests.platforms.kit import AdapterKit, TemplateStub, linked_connection_config
 from tests.platforms.kit import Sleeps as Sleeps
 from tests.platforms.kit import policy as policy
 
@@ -68,12 +68,8 @@ class RechargeStub(TemplateStub):
 
 
 def connection() -> ConnectionConfig:
-    return connection_config(
-        "acme-recharge",
-        Platform.RECHARGE,
-        TOKEN,
-        token_env="ACME_RECHARGE_TOKEN",
-        linked_connection="acme-shopify",
+    return linked_connection_config(
+        "acme-recharge", Platform.RECHARGE, TOKEN, token_env="ACME_RECHARGE_TOKEN"
     )
 
 
