@@ -559,3 +559,25 @@ async def test_an_upstream_client_hands_requests_to_its_own_transport(
         request = upstream_request(url="/thing")
         assert await send(http, request, call=call, interpret=interpret) == "done"
     assert [str(r.url) for r in upstream.requests] == ["https://api.example.test/v1/thing"]
+
+
+async def test_the_apps_clients_hand_requests_to_their_transport(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app builds every connection's client with ``upstream_client`` (the fast path)."""
+    from tests.helpers import running_app
+
+    send = httpx.AsyncClient.send
+    upstream_sends: list[str] = []
+
+    async def record(self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any) -> Any:
+        if request.url.host != "gateway.test":
+            upstream_sends.append(str(request.url))
+        return await send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", record)
+    async with running_app() as (client, _):  # the sandbox: every connection, real adapters
+        found = await client.get("/v1/customers", params={"email": "ava.lindqvist@example.com"})
+    assert found.status_code == 200, found.text
+    assert {result["status"] for result in found.json()["results"]} == {"ok"}
+    assert upstream_sends == []
