@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,6 +22,22 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def order_action(action: str, order_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The body of ``action`` on an order, without its connection."""
+    return {"action": action, "target": {"order_id": order_id}, "input": data}
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate ``process`` (killed when it does not exit within 10 s) and reap it."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_ready(
@@ -73,10 +90,4 @@ def gateway_process(
             wait_until_ready(process, base_url, log_path, timeout=30)
             yield base_url, process
         finally:
-            if process.poll() is None:
-                process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)

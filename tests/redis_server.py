@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_server import free_port
+from tests.e2e_server import free_port, stop
 
 
 def redis_server_binary() -> str:
@@ -81,9 +81,4 @@ def running_redis(workdir: Path, *, password: str | None = None) -> Iterator[str
             auth = f":{password}@" if password is not None else ""
             yield f"redis://{auth}127.0.0.1:{port}/0"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)

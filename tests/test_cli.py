@@ -31,13 +31,27 @@ def _connection(**actions: object) -> dict[str, object]:
     }
 
 
-def test_check_config_ok(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("token", "status", "says"),
+    [("shpat_x", 0, "ok (1 connection(s))"), (None, 1, "ACME_TOKEN_FOR_CLI_TEST")],
+    ids=["ok", "without_the_token_variable_fails"],
+)
+def test_check_config_reads_the_token_variable(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    token: str | None,
+    status: int,
+    says: str,
 ) -> None:
-    monkeypatch.setenv("ACME_TOKEN_FOR_CLI_TEST", "shpat_x")
+    if token is None:
+        monkeypatch.delenv("ACME_TOKEN_FOR_CLI_TEST", raising=False)
+    else:
+        monkeypatch.setenv("ACME_TOKEN_FOR_CLI_TEST", token)
     path = _write(tmp_path, {"connections": [_connection()]})
-    assert main(["check-config", str(path)]) == 0
-    assert "ok (1 connection(s))" in capsys.readouterr().out
+    assert main(["check-config", str(path)]) == status
+    output = capsys.readouterr()
+    assert says in (output.out if status == 0 else output.err)
 
 
 def test_check_config_refuses_widening_and_unknown_names(
@@ -54,43 +68,17 @@ def test_check_config_refuses_widening_and_unknown_names(
     assert "nowhere" in err
 
 
-def test_check_config_without_the_token_variable_fails(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = _write(tmp_path, {"connections": [_connection()]})
-    assert main(["check-config", str(path)]) == 1
-    assert "ACME_TOKEN_FOR_CLI_TEST" in capsys.readouterr().err
-
-
 def test_check_config_subscription_connections_need_a_commerce_link(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     unlinked = {"connections": [{"id": "og", "platform": "ordergroove", "access_token_env": "OG"}]}
     assert main(["check-config", "--skip-env", str(_write(tmp_path, unlinked))]) == 1
     assert "needs `linked_connection`" in capsys.readouterr().err
-    dangling = {
-        "connections": [
-            {
-                "id": "og",
-                "platform": "ordergroove",
-                "access_token_env": "OG",
-                "linked_connection": "x",
-            }
-        ]
-    }
+    dangling = {"connections": [{**unlinked["connections"][0], "linked_connection": "x"}]}
     assert main(["check-config", "--skip-env", str(_write(tmp_path, dangling))]) == 1
     assert "is not a configured commerce connection" in capsys.readouterr().err
-    linked = {
-        "connections": [
-            _connection(),
-            {
-                "id": "og",
-                "platform": "ordergroove",
-                "access_token_env": "OG",
-                "linked_connection": "acme",
-            },
-        ]
-    }
+    og = {**unlinked["connections"][0], "linked_connection": "acme"}
+    linked = {"connections": [_connection(), og]}
     assert main(["check-config", "--skip-env", str(_write(tmp_path, linked))]) == 0
 
 

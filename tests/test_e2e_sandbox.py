@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e_server import served_gateway
+from tests.e2e_server import order_action, served_gateway
 from tests.shared_specs import shared_specs_dir
 
 AVA = "ava.lindqvist@example.com"
@@ -97,12 +97,7 @@ def test_lookup_preview_cancel_and_refund_replay(gateway: httpx.Client) -> None:
 
 def test_shopify_refusal_reaches_the_caller_verbatim(gateway: httpx.Client) -> None:
     response = _act(
-        gateway,
-        {
-            "action": "cancel_and_refund_order",
-            "target": {"order_id": PAID_FULFILLED},
-            "input": {"reason": "customer"},
-        },
+        gateway, order_action("cancel_and_refund_order", PAID_FULFILLED, {"reason": "customer"})
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -113,26 +108,14 @@ def test_shopify_refusal_reaches_the_caller_verbatim(gateway: httpx.Client) -> N
 
 
 def test_refund_note_and_discount(gateway: httpx.Client) -> None:
-    refund = _act(
-        gateway,
-        {
-            "action": "refund_order",
-            "target": {"order_id": PAID_PARTIALLY_FULFILLED},
-            "input": {"reason": "customer", "note": "Arrived damaged"},
-        },
-    )
+    damaged = {"reason": "customer", "note": "Arrived damaged"}
+    refund = _act(gateway, order_action("refund_order", PAID_PARTIALLY_FULFILLED, damaged))
     assert refund.status_code == 200, refund.text
     assert refund.json()["timeline_event"]["type"] == "order.refunded"
     assert refund.json()["resource"]["state"]["financial_status"] == "refunded"
 
-    note = _act(
-        gateway,
-        {
-            "action": "edit_order_note",
-            "target": {"order_id": PAID_PARTIALLY_FULFILLED},
-            "input": {"note": "Refunded after a call", "mode": "append"},
-        },
-    )
+    appended = {"note": "Refunded after a call", "mode": "append"}
+    note = _act(gateway, order_action("edit_order_note", PAID_PARTIALLY_FULFILLED, appended))
     assert note.status_code == 200, note.text
     assert note.json()["resource"]["note"].endswith("Refunded after a call")
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e_server import served_gateway
+from tests.e2e_server import order_action, served_gateway
 
 CONNECTION = "sandbox-bigcommerce"
 
@@ -95,11 +95,9 @@ def test_partial_refund_with_its_preview_first(gateway: httpx.Client) -> None:
 def test_above_refundable_is_refused_before_sending(gateway: httpx.Client) -> None:
     response = _act(
         gateway,
-        {
-            "action": "partial_refund_order",
-            "target": {"order_id": "102"},
-            "input": {"reason": "customer", "shipping_amount": "9999.00"},
-        },
+        order_action(
+            "partial_refund_order", "102", {"reason": "customer", "shipping_amount": "9999.00"}
+        ),
     )
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "refund_exceeds_refundable"
@@ -107,14 +105,7 @@ def test_above_refundable_is_refused_before_sending(gateway: httpx.Client) -> No
 
 
 def test_cancel_and_refund_refunds_then_cancels(gateway: httpx.Client) -> None:
-    response = _act(
-        gateway,
-        {
-            "action": "cancel_and_refund_order",
-            "target": {"order_id": "111"},
-            "input": {"reason": "customer"},
-        },
-    )
+    response = _act(gateway, order_action("cancel_and_refund_order", "111", {"reason": "customer"}))
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["timeline_event"]["type"] == "order.cancelled"
@@ -123,25 +114,16 @@ def test_cancel_and_refund_refunds_then_cancels(gateway: httpx.Client) -> None:
 
 
 def test_cancel_and_full_refund(gateway: httpx.Client) -> None:
-    cancel = _act(
-        gateway,
-        {"action": "cancel_order", "target": {"order_id": "101"}, "input": {"reason": "customer"}},
-    )
+    cancel = _act(gateway, order_action("cancel_order", "101", {"reason": "customer"}))
     assert cancel.status_code == 200, cancel.text
     assert cancel.json()["resource"]["state"]["status_id"] == 5
-    refund = _act(
-        gateway,
-        {"action": "refund_order", "target": {"order_id": "103"}, "input": {"reason": "other"}},
-    )
+    refund = _act(gateway, order_action("refund_order", "103", {"reason": "other"}))
     assert refund.status_code == 200, refund.text
     assert refund.json()["resource"]["state"]["status_id"] == 4
 
 
 def test_offline_only_provider_is_a_clear_refusal(gateway: httpx.Client) -> None:
-    response = _act(
-        gateway,
-        {"action": "refund_order", "target": {"order_id": "116"}, "input": {"reason": "customer"}},
-    )
+    response = _act(gateway, order_action("refund_order", "116", {"reason": "customer"}))
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["code"] == "refund_not_supported_by_provider"
@@ -169,11 +151,7 @@ def test_discount_code_on_a_bigcommerce_customer(gateway: httpx.Client) -> None:
 def test_staff_note_edit(gateway: httpx.Client) -> None:
     response = _act(
         gateway,
-        {
-            "action": "edit_order_note",
-            "target": {"order_id": "112"},
-            "input": {"note": "Checked with the customer by phone"},
-        },
+        order_action("edit_order_note", "112", {"note": "Checked with the customer by phone"}),
     )
     assert response.status_code == 200, response.text
     assert response.json()["resource"]["note"] == "Checked with the customer by phone"

@@ -214,26 +214,20 @@ def _plan(rng: random.Random) -> list[Logical]:
         copies = 2 if rng.random() < DUPLICATE_SHARE else 1
         logicals.append(Logical(0, kind, connection, action, resource, body, copies))
 
-    for n in range(SHOPIFY_NOTES):
-        order = SHOPIFY_ORDERS[n % len(SHOPIFY_ORDERS)]
-        note = f"fault-suite shopify note {n}"
-        add(
-            "note",
-            SHOPIFY,
-            "edit_order_note",
-            order,
-            _body(SHOPIFY, "edit_order_note", {"order_id": order}, {"note": note}),
-        )
-    for n in range(BIGCOMMERCE_NOTES):
-        order = BIGCOMMERCE_ORDERS[n % len(BIGCOMMERCE_ORDERS)]
-        note = f"fault-suite bigcommerce note {n}"
-        add(
-            "note",
-            BIGCOMMERCE,
-            "edit_order_note",
-            order,
-            _body(BIGCOMMERCE, "edit_order_note", {"order_id": order}, {"note": note}),
-        )
+    for connection, notes, orders, name in (
+        (SHOPIFY, SHOPIFY_NOTES, SHOPIFY_ORDERS, "shopify"),
+        (BIGCOMMERCE, BIGCOMMERCE_NOTES, BIGCOMMERCE_ORDERS, "bigcommerce"),
+    ):
+        for n in range(notes):
+            order = orders[n % len(orders)]
+            note = f"fault-suite {name} note {n}"
+            add(
+                "note",
+                connection,
+                "edit_order_note",
+                order,
+                _body(connection, "edit_order_note", {"order_id": order}, {"note": note}),
+            )
     for connection, money in ((SHOPIFY, SHOPIFY_MONEY), (BIGCOMMERCE, BIGCOMMERCE_MONEY)):
         for order, action, data in money:
             add(

@@ -46,6 +46,16 @@ def _body(connection: str, action: str, subscription_id: str) -> dict[str, Any]:
     }
 
 
+async def act(
+    client: httpx.AsyncClient, connection: str, action: str, subscription_id: str
+) -> httpx.Response:
+    """POST ``action`` on the subscription, under a fresh Idempotency-Key."""
+    body = _body(connection, action, subscription_id)
+    return await client.post(
+        "/v1/actions", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+
+
 async def _subscriptions(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
     response = await client.get(
         "/v1/customers", params={"email": AVA, "conversation_status": "open"}
@@ -75,11 +85,7 @@ async def test_ordergroove_skip_moves_only_this_subscription(
 ) -> None:
     client, _ = gateway
     before = await _subscriptions(client)
-    response = await client.post(
-        "/v1/actions",
-        json=_body(OG, "skip_subscription_order", OG_ESPRESSO),
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
+    response = await act(client, OG, "skip_subscription_order", OG_ESPRESSO)
     assert response.status_code == 200, response.text
     event = response.json()["timeline_event"]
     assert event["type"] == "subscription.skipped"
@@ -133,11 +139,7 @@ async def test_prepaid_cancel_and_skip_are_refused_before_the_platform(
     gateway: tuple[httpx.AsyncClient, FastAPI], connection: str, subscription_id: str, action: str
 ) -> None:
     client, app = gateway
-    response = await client.post(
-        "/v1/actions",
-        json=_body(connection, action, subscription_id),
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
+    response = await act(client, connection, action, subscription_id)
     assert response.status_code == 409, response.text
     assert response.json()["current_state"]["decision_code"] == "subscription_prepaid"
     assert app.state.services.sandbox[connection].ledger == []
@@ -180,20 +182,12 @@ async def test_cancel_on_each_platform(
     gateway: tuple[httpx.AsyncClient, FastAPI], connection: str, subscription_id: str
 ) -> None:
     client, _ = gateway
-    response = await client.post(
-        "/v1/actions",
-        json=_body(connection, "cancel_subscription", subscription_id),
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
+    response = await act(client, connection, "cancel_subscription", subscription_id)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["timeline_event"]["type"] == "subscription.cancelled"
     assert body["resource"]["available_actions"] == []
-    again = await client.post(
-        "/v1/actions",
-        json=_body(connection, "cancel_subscription", subscription_id),
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
+    again = await act(client, connection, "cancel_subscription", subscription_id)
     assert again.status_code == 409
 
 

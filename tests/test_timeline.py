@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from action_gateway.domain.models import (
     ActionContext,
@@ -21,6 +22,7 @@ from action_gateway.domain.models import (
 )
 from action_gateway.timeline import (
     REASON_LABELS,
+    TimelineEvent,
     build_timeline_event,
     format_date,
     format_money,
@@ -29,6 +31,18 @@ from action_gateway.timeline import (
 from tests.fakes import make_customer, make_order
 
 CONTEXT = ActionContext(agent_id="agent-1", conversation_id="conv-1")
+
+
+def shopify_event(action: ActionName, outcome: ActionOutcome, **fields: Any) -> TimelineEvent:
+    """The event of ``action`` on connection "acme" (Shopify) by agent-1 in conv-1."""
+    return build_timeline_event(
+        connection="acme",
+        platform=Platform.SHOPIFY,
+        action=action,
+        context=fields.pop("context", CONTEXT),
+        outcome=outcome,
+        **fields,
+    )
 
 
 def test_money_formatting() -> None:
@@ -41,12 +55,9 @@ def test_cancel_and_refund_summary_mentions_amount_shipping_reason_and_notice() 
         status="succeeded",
         refund=RefundSummary(total=Money.of("54.20", "USD"), shipping=Money.of("5", "USD")),
     )
-    event = build_timeline_event(
-        connection="acme",
-        platform=Platform.SHOPIFY,
-        action=ActionName.CANCEL_AND_REFUND_ORDER,
-        context=CONTEXT,
-        outcome=outcome,
+    event = shopify_event(
+        ActionName.CANCEL_AND_REFUND_ORDER,
+        outcome,
         order=make_order("1001"),
         data=CancelOrderInput(reason="customer", notify_customer=True),
         occurred_at=datetime(2026, 11, 24, tzinfo=UTC),
@@ -62,12 +73,9 @@ def test_cancel_and_refund_summary_mentions_amount_shipping_reason_and_notice() 
 
 
 def test_pending_cancel_says_it_is_still_processing() -> None:
-    event = build_timeline_event(
-        connection="acme",
-        platform=Platform.SHOPIFY,
-        action=ActionName.CANCEL_ORDER,
-        context=CONTEXT,
-        outcome=ActionOutcome(status="pending", job_id="gid://shopify/Job/1"),
+    event = shopify_event(
+        ActionName.CANCEL_ORDER,
+        ActionOutcome(status="pending", job_id="gid://shopify/Job/1"),
         order=make_order("1001"),
         data=CancelOrderInput(reason="inventory"),
     )
@@ -77,14 +85,9 @@ def test_pending_cancel_says_it_is_still_processing() -> None:
 
 
 def test_refund_summary() -> None:
-    event = build_timeline_event(
-        connection="acme",
-        platform=Platform.SHOPIFY,
-        action=ActionName.REFUND_ORDER,
-        context=CONTEXT,
-        outcome=ActionOutcome(
-            status="succeeded", refund=RefundSummary(total=Money.of("20", "EUR"))
-        ),
+    event = shopify_event(
+        ActionName.REFUND_ORDER,
+        ActionOutcome(status="succeeded", refund=RefundSummary(total=Money.of("20", "EUR"))),
         order=make_order("1001", currency="EUR"),
         data=RefundOrderInput(reason="other", note="damaged"),
     )
@@ -107,12 +110,9 @@ def test_discount_summary() -> None:
         starts_at=datetime(2026, 11, 24, tzinfo=UTC),
         ends_at=datetime(2027, 2, 24, tzinfo=UTC),
     )
-    event = build_timeline_event(
-        connection="acme",
-        platform=Platform.SHOPIFY,
-        action=ActionName.CREATE_DISCOUNT_CODE,
-        context=CONTEXT,
-        outcome=ActionOutcome(status="succeeded", discount_code=code),
+    event = shopify_event(
+        ActionName.CREATE_DISCOUNT_CODE,
+        ActionOutcome(status="succeeded", discount_code=code),
         customer=make_customer(),
         data=CreateDiscountCodeInput(
             code="SORRY10", type="fixed_amount", value="10", expiry="3_months", collection_id="77"
@@ -136,16 +136,11 @@ def test_partial_refund_and_partial_cancel_summaries() -> None:
         notes=["BigCommerce does not restock refunded items through its API."],
     )
     outcome = ActionOutcome(status="succeeded", refund=refund)
-    common = {
-        "connection": "acme",
-        "platform": Platform.SHOPIFY,
-        "action": ActionName.PARTIAL_REFUND_ORDER,
-        "context": CONTEXT,
-        "outcome": outcome,
-        "order": make_order("1001"),
-    }
-    refunded = build_timeline_event(
-        **common,  # type: ignore[arg-type]
+    order = make_order("1001")
+    refunded = shopify_event(
+        ActionName.PARTIAL_REFUND_ORDER,
+        outcome,
+        order=order,
         data=PartialRefundOrderInput(
             reason="customer",
             shipping_amount="5",
@@ -158,8 +153,10 @@ def test_partial_refund_and_partial_cancel_summaries() -> None:
         "reason: customer request; items restocked; customer not notified. "
         "BigCommerce does not restock refunded items through its API."
     )
-    cancelled = build_timeline_event(
-        **common,  # type: ignore[arg-type]
+    cancelled = shopify_event(
+        ActionName.PARTIAL_REFUND_ORDER,
+        outcome,
+        order=order,
         data=PartialRefundOrderInput(
             reason="inventory",
             cancel_unfulfilled=True,
@@ -174,23 +171,13 @@ def test_partial_refund_and_partial_cancel_summaries() -> None:
 
 
 def test_a_reconciled_action_keeps_the_trace_in_its_event() -> None:
-    from action_gateway.domain.models import (
-        ActionContext,
-        ActionName,
-        ActionOutcome,
-        EditOrderNoteInput,
-        Platform,
-    )
-    from action_gateway.timeline import build_timeline_event
-    from tests.fakes import make_order
+    from action_gateway.domain.models import EditOrderNoteInput
 
     note = "Shopify's answer to the refund was lost; re-reading the order's refunds shows it."
-    event = build_timeline_event(
-        connection="acme",
-        platform=Platform.SHOPIFY,
-        action=ActionName.EDIT_ORDER_NOTE,
+    event = shopify_event(
+        ActionName.EDIT_ORDER_NOTE,
+        ActionOutcome(status="succeeded", note="x", messages=[note]),
         context=ActionContext(agent_id="a"),
-        outcome=ActionOutcome(status="succeeded", note="x", messages=[note]),
         order=make_order("1001", financial_status="paid"),
         data=EditOrderNoteInput(note="x"),
     )

@@ -35,6 +35,7 @@ from action_gateway.idempotency import (
     redis_client,
 )
 from action_gateway.metrics import MetricsMiddleware, register_process_collectors
+from action_gateway.platforms._http import upstream_client
 from action_gateway.platforms._transport import build_transport
 from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
 from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
@@ -152,7 +153,7 @@ def create_app(
                     settings.http_transport, limits=limits
                 )
                 client = await stack.enter_async_context(
-                    httpx.AsyncClient(
+                    upstream_client(
                         base_url=default_base_url(connection),
                         transport=transport,
                         timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0),

@@ -32,25 +32,20 @@ import dataclasses
 import functools
 import json
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-import yaml
 from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS30ReadValidator
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from tests.shared_specs import require_spec
+from tests.contracts import openapi
+from tests.contracts.openapi import JSON
 
 __all__ = ["declares", "validate_httpx_request", "validate_request", "validate_response"]
 
-Query = Sequence[tuple[str, str]] | Mapping[str, str]
-
-JSON = "application/json"
 # Requests are replayed as the specs' own server sees them: its host and default store_hash.
 SPEC_HOST = "https://api.bigcommerce.com"
 SPEC_BASE = "/stores/store_hash"
@@ -105,8 +100,7 @@ def _errata(relative: str, spec: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def _spec(relative: str) -> dict[str, Any]:
     """One parsed, patched spec per file for the whole session (they are large)."""
-    loaded: dict[str, Any] = yaml.safe_load(require_spec(relative).read_text(encoding="utf-8"))
-    return _errata(relative, loaded)
+    return openapi.load_spec(relative, functools.partial(_errata, relative))
 
 
 @functools.cache
@@ -140,127 +134,29 @@ def _locate(url: str) -> _Target:
 
 def _operation(target: _Target, method: str) -> dict[str, Any] | None:
     """The spec's operation for ``method`` on the target's path, if it has one."""
-    segments = target.rest.strip("/").split("/")
-    candidates = []
-    for template, item in _spec(target.relative)["paths"].items():
-        parts = template.strip("/").split("/")
-        if (
-            method.lower() in item
-            and len(parts) == len(segments)
-            and all(p == s or p.startswith("{") for p, s in zip(parts, segments, strict=True))
-        ):
-            # A literal segment wins over a placeholder (/promotions/codes vs /promotions/{id}).
-            candidates.append((sum(p.startswith("{") for p in parts), template))
-    if not candidates:
-        return None
-    operation: dict[str, Any] = _spec(target.relative)["paths"][min(candidates)[1]][method.lower()]
-    return operation
-
-
-@dataclasses.dataclass
-class _Request:
-    """openapi-core's Request protocol."""
-
-    host_url: str
-    path: str
-    method: str
-    parameters: RequestParameters
-    content_type: str
-    body: bytes | None
-
-
-@dataclasses.dataclass
-class _Response:
-    """openapi-core's Response protocol."""
-
-    status_code: int
-    data: bytes
-    content_type: str = JSON
-    headers: Headers = dataclasses.field(default_factory=lambda: Headers({"Content-Type": JSON}))
-
-
-def _request(
-    method: str,
-    target: _Target,
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> _Request:
-    return _Request(
-        host_url=SPEC_HOST,
-        path=target.spec_path,
-        method=method.lower(),
-        parameters=RequestParameters(
-            query=ImmutableMultiDict(target.query),
-            header=Headers(list(headers)),
-            cookie=ImmutableMultiDict(),
-        ),
-        content_type=content_type,
-        body=body,
+    return openapi.find_operation(
+        _spec(target.relative)["paths"],
+        method,
+        target.rest,
+        split=lambda path: path.strip("/").split("/"),
+        fits=lambda part, segment: part == segment or part.startswith("{"),
     )
 
 
-def _complaint(exc: Exception) -> str:
-    """openapi-core's error chain down to the failing schema checks (its own message is vague)."""
-    causes = [str(exc)]
-    cause = exc.__cause__
-    while cause is not None:
-        causes.append(str(cause))
-        for error in getattr(cause, "schema_errors", None) or []:
-            causes.append(f"{list(error.absolute_path)}: {error.message}")
-            causes.extend(f"  {list(c.absolute_path)}: {c.message}" for c in error.context or [])
-        cause = cause.__cause__
-    return " | ".join(causes)
-
-
-def _check_request(
-    method: str,
-    url: str,
-    target: _Target,
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> None:
-    request = _request(method, target, headers, content_type, body)
+def _check_request(sent: openapi.Sent) -> None:
+    target = dataclasses.replace(_locate(sent.url), query=sent.query)
+    request = openapi.spec_request(SPEC_HOST, target.spec_path, sent)
     try:
         _openapi(target.relative).validate_request(request)
     except Exception as exc:  # openapi-core's validation errors
         raise AssertionError(
-            f"{method.upper()} {url} breaks BigCommerce's spec: {_complaint(exc)}"
+            f"{sent.method.upper()} {sent.url} breaks BigCommerce's spec: {openapi.complaint(exc)}"
         ) from exc
 
 
-def validate_request(
-    method: str,
-    url: str,
-    *,
-    query: Query | None = None,
-    body: Any = None,
-    headers: Mapping[str, str] | None = None,
-) -> None:
-    """Assert the request matches an operation of the spec: method, path, query, headers, body.
-
-    ``query`` adds to any query string in ``url``; ``body`` is sent as JSON. ``headers``
-    defaults to what the adapter sends (Accept, X-Auth-Token, Content-Type with a body).
-    """
-    target = _locate(url)
-    pairs = list(query.items() if isinstance(query, Mapping) else query or [])
-    target = dataclasses.replace(target, query=target.query + pairs)
-    sent = dict(DEFAULT_HEADERS if headers is None else headers)
-    if body is not None and headers is None:
-        sent["Content-Type"] = JSON
-    data = None if body is None else json.dumps(body).encode()
-    _check_request(method, url, target, sent.items(), JSON, data)
-
-
-def validate_httpx_request(request: httpx.Request) -> None:
-    """``validate_request`` for a request as sent: its own headers, Content-Type and bytes."""
-    url = str(request.url)
-    content_type = request.headers.get("Content-Type", "")
-    headers = request.headers.multi_items()
-    _check_request(
-        request.method, url, _locate(url), headers, content_type, request.content or None
-    )
+_REQUESTS = openapi.RequestChecks(_check_request, DEFAULT_HEADERS)
+validate_request = _REQUESTS.validate_request
+validate_httpx_request = _REQUESTS.validate_httpx_request
 
 
 def declares(method: str, url: str, status: int) -> bool:
@@ -279,12 +175,15 @@ def validate_response(method: str, url: str, status: int, body: Any) -> None:
         if status == 204:
             assert body is None, f"{where} must have no body"
             return
-        request = _request(method, target, DEFAULT_HEADERS.items(), JSON, None)
-        response = _Response(status, b"" if body is None else json.dumps(body).encode())
+        sent = openapi.Sent(method, url, target.query, list(DEFAULT_HEADERS.items()))
+        request = openapi.spec_request(SPEC_HOST, target.spec_path, sent)
+        response = openapi.SpecResponse(status, b"" if body is None else json.dumps(body).encode())
         try:
             _openapi(target.relative).validate_response(request, response)
         except Exception as exc:  # openapi-core's validation errors
-            raise AssertionError(f"{where} breaks BigCommerce's spec: {_complaint(exc)}") from exc
+            raise AssertionError(
+                f"{where} breaks BigCommerce's spec: {openapi.complaint(exc)}"
+            ) from exc
         if status >= 400 and target.version == "v2":
             _check(V2_ERROR, where, body)  # the documented V2 errors have empty schemas
         return
@@ -311,3 +210,8 @@ def _check(schema: dict[str, Any], where: str, body: Any) -> None:
         OAS30ReadValidator(schema).validate(body)
     except ValidationError as exc:
         raise AssertionError(f"{where} breaks BigCommerce's error shape: {exc.message}") from exc
+
+
+def validated_reply(request: httpx.Request, reply: httpx.Response) -> httpx.Response:
+    """A stub's ``reply`` to ``request``, once checked against what the operation documents."""
+    return openapi.validated_reply(declares, validate_response, request, reply)

@@ -33,29 +33,23 @@ asserts its erratum is still there, so a corrected spec fails loudly here:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
-import yaml
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from tests.shared_specs import require_spec
+from tests.contracts import openapi
+from tests.contracts.openapi import JSON
 
 __all__ = ["covers", "declares", "validate_httpx_request", "validate_request", "validate_response"]
 
-Query = Sequence[tuple[str, str]] | Mapping[str, str]
-
 SPEC = "ordergroove/openapi.yaml"
-JSON = "application/json"
 # Requests are replayed as the spec's own server sees them.
 SPEC_HOST = "https://restapi.ordergroove.com"
 # What the adapter sends when a test gives no headers (lists add X-OG-API-VERSION: 2).
@@ -81,8 +75,7 @@ def _errata(spec: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def _spec() -> dict[str, Any]:
     """The parsed, patched spec, once for the whole session."""
-    loaded: dict[str, Any] = yaml.safe_load(require_spec(SPEC).read_text(encoding="utf-8"))
-    return _errata(loaded)
+    return openapi.load_spec(SPEC, _errata)
 
 
 @functools.cache
@@ -97,23 +90,13 @@ def _path(url: str) -> str:
 
 def _operation(method: str, path: str) -> dict[str, Any] | None:
     """The spec's operation for ``method path``, if it has one (literal segments win)."""
-    segments = path.lstrip("/").split("/")  # a trailing slash leaves an empty last segment
-    candidates = []
-    for template, item in _spec()["paths"].items():
-        parts = template.lstrip("/").split("/")
-        if (
-            method.lower() in item
-            and len(parts) == len(segments)
-            and all(
-                p == s or (p.startswith("{") and s != "")
-                for p, s in zip(parts, segments, strict=True)
-            )
-        ):
-            candidates.append((sum(p.startswith("{") for p in parts), template))
-    if not candidates:
-        return None
-    operation: dict[str, Any] = _spec()["paths"][min(candidates)[1]][method.lower()]
-    return operation
+    return openapi.find_operation(
+        _spec()["paths"],
+        method,
+        path,
+        split=lambda path: path.lstrip("/").split("/"),  # a trailing slash: an empty last segment
+        fits=lambda part, segment: part == segment or (part.startswith("{") and segment != ""),
+    )
 
 
 def _uncovered(method: str, path: str) -> dict[int, str] | None:
@@ -137,63 +120,6 @@ def declares(method: str, url: str, status: int) -> bool:
     """Whether the spec documents ``status`` for the operation ``method url`` matches."""
     operation = _operation(method, _path(url))
     return operation is not None and str(status) in operation.get("responses", {})
-
-
-@dataclasses.dataclass
-class _Request:
-    """openapi-core's Request protocol."""
-
-    host_url: str
-    path: str
-    method: str
-    parameters: RequestParameters
-    content_type: str
-    body: bytes | None
-
-
-@dataclasses.dataclass
-class _Response:
-    """openapi-core's Response protocol."""
-
-    status_code: int
-    data: bytes
-    content_type: str = JSON
-    headers: Headers = dataclasses.field(default_factory=lambda: Headers({"Content-Type": JSON}))
-
-
-def _request(
-    method: str,
-    path: str,
-    query: Iterable[tuple[str, str]],
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> _Request:
-    return _Request(
-        host_url=SPEC_HOST,
-        path=path,
-        method=method.lower(),
-        parameters=RequestParameters(
-            query=ImmutableMultiDict(list(query)),
-            header=Headers(list(headers)),
-            cookie=ImmutableMultiDict(),
-        ),
-        content_type=content_type,
-        body=body,
-    )
-
-
-def _complaint(exc: Exception) -> str:
-    """openapi-core's error chain down to the failing schema checks (its own message is vague)."""
-    causes = [str(exc)]
-    cause = exc.__cause__
-    while cause is not None:
-        causes.append(str(cause))
-        for error in getattr(cause, "schema_errors", None) or []:
-            causes.append(f"{list(error.absolute_path)}: {error.message}")
-            causes.extend(f"  {list(c.absolute_path)}: {c.message}" for c in error.context or [])
-        cause = cause.__cause__
-    return " | ".join(causes)
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
@@ -224,63 +150,28 @@ def _check_named(name: str, body: Any, where: str) -> None:
     _check({"$ref": f"#/components/schemas/{name}"}, body, f"{where} (its {name} schema)")
 
 
-def _check_request(
-    method: str,
-    url: str,
-    query: Iterable[tuple[str, str]],
-    headers: Iterable[tuple[str, str]],
-    content_type: str,
-    body: bytes | None,
-) -> None:
+def _check_request(sent: openapi.Sent) -> None:
+    method, url = sent.method.upper(), sent.url
     path = _path(url)
     operation = _operation(method, path)
     if operation is None:
-        assert _uncovered(method, path) is not None, f"{method.upper()} {url} is not in {SPEC}"
+        assert _uncovered(method, path) is not None, f"{method} {url} is not in {SPEC}"
         return  # cancel: nothing in the spec to check it against
-    request = _request(method, path, query, headers, content_type, body)
     try:
-        _openapi().validate_request(request)
+        _openapi().validate_request(openapi.spec_request(SPEC_HOST, path, sent))
     except Exception as exc:  # openapi-core's validation errors
         raise AssertionError(
-            f"{method.upper()} {url} breaks the Ordergroove spec: {_complaint(exc)}"
+            f"{method} {url} breaks the Ordergroove spec: {openapi.complaint(exc)}"
         ) from exc
     schema = _json_schema(operation.get("requestBody", {}))
-    if schema is not None and body:
-        _check(schema, json.loads(body), f"the body of {method.upper()} {url}")
+    if schema is not None and sent.body:
+        _check(schema, json.loads(sent.body), f"the body of {method} {url}")
 
 
-def validate_request(
-    method: str,
-    url: str,
-    *,
-    query: Query | None = None,
-    body: Any = None,
-    headers: Mapping[str, str] | None = None,
-) -> None:
-    """Assert the request matches an operation of the spec: method, path, query, headers, body.
-
-    ``query`` adds to any query string in ``url``; ``body`` is sent as JSON. ``headers``
-    defaults to what the adapter sends (x-api-key, Accept, Content-Type with a body).
-    """
-    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
-    pairs += list(query.items() if isinstance(query, Mapping) else query or [])
-    sent = dict(DEFAULT_HEADERS if headers is None else headers)
-    if body is not None and headers is None:
-        sent["Content-Type"] = JSON
-    data = None if body is None else json.dumps(body).encode()
-    _check_request(method, url, pairs, sent.items(), JSON, data)
-
-
-def validate_httpx_request(request: httpx.Request) -> None:
-    """``validate_request`` for a request as sent: its own headers, Content-Type and bytes."""
-    _check_request(
-        request.method,
-        str(request.url),
-        request.url.params.multi_items(),
-        request.headers.multi_items(),
-        request.headers.get("Content-Type", ""),
-        request.content or None,
-    )
+# Lists add X-OG-API-VERSION: 2 to the default headers.
+_REQUESTS = openapi.RequestChecks(_check_request, DEFAULT_HEADERS)
+validate_request = _REQUESTS.validate_request
+validate_httpx_request = _REQUESTS.validate_httpx_request
 
 
 def validate_response(method: str, url: str, status: int, body: Any) -> None:
@@ -298,11 +189,21 @@ def validate_response(method: str, url: str, status: int, body: Any) -> None:
         assert status in successes, f"{where} is an undocumented success status"
         _check_named(successes[status], body, where)
         return
-    request = _request(method, path, [], DEFAULT_HEADERS.items(), JSON, None)
+    sent = openapi.Sent(method, url, [], list(DEFAULT_HEADERS.items()))
+    request = openapi.spec_request(SPEC_HOST, path, sent)
     try:
-        _openapi().validate_response(request, _Response(status, json.dumps(body).encode()))
+        _openapi().validate_response(
+            request, openapi.SpecResponse(status, json.dumps(body).encode())
+        )
     except Exception as exc:  # openapi-core's validation errors
-        raise AssertionError(f"{where} breaks the Ordergroove spec: {_complaint(exc)}") from exc
+        raise AssertionError(
+            f"{where} breaks the Ordergroove spec: {openapi.complaint(exc)}"
+        ) from exc
     schema = _json_schema(operation["responses"][str(status)])
     assert schema is not None, f"{where}: the spec gives no JSON schema"
     _check(schema, body, where)
+
+
+def validated_reply(request: httpx.Request, reply: httpx.Response) -> httpx.Response:
+    """A stub's ``reply`` to ``request``, once checked against what the operation documents."""
+    return openapi.validated_reply(declares, validate_response, request, reply)

@@ -139,18 +139,15 @@ def test_fulfillment_values_classify_into_the_seed_rows(
 
 
 def test_reasons_name_the_state_and_the_sibling_action(shopify: PlatformMatrix) -> None:
-    paid = evaluate(
-        shopify, financial_status="paid", fulfillment_status="unfulfilled", cancelled=False
-    )
+    unfulfilled = {"fulfillment_status": "unfulfilled", "cancelled": False}
+    paid = evaluate(shopify, financial_status="paid", **unfulfilled)
     assert paid.decision(ActionName.CANCEL_ORDER).reason == (
         "cancel_order is not available: the order is paid; use cancel_and_refund_order."
     )
     assert paid.decision(ActionName.CANCEL_AND_REFUND_ORDER).reason == (
         "cancel_and_refund_order is available."
     )
-    unpaid = evaluate(
-        shopify, financial_status="pending", fulfillment_status="unfulfilled", cancelled=False
-    )
+    unpaid = evaluate(shopify, financial_status="pending", **unfulfilled)
     assert unpaid.decision(ActionName.REFUND_ORDER).reason == (
         "refund_order is not available: the order is unpaid."
     )

@@ -212,16 +212,26 @@ async def test_half_open_probe_failure_reopens_it(breakers: CircuitBreakers, clo
     assert len(platform.requests) == THRESHOLD + 1
 
 
+async def probe_held(
+    platform: Platform, breakers: CircuitBreakers, clock: Clock, *, status: int | None = None
+) -> asyncio.Task[str]:
+    """Open the circuit, let the cool-down pass, and hold the probe at the platform (which then
+    answers ``status``, if given)."""
+    await fail_times(THRESHOLD, platform, breakers)
+    clock.now += COOLDOWN
+    if status is not None:
+        platform.status = status
+    platform.gate = asyncio.Event()
+    probe = asyncio.create_task(call(platform, breakers))
+    await platform.held.wait()
+    return probe
+
+
 async def test_half_open_lets_only_one_probe_through(
     breakers: CircuitBreakers, clock: Clock
 ) -> None:
     platform = Platform(503)
-    await fail_times(THRESHOLD, platform, breakers)
-    clock.now += COOLDOWN
-    platform.status = 200
-    platform.gate = asyncio.Event()
-    probe = asyncio.create_task(call(platform, breakers))
-    await platform.held.wait()
+    probe = await probe_held(platform, breakers, clock, status=200)
     with pytest.raises(UpstreamUnavailable) as refused:
         await call(platform, breakers)
     assert refused.value.instance_code == "upstream_circuit_open"
@@ -235,11 +245,7 @@ async def test_a_cancelled_probe_frees_the_probe_slot(
     breakers: CircuitBreakers, clock: Clock
 ) -> None:
     platform = Platform(503)
-    await fail_times(THRESHOLD, platform, breakers)
-    clock.now += COOLDOWN
-    platform.gate = asyncio.Event()
-    probe = asyncio.create_task(call(platform, breakers))
-    await platform.held.wait()
+    probe = await probe_held(platform, breakers, clock)
     probe.cancel()
     with pytest.raises(asyncio.CancelledError):
         await probe

@@ -288,20 +288,39 @@ def decode_json(response: httpx.Response) -> Any:
         return json.loads(content)
 
 
+def merge_url(base_url: httpx.URL, url: str) -> httpx.URL:
+    """``url`` against a client's ``base_url``, by httpx's rule for ``AsyncClient.request``.
+
+    A relative URL's raw path (with its query) is appended to the base URL's raw path, which
+    httpx always ends with "/"; an absolute URL is used as it is.
+    """
+    merging = httpx.URL(url)
+    if merging.is_relative_url:
+        return base_url.copy_with(raw_path=base_url.raw_path + merging.raw_path.lstrip(b"/"))
+    return merging
+
+
 class _ClientPlan:
-    """What :func:`exchange` reuses from one client: its default headers and merged URLs."""
+    """What :func:`exchange` reuses from one client: its default headers and merged URLs.
+
+    ``transport`` is the one the client was built with by :func:`upstream_client`; a client
+    built otherwise has none here and its requests go through ``AsyncClient.send``.
+    """
 
     MAX_URLS = 256
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
+    def __init__(
+        self, http: httpx.AsyncClient, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.base_url = http.base_url
+        self.transport = transport
         self.headers = {name.lower(): (name, value) for name, value in http.headers.items()}
         self.urls: dict[str, httpx.URL] = {}
 
     def url(self, url: str) -> httpx.URL:
         merged = self.urls.get(url)
         if merged is None:
-            merged = self.http._merge_url(url)  # the client's base_url rule, parsed once
+            merged = merge_url(self.base_url, url)  # parsed once per path
             if len(self.urls) >= self.MAX_URLS:
                 self.urls.clear()  # REST paths with ids: a bounded memo, not an index
             self.urls[url] = merged
@@ -321,17 +340,37 @@ class _ClientPlan:
 _PLANS: weakref.WeakKeyDictionary[httpx.AsyncClient, _ClientPlan] = weakref.WeakKeyDictionary()
 
 
+def upstream_client(
+    *,
+    base_url: str,
+    transport: httpx.AsyncBaseTransport,
+    timeout: httpx.Timeout,
+    headers: Mapping[str, str],
+) -> httpx.AsyncClient:
+    """A client for one connection whose requests :func:`exchange` hands straight to ``transport``.
+
+    Without mounts or proxies (a client given a transport never reads proxy settings from the
+    environment), ``transport`` is the one ``AsyncClient.send`` would choose for every URL.
+    """
+    http = httpx.AsyncClient(
+        base_url=base_url, transport=transport, timeout=timeout, headers=headers
+    )
+    _PLANS[http] = _ClientPlan(http, transport)
+    return http
+
+
 async def exchange(
     http: httpx.AsyncClient, request: UpstreamRequest, limits: httpx.Timeout
 ) -> httpx.Response:
     """Send one request through ``http``'s transport and read its answer whole.
 
     The request is what ``http.request`` would build (the client's base URL and default
-    headers, httpx's JSON encoding, the per-request timeout), handed to the transport the
-    client would choose. ``AsyncClient.send``'s own layers are skipped: they do nothing here
-    (no cookies are kept between customers' requests, credentials are headers, redirects are
-    never followed, no event hooks) and cost about a third of an upstream call's CPU
-    (BENCHMARKS.md). Transport errors are the transport's own httpx exceptions, as before.
+    headers, httpx's JSON encoding, the per-request timeout). For a client built by
+    :func:`upstream_client` it is handed to the client's transport: ``AsyncClient.send``'s own
+    layers are skipped, they do nothing here (no cookies are kept between customers'
+    requests, credentials are headers, redirects are never followed, no event hooks) and cost
+    about a third of an upstream call's CPU (BENCHMARKS.md). Any other client sends it with
+    ``AsyncClient.send``. Transport errors are the transport's own httpx exceptions, as before.
     """
     plan = _PLANS.get(http)
     if plan is None:
@@ -348,8 +387,9 @@ async def exchange(
         content=encode_json(request.json) if has_body else None,
         extensions={"timeout": limits.as_dict()},  # enforced by the transport
     )
-    transport = http._transport_for_url(outgoing.url)  # mounts (proxies) as AsyncClient has them
-    response = await transport.handle_async_request(outgoing)
+    if plan.transport is None:
+        return await http.send(outgoing)  # reads the body whole and closes the stream
+    response = await plan.transport.handle_async_request(outgoing)
     response.request = outgoing
     try:
         await response.aread()

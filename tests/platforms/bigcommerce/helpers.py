@@ -7,22 +7,20 @@ JSON reply whose status the operation documents is validated against its respons
 from __future__ import annotations
 
 import copy
-import json
-import re
-from collections import defaultdict, deque
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import respx
-from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform
-from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
-from action_gateway.platforms.bigcommerce.endpoints import Endpoint
+from action_gateway.platforms.bigcommerce import BigCommerceAdapter, BigCommerceClient
 from tests.contracts import bigcommerce as contract
+from tests.platforms.kit import AdapterKit, TemplateStub, connection_config
+from tests.platforms.kit import Sleeps as Sleeps
+from tests.platforms.kit import policy as policy
 
 STORE_HASH = "abc123"
 BASE_URL = f"https://api.bigcommerce.com/stores/{STORE_HASH}"
@@ -32,35 +30,6 @@ ORDER_ID = 120
 PRODUCT_ID = 8
 SECOND_PRODUCT_ID = 9
 ADDRESS_ID = 31
-
-Reply = httpx.Response | Exception
-
-
-def connection() -> ConnectionConfig:
-    return ConnectionConfig(
-        id="acme-bc",
-        platform=Platform.BIGCOMMERCE,
-        store_hash=STORE_HASH,
-        access_token_env="ACME_BC_TOKEN",
-        access_token=SecretStr(TOKEN),
-    )
-
-
-class Sleeps:
-    """A sleep that returns at once, records each wait and spends it from the call's budget."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.call: ActionCall | None = None
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.call is not None:
-            self.call.deadline -= seconds
-
-
-def policy(sleeps: Sleeps) -> RetryPolicy:
-    return RetryPolicy(jitter=lambda wait: wait, sleep=sleeps)
 
 
 def call(seconds: float = 15.0) -> ActionCall:
@@ -76,57 +45,32 @@ def no_content() -> httpx.Response:
     return httpx.Response(204)
 
 
-class BigCommerceStub:
+class BigCommerceStub(TemplateStub):
     """Answers each endpoint from its own queue of replies and records what was sent."""
 
     def __init__(self, router: respx.MockRouter) -> None:
-        self.route = router.route(url__startswith=BASE_URL).mock(side_effect=self._handle)
-        self.replies: defaultdict[tuple[str, str], deque[Reply]] = defaultdict(deque)
-        self.requests: list[httpx.Request] = []
+        super().__init__(router, BASE_URL, prefix=f"/stores/{STORE_HASH}")
 
-    def reply(self, endpoint: Endpoint, *replies: Reply) -> None:
-        self.replies[(endpoint.method, endpoint.path)].extend(replies)
-
-    def sent(self, endpoint: Endpoint | None = None) -> list[httpx.Request]:
-        return [r for r in self.requests if endpoint is None or self._key(r) == self._of(endpoint)]
-
-    def bodies(self, endpoint: Endpoint) -> list[Any]:
-        return [json.loads(r.content) for r in self.sent(endpoint)]
-
-    def calls(self) -> list[str]:
-        return [
-            f"{r.method} {r.url.path.removeprefix(f'/stores/{STORE_HASH}')}" for r in self.requests
-        ]
-
-    @staticmethod
-    def _of(endpoint: Endpoint) -> tuple[str, str]:
-        return endpoint.method, endpoint.path
-
-    def _key(self, request: httpx.Request) -> tuple[str, str] | None:
-        path = request.url.path.removeprefix(f"/stores/{STORE_HASH}")
-        # Literal templates win over placeholders (/v3/promotions/codes vs /v3/promotions/{id}).
-        for method, template in sorted(self.replies, key=lambda k: k[1].count("{")):
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-            if method == request.method and re.fullmatch(pattern, path):
-                return method, template
-        return None
-
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
+    def _check(self, request: httpx.Request) -> None:
         contract.validate_httpx_request(request)
-        key = self._key(request)
-        assert key is not None, f"unexpected {request.method} {request.url}"
-        assert self.replies[key], f"no reply left for {request.method} {request.url}"
-        reply = self.replies[key].popleft()
-        if isinstance(reply, Exception):
-            raise reply
-        if reply.headers.get("content-type") == "application/json" and contract.declares(
-            request.method, str(request.url), reply.status_code
-        ):
-            contract.validate_response(
-                request.method, str(request.url), reply.status_code, json.loads(reply.content)
-            )
-        return reply
+
+    def _respond(self, request: httpx.Request, reply: Any) -> httpx.Response:
+        return contract.validated_reply(request, reply)
+
+
+def connection() -> ConnectionConfig:
+    return connection_config(
+        "acme-bc", Platform.BIGCOMMERCE, TOKEN, token_env="ACME_BC_TOKEN", store_hash=STORE_HASH
+    )
+
+
+def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> BigCommerceAdapter:
+    client = BigCommerceClient(connection(), http, policy=policy(sleeps))
+    return BigCommerceAdapter(client, clock=lambda: NOW)
+
+
+# The app hands adapters a client whose base_url is the store's API root.
+KIT = AdapterKit(stub=BigCommerceStub, adapter=_adapter, base_url=BASE_URL)
 
 
 # --- Bodies ------------------------------------------------------------------------------------
@@ -377,34 +321,25 @@ def promotion_body(**changes: Any) -> dict[str, Any]:
     return {"data": data, "meta": {}}
 
 
-def code_body(code: str = "SORRY-10") -> dict[str, Any]:
+def _code(code: str, **extra: Any) -> dict[str, Any]:
     return {
-        "data": {
-            "id": 9,
-            "code": code,
-            "current_uses": 0,
-            "max_uses": 1,
-            "max_uses_per_customer": 1,
-            "created": "2026-11-23T10:15:00+00:00",
-        },
-        "meta": {},
+        "id": 9,
+        "code": code,
+        "current_uses": 0,
+        "max_uses": 1,
+        "max_uses_per_customer": 1,
+        "created": "2026-11-23T10:15:00+00:00",
+        **extra,
     }
+
+
+def code_body(code: str = "SORRY-10") -> dict[str, Any]:
+    return {"data": _code(code), "meta": {}}
 
 
 def codes_body(*codes: str) -> dict[str, Any]:
     return {
-        "data": [
-            {
-                "id": 9,
-                "code": code,
-                "current_uses": 0,
-                "max_uses": 1,
-                "max_uses_per_customer": 1,
-                "created": "2026-11-23T10:15:00+00:00",
-                "promotion_id": 42,
-            }
-            for code in codes
-        ],
+        "data": [_code(code, promotion_id=42) for code in codes],
         "meta": {
             "pagination": {
                 "total": len(codes),

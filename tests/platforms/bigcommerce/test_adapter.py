@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from action_gateway.domain.models import (
-    ActionName,
     CancelOrderInput,
     CancelReason,
     CreateDiscountCodeInput,
@@ -77,6 +76,7 @@ from tests.platforms.bigcommerce.helpers import (
     refunds_body,
     v3_error,
 )
+from tests.platforms.kit import ORDER_ACTIONS
 
 FULL_ITEMS = [
     {"item_type": "PRODUCT", "item_id": PRODUCT_ID, "quantity": 2},
@@ -711,14 +711,7 @@ async def test_build_and_supported_actions() -> None:
     async with httpx.AsyncClient(base_url=BASE_URL) as http:
         adapter = build_bigcommerce_adapter(connection(), http)
     assert adapter.client.store_hash == "abc123"
-    assert adapter.supported_actions == {
-        ActionName.CANCEL_ORDER,
-        ActionName.CANCEL_AND_REFUND_ORDER,
-        ActionName.REFUND_ORDER,
-        ActionName.PARTIAL_REFUND_ORDER,
-        ActionName.EDIT_ORDER_NOTE,
-        ActionName.CREATE_DISCOUNT_CODE,
-    }
+    assert adapter.supported_actions == ORDER_ACTIONS
 
 
 def test_store_credit_is_never_chosen_silently_for_a_refund() -> None:

@@ -60,17 +60,13 @@ from tests.platforms.bigcommerce.helpers import (
     v2_error,
 )
 from tests.platforms.bigcommerce.test_adapter import an_order
+from tests.platforms.kit import LOST_IN_TRANSIT
 
 REFUNDS = f"/v3/orders/{ORDER_ID}/payment_actions/refunds"
 ORDER = f"/v2/orders/{ORDER_ID}"
 
 LOST = [
-    pytest.param(httpx.ReadTimeout("timed out"), id="read-timeout"),
-    pytest.param(
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        id="dropped-connection",
-    ),
-    pytest.param(httpx.Response(502), id="502-after-sending"),
+    *LOST_IN_TRANSIT,
     pytest.param(
         httpx.Response(
             500, json={"data": [{"order_id": ORDER_ID, "status": 500, "error": "Internal"}]}
@@ -108,6 +104,16 @@ async def refund_order(adapter: BigCommerceAdapter, action: ActionCall | None = 
         RefundOrderInput(reason=CancelReason.CUSTOMER),
         call=action or call(),
     )
+
+
+async def refund_stays_unknown(
+    adapter: BigCommerceAdapter, stub: BigCommerceStub, *refunds: Any, match: str | None = None
+) -> None:
+    """The refund's answer was lost and re-reading the order's ``refunds`` cannot settle it."""
+    stub.reply(LIST_ORDER_REFUNDS, *refunds)
+    with pytest.raises(UpstreamUnavailable, match=match) as caught:
+        await refund_order(adapter)
+    assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
 
 
 class TestRefund:
@@ -184,10 +190,9 @@ class TestRefund:
         other = refund(
             items=[{"item_type": "PRODUCT", "item_id": PRODUCT_ID, "quantity": 1}], total=20.0
         )
-        stub.reply(LIST_ORDER_REFUNDS, ok(refunds_body(other)))
-        with pytest.raises(UpstreamUnavailable, match="none with this refund's items") as caught:
-            await refund_order(adapter)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await refund_stays_unknown(
+            adapter, stub, ok(refunds_body(other)), match="none with this refund's items"
+        )
 
     async def test_a_new_refund_with_other_payments_is_not_ours(
         self, adapter: BigCommerceAdapter, stub: BigCommerceStub
@@ -196,30 +201,25 @@ class TestRefund:
         stub.reply(CREATE_REFUND, httpx.ReadTimeout("timed out"))
         other = refund()
         other["data"]["payments"][0].update(provider_id="custom", offline=True)
-        stub.reply(LIST_ORDER_REFUNDS, ok(refunds_body(other)))
-        with pytest.raises(UpstreamUnavailable) as caught:
-            await refund_order(adapter)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await refund_stays_unknown(adapter, stub, ok(refunds_body(other)))
 
     async def test_two_matching_refunds_stay_unknown(
         self, adapter: BigCommerceAdapter, stub: BigCommerceStub
     ) -> None:
         full_refund_quoted(stub)
         stub.reply(CREATE_REFUND, httpx.ReadTimeout("timed out"))
-        stub.reply(LIST_ORDER_REFUNDS, ok(refunds_body(refund(77), refund(78))))
-        with pytest.raises(UpstreamUnavailable, match="2 new refunds matching") as caught:
-            await refund_order(adapter)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await refund_stays_unknown(
+            adapter, stub, ok(refunds_body(refund(77), refund(78))), match="2 new refunds matching"
+        )
 
     async def test_cannot_tell_stays_unknown(
         self, adapter: BigCommerceAdapter, stub: BigCommerceStub
     ) -> None:
         full_refund_quoted(stub)
         stub.reply(CREATE_REFUND, httpx.ReadTimeout("timed out"))
-        stub.reply(LIST_ORDER_REFUNDS, *[httpx.Response(502)] * 4)
-        with pytest.raises(UpstreamUnavailable, match="did not answer in time") as caught:
-            await refund_order(adapter)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await refund_stays_unknown(
+            adapter, stub, *[httpx.Response(502)] * 4, match="did not answer in time"
+        )
         assert len(stub.sent(CREATE_REFUND)) == 1
 
     async def test_answered_without_the_refund_is_re_read(

@@ -16,14 +16,23 @@ from urllib.parse import urlencode
 
 import httpx
 import respx
-from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Customer, Platform
 from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.ordergroove import OrdergrooveAdapter, OrdergrooveClient
 from action_gateway.platforms.ordergroove.endpoints import Endpoint
 from tests.contracts import ordergroove as contract
+from tests.platforms import kit
+from tests.platforms.kit import (
+    AdapterKit,
+    QueueStub,
+    Reply,
+    linked_connection_config,
+    template_pattern,
+)
+from tests.platforms.kit import Sleeps as Sleeps
 
 BASE_URL = "https://restapi.ordergroove.com"
 TOKEN = "og_app_key_5f0c9e1d2b3a49c8b7e6d5c4"
@@ -39,38 +48,13 @@ ORDER_FEB = "c20ad4d76fe97759aa27a0c99bff6710"
 PRODUCT_COFFEE = "COFFEE-12OZ"
 PRODUCT_FILTERS = "FILTERS-100"
 
-Reply = httpx.Response | Exception
-
-
-def connection() -> ConnectionConfig:
-    return ConnectionConfig(
-        id="acme-og",
-        platform=Platform.ORDERGROOVE,
-        access_token_env="ACME_OG_KEY",
-        access_token=SecretStr(TOKEN),
-        linked_connection="acme-shopify",
-    )
-
 
 def customer(customer_id: str = CUSTOMER_ID) -> Customer:
     return Customer(id=customer_id, platform_id=f"gid://shopify/Customer/{customer_id}")
 
 
-class Sleeps:
-    """A sleep that returns at once, records each wait and spends it from the call's budget."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.call: ActionCall | None = None
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.call is not None:
-            self.call.deadline -= seconds
-
-
 def policy(sleeps: Sleeps) -> RetryPolicy:
-    return RetryPolicy(attempt_timeout=5.0, jitter=lambda wait: wait, sleep=sleeps)
+    return kit.policy(sleeps, attempt_timeout=5.0)
 
 
 def call(seconds: float = 15.0) -> ActionCall:
@@ -94,14 +78,13 @@ class _Queue:
     replies: deque[Reply] = field(default_factory=deque)
 
 
-class OrdergrooveStub:
+class OrdergrooveStub(QueueStub):
     """Answers each endpoint (optionally only for some query values) from its own queue of
     replies, and records what was sent."""
 
     def __init__(self, router: respx.MockRouter) -> None:
-        self.route = router.route(url__startswith=BASE_URL).mock(side_effect=self._handle)
+        super().__init__(router.route(url__startswith=BASE_URL))
         self.queues: list[_Queue] = []
-        self.requests: list[httpx.Request] = []
 
     def reply(
         self,
@@ -112,7 +95,7 @@ class OrdergrooveStub:
     ) -> None:
         """Queue replies for ``endpoint``; ``path`` pins placeholders, ``when`` query values."""
         template = endpoint.url(**path) if path else endpoint.path
-        pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))
+        pattern = template_pattern(template)
         wanted = {k: str(v) for k, v in when.items()}
         for queue in self.queues:
             if (queue.method, queue.pattern.pattern, queue.when) == (
@@ -127,7 +110,7 @@ class OrdergrooveStub:
     def sent(self, endpoint: Endpoint | None = None) -> list[httpx.Request]:
         if endpoint is None:
             return list(self.requests)
-        pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(endpoint.path)))
+        pattern = template_pattern(endpoint.path)
         return [
             r
             for r in self.requests
@@ -140,11 +123,11 @@ class OrdergrooveStub:
     def calls(self) -> list[str]:
         return [f"{r.method} {r.url.path}" for r in self.requests]
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        url = str(request.url)
-        if contract.covers(request.method, url):
+    def _check(self, request: httpx.Request) -> None:
+        if contract.covers(request.method, str(request.url)):
             contract.validate_httpx_request(request)
+
+    def _queue(self, request: httpx.Request) -> deque[Reply]:
         query = dict(request.url.params.multi_items())
         queues = [
             q
@@ -154,18 +137,25 @@ class OrdergrooveStub:
             and all(query.get(k) == v for k, v in q.when.items())
             and q.replies
         ]
-        assert queues, f"no reply left for {request.method} {url}"
+        assert queues, f"no reply left for {request.method} {request.url}"
         # The most specific query match answers first.
-        reply = max(queues, key=lambda q: len(q.when)).replies.popleft()
-        if isinstance(reply, Exception):
-            raise reply
-        if reply.headers.get("content-type") == "application/json" and contract.declares(
-            request.method, url, reply.status_code
-        ):
-            contract.validate_response(
-                request.method, url, reply.status_code, json.loads(reply.content)
-            )
-        return reply
+        return max(queues, key=lambda q: len(q.when)).replies
+
+    def _respond(self, request: httpx.Request, reply: Any) -> httpx.Response:
+        return contract.validated_reply(request, reply)
+
+
+def connection() -> ConnectionConfig:
+    return linked_connection_config("acme-og", Platform.ORDERGROOVE, TOKEN, token_env="ACME_OG_KEY")
+
+
+def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> OrdergrooveAdapter:
+    client = OrdergrooveClient(connection(), http, policy=policy(sleeps))
+    return OrdergrooveAdapter(client, currency="USD", clock=lambda: NOW)
+
+
+# The app hands adapters a client whose base_url is the API root.
+KIT = AdapterKit(stub=OrdergrooveStub, adapter=_adapter, base_url=BASE_URL)
 
 
 # --- Bodies (fields from Ordergroove's reference pages) ----------------------------------------

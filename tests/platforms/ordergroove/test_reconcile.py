@@ -7,6 +7,7 @@ the next cycle too): each PATCH leaves exactly once.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -32,6 +33,7 @@ from action_gateway.platforms.ordergroove.endpoints import (
     LIST_ORDERS,
     SKIP_SUBSCRIPTION,
 )
+from tests.platforms.kit import LOST_IN_TRANSIT
 from tests.platforms.ordergroove.helpers import (
     ORDER_DEC,
     ORDER_JAN,
@@ -49,12 +51,7 @@ from tests.platforms.ordergroove.helpers import (
 from tests.platforms.ordergroove.test_adapter import DEC, JAN, load, next_order_read
 
 LOST = [
-    pytest.param(httpx.ReadTimeout("timed out"), id="read-timeout"),
-    pytest.param(
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        id="dropped-connection",
-    ),
-    pytest.param(httpx.Response(502), id="502-after-sending"),
+    *LOST_IN_TRANSIT,
     pytest.param(error(500, "A server error occurred."), id="500-after-sending"),
 ]
 
@@ -73,15 +70,30 @@ async def skip(adapter: OrdergrooveAdapter, subscription: Subscription) -> Actio
     )
 
 
+async def loaded_for_skip(
+    adapter: OrdergrooveAdapter, stub: OrdergrooveStub, *answers: Any
+) -> Subscription:
+    """The subscription, read; the skip it is about to get is answered with ``answers``."""
+    subscription = await load(adapter, stub)
+    before_skip(stub)
+    stub.reply(SKIP_SUBSCRIPTION, *answers)
+    return subscription
+
+
+def items_after_skip(stub: OrdergrooveStub, *replies: Any) -> None:
+    """What the December order's items read answers when the skip is reconciled."""
+    stub.reply(LIST_ITEMS, *replies, subscription=SUB_COFFEE, order=ORDER_DEC)
+
+
 class TestSkip:
     @pytest.mark.parametrize("lost", LOST)
     async def test_applied_but_the_answer_was_lost(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub, lost: Exception
     ) -> None:
-        subscription = await load(adapter, stub)
-        before_skip(stub)
-        stub.reply(SKIP_SUBSCRIPTION, lost)  # the platform applied it; the answer never came
-        stub.reply(LIST_ITEMS, ok(page()), subscription=SUB_COFFEE, order=ORDER_DEC)
+        subscription = await loaded_for_skip(
+            adapter, stub, lost
+        )  # the platform applied it; the answer never came
+        items_after_skip(stub, ok(page()))
         next_order_read(
             stub,
             [order_body(ORDER_DEC, DEC), order_body(ORDER_JAN, JAN)],
@@ -105,47 +117,48 @@ class TestSkip:
             "page_size": "100",
         }
 
-    @pytest.mark.parametrize("lost", LOST)
-    async def test_not_applied_is_not_executed(
-        self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub, lost: Exception
+    @pytest.mark.parametrize(
+        ("lost", "items", "outcome", "match"),
+        [
+            *[
+                pytest.param(
+                    case.values[0],
+                    [ok(page(item_body("i-dec", ORDER_DEC)))],
+                    Outcome.NOT_EXECUTED,
+                    "still on order",
+                    id=f"not_applied_is_not_executed-{case.id}",
+                )
+                for case in LOST
+            ],
+            pytest.param(
+                httpx.ReadTimeout("timed out"),
+                [httpx.ConnectError("refused")] * 4,
+                Outcome.UNKNOWN,
+                None,
+                id="cannot_tell_stays_unknown",
+            ),
+        ],
+    )
+    async def test_a_lost_answer_is_settled_by_the_orders_items(
+        self,
+        adapter: OrdergrooveAdapter,
+        stub: OrdergrooveStub,
+        lost: Exception,
+        items: list[Any],
+        outcome: Outcome,
+        match: str | None,
     ) -> None:
-        subscription = await load(adapter, stub)
-        before_skip(stub)
-        stub.reply(SKIP_SUBSCRIPTION, lost)
-        stub.reply(
-            LIST_ITEMS,
-            ok(page(item_body("i-dec", ORDER_DEC))),
-            subscription=SUB_COFFEE,
-            order=ORDER_DEC,
-        )
-        with pytest.raises(UpstreamUnavailable, match="still on order") as caught:
+        subscription = await loaded_for_skip(adapter, stub, lost)
+        items_after_skip(stub, *items)
+        with pytest.raises(UpstreamUnavailable, match=match) as caught:
             await skip(adapter, subscription)
-        assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
-        assert len(stub.sent(SKIP_SUBSCRIPTION)) == 1
-
-    async def test_cannot_tell_stays_unknown(
-        self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub
-    ) -> None:
-        subscription = await load(adapter, stub)
-        before_skip(stub)
-        stub.reply(SKIP_SUBSCRIPTION, httpx.ReadTimeout("timed out"))
-        stub.reply(
-            LIST_ITEMS,
-            *[httpx.ConnectError("refused")] * 4,
-            subscription=SUB_COFFEE,
-            order=ORDER_DEC,
-        )
-        with pytest.raises(UpstreamUnavailable) as caught:
-            await skip(adapter, subscription)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        assert caught.value.extensions["outcome"] is outcome
         assert len(stub.sent(SKIP_SUBSCRIPTION)) == 1
 
     async def test_applied_but_the_new_date_cannot_be_read(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub
     ) -> None:
-        subscription = await load(adapter, stub)
-        before_skip(stub)
-        stub.reply(SKIP_SUBSCRIPTION, ok(order_body(ORDER_DEC, DEC)))
+        subscription = await loaded_for_skip(adapter, stub, ok(order_body(ORDER_DEC, DEC)))
         stub.reply(LIST_ORDERS, error(403, "Authentication Failed"))
         outcome = await skip(adapter, subscription)
         change = outcome.subscription
@@ -157,9 +170,9 @@ class TestSkip:
     async def test_a_clear_refusal_is_not_reconciled(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub
     ) -> None:
-        subscription = await load(adapter, stub)
-        before_skip(stub)
-        stub.reply(SKIP_SUBSCRIPTION, error(400, "Subscription is not part of this order."))
+        subscription = await loaded_for_skip(
+            adapter, stub, error(400, "Subscription is not part of this order.")
+        )
         with pytest.raises(GatewayError, match="Subscription is not part of this order"):
             await skip(adapter, subscription)
         assert stub.calls()[-1] == f"PATCH /orders/{ORDER_DEC}/skip_subscription/"

@@ -7,20 +7,18 @@ as ``{"subscription": {...}}`` / ``{"charge": {...}}``, and errors with an ``err
 
 from __future__ import annotations
 
-import json
-import re
-from collections import defaultdict, deque
 from typing import Any
 
 import httpx
 import respx
-from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Customer, Platform
-from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
-from action_gateway.platforms.recharge.endpoints import Endpoint
+from action_gateway.platforms.recharge import RechargeAdapter, RechargeClient
+from tests.platforms.kit import AdapterKit, TemplateStub, linked_connection_config
+from tests.platforms.kit import Sleeps as Sleeps
+from tests.platforms.kit import policy as policy
 
 BASE_URL = "https://api.rechargeapps.com"
 TOKEN = "sk_recharge_0123456789abcdef0123456789abcdef"
@@ -32,18 +30,6 @@ SECOND_SUBSCRIPTION_ID = 27302
 CHARGE_ID = 880001
 ADDRESS_ID = 64001
 
-Reply = httpx.Response | Exception
-
-
-def connection() -> ConnectionConfig:
-    return ConnectionConfig(
-        id="acme-recharge",
-        platform=Platform.RECHARGE,
-        access_token_env="ACME_RECHARGE_TOKEN",
-        linked_connection="acme-shopify",
-        access_token=SecretStr(TOKEN),
-    )
-
 
 def store_customer(email: str | None = EMAIL) -> Customer:
     """The linked Shopify connection's customer, as the commerce adapter returns it."""
@@ -53,23 +39,6 @@ def store_customer(email: str | None = EMAIL) -> Customer:
         display_name="Jane Doe",
         email=email,
     )
-
-
-class Sleeps:
-    """A sleep that returns at once, records each wait and spends it from the call's budget."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.call: ActionCall | None = None
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.call is not None:
-            self.call.deadline -= seconds
-
-
-def policy(sleeps: Sleeps) -> RetryPolicy:
-    return RetryPolicy(jitter=lambda wait: wait, sleep=sleeps)
 
 
 def call(seconds: float = 15.0) -> ActionCall:
@@ -84,54 +53,32 @@ def error(status: int, errors: Any) -> httpx.Response:
     return httpx.Response(status, json={"errors": errors})
 
 
-class RechargeStub:
+class RechargeStub(TemplateStub):
     """Answers each endpoint from its own queue of replies and records what was sent.
 
     Every request must carry the token and ``X-Recharge-Version: 2021-11``, as Recharge needs.
     """
 
     def __init__(self, router: respx.MockRouter) -> None:
-        self.route = router.route(url__startswith=BASE_URL).mock(side_effect=self._handle)
-        self.replies: defaultdict[tuple[str, str], deque[Reply]] = defaultdict(deque)
-        self.requests: list[httpx.Request] = []
+        super().__init__(router, BASE_URL)
 
-    def reply(self, endpoint: Endpoint, *replies: Reply) -> None:
-        self.replies[(endpoint.method, endpoint.path)].extend(replies)
-
-    def sent(self, endpoint: Endpoint | None = None) -> list[httpx.Request]:
-        return [
-            r
-            for r in self.requests
-            if endpoint is None or self._key(r) == (endpoint.method, endpoint.path)
-        ]
-
-    def bodies(self, endpoint: Endpoint) -> list[Any]:
-        return [json.loads(r.content) for r in self.sent(endpoint)]
-
-    def queries(self, endpoint: Endpoint) -> list[dict[str, str]]:
-        return [dict(r.url.params) for r in self.sent(endpoint)]
-
-    def calls(self) -> list[str]:
-        return [f"{r.method} {r.url.path}" for r in self.requests]
-
-    def _key(self, request: httpx.Request) -> tuple[str, str] | None:
-        for method, template in sorted(self.replies, key=lambda k: k[1].count("{")):
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-            if method == request.method and re.fullmatch(pattern, request.url.path):
-                return method, template
-        return None
-
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
+    def _check(self, request: httpx.Request) -> None:
         assert request.headers.get("X-Recharge-Access-Token") == TOKEN
         assert request.headers.get("X-Recharge-Version") == "2021-11"
-        key = self._key(request)
-        assert key is not None, f"unexpected {request.method} {request.url}"
-        assert self.replies[key], f"no reply left for {request.method} {request.url}"
-        reply = self.replies[key].popleft()
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
+
+
+def connection() -> ConnectionConfig:
+    return linked_connection_config(
+        "acme-recharge", Platform.RECHARGE, TOKEN, token_env="ACME_RECHARGE_TOKEN"
+    )
+
+
+def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> RechargeAdapter:
+    return RechargeAdapter(RechargeClient(connection(), http, policy=policy(sleeps)))
+
+
+# The app hands adapters a client whose base_url is Recharge's API root.
+KIT = AdapterKit(stub=RechargeStub, adapter=_adapter, base_url=BASE_URL)
 
 
 # --- Bodies ------------------------------------------------------------------------------------

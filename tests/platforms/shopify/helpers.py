@@ -10,12 +10,13 @@ from typing import Any
 
 import httpx
 import respx
-from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform
-from action_gateway.platforms._http import RetryPolicy
-from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.shopify import ShopifyAdapter, ShopifyClient
+from tests.platforms.kit import AdapterKit, QueueStub, connection_config
+from tests.platforms.kit import Sleeps as Sleeps
+from tests.platforms.kit import policy as policy
 
 PAYLOADS = Path(__file__).parent / "payloads"
 SHOP = "acme.myshopify.com"
@@ -31,35 +32,18 @@ def payload(name: str) -> Any:
 
 
 def connection(api_version: str = "2026-07") -> ConnectionConfig:
-    return ConnectionConfig(
-        id="acme",
-        platform=Platform.SHOPIFY,
+    return connection_config(
+        "acme",
+        Platform.SHOPIFY,
+        TOKEN,
+        token_env="ACME_SHOPIFY_TOKEN",
         shop=SHOP,
         api_version=api_version,
-        access_token_env="ACME_SHOPIFY_TOKEN",
-        access_token=SecretStr(TOKEN),
     )
 
 
 def endpoint(api_version: str) -> str:
     return f"https://{SHOP}/admin/api/{api_version}/graphql.json"
-
-
-class Sleeps:
-    """A sleep that returns at once, records each wait and spends it from the call's budget."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.call: ActionCall | None = None
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self.call is not None:
-            self.call.deadline -= seconds
-
-
-def policy(sleeps: Sleeps) -> RetryPolicy:
-    return RetryPolicy(jitter=lambda wait: wait, sleep=sleeps)
 
 
 def cost(requested: int = 10) -> dict[str, Any]:
@@ -116,13 +100,15 @@ def top_level_errors(*errors: dict[str, Any], data: Any = None) -> httpx.Respons
     return httpx.Response(200, json={"errors": list(errors), "data": data})
 
 
-class ShopifyStub:
-    """Answers each operationName from its own queue of replies and records what was sent."""
+class ShopifyStub(QueueStub):
+    """Answers each operationName from its own queue of replies and records what was sent.
+
+    A queued dict is the ``data`` of a successful answer.
+    """
 
     def __init__(self, router: respx.MockRouter, url: str = ENDPOINT) -> None:
-        self.route = router.post(url).mock(side_effect=self._handle)
+        super().__init__(router.post(url))
         self.replies: defaultdict[str, deque[Reply]] = defaultdict(deque)
-        self.requests: list[httpx.Request] = []
 
     def reply(self, operation: str, *replies: Reply) -> None:
         self.replies[operation].extend(replies)
@@ -134,17 +120,21 @@ class ShopifyStub:
     def operations(self) -> list[str]:
         return [body["operationName"] for body in self.bodies()]
 
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
+    def _queue(self, request: httpx.Request) -> deque[Reply]:
         operation = json.loads(request.content)["operationName"]
-        queue = self.replies[operation]
-        assert queue, f"unexpected {operation} request"
-        reply = queue.popleft()
-        if isinstance(reply, Exception):
-            raise reply
-        if isinstance(reply, dict):
-            return data(reply)
-        return reply
+        assert self.replies[operation], f"unexpected {operation} request"
+        return self.replies[operation]
+
+    def _respond(self, request: httpx.Request, reply: Any) -> httpx.Response:
+        return data(reply) if isinstance(reply, dict) else reply
+
+
+def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> ShopifyAdapter:
+    client = ShopifyClient(connection(), http, policy=policy(sleeps))
+    return ShopifyAdapter(client, clock=lambda: NOW, sleep=sleeps)
+
+
+KIT = AdapterKit(stub=ShopifyStub, adapter=_adapter)
 
 
 def order_node(**changes: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from action_gateway.domain.models import (
-    ActionName,
+    ActionOutcome,
     CancelOrderInput,
     CancelReason,
     CreateDiscountCodeInput,
@@ -35,6 +35,7 @@ from action_gateway.errors import (
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify import ShopifyAdapter, ShopifyClient, build_shopify_adapter
 from action_gateway.platforms.shopify.mapping import from_shopify_customer, from_shopify_order
+from tests.platforms.kit import ORDER_ACTIONS
 from tests.platforms.shopify.helpers import (
     END_CURSOR,
     ENDPOINT,
@@ -53,6 +54,19 @@ from tests.platforms.shopify.helpers import (
 
 ORDER_GID = "gid://shopify/Order/5501"
 JOB_GID = "gid://shopify/Job/6c2f0f4a-3d1e-4c55-9a55-3f0f1f3b7e21"
+
+
+def assert_refund_4401(outcome: ActionOutcome) -> None:
+    """The outcome of REFUND_CREATED: refund 4401 of $54.20 over a gift card and a card."""
+    assert outcome.status == "succeeded"
+    assert outcome.platform_reference == "gid://shopify/Refund/4401"
+    assert outcome.refund is not None
+    assert outcome.refund.refund_id == "4401"
+    assert outcome.refund.total == Money.of("54.2", "USD")
+    assert [(t.gateway, t.amount.amount, t.status) for t in outcome.refund.transactions] == [
+        ("gift_card", "20.00", "success"),
+        ("shopify_payments", "34.20", "success"),
+    ]
 
 
 def an_order(**changes: Any) -> Order:
@@ -518,15 +532,7 @@ class TestRefund:
                 },
             ],
         }
-        assert outcome.status == "succeeded"
-        assert outcome.platform_reference == "gid://shopify/Refund/4401"
-        assert outcome.refund is not None
-        assert outcome.refund.refund_id == "4401"
-        assert outcome.refund.total == Money.of("54.2", "USD")
-        assert [(t.gateway, t.amount.amount, t.status) for t in outcome.refund.transactions] == [
-            ("gift_card", "20.00", "success"),
-            ("shopify_payments", "34.20", "success"),
-        ]
+        assert_refund_4401(outcome)
         assert outcome.refund.line_items[0].restock_type == "no_restock"
 
     async def test_refund_in_the_presentment_currency(
@@ -922,14 +928,7 @@ async def test_build_shopify_adapter(http: httpx.AsyncClient) -> None:
     adapter = build_shopify_adapter(connection(), http)
     assert adapter.platform is Platform.SHOPIFY
     assert adapter.client.endpoint == ENDPOINT
-    assert adapter.supported_actions == {
-        ActionName.CANCEL_ORDER,
-        ActionName.CANCEL_AND_REFUND_ORDER,
-        ActionName.REFUND_ORDER,
-        ActionName.PARTIAL_REFUND_ORDER,
-        ActionName.EDIT_ORDER_NOTE,
-        ActionName.CREATE_DISCOUNT_CODE,
-    }
+    assert adapter.supported_actions == ORDER_ACTIONS
 
 
 async def test_api_base_url_overrides_the_shop_host(http: httpx.AsyncClient) -> None:

@@ -92,14 +92,24 @@ class TestHttpLayer:
         assert await read(adapter) is not None
         assert sleeps.waits == [2.0]
 
-    async def test_429_beyond_the_deadline(
-        self, adapter: ShopifyAdapter, stub: ShopifyStub
+    @pytest.mark.parametrize(
+        ("status", "error", "wait"),
+        [(429, UpstreamRateLimited, 20), (503, UpstreamUnavailable, 30)],
+        ids=["429_beyond_the_deadline", "503_keeps_its_retry_after"],
+    )
+    async def test_a_wait_beyond_the_deadline_is_reported_at_once(
+        self,
+        adapter: ShopifyAdapter,
+        stub: ShopifyStub,
+        status: int,
+        error: type[GatewayError],
+        wait: int,
     ) -> None:
-        stub.reply("OrderForAction", httpx.Response(429, headers={"Retry-After": "20"}))
-        with pytest.raises(UpstreamRateLimited) as caught:
+        stub.reply("OrderForAction", httpx.Response(status, headers={"Retry-After": str(wait)}))
+        with pytest.raises(error) as caught:
             await read(adapter, call(5.0))
-        assert caught.value.extensions["retry_after"] == 20
-        assert caught.value.headers == {"Retry-After": "20"}
+        assert caught.value.extensions["retry_after"] == wait
+        assert caught.value.headers == {"Retry-After": str(wait)}
         assert len(stub.requests) == 1
 
     async def test_500_on_a_read_is_not_retried(
@@ -120,17 +130,17 @@ class TestHttpLayer:
             await read(adapter)
         assert len(stub.requests) == 4
 
-    async def test_503_keeps_its_retry_after(
-        self, adapter: ShopifyAdapter, stub: ShopifyStub
+    async def test_502_then_success(
+        self, adapter: ShopifyAdapter, stub: ShopifyStub, sleeps: Sleeps
     ) -> None:
-        stub.reply("OrderForAction", httpx.Response(503, headers={"Retry-After": "30"}))
-        with pytest.raises(UpstreamUnavailable) as caught:
-            await read(adapter, call(5.0))
-        assert caught.value.headers == {"Retry-After": "30"}
-
-    async def test_502_then_success(self, adapter: ShopifyAdapter, stub: ShopifyStub) -> None:
         stub.reply("OrderForAction", httpx.Response(502), {"order": order_node()})
-        assert await read(adapter) is not None
+        action = call()
+        assert await read(adapter, action) is not None
+        # The read was sent again after one backoff wait (jitter pinned), and only once.
+        assert stub.operations() == ["OrderForAction", "OrderForAction"]
+        assert sleeps.waits == [0.25]
+        assert action.attempts == 2
+        assert action.upstream_request_ids == ["req-ok"]
 
     async def test_502_on_a_mutation_is_not_retried(
         self, adapter: ShopifyAdapter, stub: ShopifyStub

@@ -35,6 +35,7 @@ from action_gateway.platforms.shopify.adapter import (
     RECONCILED_REFUND,
 )
 from action_gateway.platforms.shopify.mapping import from_shopify_order
+from tests.platforms.kit import LOST_IN_TRANSIT
 from tests.platforms.shopify.helpers import (
     NOW,
     ShopifyStub,
@@ -46,7 +47,13 @@ from tests.platforms.shopify.helpers import (
     policy,
     top_level_errors,
 )
-from tests.platforms.shopify.test_adapter import JOB_GID, ORDER_GID, REFUND_CREATED, an_order
+from tests.platforms.shopify.test_adapter import (
+    JOB_GID,
+    ORDER_GID,
+    REFUND_CREATED,
+    an_order,
+    assert_refund_4401,
+)
 from tests.platforms.shopify.test_partial_refund import CARD, created, suggestion
 
 KEY = "idem-reconcile"
@@ -55,13 +62,9 @@ INTERNAL_ERROR = {
     "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "abc"},
 }
 
+TIMED_OUT = httpx.ReadTimeout("timed out")
 LOST = [
-    pytest.param(httpx.ReadTimeout("timed out"), id="read-timeout"),
-    pytest.param(
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-        id="dropped-connection",
-    ),
-    pytest.param(httpx.Response(502), id="502-after-sending"),
+    *LOST_IN_TRANSIT,
     pytest.param(httpx.Response(500, text="<html>oops</html>"), id="500-after-sending"),
     pytest.param(top_level_errors(INTERNAL_ERROR), id="internal-error-in-a-200"),
 ]
@@ -270,6 +273,20 @@ class TestRefund:
             an_order(), RefundOrderInput(reason=CancelReason.CUSTOMER), call=call()
         )
 
+    async def assert_stays_unknown(
+        self,
+        adapter: ShopifyAdapter,
+        stub: ShopifyStub,
+        lost: Any,
+        *,
+        error: type[Exception] = UpstreamUnavailable,
+        match: str | None = None,
+    ) -> None:
+        """Every answer to the refund is lost and re-reading cannot settle it: unknown."""
+        with pytest.raises(error, match=match) as caught:
+            await self.refund(adapter, stub, *[lost] * 4)
+        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+
     def assert_same_key(self, stub: ShopifyStub, attempts: int) -> None:
         bodies = stub.bodies("RefundCreate")
         assert len(bodies) == attempts
@@ -289,16 +306,8 @@ class TestRefund:
         )
         stub.reply("OrderRefunds", refunds(earlier, refund_node()))
         outcome = await self.refund(adapter, stub, *[lost] * 4)
-        assert outcome.status == "succeeded"
-        assert outcome.platform_reference == "gid://shopify/Refund/4401"
+        assert_refund_4401(outcome)
         assert outcome.messages == [RECONCILED_REFUND]
-        assert outcome.refund is not None
-        assert outcome.refund.refund_id == "4401"
-        assert outcome.refund.total == Money.of("54.2", "USD")
-        assert [(t.gateway, t.amount.amount, t.status) for t in outcome.refund.transactions] == [
-            ("gift_card", "20.00", "success"),
-            ("shopify_payments", "34.20", "success"),
-        ]
         self.assert_same_key(stub, 4)
         assert stub.operations()[-1] == "OrderRefunds"
         assert stub.bodies("OrderRefunds")[0]["variables"] == {"id": ORDER_GID}
@@ -337,9 +346,9 @@ class TestRefund:
             },
         )
         stub.reply("OrderRefunds", refunds(older, other))
-        with pytest.raises(UpstreamUnavailable, match="no refund matching this one") as caught:
-            await self.refund(adapter, stub, *[httpx.ReadTimeout("timed out")] * 4)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await self.assert_stays_unknown(
+            adapter, stub, httpx.ReadTimeout("timed out"), match="no refund matching this one"
+        )
         self.assert_same_key(stub, 4)
 
     async def test_other_note_or_lines_are_not_ours(
@@ -349,9 +358,7 @@ class TestRefund:
         fewer = refund_node(id="gid://shopify/Refund/4403")
         fewer["refundLineItems"]["nodes"][0]["quantity"] = 1
         stub.reply("OrderRefunds", refunds(other_note, fewer))
-        with pytest.raises(UpstreamError) as caught:
-            await self.refund(adapter, stub, *[httpx.Response(503)] * 4)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await self.assert_stays_unknown(adapter, stub, httpx.Response(503), error=UpstreamError)
 
     async def test_two_matching_refunds_stay_unknown(
         self, adapter: ShopifyAdapter, stub: ShopifyStub
@@ -360,17 +367,17 @@ class TestRefund:
             "OrderRefunds",
             refunds(refund_node(), refund_node(id="gid://shopify/Refund/4402")),
         )
-        with pytest.raises(UpstreamUnavailable, match="2 refunds matching") as caught:
-            await self.refund(adapter, stub, *[httpx.ReadTimeout("timed out")] * 4)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await self.assert_stays_unknown(
+            adapter, stub, httpx.ReadTimeout("timed out"), match="2 refunds matching"
+        )
 
     async def test_cannot_tell_stays_unknown(
         self, adapter: ShopifyAdapter, stub: ShopifyStub
     ) -> None:
         stub.reply("OrderRefunds", *[httpx.ConnectError("refused")] * 4)
-        with pytest.raises(UpstreamUnavailable, match="did not answer in time") as caught:
-            await self.refund(adapter, stub, *[httpx.ReadTimeout("timed out")] * 4)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await self.assert_stays_unknown(
+            adapter, stub, httpx.ReadTimeout("timed out"), match="did not answer in time"
+        )
         self.assert_same_key(stub, 4)
 
     async def test_a_refusal_is_not_reconciled(
@@ -413,9 +420,7 @@ class TestRefund:
         self, adapter: ShopifyAdapter, stub: ShopifyStub
     ) -> None:
         stub.reply("OrderRefunds", refunds(refund_node(createdAt=None)))
-        with pytest.raises(UpstreamUnavailable) as caught:
-            await self.refund(adapter, stub, *[httpx.ReadTimeout("timed out")] * 4)
-        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        await self.assert_stays_unknown(adapter, stub, httpx.ReadTimeout("timed out"))
 
 
 class TestPartialRefund:

@@ -1,0 +1,41 @@
+"""A connection and the app's services around a fake adapter, for driving the domain directly."""
+
+from __future__ import annotations
+
+from action_gateway.config import GatewayConfig
+from action_gateway.domain.models import Platform
+from action_gateway.eligibility import load_matrices
+from action_gateway.idempotency import InMemoryIdempotencyStore
+from action_gateway.platforms.base import CommerceAdapter, SubscriptionAdapter
+from action_gateway.services import Connection, Services
+from tests.fakes import fake_connection
+
+MATRICES = load_matrices()
+
+
+def connection(
+    adapter: CommerceAdapter | SubscriptionAdapter,
+    *,
+    deadline: float = 15.0,
+    matrix: Platform = Platform.SHOPIFY,
+    **actions: object,
+) -> Connection:
+    """Connection "acme" judged by ``matrix``'s eligibility, with the ``actions`` settings given."""
+    return Connection(
+        config=fake_connection("acme", **actions),
+        adapter=adapter,
+        matrix=MATRICES[matrix],
+        deadline_seconds=deadline,
+    )
+
+
+def services(
+    adapter: CommerceAdapter | SubscriptionAdapter, *, deadline: float = 15.0, **actions: object
+) -> Services:
+    acme = connection(adapter, deadline=deadline, **actions)
+    return Services(
+        config=GatewayConfig(connections=[acme.config]),
+        matrices=MATRICES,
+        connections={acme.id: acme},
+        idempotency=InMemoryIdempotencyStore(),
+    )
