@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,12 @@ from action_gateway.errors import (
     RefundExceedsRefundable,
     UpstreamError,
     ValidationFailed,
+)
+from action_gateway.platforms._outcomes import (
+    is_ambiguous,
+    reconcile_reserve,
+    still_unknown,
+    utc_now,
 )
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.bigcommerce.client import BigCommerceClient
@@ -106,23 +112,6 @@ CANCEL_NOTES = {
 }
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _ambiguous(exc: GatewayError) -> bool:
-    """The write failed after it may have reached BigCommerce (read timeout, dropped
-    connection, 5xx after sending, an answer without its result)."""
-    return exc.extensions.get("outcome") is Outcome.UNKNOWN
-
-
-def _still_unknown(exc: GatewayError, note: str) -> GatewayError:
-    """The same failure (outcome still unknown), with what the re-read showed."""
-    detail = str(exc.detail or exc).rstrip()
-    detail += " " if detail.endswith((".", "!", "?")) else ". "
-    return type(exc)(detail + note, code=exc.instance_code, headers=exc.headers, **exc.extensions)
-
-
 @dataclass(frozen=True)
 class _Quote:
     """A refund quote with the items it was asked for and the bounds it is checked against."""
@@ -155,7 +144,7 @@ class BigCommerceAdapter:
         self,
         client: BigCommerceClient,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         reconcile_margin: float = RECONCILE_MARGIN,
     ) -> None:
         self.client = client
@@ -340,10 +329,10 @@ class BigCommerceAdapter:
                 path={"order_id": order.platform_id},
                 json={"status_id": CANCELLED_STATUS_ID},
                 call=call,
-                reserve=self._reserve(call),
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
             return await self._reconcile_cancel(order, exc, call)
         return []
@@ -361,7 +350,7 @@ class BigCommerceAdapter:
         if status_id == CANCELLED_STATUS_ID:
             return [RECONCILED_CANCEL]
         if status_id != order.state.status_id:
-            raise _still_unknown(
+            raise still_unknown(
                 exc,
                 f"Re-reading shows order {order.name} in status {status_id}, changed since it "
                 f"was read (status {order.state.status_id}): check the order before cancelling "
@@ -378,17 +367,13 @@ class BigCommerceAdapter:
             if again.extensions.get("outcome") is not Outcome.NOT_EXECUTED:
                 raise  # its own answer: a refusal, or unknown again
             # Only the second PUT provably did not run; the first may still land.
-            raise _still_unknown(
+            raise still_unknown(
                 exc,
                 f"Re-reading shows order {order.name} not cancelled, and sending the "
                 f"cancellation again failed ({again.detail or again}): check the order before "
                 "cancelling again.",
             ) from exc.__cause__
         return [RESENT_CANCEL]
-
-    def _reserve(self, call: ActionCall) -> float:
-        """Budget a write leaves unused for settling an ambiguous failure by re-reading."""
-        return max(0.0, min(self.reconcile_margin, call.remaining() / 3))
 
     # --- Refunds ------------------------------------------------------------------------------
 
@@ -530,7 +515,7 @@ class BigCommerceAdapter:
                 path={"order_id": order.platform_id},
                 json=request,
                 call=call,
-                reserve=self._reserve(call),
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
             refund: Node = (body or {}).get("data") or {}
             if not refund:
@@ -538,7 +523,7 @@ class BigCommerceAdapter:
                     "BigCommerce answered the refund without the refund", outcome=Outcome.UNKNOWN
                 )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
             refund = await self._reconcile_refund(order, quote, request, exc, call)
             messages.append(RECONCILED_REFUND)
@@ -585,7 +570,7 @@ class BigCommerceAdapter:
             found = f"{len(new)} new refund(s), none with this refund's items and payments"
         else:
             found = f"{len(ours)} new refunds matching this one, so which is ours cannot be told"
-        raise _still_unknown(
+        raise still_unknown(
             exc,
             f"Re-reading order {order.name} shows {found}: check the order's refunds in "
             "BigCommerce before refunding again.",

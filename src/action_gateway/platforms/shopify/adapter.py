@@ -36,6 +36,12 @@ from action_gateway.errors import (
     UpstreamError,
     ValidationFailed,
 )
+from action_gateway.platforms._outcomes import (
+    is_ambiguous,
+    reconcile_reserve,
+    still_unknown,
+    utc_now,
+)
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify.client import ShopifyClient
 from action_gateway.platforms.shopify.mapping import (
@@ -104,23 +110,6 @@ RECONCILED_REFUND = (
 )
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _ambiguous(exc: GatewayError) -> bool:
-    """The write failed after it may have reached Shopify (read timeout, dropped connection,
-    5xx after sending, an answer without its result)."""
-    return exc.extensions.get("outcome") is Outcome.UNKNOWN
-
-
-def _still_unknown(exc: GatewayError, note: str) -> GatewayError:
-    """The same failure (outcome still unknown), with what the re-read showed."""
-    detail = str(exc.detail or exc).rstrip()
-    detail += " " if detail.endswith((".", "!", "?")) else ". "
-    return type(exc)(detail + note, code=exc.instance_code, headers=exc.headers, **exc.extensions)
-
-
 class ShopifyAdapter:
     """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
 
@@ -142,7 +131,7 @@ class ShopifyAdapter:
         self,
         client: ShopifyClient,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         poll_interval: float = 0.5,
         poll_margin: float = 1.5,
@@ -266,7 +255,7 @@ class ShopifyAdapter:
                 ORDER_CANCEL,
                 to_shopify_cancel_variables(order.platform_id, data, refund=refund),
                 call=call,
-                reserve=self._reserve(call),
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
             payload = result.get("orderCancel") or {}
             errors = payload.get("orderCancelUserErrors") or []
@@ -279,7 +268,7 @@ class ShopifyAdapter:
                     outcome=Outcome.UNKNOWN,
                 )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
             return await self._reconcile_cancel(order, exc, refund=refund, call=call)
         return await self._await_cancel(order, str(job["id"]), refund=refund, call=call)
@@ -319,7 +308,7 @@ class ShopifyAdapter:
             ):
                 break
             await self.sleep(self.poll_interval)
-        raise _still_unknown(
+        raise still_unknown(
             exc,
             f"Re-reading shows order {order.name} not cancelled yet, but Shopify cancels "
             "asynchronously and the cancellation may still be applied: check the order before "
@@ -479,7 +468,10 @@ class ShopifyAdapter:
         try:
             # Deduplicated on the key from 2026-01: the chokepoint re-sends it with the same key.
             result = await self.client.execute(
-                operation, variables, call=call, reserve=self._reserve(call)
+                operation,
+                variables,
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
             payload = result.get("refundCreate") or {}
             errors = payload.get("userErrors") or []
@@ -491,7 +483,7 @@ class ShopifyAdapter:
                     "Shopify answered refundCreate without the refund", outcome=Outcome.UNKNOWN
                 )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
             found = await self._reconcile_refund(order, refund_input, sent_at, exc, call)
             return found, [RECONCILED_REFUND]
@@ -530,15 +522,11 @@ class ShopifyAdapter:
             if not ours
             else f"{len(ours)} refunds matching this one, so which is ours cannot be told"
         )
-        raise _still_unknown(
+        raise still_unknown(
             exc,
             f"Re-reading order {order.name} shows {found}: check the order's refunds before "
             "refunding again.",
         ) from exc.__cause__
-
-    def _reserve(self, call: ActionCall) -> float:
-        """Budget a write leaves unused for settling an ambiguous failure by re-reading."""
-        return max(0.0, min(self.reconcile_margin, call.remaining() / 3))
 
     # --- Note ---------------------------------------------------------------------------------
 
