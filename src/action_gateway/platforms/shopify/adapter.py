@@ -55,7 +55,6 @@ from action_gateway.platforms.shopify.mapping import (
     from_shopify_user_errors,
     normalize_order_name,
     note_after_edit,
-    refund_transactions,
     refundable_maximum,
     refunded_since,
     search_value,
@@ -94,6 +93,7 @@ from action_gateway.platforms.shopify.reconcile import (
     reconcile_cancel,
     reconcile_refund,
 )
+from action_gateway.platforms.shopify.refund_allocation import refund_transactions
 
 MAX_PAGE_SIZE = 250
 PENDING_CANCEL_MESSAGE = "Shopify accepted the cancellation and is still processing it."
