@@ -30,11 +30,6 @@ from action_gateway.errors import (
 )
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.bigcommerce import BigCommerceAdapter
-from action_gateway.platforms.bigcommerce.adapter import (
-    RECONCILED_CANCEL,
-    RECONCILED_REFUND,
-    RESENT_CANCEL,
-)
 from action_gateway.platforms.bigcommerce.endpoints import (
     CREATE_REFUND,
     CREATE_REFUND_QUOTE,
@@ -44,6 +39,11 @@ from action_gateway.platforms.bigcommerce.endpoints import (
     UPDATE_ORDER,
 )
 from action_gateway.platforms.bigcommerce.mapping import NOTIFY_NOTE
+from action_gateway.platforms.bigcommerce.reconcile import (
+    RECONCILED_CANCEL,
+    RECONCILED_REFUND,
+    RESENT_CANCEL,
+)
 from tests.platforms.bigcommerce.helpers import (
     ADDRESS_ID,
     ORDER_ID,

@@ -30,11 +30,11 @@ from action_gateway.errors import (
 )
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify import ShopifyAdapter, ShopifyClient
-from action_gateway.platforms.shopify.adapter import (
+from action_gateway.platforms.shopify.mapping import from_shopify_order
+from action_gateway.platforms.shopify.reconcile import (
     RECONCILED_CANCEL,
     RECONCILED_REFUND,
 )
-from action_gateway.platforms.shopify.mapping import from_shopify_order
 from tests.platforms.kit import LOST_IN_TRANSIT
 from tests.platforms.shopify.helpers import (
     NOW,

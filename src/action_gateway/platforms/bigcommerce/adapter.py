@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +36,11 @@ from action_gateway.errors import (
     UpstreamError,
     ValidationFailed,
 )
+from action_gateway.platforms._outcomes import (
+    is_ambiguous,
+    reconcile_reserve,
+    utc_now,
+)
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.bigcommerce.client import BigCommerceClient
 from action_gateway.platforms.bigcommerce.endpoints import (
@@ -49,7 +53,6 @@ from action_gateway.platforms.bigcommerce.endpoints import (
     GET_ORDER,
     LIST_CUSTOMERS,
     LIST_ORDER_PRODUCTS,
-    LIST_ORDER_REFUNDS,
     LIST_ORDER_SHIPPING_ADDRESSES,
     LIST_ORDERS,
     UPDATE_ORDER,
@@ -81,46 +84,24 @@ from action_gateway.platforms.bigcommerce.mapping import (
     to_bigcommerce_promotion,
     to_bigcommerce_refund,
 )
+from action_gateway.platforms.bigcommerce.reconcile import (
+    RECONCILED_REFUND,
+    read_order_refunds,
+    reconcile_cancel,
+    reconcile_refund,
+)
 
 MAX_PAGE_SIZE = 250
 MAX_ORDERS_OFFSET = 10_000
 """How deep a customer's order history is paged (each page re-reads the lists up to it)."""
 RECONCILE_MARGIN = 3.0
 """Seconds kept back from a write so an ambiguous failure can still be settled by re-reading."""
-RECONCILED_REFUND = (
-    "BigCommerce's answer to the refund was lost; re-reading the order's refunds shows it was "
-    "created."
-)
-RECONCILED_CANCEL = (
-    "BigCommerce's answer to the cancellation was lost; re-reading the order shows it cancelled."
-)
-RESENT_CANCEL = (
-    "BigCommerce's answer to the cancellation was lost and re-reading showed the order not "
-    "cancelled, so the status change (which only sets the status) was sent again."
-)
 CANCEL_NOTES = {
     "staff_note": "BigCommerce: the staff note was not recorded (the cancel changes only the "
     "order status).",
     "restock": "BigCommerce adjusts stock on cancellation according to the store's inventory "
     "settings; the API has no restock switch.",
 }
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _ambiguous(exc: GatewayError) -> bool:
-    """The write failed after it may have reached BigCommerce (read timeout, dropped
-    connection, 5xx after sending, an answer without its result)."""
-    return exc.extensions.get("outcome") is Outcome.UNKNOWN
-
-
-def _still_unknown(exc: GatewayError, note: str) -> GatewayError:
-    """The same failure (outcome still unknown), with what the re-read showed."""
-    detail = str(exc.detail or exc).rstrip()
-    detail += " " if detail.endswith((".", "!", "?")) else ". "
-    return type(exc)(detail + note, code=exc.instance_code, headers=exc.headers, **exc.extensions)
 
 
 @dataclass(frozen=True)
@@ -155,7 +136,7 @@ class BigCommerceAdapter:
         self,
         client: BigCommerceClient,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         reconcile_margin: float = RECONCILE_MARGIN,
     ) -> None:
         self.client = client
@@ -340,55 +321,13 @@ class BigCommerceAdapter:
                 path={"order_id": order.platform_id},
                 json={"status_id": CANCELLED_STATUS_ID},
                 call=call,
-                reserve=self._reserve(call),
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
-            return await self._reconcile_cancel(order, exc, call)
+            return await reconcile_cancel(self.client, order, exc, call)
         return []
-
-    async def _reconcile_cancel(
-        self, order: Order, exc: GatewayError, call: ActionCall
-    ) -> list[str]:
-        try:
-            node = await self.client.request(
-                GET_ORDER, path={"order_id": order.platform_id}, call=call
-            )
-            status_id = int((node or {})["status_id"])
-        except (GatewayError, KeyError, TypeError, ValueError):
-            raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
-        if status_id == CANCELLED_STATUS_ID:
-            return [RECONCILED_CANCEL]
-        if status_id != order.state.status_id:
-            raise _still_unknown(
-                exc,
-                f"Re-reading shows order {order.name} in status {status_id}, changed since it "
-                f"was read (status {order.state.status_id}): check the order before cancelling "
-                "again.",
-            ) from exc.__cause__
-        try:
-            await self.client.request(
-                UPDATE_ORDER,
-                path={"order_id": order.platform_id},
-                json={"status_id": CANCELLED_STATUS_ID},
-                call=call,
-            )
-        except GatewayError as again:
-            if again.extensions.get("outcome") is not Outcome.NOT_EXECUTED:
-                raise  # its own answer: a refusal, or unknown again
-            # Only the second PUT provably did not run; the first may still land.
-            raise _still_unknown(
-                exc,
-                f"Re-reading shows order {order.name} not cancelled, and sending the "
-                f"cancellation again failed ({again.detail or again}): check the order before "
-                "cancelling again.",
-            ) from exc.__cause__
-        return [RESENT_CANCEL]
-
-    def _reserve(self, call: ActionCall) -> float:
-        """Budget a write leaves unused for settling an ambiguous failure by re-reading."""
-        return max(0.0, min(self.reconcile_margin, call.remaining() / 3))
 
     # --- Refunds ------------------------------------------------------------------------------
 
@@ -434,7 +373,7 @@ class BigCommerceAdapter:
         addresses = await self.client.request(
             LIST_ORDER_SHIPPING_ADDRESSES, path={"order_id": order.platform_id}, call=call
         )
-        earlier = await self._order_refunds(order, call)
+        earlier = await read_order_refunds(self.client, order, call)
         # V2's refunded_amount is documented as unreliable: sum the V3 refunds instead.
         left = order.totals.total.value - refunded_total(earlier)
         return (
@@ -442,12 +381,6 @@ class BigCommerceAdapter:
             max(Decimal(0), left),
             frozenset(str(refund.get("id")) for refund in earlier),
         )
-
-    async def _order_refunds(self, order: Order, call: ActionCall) -> list[Node]:
-        refunds = await self.client.request(
-            LIST_ORDER_REFUNDS, path={"order_id": order.platform_id}, call=call
-        )
-        return [r for r in (refunds or {}).get("data") or [] if isinstance(r, Mapping)]
 
     async def _full_quote(self, order: Order, reason: str, call: ActionCall) -> _Quote:
         shipping, maximum, earlier = await self._refund_bounds(order, call)
@@ -530,7 +463,7 @@ class BigCommerceAdapter:
                 path={"order_id": order.platform_id},
                 json=request,
                 call=call,
-                reserve=self._reserve(call),
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
             refund: Node = (body or {}).get("data") or {}
             if not refund:
@@ -538,58 +471,15 @@ class BigCommerceAdapter:
                     "BigCommerce answered the refund without the refund", outcome=Outcome.UNKNOWN
                 )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
-            refund = await self._reconcile_refund(order, quote, request, exc, call)
+            refund = await reconcile_refund(self.client, order, quote.earlier, request, exc, call)
             messages.append(RECONCILED_REFUND)
         # A 201 only schedules the refund; the provider may already have declined it.
         declined = declined_error(refund, order)
         if declined is not None:
             raise declined
         return from_bigcommerce_refund(refund, order, notes=quote.summary.notes), messages
-
-    async def _reconcile_refund(
-        self,
-        order: Order,
-        quote: _Quote,
-        request: Mapping[str, Any],
-        exc: GatewayError,
-        call: ActionCall,
-    ) -> Node:
-        """After an ambiguous refund POST: the one new refund that is ours, else unknown.
-
-        BigCommerce has no idempotency key for refunds, so the POST is never re-sent. The
-        order's refunds are re-read and compared with those read before the quote: a refund
-        that is new (an id not seen before), has exactly our items (each PRODUCT's quantity,
-        each SHIPPING / ORDER amount) and exactly our payments (provider, amount, offline) is
-        ours; a concurrent refund by someone else would need the same items and payments.
-
-        Not finding it never becomes ``not_executed``: a request whose answer was lost may
-        still be running (the provider's refund happens inside the POST), a provider may have
-        moved the money before BigCommerce failed to record it, and V2's ``refunded_amount``
-        is documented as unreliable, so an unchanged list and total prove nothing about what
-        is still to land. Answering ``not_executed`` would let the caller retry, and a second
-        refund is the worst failure this service can cause; unknown only asks for a check.
-        """
-        try:
-            refunds = await self._order_refunds(order, call)
-        except GatewayError:
-            raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
-        new = [r for r in refunds if str(r.get("id")) not in quote.earlier]
-        ours = [r for r in new if _is_our_refund(r, request)]
-        if len(ours) == 1:
-            return ours[0]
-        if not new:
-            found = "no new refund yet (BigCommerce may still be processing it)"
-        elif not ours:
-            found = f"{len(new)} new refund(s), none with this refund's items and payments"
-        else:
-            found = f"{len(ours)} new refunds matching this one, so which is ours cannot be told"
-        raise _still_unknown(
-            exc,
-            f"Re-reading order {order.name} shows {found}: check the order's refunds in "
-            "BigCommerce before refunding again.",
-        ) from exc.__cause__
 
     # --- Note ---------------------------------------------------------------------------------
 
@@ -686,40 +576,6 @@ class BigCommerceAdapter:
         except GatewayError:
             return False
         return True
-
-
-def _cents(value: Any) -> Decimal:
-    return decimal_of(value).quantize(Decimal("0.01"))
-
-
-def _item_key(item: Node, amount_key: str) -> tuple[str, int, Decimal | int]:
-    """A refund item by what it moves: a product by quantity, anything else by amount."""
-    kind = str(item.get("item_type"))
-    if kind == "PRODUCT":
-        return kind, int(item.get("item_id") or 0), int(item.get("quantity") or 0)
-    return kind, int(item.get("item_id") or 0), _cents(item.get(amount_key))
-
-
-def _is_our_refund(refund: Node, request: Mapping[str, Any]) -> bool:
-    """Whether a BigCommerce refund has exactly the items and payments ``request`` asked for."""
-    try:
-        return _same_items_and_payments(refund, request)
-    except (TypeError, ValueError, ArithmeticError):
-        return False  # a malformed refund cannot be shown to be ours
-
-
-def _same_items_and_payments(refund: Node, request: Mapping[str, Any]) -> bool:
-    asked_items = Counter(_item_key(item, "amount") for item in request.get("items") or [])
-    got_items = Counter(_item_key(item, "requested_amount") for item in refund.get("items") or [])
-    asked_payments = Counter(
-        (str(p.get("provider_id")), _cents(p.get("amount")), bool(p.get("offline")))
-        for p in request.get("payments") or []
-    )
-    got_payments = Counter(
-        (str(p.get("provider_id")), _cents(p.get("amount")), bool(p.get("offline")))
-        for p in refund.get("payments") or []
-    )
-    return asked_items == got_items and asked_payments == got_payments
 
 
 def refund_reason_text(data: CancelOrderInput) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from action_gateway.domain.models import (
     ActionName,
@@ -23,6 +23,7 @@ from action_gateway.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
+from action_gateway.platforms._outcomes import is_ambiguous, utc_now
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.ordergroove.client import PAGE_SIZE, Node, OrdergrooveClient
 from action_gateway.platforms.ordergroove.endpoints import (
@@ -49,16 +50,6 @@ RECONCILE_RESERVE = 2.0
 """Seconds of the deadline a write leaves unused, so an ambiguous failure can be re-read."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _ambiguous(exc: GatewayError) -> bool:
-    """The write failed after it may have reached Ordergroove (read timeout, dropped
-    connection, 5xx after sending)."""
-    return exc.extensions.get("outcome") is Outcome.UNKNOWN
-
-
 class OrdergrooveAdapter:
     """An Ordergroove merchant through the RestRPC API (see ``client.py`` for the error layers).
 
@@ -76,7 +67,7 @@ class OrdergrooveAdapter:
         client: OrdergrooveClient,
         *,
         currency: str | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.client = client
         self.currency = currency
@@ -220,7 +211,7 @@ class OrdergrooveAdapter:
                 reserve=RECONCILE_RESERVE,
             )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
             return await self._reconcile_cancel(public_id, exc, call)
         cancelled = timestamp(body.get("cancelled")) if isinstance(body, Mapping) else None
@@ -301,7 +292,7 @@ class OrdergrooveAdapter:
                 reserve=RECONCILE_RESERVE,
             )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
             await self._reconcile_skip(public_id, upcoming, exc, call)
             return await self._skipped(

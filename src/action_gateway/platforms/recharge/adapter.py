@@ -15,7 +15,8 @@ from action_gateway.domain.models import (
     Subscription,
     SubscriptionChange,
 )
-from action_gateway.errors import GatewayError, NotFound, Outcome, PlatformRejected
+from action_gateway.errors import GatewayError, NotFound, PlatformRejected
+from action_gateway.platforms._outcomes import is_ambiguous, not_executed, reconcile_reserve
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.recharge.client import RechargeClient
 from action_gateway.platforms.recharge.endpoints import (
@@ -56,18 +57,6 @@ RECONCILED_NOTE = (
 )
 PREPAID_NOTE = "This subscription is prepaid: skipping its charge may skip more than one shipment."
 STALE_DATE_NOTE = "Recharge has not yet reported the subscription's new next charge date."
-
-
-def _ambiguous(exc: GatewayError) -> bool:
-    return exc.extensions.get("outcome") is Outcome.UNKNOWN
-
-
-def _not_executed(exc: GatewayError, note: str) -> GatewayError:
-    """The same failure, settled by a re-read as not having happened."""
-    extensions = {**exc.extensions, "outcome": Outcome.NOT_EXECUTED}
-    detail = str(exc.detail or exc).rstrip()
-    detail += " " if detail.endswith((".", "!", "?")) else ". "
-    return type(exc)(detail + note, code=exc.instance_code, headers=exc.headers, **extensions)
 
 
 class RechargeAdapter:
@@ -215,10 +204,10 @@ class RechargeAdapter:
                 path={"subscription_id": subscription.platform_id},
                 json=to_recharge_cancel(data),
                 call=call,
-                reserve=self._reserve(call),
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
             return await self._reconcile_cancel(subscription, exc, call)
         cancelled = (body or {}).get("subscription") or {}
@@ -246,7 +235,7 @@ class RechargeAdapter:
                 messages=[RECONCILED_NOTE.format(action="cancellation")],
             )
         if status == ACTIVE:
-            raise _not_executed(
+            raise not_executed(
                 exc, "Re-reading shows the subscription still active: nothing was changed."
             ) from exc
         raise exc
@@ -287,10 +276,10 @@ class RechargeAdapter:
                 # (every subscription at the address on that date) would be skipped.
                 json={"purchase_item_ids": [to_recharge_id(sub_id) or sub_id]},
                 call=call,
-                reserve=self._reserve(call),
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
             return await self._reconcile_skip(sub_id, charge, skipped_date, messages, exc, call)
         next_date: date | None = None
@@ -340,15 +329,12 @@ class RechargeAdapter:
             and charge_date(again) == skipped_date
         )
         if status_of(again) == QUEUED and unchanged:
-            raise _not_executed(
+            raise not_executed(
                 exc,
                 "Re-reading shows the charge still queued with this subscription: nothing "
                 "was skipped.",
             ) from exc
         raise exc
-
-    def _reserve(self, call: ActionCall) -> float:
-        return max(0.0, min(self.reconcile_margin, call.remaining() / 3))
 
 
 def _has_next_charge(node: Node) -> bool:

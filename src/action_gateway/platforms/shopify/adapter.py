@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from action_gateway.domain.models import (
@@ -36,6 +34,11 @@ from action_gateway.errors import (
     UpstreamError,
     ValidationFailed,
 )
+from action_gateway.platforms._outcomes import (
+    is_ambiguous,
+    reconcile_reserve,
+    utc_now,
+)
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify.client import ShopifyClient
 from action_gateway.platforms.shopify.mapping import (
@@ -52,7 +55,6 @@ from action_gateway.platforms.shopify.mapping import (
     from_shopify_user_errors,
     normalize_order_name,
     note_after_edit,
-    refund_transactions,
     refundable_maximum,
     refunded_since,
     search_value,
@@ -78,7 +80,6 @@ from action_gateway.platforms.shopify.operations import (
     ORDER,
     ORDER_BY_NAME,
     ORDER_CANCEL,
-    ORDER_REFUNDS,
     ORDER_UPDATE_NOTE,
     SHOP_CURRENCY,
     SUGGESTED_PARTIAL_REFUND,
@@ -87,6 +88,12 @@ from action_gateway.platforms.shopify.operations import (
     refund_create,
     supports_idempotent,
 )
+from action_gateway.platforms.shopify.reconcile import (
+    RECONCILED_REFUND,
+    reconcile_cancel,
+    reconcile_refund,
+)
+from action_gateway.platforms.shopify.refund_allocation import refund_transactions
 
 MAX_PAGE_SIZE = 250
 PENDING_CANCEL_MESSAGE = "Shopify accepted the cancellation and is still processing it."
@@ -94,31 +101,6 @@ RECONCILE_MARGIN = 3.0
 """Seconds kept back from a write so an ambiguous failure can still be settled by re-reading."""
 RECONCILE_READS = 3
 """Re-reads of an order after an ambiguous orderCancel (poll_interval apart, budget allowing)."""
-RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
-"""How much earlier than our clock's send time a refund may be stamped and still be ours."""
-RECONCILED_CANCEL = (
-    "Shopify's answer to the cancellation was lost; re-reading the order shows it cancelled."
-)
-RECONCILED_REFUND = (
-    "Shopify's answer to the refund was lost; re-reading the order's refunds shows it was created."
-)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _ambiguous(exc: GatewayError) -> bool:
-    """The write failed after it may have reached Shopify (read timeout, dropped connection,
-    5xx after sending, an answer without its result)."""
-    return exc.extensions.get("outcome") is Outcome.UNKNOWN
-
-
-def _still_unknown(exc: GatewayError, note: str) -> GatewayError:
-    """The same failure (outcome still unknown), with what the re-read showed."""
-    detail = str(exc.detail or exc).rstrip()
-    detail += " " if detail.endswith((".", "!", "?")) else ". "
-    return type(exc)(detail + note, code=exc.instance_code, headers=exc.headers, **exc.extensions)
 
 
 class ShopifyAdapter:
@@ -142,7 +124,7 @@ class ShopifyAdapter:
         self,
         client: ShopifyClient,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         poll_interval: float = 0.5,
         poll_margin: float = 1.5,
@@ -266,7 +248,7 @@ class ShopifyAdapter:
                 ORDER_CANCEL,
                 to_shopify_cancel_variables(order.platform_id, data, refund=refund),
                 call=call,
-                reserve=self._reserve(call),
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
             payload = result.get("orderCancel") or {}
             errors = payload.get("orderCancelUserErrors") or []
@@ -279,52 +261,10 @@ class ShopifyAdapter:
                     outcome=Outcome.UNKNOWN,
                 )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
-            return await self._reconcile_cancel(order, exc, refund=refund, call=call)
+            return await reconcile_cancel(self, order, exc, refund=refund, call=call)
         return await self._await_cancel(order, str(job["id"]), refund=refund, call=call)
-
-    async def _reconcile_cancel(
-        self, order: Order, exc: GatewayError, *, refund: bool, call: ActionCall
-    ) -> ActionOutcome:
-        """Settle an orderCancel whose answer was lost by re-reading the order; never re-send it.
-
-        ``cancelledAt`` set means the cancellation happened: succeeded, as after a job. Not
-        cancelled proves nothing: orderCancel only queues a job, so a cancel that reached
-        Shopify may still be applied after any number of reads, and we have no job id to ask.
-        The order is re-read a few times (``poll_interval`` apart, while the budget allows);
-        still not cancelled stays outcome unknown, never ``not_executed`` (a caller's retry
-        could then cancel (and refund) an order whose first cancel was only queued).
-        """
-        reads = 0
-        while True:
-            try:
-                data = await self.client.execute(ORDER, {"id": order.platform_id}, call=call)
-            except GatewayError:
-                raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
-            node: Node | None = data.get("order")
-            if not node:
-                raise exc from exc.__cause__
-            if node.get("cancelledAt"):
-                return ActionOutcome(
-                    status="succeeded",
-                    refund=refunded_since(order, node) if refund else None,
-                    platform_reference=order.platform_id,
-                    messages=[RECONCILED_CANCEL],
-                )
-            reads += 1
-            if (
-                reads >= self.reconcile_reads
-                or call.remaining() - self.poll_interval <= self.poll_margin
-            ):
-                break
-            await self.sleep(self.poll_interval)
-        raise _still_unknown(
-            exc,
-            f"Re-reading shows order {order.name} not cancelled yet, but Shopify cancels "
-            "asynchronously and the cancellation may still be applied: check the order before "
-            "cancelling again.",
-        ) from exc.__cause__
 
     async def _await_cancel(
         self, order: Order, job_id: str, *, refund: bool, call: ActionCall
@@ -479,7 +419,10 @@ class ShopifyAdapter:
         try:
             # Deduplicated on the key from 2026-01: the chokepoint re-sends it with the same key.
             result = await self.client.execute(
-                operation, variables, call=call, reserve=self._reserve(call)
+                operation,
+                variables,
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
             )
             payload = result.get("refundCreate") or {}
             errors = payload.get("userErrors") or []
@@ -491,54 +434,11 @@ class ShopifyAdapter:
                     "Shopify answered refundCreate without the refund", outcome=Outcome.UNKNOWN
                 )
         except GatewayError as exc:
-            if not _ambiguous(exc):
+            if not is_ambiguous(exc):
                 raise
-            found = await self._reconcile_refund(order, refund_input, sent_at, exc, call)
+            found = await reconcile_refund(self.client, order, refund_input, sent_at, exc, call)
             return found, [RECONCILED_REFUND]
         return refund, []
-
-    async def _reconcile_refund(
-        self,
-        order: Order,
-        refund_input: Mapping[str, Any],
-        sent_at: datetime,
-        exc: GatewayError,
-        call: ActionCall,
-    ) -> Node:
-        """After an ambiguous refundCreate: the order's one refund that is ours, else unknown.
-
-        Never re-sent here (the chokepoint already re-sent it with the same @idempotent key as
-        often as the deadline allowed). A refund is ours when it is on this order, stamped no
-        earlier than our send (less ``RECONCILE_CLOCK_SKEW``), carries our note verbatim (the
-        caller's reason and note), refunds the same quantity of each line item, and moves
-        exactly our transactions (gateway and amount each). Anything older fails the time
-        test; a concurrent refund by someone else would need the same note, lines and payments.
-        Exactly one such refund answers succeeded; none (it may still be processing) or several
-        (cannot tell which) keep outcome unknown, never ``not_executed``: a refund we did not
-        see may still land, and a caller's retry would then refund twice.
-        """
-        try:
-            data = await self.client.execute(ORDER_REFUNDS, {"id": order.platform_id}, call=call)
-        except GatewayError:
-            raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
-        refunds: list[Node] = (data.get("order") or {}).get("refunds") or []
-        ours = [r for r in refunds if _is_our_refund(r, refund_input, sent_at)]
-        if len(ours) == 1:
-            return ours[0]
-        found = (
-            "no refund matching this one yet (Shopify may still be processing it)"
-            if not ours
-            else f"{len(ours)} refunds matching this one, so which is ours cannot be told"
-        )
-        raise _still_unknown(
-            exc,
-            f"Re-reading order {order.name} shows {found}: check the order's refunds before "
-            "refunding again.",
-        ) from exc.__cause__
-
-    def _reserve(self, call: ActionCall) -> float:
-        """Budget a write leaves unused for settling an ambiguous failure by re-reading."""
-        return max(0.0, min(self.reconcile_margin, call.remaining() / 3))
 
     # --- Note ---------------------------------------------------------------------------------
 
@@ -598,65 +498,3 @@ class ShopifyAdapter:
             discount_code=from_shopify_discount(node, data, handle=self.handle),
             platform_reference=node["id"],
         )
-
-
-# --- Reconciliation ---------------------------------------------------------------------------
-
-
-def _amount(bag: Node | None) -> Decimal | None:
-    """A MoneyBag's presentment amount (refunds move presentment money), else its shop amount."""
-    bag = bag or {}
-    money = bag.get("presentmentMoney") or bag.get("shopMoney") or {}
-    try:
-        return Decimal(str(money["amount"]))
-    except (KeyError, InvalidOperation):
-        return None
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _is_our_refund(refund: Node, refund_input: Mapping[str, Any], sent_at: datetime) -> bool:
-    """Whether ``refund`` is the one ``refund_input`` asked for (see ``_reconcile_refund``)."""
-    try:
-        return _matches(refund, refund_input, sent_at)
-    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError):
-        return False  # a malformed refund cannot be shown to be ours
-
-
-def _matches(refund: Node, refund_input: Mapping[str, Any], sent_at: datetime) -> bool:
-    created = _timestamp(refund.get("createdAt"))
-    if created is None or created < sent_at - RECONCILE_CLOCK_SKEW:
-        return False
-    if (refund.get("note") or "").strip() != str(refund_input.get("note") or "").strip():
-        return False
-    lines = refund.get("refundLineItems") or {}
-    transactions = refund.get("transactions") or {}
-    if (lines.get("pageInfo") or {}).get("hasNextPage") or (
-        (transactions.get("pageInfo") or {}).get("hasNextPage")
-    ):
-        return False  # only part of it was read: cannot be compared in full
-    asked_lines: Counter[str] = Counter()
-    for line in refund_input.get("refundLineItems") or []:
-        asked_lines[str(line["lineItemId"])] += int(line["quantity"])
-    got_lines: Counter[str] = Counter()
-    for line in lines.get("nodes") or []:
-        got_lines[str((line.get("lineItem") or {}).get("id"))] += int(line.get("quantity") or 0)
-    if +asked_lines != +got_lines:
-        return False
-    asked_money = Counter(
-        (str(t["gateway"]), Decimal(str(t["amount"])))
-        for t in refund_input.get("transactions") or []
-    )
-    got_money = Counter(
-        (str(t.get("gateway")), _amount(t.get("amountSet")))
-        for t in transactions.get("nodes") or []
-    )
-    return asked_money == got_money

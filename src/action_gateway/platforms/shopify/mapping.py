@@ -40,6 +40,12 @@ from action_gateway.errors import (
     RefundExceedsRefundable,
     ValidationFailed,
 )
+from action_gateway.platforms.shopify.refund_allocation import (
+    presentment_amount,
+    refund_transactions,
+    split_refund_amount,
+    with_locations,
+)
 
 Node = Mapping[str, Any]
 
@@ -334,8 +340,6 @@ def to_shopify_refund_input(
 
 # --- Partial refunds --------------------------------------------------------------------------
 
-_RESTOCKED = frozenset({"RETURN", "CANCEL"})
-
 
 def with_legacy_line_ids(data: PartialRefundOrderInput) -> PartialRefundOrderInput:
     """``data`` with each line item id as the numeric id the neutral Order uses.
@@ -430,78 +434,6 @@ def suggested_partial_refund_variables(
     return variables
 
 
-def with_locations(lines: list[dict[str, Any]], suggestion: Node) -> list[dict[str, Any]]:
-    """The refund lines with the restock location Shopify chose for each in its suggestion."""
-    locations: dict[tuple[str, str], str] = {}
-    for line in suggestion.get("refundLineItems") or []:
-        location = (line.get("location") or {}).get("id")
-        item = (line.get("lineItem") or {}).get("id")
-        if location and item:
-            locations.setdefault((item, line.get("restockType") or ""), location)
-            locations.setdefault((item, ""), location)
-    out = []
-    for line in lines:
-        restock = line["restockType"]
-        location = locations.get((line["lineItemId"], restock)) or locations.get(
-            (line["lineItemId"], "")
-        )
-        # locationId must stay empty for NO_RESTOCK; RETURN/CANCEL restock there.
-        if restock in _RESTOCKED and location:
-            out.append({**line, "locationId": location})
-        else:
-            out.append(dict(line))
-    return out
-
-
-def _presentment(bag: Node | None) -> Decimal:
-    money = _money(bag, _REFUND_SIDE)
-    return money.value if money else Decimal(0)
-
-
-def split_refund_amount(amount: Decimal, suggestion: Node) -> list[tuple[Node, Decimal]]:
-    """``amount`` spread over the suggested transactions in order, each ≤ its maximum.
-
-    Raises RefundExceedsRefundable when the suggested payments cannot carry it.
-    """
-    left = amount
-    out: list[tuple[Node, Decimal]] = []
-    capacity = Decimal(0)
-    for transaction in suggestion.get("suggestedTransactions") or []:
-        maximum = _presentment(transaction.get("maximumRefundableSet"))
-        capacity += maximum
-        share = min(left, maximum)
-        if share > 0:
-            out.append((transaction, share))
-            left -= share
-    if left > 0:
-        raise RefundExceedsRefundable(
-            f"a refund of {format_decimal(amount)} asked, the payments Shopify suggests refunding "
-            f"to can take {format_decimal(capacity)}",
-            errors=[
-                FieldError(
-                    loc=["body", "input", "amount"],
-                    message=f"at most {format_decimal(capacity)} can be refunded "
-                    "to the suggested payments",
-                    type="refund_exceeds_refundable",
-                )
-            ],
-        )
-    return out
-
-
-def refund_transactions(
-    suggestion: Node, data: PartialRefundOrderInput
-) -> list[tuple[Node, Decimal]]:
-    """(suggested transaction, amount) to refund: Shopify's own, or the manual amount split."""
-    if data.amount is not None:
-        return split_refund_amount(Decimal(data.amount), suggestion)
-    return [
-        (transaction, _presentment(transaction.get("amountSet")))
-        for transaction in suggestion.get("suggestedTransactions") or []
-        if _presentment(transaction.get("amountSet")) > 0
-    ]
-
-
 def from_shopify_partial_suggestion(
     suggestion: Node, data: PartialRefundOrderInput, *, currency: str
 ) -> RefundSummary:
@@ -561,7 +493,7 @@ def to_shopify_partial_refund_input(
     }
     if data.shipping_amount is not None:
         refund_input["shipping"] = {"amount": data.shipping_amount}
-    suggested = _presentment(suggestion.get("amountSet"))
+    suggested = presentment_amount(suggestion.get("amountSet"))
     if data.amount is not None and Decimal(data.amount) != suggested:
         # Shopify records an order adjustment for a manual amount; the reason labels it.
         refund_input["discrepancyReason"] = discrepancy_reason(data)

@@ -1,0 +1,171 @@
+"""Settling a Shopify write whose answer was lost, by re-reading the order; never re-sending."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from action_gateway.domain.models import ActionOutcome, Order
+from action_gateway.errors import GatewayError
+from action_gateway.platforms._outcomes import still_unknown
+from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.shopify.client import ShopifyClient
+from action_gateway.platforms.shopify.mapping import Node, refunded_since
+from action_gateway.platforms.shopify.operations import ORDER, ORDER_REFUNDS
+
+if TYPE_CHECKING:
+    from action_gateway.platforms.shopify.adapter import ShopifyAdapter
+
+RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
+"""How much earlier than our clock's send time a refund may be stamped and still be ours."""
+RECONCILED_CANCEL = (
+    "Shopify's answer to the cancellation was lost; re-reading the order shows it cancelled."
+)
+RECONCILED_REFUND = (
+    "Shopify's answer to the refund was lost; re-reading the order's refunds shows it was created."
+)
+
+
+async def reconcile_cancel(
+    adapter: ShopifyAdapter, order: Order, exc: GatewayError, *, refund: bool, call: ActionCall
+) -> ActionOutcome:
+    """Settle an orderCancel whose answer was lost by re-reading the order; never re-send it.
+
+    ``cancelledAt`` set means the cancellation happened: succeeded, as after a job. Not
+    cancelled proves nothing: orderCancel only queues a job, so a cancel that reached
+    Shopify may still be applied after any number of reads, and we have no job id to ask.
+    The order is re-read a few times (``poll_interval`` apart, while the budget allows);
+    still not cancelled stays outcome unknown, never ``not_executed`` (a caller's retry
+    could then cancel (and refund) an order whose first cancel was only queued).
+    """
+    reads = 0
+    while True:
+        try:
+            data = await adapter.client.execute(ORDER, {"id": order.platform_id}, call=call)
+        except GatewayError:
+            raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+        node: Node | None = data.get("order")
+        if not node:
+            raise exc from exc.__cause__
+        if node.get("cancelledAt"):
+            return ActionOutcome(
+                status="succeeded",
+                refund=refunded_since(order, node) if refund else None,
+                platform_reference=order.platform_id,
+                messages=[RECONCILED_CANCEL],
+            )
+        reads += 1
+        if (
+            reads >= adapter.reconcile_reads
+            or call.remaining() - adapter.poll_interval <= adapter.poll_margin
+        ):
+            break
+        await adapter.sleep(adapter.poll_interval)
+    raise still_unknown(
+        exc,
+        f"Re-reading shows order {order.name} not cancelled yet, but Shopify cancels "
+        "asynchronously and the cancellation may still be applied: check the order before "
+        "cancelling again.",
+    ) from exc.__cause__
+
+
+async def reconcile_refund(
+    client: ShopifyClient,
+    order: Order,
+    refund_input: Mapping[str, Any],
+    sent_at: datetime,
+    exc: GatewayError,
+    call: ActionCall,
+) -> Node:
+    """After an ambiguous refundCreate: the order's one refund that is ours, else unknown.
+
+    Never re-sent here (the chokepoint already re-sent it with the same @idempotent key as
+    often as the deadline allowed). A refund is ours when it is on this order, stamped no
+    earlier than our send (less ``RECONCILE_CLOCK_SKEW``), carries our note verbatim (the
+    caller's reason and note), refunds the same quantity of each line item, and moves
+    exactly our transactions (gateway and amount each). Anything older fails the time
+    test; a concurrent refund by someone else would need the same note, lines and payments.
+    Exactly one such refund answers succeeded; none (it may still be processing) or several
+    (cannot tell which) keep outcome unknown, never ``not_executed``: a refund we did not
+    see may still land, and a caller's retry would then refund twice.
+    """
+    try:
+        data = await client.execute(ORDER_REFUNDS, {"id": order.platform_id}, call=call)
+    except GatewayError:
+        raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+    refunds: list[Node] = (data.get("order") or {}).get("refunds") or []
+    ours = [r for r in refunds if _is_our_refund(r, refund_input, sent_at)]
+    if len(ours) == 1:
+        return ours[0]
+    found = (
+        "no refund matching this one yet (Shopify may still be processing it)"
+        if not ours
+        else f"{len(ours)} refunds matching this one, so which is ours cannot be told"
+    )
+    raise still_unknown(
+        exc,
+        f"Re-reading order {order.name} shows {found}: check the order's refunds before "
+        "refunding again.",
+    ) from exc.__cause__
+
+
+def _amount(bag: Node | None) -> Decimal | None:
+    """A MoneyBag's presentment amount (refunds move presentment money), else its shop amount."""
+    bag = bag or {}
+    money = bag.get("presentmentMoney") or bag.get("shopMoney") or {}
+    try:
+        return Decimal(str(money["amount"]))
+    except (KeyError, InvalidOperation):
+        return None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _is_our_refund(refund: Node, refund_input: Mapping[str, Any], sent_at: datetime) -> bool:
+    """Whether ``refund`` is the one ``refund_input`` asked for (see ``reconcile_refund``)."""
+    try:
+        return _matches(refund, refund_input, sent_at)
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError):
+        return False  # a malformed refund cannot be shown to be ours
+
+
+def _matches(refund: Node, refund_input: Mapping[str, Any], sent_at: datetime) -> bool:
+    created = _timestamp(refund.get("createdAt"))
+    if created is None or created < sent_at - RECONCILE_CLOCK_SKEW:
+        return False
+    if (refund.get("note") or "").strip() != str(refund_input.get("note") or "").strip():
+        return False
+    lines = refund.get("refundLineItems") or {}
+    transactions = refund.get("transactions") or {}
+    if (lines.get("pageInfo") or {}).get("hasNextPage") or (
+        (transactions.get("pageInfo") or {}).get("hasNextPage")
+    ):
+        return False  # only part of it was read: cannot be compared in full
+    asked_lines: Counter[str] = Counter()
+    for line in refund_input.get("refundLineItems") or []:
+        asked_lines[str(line["lineItemId"])] += int(line["quantity"])
+    got_lines: Counter[str] = Counter()
+    for line in lines.get("nodes") or []:
+        got_lines[str((line.get("lineItem") or {}).get("id"))] += int(line.get("quantity") or 0)
+    if +asked_lines != +got_lines:
+        return False
+    asked_money = Counter(
+        (str(t["gateway"]), Decimal(str(t["amount"])))
+        for t in refund_input.get("transactions") or []
+    )
+    got_money = Counter(
+        (str(t.get("gateway")), _amount(t.get("amountSet")))
+        for t in transactions.get("nodes") or []
+    )
+    return asked_money == got_money
