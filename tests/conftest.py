@@ -8,16 +8,6 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from action_gateway.platforms._breaker import reset_breakers
-
-
-@pytest.fixture(autouse=True)
-def _fresh_circuit_breakers() -> Iterator[None]:
-    """The circuit breakers are per process; start every test with none."""
-    reset_breakers()
-    yield
-    reset_breakers()
-
 
 @pytest.fixture(autouse=True)
 def _fresh_logging() -> Iterator[None]:

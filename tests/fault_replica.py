@@ -331,7 +331,6 @@ def main() -> None:
     from action_gateway.app import create_app
     from action_gateway.config import GatewayConfig
     from action_gateway.logging import configure_logging
-    from action_gateway.platforms import _http
     from action_gateway.platforms._breaker import CircuitBreakers
     from action_gateway.settings import LogFormat, Settings
 
@@ -347,8 +346,6 @@ def main() -> None:
             ]
         }
     )
-    # What the suite's in-process runs did with monkeypatch: the same breakers, a short cool-down.
-    _http.BREAKERS = CircuitBreakers(cooldown_seconds=float(env[COOLDOWN_ENV]))  # type: ignore[attr-defined]
     configure_logging(LogFormat.CONSOLE, "warning")
     settings = Settings(
         config=None,
@@ -360,7 +357,11 @@ def main() -> None:
         connection.id: ForwardingTransport(stand_in, connection.id)
         for connection in config.connections
     }
-    app = create_app(settings, config=config, transports=transports, simulators=None)
+    # The app's breakers with a short cool-down, so an opened one does not stall the run.
+    breakers = CircuitBreakers(cooldown_seconds=float(env[COOLDOWN_ENV]))
+    app = create_app(
+        settings, config=config, transports=transports, simulators=None, breakers=breakers
+    )
     uvicorn.run(
         app,
         host="127.0.0.1",

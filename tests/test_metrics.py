@@ -7,7 +7,6 @@ import uuid
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from action_gateway.platforms._breaker import BREAKERS
 from tests.helpers import running_app
 
 
@@ -44,7 +43,7 @@ NOTE = {
 
 
 async def test_metrics_count_requests_actions_upstream_calls_and_replays() -> None:
-    async with running_app() as (client, _app):
+    async with running_app() as (client, app):
         before = await _scrape(client)
         key = {"Idempotency-Key": str(uuid.uuid4())}
         assert (await client.post("/v1/actions", json=NOTE, headers=key)).status_code == 200
@@ -59,6 +58,7 @@ async def test_metrics_count_requests_actions_upstream_calls_and_replays() -> No
             await client.post("/v1/actions", json=refused, headers={"Idempotency-Key": "m-2"})
         ).status_code == 409
         after = await _scrape(client)
+        breaker_states = app.state.services.breakers.states()
 
     def delta(name: str, **labels: str) -> float:
         return _value(after, name, **labels) - _value(before, name, **labels)
@@ -104,7 +104,7 @@ async def test_metrics_count_requests_actions_upstream_calls_and_replays() -> No
     )
     assert shopify_calls >= 3  # read, write and re-read of the note action, at least
     assert _value(after, "action_gateway_actions_in_flight") == 0
-    assert "sandbox-shopify" in BREAKERS.states()
+    assert "sandbox-shopify" in breaker_states
     assert _value(after, "action_gateway_circuit_breaker_state", connection="sandbox-shopify") == 0
 
 

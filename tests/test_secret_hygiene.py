@@ -29,7 +29,6 @@ from action_gateway.app import create_app
 from action_gateway.auth import hash_key
 from action_gateway.config import CallerConfig, ConfigError, GatewayConfig, parse_config
 from action_gateway.logging import configure_logging
-from action_gateway.platforms._breaker import reset_breakers
 from action_gateway.platforms._http import RequestKind, UpstreamRequest
 from action_gateway.sandbox import connections as sandbox_connections
 from action_gateway.sandbox.connections import Sandbox, build_sandbox
@@ -387,7 +386,6 @@ async def test_no_credential_reaches_logs_responses_or_exceptions(
             redis.close()  # Redis goes away: actions fail closed
             note = action(BIGCOMMERCE, "edit_order_note", {"order_id": "112"}, {"note": "later"})
             await expect(await act(client, note), 503)
-        reset_breakers()  # the circuit opened above is per process
         await rejected_tokens(canary_sandbox(monkeypatch), recorder)
         captured = capsys.readouterr()
 

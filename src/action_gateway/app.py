@@ -34,7 +34,8 @@ from action_gateway.idempotency import (
     in_flight_seconds_for,
     redis_client,
 )
-from action_gateway.metrics import MetricsMiddleware, register_process_collectors
+from action_gateway.metrics import MetricsMiddleware
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import upstream_client
 from action_gateway.platforms._transport import build_transport
 from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
@@ -124,10 +125,12 @@ def create_app(
     config: GatewayConfig | None = None,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     simulators: Mapping[str, Any] | None = None,
+    breakers: CircuitBreakers | None = None,
 ) -> FastAPI:
     """The app. Without ``config`` it reads ``settings.config``, or runs the sandbox.
 
     ``transports`` (by connection id) replace the network, for the sandbox and test doubles.
+    ``breakers`` are this app's circuit breakers (by default new ones, with the default rule).
     """
     settings = settings or Settings()
 
@@ -140,6 +143,7 @@ def create_app(
             simulators = {**sandbox_simulators, **(simulators or {})}
         matrices = load_matrices()
         validate_matrices(config, matrices)
+        app_breakers = breakers if breakers is not None else CircuitBreakers()
         async with AsyncExitStack() as stack:
             connections: dict[str, Connection] = {}
             limits = httpx.Limits(
@@ -160,7 +164,9 @@ def create_app(
                         headers={"User-Agent": f"action-gateway/{__version__}"},
                     )
                 )
-                adapter = ADAPTER_FACTORIES[connection.platform](connection, client)
+                adapter = ADAPTER_FACTORIES[connection.platform](
+                    connection, client, breakers=app_breakers
+                )
                 connections[connection.id] = Connection(
                     config=connection,
                     adapter=adapter,
@@ -185,6 +191,7 @@ def create_app(
                 sandbox=dict(simulators or {}),
                 authenticator=Authenticator(config.callers),
                 rate_limiter=rate_limiter,
+                breakers=app_breakers,
             )
             log.info(
                 "started",
@@ -221,7 +228,6 @@ def create_app(
     app.add_middleware(MetricsMiddleware)
     request_ids, options = request_id_middleware()
     app.add_middleware(request_ids, **options)  # type: ignore[arg-type]
-    register_process_collectors()
     app.include_router(health.router)  # probes answer without a key
     for module in (platforms, eligibility, context, actions):
         app.include_router(module.router)

@@ -26,7 +26,8 @@
     ├── MethodNotAllowed               405    method_not_allowed  (+ Allow)
     ├── RequestHeadersTooLarge         431    request_headers_too_large
     ├── RateLimited                    429    rate_limited        (+ Retry-After)
-    └── DeadlineExceeded               504    deadline_exceeded   (+ outcome)
+    ├── DeadlineExceeded               504    deadline_exceeded   (+ outcome)
+    └── InternalError                  500    internal_error      (+ outcome, from the action flow)
 
 Route code raises these; nothing else builds an error response.
 """
@@ -281,6 +282,17 @@ class DeadlineExceeded(GatewayError):
     status = 504
     code = "deadline_exceeded"
     title = "The action did not complete within its deadline"
+
+
+class InternalError(GatewayError):
+    """A bug, reported without internals; the details go to the log, never to the caller.
+
+    From the action flow, ``outcome`` says whether the platform may have acted.
+    """
+
+    status = 500
+    code = "internal_error"
+    title = "Internal error"
 
 
 class RequestBodyTooLarge(GatewayError):

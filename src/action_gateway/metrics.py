@@ -29,7 +29,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from action_gateway.platforms._breaker import BreakerState, breaker_states
+from action_gateway.platforms._breaker import BreakerState, CircuitBreakers
 
 HTTP_REQUESTS = Counter(
     "action_gateway_http_requests_total",
@@ -81,36 +81,32 @@ _BREAKER_VALUES = {BreakerState.CLOSED: 0, BreakerState.HALF_OPEN: 1, BreakerSta
 class BreakerCollector(Collector):
     """Each connection's circuit breaker, read at scrape time (0 closed, 1 half-open, 2 open)."""
 
+    def __init__(self, breakers: CircuitBreakers | None) -> None:
+        self.breakers = breakers
+
     def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily(
             "action_gateway_circuit_breaker_state",
             "Circuit breaker per connection: 0 closed, 1 half-open, 2 open.",
             labels=["connection"],
         )
-        for connection, state in sorted(breaker_states().items()):
+        states = self.breakers.states() if self.breakers is not None else {}
+        for connection, state in sorted(states.items()):
             family.add_metric([connection], _BREAKER_VALUES[state])
         yield family
 
 
-_breaker_collector_registered = False
-
-
-def register_process_collectors() -> None:
-    """Collectors that read state at scrape time; registered once per process."""
-    global _breaker_collector_registered
-    if not _breaker_collector_registered:
-        REGISTRY.register(BreakerCollector())
-        _breaker_collector_registered = True
-
-
-def render_latest() -> tuple[bytes, str]:
-    """The exposition text, summed over workers in multiprocess mode."""
+def render_latest(breakers: CircuitBreakers | None) -> tuple[bytes, str]:
+    """The exposition text, summed over workers in multiprocess mode, with the state of the
+    app's circuit ``breakers`` (None while the app is starting)."""
+    app_state = CollectorRegistry()
+    app_state.register(BreakerCollector(breakers))
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        registry.register(BreakerCollector())
+        registry.register(BreakerCollector(breakers))
         return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY) + generate_latest(app_state), CONTENT_TYPE_LATEST
 
 
 class MetricsMiddleware:

@@ -16,6 +16,7 @@ from action_gateway.eligibility import PlatformMatrix
 from action_gateway.errors import DeadlineExceeded, NotFound, Outcome, RateLimited
 from action_gateway.idempotency import IdempotencyStore
 from action_gateway.metrics import RATE_LIMITED
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms.base import ActionCall, CommerceAdapter, SubscriptionAdapter
 from action_gateway.ratelimit import RateLimiter
 
@@ -66,6 +67,8 @@ class Services:
     """Simulators by connection id, when running the sandbox (for fault injection)."""
     authenticator: Authenticator = field(default_factory=lambda: Authenticator(None))
     rate_limiter: RateLimiter | None = None
+    breakers: CircuitBreakers = field(default_factory=CircuitBreakers)
+    """The circuit breaker of each connection, handed to its client (see platforms/_breaker.py)."""
 
     async def rate_limit(self, caller: Caller) -> None:
         """Count one request of ``caller``; :class:`RateLimited` (429) once its budget is spent."""

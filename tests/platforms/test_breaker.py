@@ -15,11 +15,9 @@ from action_gateway.errors import (
     UpstreamUnavailable,
 )
 from action_gateway.platforms._breaker import (
-    BREAKERS,
     BreakerState,
     CircuitBreakers,
     Verdict,
-    breaker_states,
 )
 from action_gateway.platforms._http import (
     RequestKind,
@@ -293,12 +291,13 @@ async def test_late_answers_do_not_disturb_an_open_circuit(breakers: CircuitBrea
 
 
 async def test_the_gateway_answers_503_with_retry_after() -> None:
-    """Through the app: the process-wide breaker of a sandbox connection, forced open."""
-    breaker = BREAKERS.for_connection("sandbox-shopify")
-    for _ in range(breaker.failure_threshold):
-        breaker.record(breaker.admit(), Verdict.FAILURE)
-    assert breaker_states() == {"sandbox-shopify": BreakerState.OPEN}
-    async with running_app() as (client, _app):
+    """Through the app: the app's breaker of a sandbox connection, forced open."""
+    async with running_app() as (client, app):
+        breakers = app.state.services.breakers
+        breaker = breakers.for_connection("sandbox-shopify")
+        for _ in range(breaker.failure_threshold):
+            breaker.record(breaker.admit(), Verdict.FAILURE)
+        assert breakers.states() == {"sandbox-shopify": BreakerState.OPEN}
         response = await client.get("/v1/connections/sandbox-shopify/orders/5500001001")
     assert response.status_code == 503, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -307,3 +306,15 @@ async def test_the_gateway_answers_503_with_retry_after() -> None:
     assert problem["code"] == "upstream_circuit_open"
     assert problem["outcome"] == "not_executed"
     assert problem["retry_after"] == int(response.headers["Retry-After"])
+
+
+async def test_two_apps_in_one_process_never_share_breakers() -> None:
+    """Each app owns its breakers: one app's open circuit leaves the other's closed."""
+    async with running_app() as (_, first), running_app() as (client, second):
+        assert first.state.services.breakers is not second.state.services.breakers
+        breaker = first.state.services.breakers.for_connection("sandbox-shopify")
+        for _ in range(breaker.failure_threshold):
+            breaker.record(breaker.admit(), Verdict.FAILURE)
+        response = await client.get("/v1/connections/sandbox-shopify/orders/5500001001")
+        assert second.state.services.breakers.states() == {"sandbox-shopify": BreakerState.CLOSED}
+    assert response.status_code == 200, response.text

@@ -20,6 +20,7 @@ from action_gateway.errors import (
     UpstreamRateLimited,
     UpstreamUnavailable,
 )
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import (
     RequestKind,
     RetryPolicy,
@@ -95,7 +96,14 @@ async def run(
     )
     async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
         try:
-            result = await send(http, request, call=call, interpret=interpret, policy=retry_policy)
+            result = await send(
+                http,
+                request,
+                call=call,
+                interpret=interpret,
+                policy=retry_policy,
+                breakers=CircuitBreakers(),
+            )
         except Exception as exc:
             exc.add_note(f"call={call!r} waits={sleeps.waits}")
             raise
@@ -236,7 +244,14 @@ class TestBoundsAndDeadline:
         retry_policy = RetryPolicy(jitter=lambda w: w, sleep=sleeps, backoff_max=0.6)
         async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
             with pytest.raises(UpstreamUnavailable):
-                await send(http, request, call=call, interpret=interpret, policy=retry_policy)
+                await send(
+                    http,
+                    request,
+                    call=call,
+                    interpret=interpret,
+                    policy=retry_policy,
+                    breakers=CircuitBreakers(),
+                )
         assert sleeps.waits == [0.25, 0.5, 0.6]
 
     def test_equal_jitter_keeps_half_the_wait(self) -> None:
@@ -306,7 +321,9 @@ class TestBoundsAndDeadline:
 
         async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http:
             with pytest.raises(DeadlineExceeded) as caught:
-                await send(http, request, call=call, interpret=interpret)
+                await send(
+                    http, request, call=call, interpret=interpret, breakers=CircuitBreakers()
+                )
         assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
         assert call.write_sent
 
@@ -419,11 +436,12 @@ async def test_a_read_failing_after_a_write_that_may_have_run_is_unknown() -> No
     def ok(response: httpx.Response) -> int:
         return response.status_code
 
+    breakers = CircuitBreakers()
     call = ActionCall.within(5)
     async with httpx.AsyncClient(
         transport=httpx.MockTransport(lambda r: httpx.Response(200))
     ) as http:
-        await send(http, request(RequestKind.WRITE), call=call, interpret=ok)
+        await send(http, request(RequestKind.WRITE), call=call, interpret=ok, breakers=breakers)
     assert call.write_may_have_run
 
     def refuse(request_: httpx.Request) -> httpx.Response:
@@ -431,13 +449,13 @@ async def test_a_read_failing_after_a_write_that_may_have_run_is_unknown() -> No
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
         with pytest.raises(UpstreamUnavailable) as caught:
-            await send(http, request(RequestKind.READ), call=call, interpret=ok)
+            await send(http, request(RequestKind.READ), call=call, interpret=ok, breakers=breakers)
     assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
 
     fresh = ActionCall.within(5)
     async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
         with pytest.raises(UpstreamUnavailable) as caught:
-            await send(http, request(RequestKind.READ), call=fresh, interpret=ok)
+            await send(http, request(RequestKind.READ), call=fresh, interpret=ok, breakers=breakers)
     assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
 
 
@@ -524,7 +542,14 @@ async def test_send_puts_on_the_wire_what_client_request_would(
     async with build(base_url, httpx.MockTransport(record)) as http:
         await http.request(request.method, url, headers=headers, json=body, timeout=limits)
         call = ActionCall.within(15.0, idempotency_key="key-1")
-        answer = await send(http, request, call=call, interpret=interpret, policy=RetryPolicy())
+        answer = await send(
+            http,
+            request,
+            call=call,
+            interpret=interpret,
+            policy=RetryPolicy(),
+            breakers=CircuitBreakers(),
+        )
     assert answer == "done"
     expected, sent = seen
     assert sent.method == expected.method
@@ -557,7 +582,10 @@ async def test_an_upstream_client_hands_requests_to_its_own_transport(
         monkeypatch.setattr(http, "send", refuse)
         call = ActionCall.within(15.0, idempotency_key="key-1")
         request = upstream_request(url="/thing")
-        assert await send(http, request, call=call, interpret=interpret) == "done"
+        assert (
+            await send(http, request, call=call, interpret=interpret, breakers=CircuitBreakers())
+            == "done"
+        )
     assert [str(r.url) for r in upstream.requests] == ["https://api.example.test/v1/thing"]
 
 

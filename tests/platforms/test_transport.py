@@ -319,9 +319,9 @@ async def test_the_app_builds_the_chosen_transport_unless_one_is_injected(
     built: dict[str, httpx.AsyncBaseTransport] = {}
 
     def recording(factory: Any) -> Any:
-        def build(connection: Any, http: httpx.AsyncClient) -> Any:
+        def build(connection: Any, http: httpx.AsyncClient, **options: Any) -> Any:
             built[connection.id] = http._transport
-            return factory(connection, http)
+            return factory(connection, http, **options)
 
         return build
 

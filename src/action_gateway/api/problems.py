@@ -17,6 +17,7 @@ from action_gateway.errors import (
     FieldError,
     GatewayError,
     IdempotencyKeyMissing,
+    InternalError,
     MalformedRequest,
     MethodNotAllowed,
     NotFound,
@@ -26,10 +27,6 @@ from action_gateway.errors import (
 )
 
 log = structlog.get_logger(__name__)
-
-
-class InternalServerError(GatewayError):
-    """Anything unexpected; the details go to the log, never to the caller."""
 
 
 def render_problem(exc: GatewayError, instance: str | None) -> JSONResponse:
@@ -110,13 +107,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             error = MalformedRequest(str(exc.detail))
         else:
             log.error("unexpected_http_exception", status=exc.status_code, path=request.url.path)
-            error = InternalServerError("An unexpected error occurred; it has been logged.")
+            error = InternalError("An unexpected error occurred; it has been logged.")
         return render_problem(error, request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
         return render_problem(
-            InternalServerError("An unexpected error occurred; it has been logged."),
+            InternalError("An unexpected error occurred; it has been logged."),
             request.url.path,
         )
 

@@ -57,6 +57,7 @@ from action_gateway.errors import (
     DeadlineExceeded,
     Forbidden,
     GatewayError,
+    InternalError,
     NotEligible,
     NotFound,
     Outcome,
@@ -102,10 +103,6 @@ class ActionResult(ResponseModel):
 
 Target = Order | Customer | Subscription
 ResourceView = OrderView | CustomerView | SubscriptionView
-
-
-class InternalError(GatewayError):
-    """A bug, reported without internals; ``outcome`` says whether the platform may have acted."""
 
 
 def _context_facts(request: ActionRequest) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 A matrix file (``data/<platform>.yaml``) declares, per resource type, the typed **facts** it reads,
 **dimensions** that classify raw status values into the seed's classes, **guards** that deny before
 the table, and **rules** giving, per action, the classes each dimension must be in. Everything is
-checked and compiled into lookup tables when the file is loaded; evaluation is dictionary lookups
-plus a memo of finished (read-only) evaluations, because it runs on every resource the API returns.
+checked and compiled into lookup tables when the file is loaded (`eligibility.loading`);
+this module holds those tables and evaluates them: dictionary lookups plus a memo of finished
+(read-only) evaluations, because it runs on every resource the API returns. `eligibility.export`
+writes a compiled matrix back out as data.
 """
 
 from __future__ import annotations
@@ -12,32 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from typing import Any, Final, NamedTuple, NoReturn
 
-import yaml
-from pydantic import ValidationError
-
-from action_gateway.domain.models import ACTION_RESOURCE, ActionName, Platform, ResourceType
+from action_gateway.domain.models import ActionName, Platform, ResourceType
+from action_gateway.eligibility.export import resource_document
 from action_gateway.eligibility.models import (
     Decision,
     DecisionCode,
-    DimensionSpec,
     Evaluation,
     FactType,
-    GuardSpec,
     MatrixSpec,
     ResourceSpec,
 )
 
 Narrowing = Mapping[ActionName, Mapping[str, Sequence[str]]]
 
-_ENGINE_CODES: Final = frozenset(DecisionCode)
+ENGINE_CODES: Final = frozenset(DecisionCode)
 _NO_CONTEXT: Final[Mapping[str, Any]] = {}
-
-
-class MatrixError(Exception):
-    """A matrix file is unreadable or inconsistent; raised at start-up, never per request."""
 
 
 class FactsError(ValueError):
@@ -51,7 +44,7 @@ class FactsError(ValueError):
 # --- Fact types --------------------------------------------------------------------------------
 
 
-def _decimal(value: object) -> Decimal | None:
+def as_decimal(value: object) -> Decimal | None:
     if not isinstance(value, str):
         return None
     try:
@@ -62,11 +55,11 @@ def _decimal(value: object) -> Decimal | None:
 
 
 # bool is an int subclass: a JSON true must not pass for a status id.
-_TYPE_CHECKS: Final[dict[FactType, tuple[Callable[[object], bool], str]]] = {
+TYPE_CHECKS: Final[dict[FactType, tuple[Callable[[object], bool], str]]] = {
     FactType.STRING: (lambda v: isinstance(v, str), "a string"),
     FactType.INTEGER: (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
     FactType.BOOLEAN: (lambda v: isinstance(v, bool), "a boolean"),
-    FactType.DECIMAL: (lambda v: _decimal(v) is not None, "a decimal number as a string"),
+    FactType.DECIMAL: (lambda v: as_decimal(v) is not None, "a decimal number as a string"),
 }
 
 
@@ -78,13 +71,13 @@ def _json_type(value: object) -> str:
 # --- Compiled matrix -------------------------------------------------------------------------
 
 
-class _Check(NamedTuple):
+class FactCheck(NamedTuple):
     name: str
     fact_type: FactType
     exact_type: type[object]
 
     @classmethod
-    def of(cls, name: str, fact_type: FactType) -> _Check:
+    def of(cls, name: str, fact_type: FactType) -> FactCheck:
         exact = (
             bool if fact_type is FactType.BOOLEAN else int if fact_type is FactType.INTEGER else str
         )
@@ -125,7 +118,7 @@ _MISSING: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
-class _Guard:
+class Guard:
     code: str
     from_context: bool
     key: str
@@ -145,7 +138,7 @@ class _Guard:
 
 
 @dataclass(frozen=True, slots=True)
-class _Dimension:
+class Dimension:
     name: str
     fact: str
     lookup: Mapping[Hashable, str]
@@ -162,7 +155,7 @@ class _Dimension:
             amount = facts.get(self.absent_fact)
             if amount is None:
                 return None, f"{self.fact} is null and {self.absent_fact} is missing"
-            if _decimal(amount) == 0:
+            if as_decimal(amount) == 0:
                 return self.absent_class, None
             return None, f"{self.fact} is null while {self.absent_fact} is {amount}"
         found = self.lookup.get(raw)
@@ -175,13 +168,13 @@ _MemoKey = tuple[tuple[int, ...], tuple[str | None, ...], tuple[tuple[ActionName
 
 
 @dataclass(slots=True)
-class _Resource:
+class CompiledResource:
     type: ResourceType
     spec: ResourceSpec
-    fact_checks: tuple[_Check, ...]
-    context_checks: tuple[_Check, ...]
-    guards: tuple[_Guard, ...]
-    dimensions: tuple[_Dimension, ...]
+    fact_checks: tuple[FactCheck, ...]
+    context_checks: tuple[FactCheck, ...]
+    guards: tuple[Guard, ...]
+    dimensions: tuple[Dimension, ...]
     actions: tuple[ActionName, ...]
     # Per action, the allowed classes of each dimension, in dimension order.
     allow: dict[ActionName, tuple[frozenset[str], ...]]
@@ -261,12 +254,16 @@ class _Resource:
 
 
 class PlatformMatrix:
-    """One platform's compiled matrix. Build it with `load_matrices` or `load_matrix_text`."""
+    """One platform's compiled matrix. Build it with `load_matrices` or `load_matrix_text`
+    (`eligibility.loading`)."""
 
     __slots__ = ("_by_action", "_platform", "_resources", "_spec")
 
     def __init__(
-        self, platform: Platform, spec: MatrixSpec, compiled: Mapping[ResourceType, _Resource]
+        self,
+        platform: Platform,
+        spec: MatrixSpec,
+        compiled: Mapping[ResourceType, CompiledResource],
     ) -> None:
         self._platform = platform
         self._spec = spec
@@ -294,7 +291,7 @@ class PlatformMatrix:
         spec = self._resource(resource_type).spec
         return tuple(spec.facts), tuple(spec.context)
 
-    def _resource(self, resource_type: ResourceType) -> _Resource:
+    def _resource(self, resource_type: ResourceType) -> CompiledResource:
         try:
             return self._resources[resource_type]
         except KeyError:
@@ -384,30 +381,32 @@ class PlatformMatrix:
         return {
             "platform": self._platform.value,
             "resources": {
-                res.type.value: _resource_document(res) for res in self._resources.values()
+                res.type.value: resource_document(res) for res in self._resources.values()
             },
         }
 
 
-def _plainly_typed(checks: tuple[_Check, ...], values: Mapping[str, Any]) -> bool:
+def _plainly_typed(checks: tuple[FactCheck, ...], values: Mapping[str, Any]) -> bool:
     """The fast, conservative type test: exact JSON types only (subclasses take the slow path)."""
     for name, fact_type, exact_type in checks:
         value = values.get(name)
         if value is not None and (
             type(value) is not exact_type
-            or (fact_type is FactType.DECIMAL and _decimal(value) is None)
+            or (fact_type is FactType.DECIMAL and as_decimal(value) is None)
         ):
             return False
     return True
 
 
-def _type_problems(checks: tuple[_Check, ...], values: Mapping[str, Any], prefix: str) -> list[str]:
+def _type_problems(
+    checks: tuple[FactCheck, ...], values: Mapping[str, Any], prefix: str
+) -> list[str]:
     problems = []
     for check in checks:
         name = check.name
         value = values.get(name)
         if value is not None:
-            accepts, expected = _TYPE_CHECKS[check.fact_type]
+            accepts, expected = TYPE_CHECKS[check.fact_type]
             if not accepts(value):
                 problems.append(
                     f"{prefix}{name}: expected {expected}, got {_json_type(value)} {value!r}"
@@ -434,7 +433,7 @@ def _narrowing_class_problems(
     where: str,
     action: ActionName,
     classes: Sequence[str],
-    dim: _Dimension,
+    dim: Dimension,
     allowed: frozenset[str],
 ) -> list[str]:
     problems = []
@@ -447,304 +446,3 @@ def _narrowing_class_problems(
                 f"{', '.join(c for c in dim.labels if c in allowed)}"
             )
     return problems
-
-
-def _resource_document(res: _Resource) -> dict[str, Any]:
-    spec = res.spec
-    return {
-        "facts": {name: t.value for name, t in spec.facts.items()},
-        "context": {name: t.value for name, t in spec.context.items()},
-        "dimensions": {
-            name: dim.model_dump(mode="json", exclude_none=True)
-            for name, dim in spec.dimensions.items()
-        },
-        "guards": [
-            {
-                "code": g.code,
-                "input": g.input_name,
-                ("deny_if" if g.deny_if is not None else "require"): g.test_value,
-                "actions": [a.value for a in res.actions if a in guard.actions],
-                "reason": g.reason,
-            }
-            for g, guard in zip(spec.guards, res.guards, strict=True)
-        ],
-        "actions": {
-            action.value: {
-                "allowed_in": {
-                    dim.name: [c for c in dim.labels if c in allowed]
-                    for dim, allowed in zip(res.dimensions, res.allow[action], strict=True)
-                },
-                "alternatives": [a.value for a in res.alternatives[action]],
-            }
-            for action in res.actions
-        },
-    }
-
-
-# --- Loading and checking --------------------------------------------------------------------
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of duplicate keys silently; in a matrix that hides a mistake."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: set[object] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key = self.construct_object(key_node, deep=deep)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping",
-                        node.start_mark,
-                        f"found duplicate key {key!r}",
-                        key_node.start_mark,
-                    )
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def load_matrix_text(platform: Platform, text: str, *, source: str) -> PlatformMatrix:
-    """Parse, validate and compile one matrix; every problem is reported in one `MatrixError`."""
-    try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        raise MatrixError(f"{source}: not valid YAML: {exc}") from None
-    try:
-        spec = MatrixSpec.model_validate(raw)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise _matrix_error(source, problems) from None
-    checker = _Checker(platform, spec)
-    compiled = checker.compile()
-    if checker.problems:
-        raise _matrix_error(source, checker.problems)
-    return PlatformMatrix(platform, spec, compiled)
-
-
-def load_matrices() -> dict[Platform, PlatformMatrix]:
-    """Every platform's matrix from the package data; raises `MatrixError` (start-up fails)."""
-    data = resources.files("action_gateway.eligibility").joinpath("data")
-    matrices = {}
-    for platform in Platform:
-        source = f"action_gateway/eligibility/data/{platform.value}.yaml"
-        try:
-            text = data.joinpath(f"{platform.value}.yaml").read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MatrixError(f"{source}: cannot be read: {exc}") from None
-        matrices[platform] = load_matrix_text(platform, text, source=source)
-    return matrices
-
-
-def _matrix_error(source: str, problems: list[str]) -> MatrixError:
-    listed = "\n".join(f"  - {p}" for p in problems)
-    return MatrixError(f"{source}: invalid eligibility matrix:\n{listed}")
-
-
-_VALUE_TYPES: Final[dict[FactType, Callable[[object], bool]]] = {
-    t: check for t, (check, _) in _TYPE_CHECKS.items() if t is not FactType.DECIMAL
-}
-
-
-class _Checker:
-    """Cross-reference checks that a schema cannot express, compiling as it goes."""
-
-    def __init__(self, platform: Platform, spec: MatrixSpec) -> None:
-        self.platform = platform
-        self.spec = spec
-        self.problems: list[str] = []
-
-    def compile(self) -> dict[ResourceType, _Resource]:
-        if self.spec.platform != self.platform.value:
-            self.problems.append(
-                f"platform: the file is for {self.spec.platform!r}, not {self.platform.value!r}"
-            )
-        compiled = {}
-        for name, res_spec in self.spec.resources.items():
-            try:
-                resource_type = ResourceType(name)
-            except ValueError:
-                known = ", ".join(ResourceType)
-                self.problems.append(f"resources.{name}: unknown resource type (known: {known})")
-                continue
-            compiled[resource_type] = self._resource(resource_type, res_spec)
-        return compiled
-
-    def _resource(self, resource_type: ResourceType, spec: ResourceSpec) -> _Resource:
-        where = f"resources.{resource_type}"
-        used: set[str] = set()
-        dimensions = tuple(
-            self._dimension(f"{where}.dimensions.{name}", name, dim, spec, used)
-            for name, dim in spec.dimensions.items()
-        )
-        actions = self._actions(where, resource_type, spec)
-        guards = tuple(
-            self._guard(f"{where}.guards[{i}]", guard, spec, actions, used)
-            for i, guard in enumerate(spec.guards)
-        )
-        allow: dict[ActionName, tuple[frozenset[str], ...]] = {}
-        alternatives: dict[ActionName, tuple[ActionName, ...]] = {}
-        for action in actions:
-            rule = spec.rules[action.value]
-            rule_where = f"{where}.rules.{action}"
-            for dimension in rule.allow:
-                if dimension not in spec.dimensions:
-                    self.problems.append(f"{rule_where}.allow: unknown dimension {dimension!r}")
-            allow[action] = tuple(
-                self._allowed_classes(
-                    f"{rule_where}.allow.{dim.name}", dim, rule.allow.get(dim.name)
-                )
-                for dim in dimensions
-            )
-            alternatives[action] = self._alternatives(
-                rule_where, action, rule.alternatives, actions
-            )
-        for kind, declared in (("facts", spec.facts), ("context", spec.context)):
-            for name in declared:
-                if name not in used:
-                    self.problems.append(f"{where}.{kind}.{name}: declared but never used")
-        return _Resource(
-            type=resource_type,
-            spec=spec,
-            fact_checks=tuple(_Check.of(name, t) for name, t in spec.facts.items()),
-            context_checks=tuple(_Check.of(name, t) for name, t in spec.context.items()),
-            guards=guards,
-            dimensions=dimensions,
-            actions=actions,
-            allow=allow,
-            alternatives=alternatives,
-        )
-
-    def _actions(
-        self, where: str, resource_type: ResourceType, spec: ResourceSpec
-    ) -> tuple[ActionName, ...]:
-        found = set()
-        for name in spec.rules:
-            try:
-                action = ActionName(name)
-            except ValueError:
-                self.problems.append(f"{where}.rules.{name}: unknown action")
-                continue
-            if ACTION_RESOURCE[action] is not resource_type:
-                self.problems.append(
-                    f"{where}.rules.{name}: {name} acts on a {ACTION_RESOURCE[action]}, "
-                    f"not a {resource_type}"
-                )
-                continue
-            found.add(action)
-        # Declaration order of ActionName, so every matrix lists actions the same way.
-        return tuple(a for a in ActionName if a in found)
-
-    def _dimension(
-        self, where: str, name: str, spec: DimensionSpec, resource: ResourceSpec, used: set[str]
-    ) -> _Dimension:
-        used.add(spec.fact)
-        fact_type = resource.facts.get(spec.fact)
-        if fact_type is None:
-            self.problems.append(f"{where}.fact: {spec.fact!r} is not declared in facts")
-        elif fact_type is FactType.DECIMAL:
-            self.problems.append(f"{where}.fact: a decimal fact cannot be classified by value")
-        lookup: dict[Hashable, str] = {}
-        for cls, cls_spec in spec.classes.items():
-            for value in cls_spec.values:
-                if fact_type in _VALUE_TYPES and not _VALUE_TYPES[fact_type](value):
-                    self.problems.append(
-                        f"{where}.classes.{cls}: value {value!r} is not of type {fact_type}"
-                    )
-                if value in lookup:
-                    self.problems.append(
-                        f"{where}.classes.{cls}: value {value!r} is already in class "
-                        f"{lookup[value]!r}"
-                    )
-                else:
-                    lookup[value] = cls
-        absent_fact = absent_class = None
-        if spec.when_absent is not None:
-            absent_fact, absent_class = spec.when_absent.fact, spec.when_absent.if_zero
-            used.add(absent_fact)
-            if resource.facts.get(absent_fact) is not FactType.DECIMAL:
-                self.problems.append(
-                    f"{where}.when_absent.fact: {absent_fact!r} must be declared as a decimal fact"
-                )
-            if absent_class not in spec.classes:
-                self.problems.append(f"{where}.when_absent.if_zero: unknown class {absent_class!r}")
-        for cls, cls_spec in spec.classes.items():
-            if not cls_spec.values and cls != absent_class:
-                self.problems.append(f"{where}.classes.{cls}: no value leads to this class")
-        labels = {cls: cls_spec.label for cls, cls_spec in spec.classes.items()}
-        return _Dimension(name, spec.fact, lookup, labels, absent_fact, absent_class)
-
-    def _guard(
-        self,
-        where: str,
-        spec: GuardSpec,
-        resource: ResourceSpec,
-        actions: tuple[ActionName, ...],
-        used: set[str],
-    ) -> _Guard:
-        if spec.code in _ENGINE_CODES:
-            self.problems.append(f"{where}.code: {spec.code!r} is reserved for the engine")
-        from_context = spec.context is not None
-        key = spec.context if spec.context is not None else spec.fact
-        assert key is not None  # GuardSpec requires one of them
-        declared = resource.context if from_context else resource.facts
-        kind = "context" if from_context else "facts"
-        used.add(key)
-        input_type = declared.get(key)
-        if input_type is None:
-            self.problems.append(f"{where}: {key!r} is not declared in {kind}")
-        elif input_type not in _VALUE_TYPES or not _VALUE_TYPES[input_type](spec.test_value):
-            self.problems.append(
-                f"{where}: {spec.test_value!r} cannot be compared with {input_type} {key!r}"
-            )
-        guarded: set[ActionName] = set()
-        for name in spec.actions if spec.actions is not None else [a.value for a in actions]:
-            action = next((a for a in actions if a.value == name), None)
-            if action is None:
-                self.problems.append(f"{where}.actions: {name!r} is not an action with a rule here")
-            else:
-                guarded.add(action)
-        return _Guard(
-            code=spec.code,
-            from_context=from_context,
-            key=key,
-            input_name=spec.input_name,
-            require=spec.require is not None,
-            value=spec.test_value,
-            actions=frozenset(guarded),
-            reason=spec.reason,
-        )
-
-    def _allowed_classes(
-        self, where: str, dim: _Dimension, listed: tuple[str, ...] | None
-    ) -> frozenset[str]:
-        if listed is None:
-            return frozenset(dim.labels)
-        if not listed:
-            self.problems.append(f"{where}: allows no class; remove the rule instead")
-        if len(set(listed)) != len(listed):
-            self.problems.append(f"{where}: a class is listed twice")
-        for cls in listed:
-            if cls not in dim.labels:
-                self.problems.append(f"{where}: unknown class {cls!r}")
-        return frozenset(listed)
-
-    def _alternatives(
-        self,
-        where: str,
-        action: ActionName,
-        names: tuple[str, ...],
-        actions: tuple[ActionName, ...],
-    ) -> tuple[ActionName, ...]:
-        found = []
-        for name in names:
-            alternative = next((a for a in actions if a.value == name), None)
-            if alternative is None or alternative is action:
-                self.problems.append(
-                    f"{where}.alternatives: {name!r} is not another action with a rule here"
-                )
-            else:
-                found.append(alternative)
-        return tuple(found)

@@ -20,10 +20,10 @@ treat a cancelled probe as a success (``circuitbreaker``) or a failure (``purgat
 uses the wall clock. Working around that needs as much code as this module; ``aiobreaker``
 is stale and ``pybreaker`` has no asyncio support.
 
-State is per process (no I/O, so no lock: it is only touched from the event loop) and per
-connection id. The registry is module-level (:data:`BREAKERS`, created lazily per
-connection) because passing one from the app would change every adapter; :func:`send`
-takes an optional ``breakers`` argument for tests, and :func:`reset_breakers` clears it.
+State is per connection id and owned by the app: its lifespan creates one
+:class:`CircuitBreakers` (held by ``Services``) and hands it to each connection's client through
+the adapter factories, so two apps in one process never share a breaker. No I/O, so no lock: it
+is only touched from the event loop.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class CircuitBreaker:
 
 
 class CircuitBreakers:
-    """The breakers of one process, one per connection id, created on first use."""
+    """The breakers of one app, one per connection id, created on first use."""
 
     def __init__(
         self,
@@ -179,21 +179,8 @@ class CircuitBreakers:
         return breaker
 
     def states(self) -> dict[str, BreakerState]:
+        """``{connection: state}`` of every connection that has sent a request (for metrics)."""
         return {connection: b.state for connection, b in self._breakers.items()}
 
     def reset(self) -> None:
         self._breakers.clear()
-
-
-BREAKERS = CircuitBreakers()
-"""The process's breakers, used by ``send()`` unless it is given others."""
-
-
-def breaker_states() -> dict[str, BreakerState]:
-    """``{connection: state}`` of every connection that has sent a request (for readiness)."""
-    return BREAKERS.states()
-
-
-def reset_breakers() -> None:
-    """Forget every breaker (tests)."""
-    BREAKERS.reset()

@@ -50,7 +50,6 @@ from action_gateway.errors import (
 )
 from action_gateway.metrics import UPSTREAM_DURATION, UPSTREAM_RETRIES
 from action_gateway.platforms._breaker import (
-    BREAKERS,
     CircuitBreakers,
     CircuitOpen,
     Verdict,
@@ -414,14 +413,14 @@ async def send(
     interpret: Callable[[httpx.Response], T],
     policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     reserve: float = 0.0,
-    breakers: CircuitBreakers | None = None,
+    breakers: CircuitBreakers,
 ) -> T:
     """Send ``request`` under the retry rule within ``call``'s deadline, minus ``reserve`` seconds.
 
     Raises only :class:`~action_gateway.errors.GatewayError` subclasses.
     """
     state = _SendState()
-    breaker = (BREAKERS if breakers is None else breakers).for_connection(request.connection)
+    breaker = breakers.for_connection(request.connection)
     wrote_before = call.write_sent
 
     def remaining() -> float:

@@ -36,6 +36,7 @@ from action_gateway.errors import (
     UpstreamAuthFailed,
     UpstreamError,
 )
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import (
     DEFAULT_RETRY_POLICY,
     RequestKind,
@@ -190,10 +191,13 @@ class RestClient:
         http: httpx.AsyncClient,
         *,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        breakers: CircuitBreakers | None = None,
     ) -> None:
         self.connection = connection
         self.http = http
         self.policy = policy
+        # The app's breakers; a client built on its own (tests) gets its own.
+        self.breakers = breakers if breakers is not None else CircuitBreakers()
 
     async def send_endpoint(
         self,
@@ -242,4 +246,5 @@ class RestClient:
             ),
             policy=self.policy,
             reserve=reserve,
+            breakers=self.breakers,
         )

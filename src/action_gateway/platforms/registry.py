@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 import httpx
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms.base import CommerceAdapter, SubscriptionAdapter
 from action_gateway.platforms.bigcommerce import build_bigcommerce_adapter
 from action_gateway.platforms.ordergroove import build_ordergroove_adapter
 from action_gateway.platforms.recharge import build_recharge_adapter
 from action_gateway.platforms.shopify import build_shopify_adapter
 
-AdapterFactory = Callable[
-    [ConnectionConfig, httpx.AsyncClient], CommerceAdapter | SubscriptionAdapter
-]
+
+class AdapterFactory(Protocol):
+    """Builds one connection's adapter on the app's HTTP client and circuit breakers."""
+
+    def __call__(
+        self,
+        connection: ConnectionConfig,
+        http: httpx.AsyncClient,
+        *,
+        breakers: CircuitBreakers | None = None,
+    ) -> CommerceAdapter | SubscriptionAdapter: ...
+
 
 ADAPTER_FACTORIES: dict[Platform, AdapterFactory] = {
     Platform.SHOPIFY: build_shopify_adapter,

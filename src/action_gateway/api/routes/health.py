@@ -49,6 +49,7 @@ async def readyz(request: Request) -> JSONResponse:
     response_class=Response,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
-async def metrics() -> Response:
-    body, content_type = render_latest()
+async def metrics(request: Request) -> Response:
+    services = getattr(request.app.state, "services", None)
+    body, content_type = render_latest(services.breakers if services is not None else None)
     return Response(body, media_type=content_type)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from action_gateway.config import ConnectionConfig
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms.bigcommerce.adapter import BigCommerceAdapter
 from action_gateway.platforms.bigcommerce.client import BigCommerceClient
 
@@ -12,7 +13,11 @@ __all__ = ["BigCommerceAdapter", "BigCommerceClient", "build_bigcommerce_adapter
 
 
 def build_bigcommerce_adapter(
-    connection: ConnectionConfig, http: httpx.AsyncClient
+    connection: ConnectionConfig,
+    http: httpx.AsyncClient,
+    *,
+    breakers: CircuitBreakers | None = None,
 ) -> BigCommerceAdapter:
-    """The adapter for one BigCommerce connection; ``http`` (with its base URL) is the app's."""
-    return BigCommerceAdapter(BigCommerceClient(connection, http))
+    """The adapter for one BigCommerce connection; ``http`` (with its base URL) and
+    ``breakers`` are the app's."""
+    return BigCommerceAdapter(BigCommerceClient(connection, http, breakers=breakers))

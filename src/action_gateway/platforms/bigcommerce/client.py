@@ -23,6 +23,7 @@ import httpx
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.errors import PlatformMessage
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import DEFAULT_RETRY_POLICY, RetryPolicy, parse_retry_after
 from action_gateway.platforms._rest import Query, RestApi, RestClient, with_query
 from action_gateway.platforms.base import ActionCall
@@ -114,8 +115,9 @@ class BigCommerceClient(RestClient):
         http: httpx.AsyncClient,
         *,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        breakers: CircuitBreakers | None = None,
     ) -> None:
-        super().__init__(connection, http, policy=policy)
+        super().__init__(connection, http, policy=policy, breakers=breakers)
         self.store_hash = connection.store_hash or ""
 
     async def request(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from action_gateway.config import ConnectionConfig
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms.ordergroove.adapter import OrdergrooveAdapter
 from action_gateway.platforms.ordergroove.client import OrdergrooveClient
 
@@ -12,7 +13,12 @@ __all__ = ["OrdergrooveAdapter", "OrdergrooveClient", "build_ordergroove_adapter
 
 
 def build_ordergroove_adapter(
-    connection: ConnectionConfig, http: httpx.AsyncClient
+    connection: ConnectionConfig,
+    http: httpx.AsyncClient,
+    *,
+    breakers: CircuitBreakers | None = None,
 ) -> OrdergrooveAdapter:
-    """The adapter for one Ordergroove connection; ``http`` (with its base URL) is the app's."""
-    return OrdergrooveAdapter(OrdergrooveClient(connection, http), currency=connection.currency)
+    """The adapter for one Ordergroove connection; ``http`` (with its base URL) and
+    ``breakers`` are the app's."""
+    client = OrdergrooveClient(connection, http, breakers=breakers)
+    return OrdergrooveAdapter(client, currency=connection.currency)

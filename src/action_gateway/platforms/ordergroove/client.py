@@ -25,6 +25,7 @@ import httpx
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.errors import Outcome, PlatformMessage, UpstreamError
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms._rest import Query, RestApi, RestClient, with_query
 from action_gateway.platforms.base import ActionCall
@@ -105,8 +106,9 @@ class OrdergrooveClient(RestClient):
         http: httpx.AsyncClient,
         *,
         policy: RetryPolicy = ORDERGROOVE_RETRY_POLICY,
+        breakers: CircuitBreakers | None = None,
     ) -> None:
-        super().__init__(connection, http, policy=policy)
+        super().__init__(connection, http, policy=policy, breakers=breakers)
 
     async def request(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from action_gateway.config import ConnectionConfig
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms.recharge.adapter import RechargeAdapter
 from action_gateway.platforms.recharge.client import RechargeClient
 
@@ -12,7 +13,11 @@ __all__ = ["RechargeAdapter", "RechargeClient", "build_recharge_adapter"]
 
 
 def build_recharge_adapter(
-    connection: ConnectionConfig, http: httpx.AsyncClient
+    connection: ConnectionConfig,
+    http: httpx.AsyncClient,
+    *,
+    breakers: CircuitBreakers | None = None,
 ) -> RechargeAdapter:
-    """The adapter for one Recharge connection; ``http`` (with its base URL) is the app's."""
-    return RechargeAdapter(RechargeClient(connection, http))
+    """The adapter for one Recharge connection; ``http`` (with its base URL) and
+    ``breakers`` are the app's."""
+    return RechargeAdapter(RechargeClient(connection, http, breakers=breakers))

@@ -29,6 +29,7 @@ from action_gateway.errors import (
     UpstreamAuthFailed,
     UpstreamError,
 )
+from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import (
     DEFAULT_RETRY_POLICY,
     RequestKind,
@@ -55,10 +56,13 @@ class ShopifyClient:
         http: httpx.AsyncClient,
         *,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        breakers: CircuitBreakers | None = None,
     ) -> None:
         self.connection = connection
         self.http = http
         self.policy = policy
+        # The app's breakers; a client built on its own (tests) gets its own.
+        self.breakers = breakers if breakers is not None else CircuitBreakers()
         self.api_version = connection.api_version or SHOPIFY_DEFAULT_API_VERSION
         base = connection.api_base_url or f"https://{connection.shop}"
         self.endpoint = f"{base}/admin/api/{self.api_version}/graphql.json"
@@ -99,6 +103,7 @@ class ShopifyClient:
             interpret=lambda response: interpret_response(response, kind=operation.kind),
             policy=self.policy,
             reserve=reserve,
+            breakers=self.breakers,
         )
 
 
