@@ -20,6 +20,7 @@ from action_gateway.sandbox.bigcommerce import (
     seed_table,
 )
 from tests.contracts.bigcommerce import validate_httpx_request, validate_response
+from tests.sandbox.faults import seeded_fault_runs
 
 TOKEN = "bc-test-token"
 BASE = "https://api.bigcommerce.com/stores/sandbox"
@@ -793,19 +794,11 @@ async def test_drop_after_executes_once(
 
 
 async def test_random_faults_are_reproducible() -> None:
-    runs = []
-    for _ in range(2):
-        sim = BigCommerceSimulator(access_token=TOKEN, random_seed=7)
-        sim.faults.random_rate = 0.5
-        outcomes: list[str] = []
-        async with httpx.AsyncClient(
-            transport=sim.transport(), base_url=BASE, headers=HEADERS
-        ) as c:
-            for _ in range(24):
-                try:
-                    outcomes.append(str((await c.get("/v2/orders/100")).status_code))
-                except httpx.ConnectError:
-                    outcomes.append("dropped")
-        runs.append(outcomes)
+    runs = await seeded_fault_runs(
+        lambda: BigCommerceSimulator(access_token=TOKEN, random_seed=7),
+        BASE,
+        HEADERS,
+        lambda c: c.get("/v2/orders/100"),
+    )
     assert runs[0] == runs[1]
     assert len(set(runs[0])) > 2

@@ -20,6 +20,7 @@ from action_gateway.sandbox.ordergroove import (
     seed_table,
 )
 from tests.contracts.ordergroove import validate_httpx_request, validate_response
+from tests.sandbox.faults import seeded_fault_runs
 from tests.shared_specs import require_spec
 
 KEY = "og-test-key"
@@ -609,20 +610,12 @@ async def test_drop_after_cancel_then_reread_shows_it(
 
 
 async def test_random_faults_are_reproducible() -> None:
-    runs = []
-    for _ in range(2):
-        sim = OrdergrooveSimulator(access_token=KEY, random_seed=7)
-        sim.faults.random_rate = 0.5
-        outcomes: list[str] = []
-        async with httpx.AsyncClient(
-            transport=sim.transport(), base_url=BASE, headers=HEADERS
-        ) as c:
-            for _ in range(24):
-                try:
-                    outcomes.append(str((await c.get(f"/subscriptions/{sub(1)}/")).status_code))
-                except httpx.ConnectError:
-                    outcomes.append("dropped")
-        runs.append(outcomes)
+    runs = await seeded_fault_runs(
+        lambda: OrdergrooveSimulator(access_token=KEY, random_seed=7),
+        BASE,
+        HEADERS,
+        lambda c: c.get(f"/subscriptions/{sub(1)}/"),
+    )
     assert runs[0] == runs[1]
     assert len(set(runs[0])) > 2
 
