@@ -21,7 +21,7 @@ from action_gateway.errors import (
     UpstreamUnavailable,
 )
 from tests.fakes import FakeAdapter, fake_connection, make_customer, make_order
-from tests.helpers import running_app
+from tests.helpers import client_over_fake, running_app
 
 PROBLEM = "application/problem+json"
 
@@ -58,8 +58,7 @@ def adapter() -> FakeAdapter:
 
 @pytest.fixture
 async def client(adapter: FakeAdapter) -> AsyncIterator[httpx.AsyncClient]:
-    config = GatewayConfig(connections=[fake_connection("acme")])
-    async with running_app(config, adapters={"acme": adapter}) as (client, _):
+    async with client_over_fake(adapter) as client:
         yield client
 
 
@@ -284,8 +283,7 @@ async def test_unknown_outcome_is_remembered_and_never_retried_blindly(
 
 async def test_deadline_after_the_write_reports_outcome_unknown(adapter: FakeAdapter) -> None:
     adapter.delay = 2.0
-    config = GatewayConfig(deadline_seconds=0.3, connections=[fake_connection("acme")])
-    async with running_app(config, adapters={"acme": adapter}) as (client, _):
+    async with client_over_fake(adapter, deadline_seconds=0.3) as client:
         response = await client.post("/v1/actions", json=cancel_and_refund(), headers=key())
 
     assert response.status_code == 504

@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from action_gateway.config import GatewayConfig
 from action_gateway.domain.models import ActionName, LineItem, Money
-from tests.fakes import FakeAdapter, fake_connection, make_order
-from tests.helpers import running_app
+from tests.fakes import FakeAdapter, make_order
+from tests.helpers import client_over_fake
 
 
 def partial(**input_: Any) -> dict[str, Any]:
@@ -42,8 +41,7 @@ def adapter() -> FakeAdapter:
 
 @pytest.fixture
 async def client(adapter: FakeAdapter) -> AsyncIterator[httpx.AsyncClient]:
-    config = GatewayConfig(connections=[fake_connection("acme")])
-    async with running_app(config, adapters={"acme": adapter}) as (client, _):
+    async with client_over_fake(adapter) as client:
         yield client
 
 
