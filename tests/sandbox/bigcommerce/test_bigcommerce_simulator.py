@@ -20,7 +20,7 @@ from action_gateway.sandbox.bigcommerce import (
     seed_table,
 )
 from tests.contracts.bigcommerce import validate_httpx_request, validate_response
-from tests.sandbox.faults import seeded_fault_runs
+from tests.sandbox.faults import assert_seeded_faults_reproducible
 
 TOKEN = "bc-test-token"
 BASE = "https://api.bigcommerce.com/stores/sandbox"
@@ -794,11 +794,6 @@ async def test_drop_after_executes_once(
 
 
 async def test_random_faults_are_reproducible() -> None:
-    runs = await seeded_fault_runs(
-        lambda: BigCommerceSimulator(access_token=TOKEN, random_seed=7),
-        BASE,
-        HEADERS,
-        lambda c: c.get("/v2/orders/100"),
+    await assert_seeded_faults_reproducible(
+        BigCommerceSimulator, TOKEN, BASE, HEADERS, lambda c: c.get("/v2/orders/100")
     )
-    assert runs[0] == runs[1]
-    assert len(set(runs[0])) > 2

@@ -19,7 +19,7 @@ from action_gateway.sandbox.recharge import (
     charge_table,
     seed_table,
 )
-from tests.sandbox.faults import seeded_fault_runs
+from tests.sandbox.faults import assert_seeded_faults_reproducible
 
 TOKEN = "rc-test-token"
 BASE = "https://api.rechargeapps.com"
@@ -664,11 +664,6 @@ async def test_drop_after_cancel_executes_once(
 
 
 async def test_random_faults_are_reproducible() -> None:
-    runs = await seeded_fault_runs(
-        lambda: RechargeSimulator(access_token=TOKEN, random_seed=7),
-        BASE,
-        HEADERS,
-        lambda c: c.get(f"/subscriptions/{COFFEE}"),
+    await assert_seeded_faults_reproducible(
+        RechargeSimulator, TOKEN, BASE, HEADERS, lambda c: c.get(f"/subscriptions/{COFFEE}")
     )
-    assert runs[0] == runs[1]
-    assert len(set(runs[0])) > 2
