@@ -6,7 +6,7 @@ against BigCommerce's published OpenAPI files (see tests/contracts/bigcommerce.p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from action_gateway.sandbox.bigcommerce import (
     seed_table,
 )
 from tests.contracts.bigcommerce import validate_httpx_request, validate_response
+from tests.contracts.hooks import contract_checked_client
 from tests.sandbox.faults import assert_seeded_faults_reproducible
 
 TOKEN = "bc-test-token"
@@ -29,15 +30,15 @@ QUOTES = "/v3/orders/{}/payment_actions/refund_quotes"
 REFUNDS = "/v3/orders/{}/payment_actions/refunds"
 
 
-async def _check_request(request: httpx.Request) -> None:
-    validate_httpx_request(request)
-
-
-async def _check_response(response: httpx.Response) -> None:
-    await response.aread()
-    body = response.json() if response.content else None
-    request = response.request
-    validate_response(request.method, str(request.url), response.status_code, body)
+def _checked(sim: BigCommerceSimulator, *, requests: bool) -> httpx.AsyncClient:
+    return contract_checked_client(
+        sim.transport(),
+        BASE,
+        HEADERS,
+        validate_request=validate_httpx_request if requests else None,
+        validate_response=validate_response,
+        empty_bodies=True,
+    )
 
 
 @pytest.fixture
@@ -47,23 +48,14 @@ def sim() -> BigCommerceSimulator:
 
 @pytest.fixture
 async def client(sim: BigCommerceSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    hooks: dict[str, list[Callable[..., Any]]] = {
-        "request": [_check_request],
-        "response": [_check_response],
-    }
-    async with httpx.AsyncClient(
-        transport=sim.transport(), base_url=BASE, headers=HEADERS, event_hooks=hooks
-    ) as c:
+    async with _checked(sim, requests=True) as c:
         yield c
 
 
 @pytest.fixture
 async def raw(sim: BigCommerceSimulator) -> AsyncIterator[httpx.AsyncClient]:
     """For requests the spec itself refuses: only the responses are validated."""
-    hooks: dict[str, list[Callable[..., Any]]] = {"response": [_check_response]}
-    async with httpx.AsyncClient(
-        transport=sim.transport(), base_url=BASE, headers=HEADERS, event_hooks=hooks
-    ) as c:
+    async with _checked(sim, requests=False) as c:
         yield c
 
 
