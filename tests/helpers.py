@@ -28,6 +28,17 @@ SHOPIFY_PAID_UNFULFILLED = {
 }
 
 
+def sandbox_note_edit(order_id: str, note: str, agent_id: str) -> dict[str, Any]:
+    """An action request that sets the note of a sandbox Shopify order."""
+    return {
+        "connection": "sandbox-shopify",
+        "action": "edit_order_note",
+        "target": {"order_id": order_id},
+        "input": {"note": note},
+        "context": {"agent_id": agent_id},
+    }
+
+
 def problem_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     """The RFC 9457 body of ``response``, checked to be a ``code`` problem with ``status``."""
     assert response.status_code == status, response.text
