@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -54,12 +53,6 @@ def adapter() -> FakeAdapter:
         fake.orders[order.id] = order
     fake.customers["501"] = make_customer("501")
     return fake
-
-
-@pytest.fixture
-async def client(adapter: FakeAdapter) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_over_fake(adapter) as client:
-        yield client
 
 
 async def test_cancel_and_refund_answers_event_and_refreshed_order(

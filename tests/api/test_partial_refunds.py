@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -11,7 +10,6 @@ import pytest
 
 from action_gateway.domain.models import ActionName, LineItem, Money
 from tests.fakes import FakeAdapter, make_order
-from tests.helpers import client_over_fake
 
 
 def partial(**input_: Any) -> dict[str, Any]:
@@ -37,12 +35,6 @@ def adapter() -> FakeAdapter:
     ]  # fmt: skip
     fake.orders["1001"] = order.model_copy(update={"line_items": lines})
     return fake
-
-
-@pytest.fixture
-async def client(adapter: FakeAdapter) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_over_fake(adapter) as client:
-        yield client
 
 
 async def test_preview_shows_the_platform_calculation_and_executes_nothing(
