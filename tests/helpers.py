@@ -28,15 +28,20 @@ SHOPIFY_PAID_UNFULFILLED = {
 }
 
 
-def sandbox_note_edit(order_id: str, note: str, agent_id: str) -> dict[str, Any]:
-    """An action request that sets the note of a sandbox Shopify order."""
+def sandbox_order_action(action: str, order_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An action request on an order of the sandbox Shopify shop, with ``data`` as its input."""
     return {
         "connection": "sandbox-shopify",
-        "action": "edit_order_note",
+        "action": action,
         "target": {"order_id": order_id},
-        "input": {"note": note},
-        "context": {"agent_id": agent_id},
+        "input": data,
     }
+
+
+def sandbox_note_edit(order_id: str, note: str, agent_id: str) -> dict[str, Any]:
+    """An action request that sets the note of a sandbox Shopify order."""
+    body = sandbox_order_action("edit_order_note", order_id, {"note": note})
+    return {**body, "context": {"agent_id": agent_id}}
 
 
 def problem_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
