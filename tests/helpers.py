@@ -14,6 +14,44 @@ from action_gateway.app import create_app
 from action_gateway.config import GatewayConfig
 from action_gateway.services import Services
 from action_gateway.settings import Settings
+from tests.fakes import fake_connection
+
+# An eligibility request for a Shopify order that is paid and not yet fulfilled.
+SHOPIFY_PAID_UNFULFILLED = {
+    "platform": "shopify",
+    "resource": {
+        "type": "order",
+        "financial_status": "paid",
+        "fulfillment_status": "unfulfilled",
+        "cancelled": False,
+    },
+}
+
+
+def sandbox_order_action(action: str, order_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An action request on an order of the sandbox Shopify shop, with ``data`` as its input."""
+    return {
+        "connection": "sandbox-shopify",
+        "action": action,
+        "target": {"order_id": order_id},
+        "input": data,
+    }
+
+
+def sandbox_note_edit(order_id: str, note: str, agent_id: str) -> dict[str, Any]:
+    """An action request that sets the note of a sandbox Shopify order."""
+    body = sandbox_order_action("edit_order_note", order_id, {"note": note})
+    return {**body, "context": {"agent_id": agent_id}}
+
+
+def problem_of(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """The RFC 9457 body of ``response``, checked to be a ``code`` problem with ``status``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    return body
 
 
 @asynccontextmanager
@@ -34,3 +72,11 @@ async def running_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
             yield client, app
+
+
+@asynccontextmanager
+async def client_over_fake(adapter: Any, **config: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with one fake connection, "acme", served by ``adapter``; ``config`` adds settings."""
+    gateway_config = GatewayConfig(connections=[fake_connection("acme")], **config)
+    async with running_app(gateway_config, adapters={"acme": adapter}) as (client, _):
+        yield client

@@ -15,13 +15,20 @@ from action_gateway.sandbox.connections import build_sandbox
 from action_gateway.settings import Settings
 
 CALLER_KEY = "caller-key-0123456789abcdef0123456789abcdef"
-CALLER = CallerConfig(
-    id="helpdesk",
-    key_sha256=[hash_key(CALLER_KEY)],
-    connections="*",
-    actions="*",
-    requests_per_minute=100_000,
-)
+
+
+def unlimited_caller(caller_id: str, key: str) -> CallerConfig:
+    """A caller with `key` that may use every connection and action, never rate-limited in tests."""
+    return CallerConfig(
+        id=caller_id,
+        key_sha256=[hash_key(key)],
+        connections="*",
+        actions="*",
+        requests_per_minute=100_000,
+    )
+
+
+CALLER = unlimited_caller("helpdesk", CALLER_KEY)
 
 
 def sandbox_app_with_caller() -> FastAPI:

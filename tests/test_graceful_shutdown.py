@@ -21,6 +21,7 @@ import pytest
 
 from action_gateway.sandbox.connections import SANDBOX_LATENCY_ENV
 from tests.e2e_server import gateway_process
+from tests.helpers import sandbox_order_action
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -62,12 +63,9 @@ def test_sigterm_lets_the_in_flight_action_finish(tmp_path: Path) -> None:
                 responses.append(
                     client.post(
                         "/v1/actions",
-                        json={
-                            "connection": "sandbox-shopify",
-                            "action": "cancel_and_refund_order",
-                            "target": {"order_id": PAID_UNFULFILLED},
-                            "input": {"reason": "customer"},
-                        },
+                        json=sandbox_order_action(
+                            "cancel_and_refund_order", PAID_UNFULFILLED, {"reason": "customer"}
+                        ),
                         headers={"Idempotency-Key": str(uuid.uuid4())},
                     )
                 )

@@ -7,7 +7,7 @@ import uuid
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.helpers import running_app
+from tests.helpers import running_app, sandbox_note_edit
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -33,13 +33,7 @@ async def _scrape(
     return _samples(answer.text)
 
 
-NOTE = {
-    "connection": "sandbox-shopify",
-    "action": "edit_order_note",
-    "target": {"order_id": "5500001007"},
-    "input": {"note": "metrics"},
-    "context": {"agent_id": "agent-m"},
-}
+NOTE = sandbox_note_edit("5500001007", "metrics", "agent-m")
 
 
 async def test_metrics_count_requests_actions_upstream_calls_and_replays() -> None:

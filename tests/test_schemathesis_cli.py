@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e_server import free_port, served_gateway, wait_until_ready
+from tests.e2e_server import free_port, served_gateway, stop, wait_until_ready
 from tests.sandbox_with_caller import CALLER_KEY
 from tests.shared_specs import REPO_ROOT
 
@@ -76,12 +76,7 @@ def _server_with_a_caller(log_path: Path) -> Iterator[str]:
             wait_until_ready(process, base_url, log_path, timeout=30)
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def test_st_finds_nothing_against_a_server_with_a_configured_caller(tmp_path: Path) -> None:

@@ -26,14 +26,14 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from action_gateway.app import create_app
-from action_gateway.auth import hash_key
-from action_gateway.config import CallerConfig, ConfigError, GatewayConfig, parse_config
+from action_gateway.config import ConfigError, GatewayConfig, parse_config
 from action_gateway.logging import configure_logging
 from action_gateway.platforms._http import RequestKind, UpstreamRequest
 from action_gateway.sandbox import connections as sandbox_connections
 from action_gateway.sandbox.connections import Sandbox, build_sandbox
 from action_gateway.settings import LogFormat, Settings
 from tests.redis_server import running_redis
+from tests.sandbox_with_caller import unlimited_caller
 from tests.test_logging import logging_restored
 
 # Every canary holds MARKER (not hex, so no random id can contain it by chance): a line holding
@@ -74,14 +74,7 @@ def canary_sandbox(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
 
 def with_caller(config: GatewayConfig) -> GatewayConfig:
     """The helpdesk, known by the SHA-256 of its (canary) API key."""
-    caller = CallerConfig(
-        id="helpdesk",
-        key_sha256=[hash_key(CALLER_KEY)],
-        connections="*",
-        actions="*",
-        requests_per_minute=100_000,
-    )
-    return config.model_copy(update={"callers": [caller]})
+    return config.model_copy(update={"callers": [unlimited_caller("helpdesk", CALLER_KEY)]})
 
 
 def with_wrong_tokens(config: GatewayConfig) -> GatewayConfig:

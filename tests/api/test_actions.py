@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ from action_gateway.errors import (
     UpstreamUnavailable,
 )
 from tests.fakes import FakeAdapter, fake_connection, make_customer, make_order
-from tests.helpers import running_app
+from tests.helpers import client_over_fake, running_app
 
 PROBLEM = "application/problem+json"
 
@@ -54,13 +53,6 @@ def adapter() -> FakeAdapter:
         fake.orders[order.id] = order
     fake.customers["501"] = make_customer("501")
     return fake
-
-
-@pytest.fixture
-async def client(adapter: FakeAdapter) -> AsyncIterator[httpx.AsyncClient]:
-    config = GatewayConfig(connections=[fake_connection("acme")])
-    async with running_app(config, adapters={"acme": adapter}) as (client, _):
-        yield client
 
 
 async def test_cancel_and_refund_answers_event_and_refreshed_order(
@@ -284,8 +276,7 @@ async def test_unknown_outcome_is_remembered_and_never_retried_blindly(
 
 async def test_deadline_after_the_write_reports_outcome_unknown(adapter: FakeAdapter) -> None:
     adapter.delay = 2.0
-    config = GatewayConfig(deadline_seconds=0.3, connections=[fake_connection("acme")])
-    async with running_app(config, adapters={"acme": adapter}) as (client, _):
+    async with client_over_fake(adapter, deadline_seconds=0.3) as client:
         response = await client.post("/v1/actions", json=cancel_and_refund(), headers=key())
 
     assert response.status_code == 504

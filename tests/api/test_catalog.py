@@ -11,7 +11,7 @@ import pytest
 
 from action_gateway.config import GatewayConfig
 from tests.fakes import FakeAdapter, fake_connection
-from tests.helpers import running_app
+from tests.helpers import SHOPIFY_PAID_UNFULFILLED, running_app
 
 
 @pytest.fixture
@@ -35,18 +35,7 @@ async def _decide(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, 
 
 
 async def test_eligibility_shopify_paid_unfulfilled(client: httpx.AsyncClient) -> None:
-    decisions = await _decide(
-        client,
-        {
-            "platform": "shopify",
-            "resource": {
-                "type": "order",
-                "financial_status": "paid",
-                "fulfillment_status": "unfulfilled",
-                "cancelled": False,
-            },
-        },
-    )
+    decisions = await _decide(client, SHOPIFY_PAID_UNFULFILLED)
     assert decisions["cancel_and_refund_order"]["allowed"] is True
     assert decisions["refund_order"]["allowed"] is True
     assert decisions["cancel_order"]["allowed"] is False

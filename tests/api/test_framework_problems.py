@@ -11,9 +11,8 @@ import httpx
 import pytest
 
 from action_gateway.api.problem_catalog import BY_CODE
-from tests.helpers import running_app
+from tests.helpers import problem_of, running_app
 
-PROBLEM = "application/problem+json"
 PREVIEW = {
     "connection": "sandbox-shopify",
     "action": "edit_order_note",
@@ -29,10 +28,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code
+    body = problem_of(response, status, code)
     assert BY_CODE[code].status == status  # catalogued, with this status
     return body
 

@@ -11,20 +11,13 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from action_gateway.app import create_app
-from action_gateway.auth import hash_key
-from action_gateway.config import CallerConfig
 from action_gateway.sandbox.connections import build_sandbox
 from action_gateway.settings import Settings
+from tests.sandbox_with_caller import unlimited_caller
 
 FUZZ_KEY = "fuzz-key-0123456789abcdef0123456789abcdef"
 _sandbox = build_sandbox()
-_caller = CallerConfig(
-    id="fuzzer",
-    key_sha256=[hash_key(FUZZ_KEY)],
-    connections="*",
-    actions="*",
-    requests_per_minute=100_000,
-)
+_caller = unlimited_caller("fuzzer", FUZZ_KEY)
 app = create_app(
     Settings(config=None),
     config=_sandbox.config.model_copy(update={"callers": [_caller]}),

@@ -11,18 +11,9 @@ import pytest
 
 from action_gateway.api.limits import RequestLimitsMiddleware
 from action_gateway.settings import Settings
-from tests.helpers import running_app
+from tests.helpers import SHOPIFY_PAID_UNFULFILLED, problem_of, running_app
 
-PROBLEM = "application/problem+json"
-VALID = {
-    "platform": "shopify",
-    "resource": {
-        "type": "order",
-        "financial_status": "paid",
-        "fulfillment_status": "unfulfilled",
-        "cancelled": False,
-    },
-}
+VALID = SHOPIFY_PAID_UNFULFILLED
 JSON = {"Content-Type": "application/json"}
 
 
@@ -33,11 +24,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    problem: dict[str, Any] = response.json()
-    assert problem["code"] == code
-    assert problem["status"] == status
+    problem = problem_of(response, status, code)
     assert problem["instance"] == response.request.url.path
     return problem
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from action_gateway.config import GatewayConfig
 from action_gateway.domain.models import ActionName, LineItem, Money
-from tests.fakes import FakeAdapter, fake_connection, make_order
-from tests.helpers import running_app
+from tests.fakes import FakeAdapter, make_order
 
 
 def partial(**input_: Any) -> dict[str, Any]:
@@ -38,13 +35,6 @@ def adapter() -> FakeAdapter:
     ]  # fmt: skip
     fake.orders["1001"] = order.model_copy(update={"line_items": lines})
     return fake
-
-
-@pytest.fixture
-async def client(adapter: FakeAdapter) -> AsyncIterator[httpx.AsyncClient]:
-    config = GatewayConfig(connections=[fake_connection("acme")])
-    async with running_app(config, adapters={"acme": adapter}) as (client, _):
-        yield client
 
 
 async def test_preview_shows_the_platform_calculation_and_executes_nothing(

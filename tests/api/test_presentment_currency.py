@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.helpers import running_app
+from tests.helpers import running_app, sandbox_order_action
 
 ORDER_1030 = "5500001030"
 
@@ -66,12 +66,7 @@ async def test_a_cancel_and_refund_says_it_states_the_shop_currency(
 ) -> None:
     response = await client.post(
         "/v1/actions",
-        json={
-            "connection": "sandbox-shopify",
-            "action": "cancel_and_refund_order",
-            "target": {"order_id": ORDER_1030},
-            "input": {"reason": "customer"},
-        },
+        json=sandbox_order_action("cancel_and_refund_order", ORDER_1030, {"reason": "customer"}),
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
 

@@ -9,7 +9,7 @@ import pytest
 
 from action_gateway.logging import configure_logging
 from action_gateway.settings import LogFormat
-from tests.helpers import running_app
+from tests.helpers import running_app, sandbox_note_edit
 
 
 async def test_a_given_request_id_is_echoed_and_quoted_in_problems() -> None:
@@ -48,13 +48,7 @@ async def test_every_log_line_of_a_request_carries_its_id(
     configure_logging(LogFormat.JSON)
     async with running_app() as (client, _):
         capsys.readouterr()
-        body = {
-            "connection": "sandbox-shopify",
-            "action": "edit_order_note",
-            "target": {"order_id": "5500001008"},
-            "input": {"note": "traced"},
-            "context": {"agent_id": "agent-t"},
-        }
+        body = sandbox_note_edit("5500001008", "traced", "agent-t")
         answer = await client.post(
             "/v1/actions",
             json=body,

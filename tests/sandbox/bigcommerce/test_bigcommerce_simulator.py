@@ -6,7 +6,7 @@ against BigCommerce's published OpenAPI files (see tests/contracts/bigcommerce.p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,8 @@ from action_gateway.sandbox.bigcommerce import (
     seed_table,
 )
 from tests.contracts.bigcommerce import validate_httpx_request, validate_response
+from tests.contracts.hooks import contract_checked_client
+from tests.sandbox.faults import assert_seeded_faults_reproducible
 
 TOKEN = "bc-test-token"
 BASE = "https://api.bigcommerce.com/stores/sandbox"
@@ -28,15 +30,15 @@ QUOTES = "/v3/orders/{}/payment_actions/refund_quotes"
 REFUNDS = "/v3/orders/{}/payment_actions/refunds"
 
 
-async def _check_request(request: httpx.Request) -> None:
-    validate_httpx_request(request)
-
-
-async def _check_response(response: httpx.Response) -> None:
-    await response.aread()
-    body = response.json() if response.content else None
-    request = response.request
-    validate_response(request.method, str(request.url), response.status_code, body)
+def _checked(sim: BigCommerceSimulator, *, requests: bool) -> httpx.AsyncClient:
+    return contract_checked_client(
+        sim.transport(),
+        BASE,
+        HEADERS,
+        validate_request=validate_httpx_request if requests else None,
+        validate_response=validate_response,
+        empty_bodies=True,
+    )
 
 
 @pytest.fixture
@@ -46,23 +48,14 @@ def sim() -> BigCommerceSimulator:
 
 @pytest.fixture
 async def client(sim: BigCommerceSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    hooks: dict[str, list[Callable[..., Any]]] = {
-        "request": [_check_request],
-        "response": [_check_response],
-    }
-    async with httpx.AsyncClient(
-        transport=sim.transport(), base_url=BASE, headers=HEADERS, event_hooks=hooks
-    ) as c:
+    async with _checked(sim, requests=True) as c:
         yield c
 
 
 @pytest.fixture
 async def raw(sim: BigCommerceSimulator) -> AsyncIterator[httpx.AsyncClient]:
     """For requests the spec itself refuses: only the responses are validated."""
-    hooks: dict[str, list[Callable[..., Any]]] = {"response": [_check_response]}
-    async with httpx.AsyncClient(
-        transport=sim.transport(), base_url=BASE, headers=HEADERS, event_hooks=hooks
-    ) as c:
+    async with _checked(sim, requests=False) as c:
         yield c
 
 
@@ -793,19 +786,6 @@ async def test_drop_after_executes_once(
 
 
 async def test_random_faults_are_reproducible() -> None:
-    runs = []
-    for _ in range(2):
-        sim = BigCommerceSimulator(access_token=TOKEN, random_seed=7)
-        sim.faults.random_rate = 0.5
-        outcomes: list[str] = []
-        async with httpx.AsyncClient(
-            transport=sim.transport(), base_url=BASE, headers=HEADERS
-        ) as c:
-            for _ in range(24):
-                try:
-                    outcomes.append(str((await c.get("/v2/orders/100")).status_code))
-                except httpx.ConnectError:
-                    outcomes.append("dropped")
-        runs.append(outcomes)
-    assert runs[0] == runs[1]
-    assert len(set(runs[0])) > 2
+    await assert_seeded_faults_reproducible(
+        BigCommerceSimulator, TOKEN, BASE, HEADERS, lambda c: c.get("/v2/orders/100")
+    )

@@ -3,7 +3,6 @@ validator's own tests are in tests/contracts/test_ordergroove.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ import httpx
 import pytest
 
 from action_gateway.sandbox.ordergroove import OrdergrooveSimulator
+from tests.contracts.hooks import contract_checked_client
 from tests.contracts.ordergroove import validate_httpx_request, validate_response
 from tests.shared_specs import require_spec
 
@@ -24,23 +24,13 @@ def _spec_present() -> None:
     require_spec("ordergroove/openapi.yaml")
 
 
-async def _check_request(request: httpx.Request) -> None:
-    validate_httpx_request(request)
-
-
-async def _check_response(response: httpx.Response) -> None:
-    await response.aread()
-    request = response.request
-    validate_response(request.method, str(request.url), response.status_code, response.json())
-
-
 def _client(sim: OrdergrooveSimulator) -> httpx.AsyncClient:
-    hooks: dict[str, list[Callable[..., Any]]] = {
-        "request": [_check_request],
-        "response": [_check_response],
-    }
-    return httpx.AsyncClient(
-        transport=sim.transport(), base_url=BASE, headers=HEADERS, event_hooks=hooks
+    return contract_checked_client(
+        sim.transport(),
+        BASE,
+        HEADERS,
+        validate_request=validate_httpx_request,
+        validate_response=validate_response,
     )
 
 

@@ -6,7 +6,7 @@ checked against the Ordergroove subset in ../shared/specs (see tests/contracts/o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,9 @@ from action_gateway.sandbox.ordergroove import (
     RateLimitWindow,
     seed_table,
 )
+from tests.contracts.hooks import contract_checked_client
 from tests.contracts.ordergroove import validate_httpx_request, validate_response
+from tests.sandbox.faults import assert_seeded_faults_reproducible
 from tests.shared_specs import require_spec
 
 KEY = "og-test-key"
@@ -37,16 +39,6 @@ def order_id(n: int) -> str:
     return f"0d{n:030x}"
 
 
-async def _check_request(request: httpx.Request) -> None:
-    validate_httpx_request(request)
-
-
-async def _check_response(response: httpx.Response) -> None:
-    await response.aread()
-    request = response.request
-    validate_response(request.method, str(request.url), response.status_code, response.json())
-
-
 @pytest.fixture(autouse=True)
 def _spec_present() -> None:
     require_spec("ordergroove/openapi.yaml")
@@ -60,11 +52,12 @@ def sim() -> OrdergrooveSimulator:
 def _client(
     sim: OrdergrooveSimulator, *, requests: bool, headers: dict[str, str] = HEADERS
 ) -> httpx.AsyncClient:
-    hooks: dict[str, list[Callable[..., Any]]] = {"response": [_check_response]}
-    if requests:
-        hooks["request"] = [_check_request]
-    return httpx.AsyncClient(
-        transport=sim.transport(), base_url=BASE, headers=headers, event_hooks=hooks
+    return contract_checked_client(
+        sim.transport(),
+        BASE,
+        headers,
+        validate_request=validate_httpx_request if requests else None,
+        validate_response=validate_response,
     )
 
 
@@ -609,22 +602,9 @@ async def test_drop_after_cancel_then_reread_shows_it(
 
 
 async def test_random_faults_are_reproducible() -> None:
-    runs = []
-    for _ in range(2):
-        sim = OrdergrooveSimulator(access_token=KEY, random_seed=7)
-        sim.faults.random_rate = 0.5
-        outcomes: list[str] = []
-        async with httpx.AsyncClient(
-            transport=sim.transport(), base_url=BASE, headers=HEADERS
-        ) as c:
-            for _ in range(24):
-                try:
-                    outcomes.append(str((await c.get(f"/subscriptions/{sub(1)}/")).status_code))
-                except httpx.ConnectError:
-                    outcomes.append("dropped")
-        runs.append(outcomes)
-    assert runs[0] == runs[1]
-    assert len(set(runs[0])) > 2
+    await assert_seeded_faults_reproducible(
+        OrdergrooveSimulator, KEY, BASE, HEADERS, lambda c: c.get(f"/subscriptions/{sub(1)}/")
+    )
 
 
 # -- seed ---------------------------------------------------------------------------------------

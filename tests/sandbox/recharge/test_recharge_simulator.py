@@ -19,6 +19,7 @@ from action_gateway.sandbox.recharge import (
     charge_table,
     seed_table,
 )
+from tests.sandbox.faults import assert_seeded_faults_reproducible
 
 TOKEN = "rc-test-token"
 BASE = "https://api.rechargeapps.com"
@@ -663,19 +664,6 @@ async def test_drop_after_cancel_executes_once(
 
 
 async def test_random_faults_are_reproducible() -> None:
-    runs = []
-    for _ in range(2):
-        sim = RechargeSimulator(access_token=TOKEN, random_seed=7)
-        sim.faults.random_rate = 0.5
-        outcomes: list[str] = []
-        async with httpx.AsyncClient(
-            base_url=BASE, transport=sim.transport(), headers=HEADERS
-        ) as c:
-            for _ in range(24):
-                try:
-                    outcomes.append(str((await c.get(f"/subscriptions/{COFFEE}")).status_code))
-                except httpx.ConnectError:
-                    outcomes.append("dropped")
-        runs.append(outcomes)
-    assert runs[0] == runs[1]
-    assert len(set(runs[0])) > 2
+    await assert_seeded_faults_reproducible(
+        RechargeSimulator, TOKEN, BASE, HEADERS, lambda c: c.get(f"/subscriptions/{COFFEE}")
+    )

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from action_gateway.sandbox.shopify import SEED_ORDERS, ShopifySimulator, seed_table
+from tests.sandbox.faults import assert_seeded_faults_reproducible
 
 TOKEN = "shpat_test"
 BASE = "https://sandbox-shop.myshopify.com"
@@ -423,24 +424,15 @@ async def test_drop_after_executes_once(client: httpx.AsyncClient, sim: ShopifyS
 
 
 async def test_random_faults_are_reproducible() -> None:
-    runs = []
-    for _ in range(2):
-        sim = ShopifySimulator(access_token=TOKEN, random_seed=7)
-        sim.faults.random_rate = 0.5
-        outcomes: list[str] = []
-        headers = {"X-Shopify-Access-Token": TOKEN}
-        async with httpx.AsyncClient(
-            transport=sim.transport(), base_url=BASE, headers=headers
-        ) as c:
-            for _ in range(20):
-                try:
-                    response = await c.post(URL, json={"query": CUSTOMER, "variables": {"id": "x"}})
-                    outcomes.append(f"{response.status_code} {response.text[:40]}")
-                except httpx.ConnectError:
-                    outcomes.append("dropped")
-        runs.append(outcomes)
-    assert runs[0] == runs[1]
-    assert len(set(runs[0])) > 2  # a mix of successes and several fault kinds
+    await assert_seeded_faults_reproducible(
+        ShopifySimulator,
+        TOKEN,
+        BASE,
+        {"X-Shopify-Access-Token": TOKEN},
+        lambda c: c.post(URL, json={"query": CUSTOMER, "variables": {"id": "x"}}),
+        requests=20,
+        describe=lambda response: f"{response.status_code} {response.text[:40]}",
+    )
 
 
 # -- queries ----------------------------------------------------------------------------------
