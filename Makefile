@@ -41,37 +41,30 @@ typecheck: install-dev
 check: lint typecheck
 	$(BIN)/action-gateway openapi --check
 
+# $(call debian_install,COMMAND,PACKAGES): install Debian's PACKAGES when COMMAND is missing.
+define debian_install
+@command -v $(1) >/dev/null 2>&1 || { \
+	echo "installing $(2) (Debian packages)"; \
+	apt-get update -qq >/dev/null && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		$(2) >/dev/null; }
+endef
+
 # The Redis store's tests start a real redis-server; install Debian's when it is missing.
 redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
-		echo "installing redis-server (Debian package)"; \
-		apt-get update -qq >/dev/null && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			redis-server >/dev/null; }
+	$(call debian_install,redis-server,redis-server)
 
 # The TypeScript client check needs node and npm; install Debian's when they are missing.
 node:
-	@command -v npm >/dev/null 2>&1 || { \
-		echo "installing nodejs and npm (Debian packages)"; \
-		apt-get update -qq >/dev/null && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			nodejs npm >/dev/null; }
+	$(call debian_install,npm,nodejs npm)
 
 # The README's log query (tests/test_logging.py runs it); install Debian's when it is missing.
 jq:
-	@command -v jq >/dev/null 2>&1 || { \
-		echo "installing jq (Debian package)"; \
-		apt-get update -qq >/dev/null && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			jq >/dev/null; }
+	$(call debian_install,jq,jq)
 
 # The load generator of `make bench`; install Debian's when it is missing.
 wrk:
-	@command -v wrk >/dev/null 2>&1 || { \
-		echo "installing wrk (Debian package)"; \
-		apt-get update -qq >/dev/null && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			wrk >/dev/null; }
+	$(call debian_install,wrk,wrk)
 
 test: check redis-server node jq
 	$(BIN)/python -m pytest

@@ -22,6 +22,14 @@ from action_gateway.settings import Settings
 
 OUTPUT = Path("src/action_gateway/api/openapi_examples.json")
 FIXED_TIME = "2026-11-24T09:30:00Z"
+CANCEL_AND_REFUND = {
+    "connection": "sandbox-shopify",
+    "action": "cancel_and_refund_order",
+    "target": {"order_id": "5500001001"},
+    "input": {"reason": "customer", "notify_customer": True},
+    "context": {"agent_id": "agent-42", "conversation_id": "conv-1"},
+}
+"""The previewed and then performed action of the examples."""
 
 
 def _trim(value: Any, depth: int = 0) -> Any:
@@ -101,26 +109,14 @@ async def capture() -> dict[str, Any]:
                 "previewAction",
                 "POST",
                 "/v1/actions/preview",
-                json={
-                    "connection": "sandbox-shopify",
-                    "action": "cancel_and_refund_order",
-                    "target": {"order_id": "5500001001"},
-                    "input": {"reason": "customer", "notify_customer": True},
-                    "context": {"agent_id": "agent-42", "conversation_id": "conv-1"},
-                },
+                json=CANCEL_AND_REFUND,
             )
             await take(
                 "performAction",
                 "POST",
                 "/v1/actions",
                 headers={"Idempotency-Key": str(uuid.uuid4())},
-                json={
-                    "connection": "sandbox-shopify",
-                    "action": "cancel_and_refund_order",
-                    "target": {"order_id": "5500001001"},
-                    "input": {"reason": "customer", "notify_customer": True},
-                    "context": {"agent_id": "agent-42", "conversation_id": "conv-1"},
-                },
+                json=CANCEL_AND_REFUND,
             )
     return answers
 

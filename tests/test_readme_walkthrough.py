@@ -221,10 +221,16 @@ def flatten(document: Any, into: dict[str, list[Any]] | None = None) -> dict[str
 @pytest.fixture(scope="module")
 def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`make -s run PORT=<free port>` from the repository root; yields its address and log."""
-    log_path = tmp_path_factory.mktemp("readme") / "make-run.log"
+    # The README's reader runs `make run` without gateway settings: the sandbox.
+    with _served_by_make_run(tmp_path_factory.mktemp("readme") / "make-run.log", {}) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _served_by_make_run(log_path: Path, settings: dict[str, str]) -> Iterator[tuple[str, Path]]:
+    """`make -s run PORT=<free port>` with only ``settings`` of the gateway's environment."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    # The README's reader runs `make run` without gateway settings: the sandbox.
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACTION_GATEWAY_")}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -232,7 +238,7 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
             cwd=REPO_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=env,
+            env={**env, **settings},
             start_new_session=True,  # make starts the server as its child: signal the group
         )
         try:
@@ -433,25 +439,9 @@ def make_run_with_sandbox_config(
         if f.language == "sh" and "make run" in f.text
     ]
     assert command == "ACTION_GATEWAY_CONFIG=sandbox.yaml make run"
-    log_path = directory / "make-run.log"
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ACTION_GATEWAY_")}
-    env["ACTION_GATEWAY_CONFIG"] = str(directory / "sandbox.yaml")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            ["make", "-s", "run", f"PORT={port}"],
-            cwd=REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            wait_until_ready(process, base_url, log_path, timeout=60)
-            yield base_url, log_path
-        finally:
-            _stop_group(process)
+    settings = {"ACTION_GATEWAY_CONFIG": str(directory / "sandbox.yaml")}
+    with _served_by_make_run(directory / "make-run.log", settings) as served:
+        yield served
 
 
 def test_the_sandbox_config_section_shows_callers_roles_and_ceilings() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 import structlog
 from pydantic import Field
@@ -282,9 +282,7 @@ async def _run(
         action=action,
         context=request.context,
         outcome=outcome,
-        order=target if isinstance(target, Order) else None,
-        customer=target if isinstance(target, Customer) else None,
-        subscription=target if isinstance(target, Subscription) else None,
+        **_by_kind(target),
         data=request.input,
         caller=caller,
         reason_labels=connection.config.cancel_reasons,
@@ -314,6 +312,21 @@ def _target_name(target: Target) -> str | None:
     return None
 
 
+class _TargetByKind(TypedDict):
+    order: Order | None
+    customer: Customer | None
+    subscription: Subscription | None
+
+
+def _by_kind(target: Target | None) -> _TargetByKind:
+    """The target under its kind's keyword, as the timeline's builders take it."""
+    return {
+        "order": target if isinstance(target, Order) else None,
+        "customer": target if isinstance(target, Customer) else None,
+        "subscription": target if isinstance(target, Subscription) else None,
+    }
+
+
 def _say_unknown(
     exc: GatewayError,
     connection: Connection,
@@ -330,9 +343,7 @@ def _say_unknown(
         platform=connection.platform,
         action=action,
         context=request.context,
-        order=target if isinstance(target, Order) else None,
-        customer=target if isinstance(target, Customer) else None,
-        subscription=target if isinstance(target, Subscription) else None,
+        **_by_kind(target),
         code=exc.instance_code,
         detail=exc.detail,
         caller=caller,
@@ -474,9 +485,7 @@ async def _preview(
         platform=connection.platform,
         action=action,
         data=request.input,
-        order=target if isinstance(target, Order) else None,
-        customer=target if isinstance(target, Customer) else None,
-        subscription=target if isinstance(target, Subscription) else None,
+        **_by_kind(target),
         refund=refund,
         reason_labels=connection.config.cancel_reasons,
     )
