@@ -12,16 +12,21 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# The simulators are a sibling distribution (sandbox/, never deployed), installed beside the
+# gateway in the same pip command, so its `action-gateway` requirement is this checkout.
+PROJECTS := pyproject.toml sandbox/pyproject.toml
+SANDBOX := -e ./sandbox
+
+$(VENV)/.installed-runtime: $(PROJECTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . $(SANDBOX)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(PROJECTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]' $(SANDBOX)
 	touch $@ $(VENV)/.installed-runtime
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+$(VENV)/.installed-bench: $(PROJECTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' $(SANDBOX)
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-runtime
 
 install: $(VENV)/.installed-runtime

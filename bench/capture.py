@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from action_gateway.app import create_app
-from action_gateway.sandbox.connections import SANDBOX_SHOPIFY_CONNECTION, build_sandbox
 from action_gateway.settings import Settings
+from action_gateway_sandbox.connections import SANDBOX_SHOPIFY_CONNECTION, build_sandbox
 
 ORDER_ID = "5500001001"  # PAID, unfulfilled: refundable
 CUSTOMER_EMAIL = "ava.lindqvist@example.com"

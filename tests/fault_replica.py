@@ -359,9 +359,7 @@ def main() -> None:
     }
     # The app's breakers with a short cool-down, so an opened one does not stall the run.
     breakers = CircuitBreakers(cooldown_seconds=float(env[COOLDOWN_ENV]))
-    app = create_app(
-        settings, config=config, transports=transports, simulators=None, breakers=breakers
-    )
+    app = create_app(settings, config=config, transports=transports, breakers=breakers)
     uvicorn.run(
         app,
         host="127.0.0.1",

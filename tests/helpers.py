@@ -14,6 +14,7 @@ from action_gateway.app import create_app
 from action_gateway.config import GatewayConfig
 from action_gateway.services import Services
 from action_gateway.settings import Settings
+from action_gateway_sandbox.connections import Sandbox, build_sandbox
 from tests.fakes import fake_connection
 
 # An eligibility request for a Shopify order that is paid and not yet fulfilled.
@@ -61,9 +62,12 @@ async def running_app(
     adapters: Mapping[str, Any] | None = None,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     settings: Settings | None = None,
+    sandbox: Sandbox | None = None,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     """The app with its lifespan running; ``adapters`` replace built ones after start-up."""
-    app = create_app(settings or Settings(config=None), config=config, transports=transports)
+    app = create_app(
+        settings or Settings(config=None), config=config, transports=transports, sandbox=sandbox
+    )
     async with app.router.lifespan_context(app):
         services: Services = app.state.services
         for connection_id, adapter in (adapters or {}).items():
@@ -72,6 +76,15 @@ async def running_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
             yield client, app
+
+
+@asynccontextmanager
+async def running_sandbox() -> AsyncIterator[tuple[httpx.AsyncClient, Sandbox]]:
+    """The app over a fresh default sandbox, with the sandbox's handle: the test reaches the
+    simulators through it (faults to inject, ledgers to read), as the app gives no access."""
+    sandbox = build_sandbox()
+    async with running_app(sandbox=sandbox) as (client, _):
+        yield client, sandbox
 
 
 @asynccontextmanager

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from action_gateway.app import create_app
 from action_gateway.auth import hash_key
 from action_gateway.config import CallerConfig
-from action_gateway.sandbox.connections import build_sandbox
 from action_gateway.settings import Settings
+from action_gateway_sandbox.connections import build_sandbox
 
 CALLER_KEY = "caller-key-0123456789abcdef0123456789abcdef"
 
@@ -36,6 +36,5 @@ def sandbox_app_with_caller() -> FastAPI:
     return create_app(
         Settings(config=None),
         config=sandbox.config.model_copy(update={"callers": [CALLER]}),
-        transports=sandbox.transports,
-        simulators=sandbox.simulators,
+        sandbox=sandbox,
     )

@@ -199,7 +199,7 @@ def test_sandbox_and_real_connections_are_told_apart(
 
 
 def test_sandbox_connections_are_served_by_simulators_next_to_real_ones() -> None:
-    from action_gateway.sandbox.connections import with_simulators
+    from action_gateway_sandbox.connections import with_simulators
 
     data = {
         "connections": [

@@ -57,12 +57,12 @@ import graphql
 import httpx
 import pytest
 
-from action_gateway.sandbox import _faults
-from action_gateway.sandbox.bigcommerce.simulator import RateLimitWindow
-from action_gateway.sandbox.connections import build_sandbox
-from action_gateway.sandbox.shopify import executor as shopify_executor
-from action_gateway.sandbox.shopify import faults as shopify_faults
-from action_gateway.sandbox.shopify import simulator as shopify_simulator
+from action_gateway_sandbox import _faults
+from action_gateway_sandbox.bigcommerce.simulator import RateLimitWindow
+from action_gateway_sandbox.connections import build_sandbox
+from action_gateway_sandbox.shopify import executor as shopify_executor
+from action_gateway_sandbox.shopify import faults as shopify_faults
+from action_gateway_sandbox.shopify import simulator as shopify_simulator
 from tests.fault_replica import gateway_replicas, serving_simulators
 from tests.redis_server import running_redis
 

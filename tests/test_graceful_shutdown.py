@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from action_gateway.sandbox.connections import SANDBOX_LATENCY_ENV
+from action_gateway_sandbox.connections import SANDBOX_LATENCY_ENV
 from tests.e2e_server import gateway_process
 from tests.helpers import sandbox_order_action
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from action_gateway.sandbox.connections import build_sandbox
 from action_gateway.settings import Settings
+from action_gateway_sandbox.connections import build_sandbox
 from tests.helpers import running_app
 
 SHOPIFY, BIGCOMMERCE = "sandbox-shopify", "sandbox-bigcommerce"

@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from action_gateway.sandbox.ordergroove import OrdergrooveSimulator
-from action_gateway.sandbox.recharge import RechargeSimulator
 from action_gateway.timeline import format_date
-from tests.helpers import running_app
+from action_gateway_sandbox.connections import Sandbox
+from action_gateway_sandbox.ordergroove import OrdergrooveSimulator
+from action_gateway_sandbox.recharge import RechargeSimulator
+from tests.helpers import running_sandbox
 
 AVA = "ava.lindqvist@example.com"
 OG = "sandbox-ordergroove"
@@ -30,9 +30,9 @@ RC_PREPAID = "66300301"  # Carmen's tea sampler: is_prepaid, not skippable
 
 
 @pytest.fixture
-async def gateway() -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    async with running_app() as (client, app):
-        yield client, app
+async def gateway() -> AsyncIterator[tuple[httpx.AsyncClient, Sandbox]]:
+    async with running_sandbox() as (client, sandbox):
+        yield client, sandbox
 
 
 def _body(connection: str, action: str, subscription_id: str) -> dict[str, Any]:
@@ -67,7 +67,7 @@ async def _subscriptions(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]
 
 
 async def test_the_customer_context_shows_both_platforms_subscriptions(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+    gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
     client, _ = gateway
     subs = await _subscriptions(client)
@@ -81,7 +81,7 @@ async def test_the_customer_context_shows_both_platforms_subscriptions(
 
 
 async def test_ordergroove_skip_moves_only_this_subscription(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+    gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
     client, _ = gateway
     before = await _subscriptions(client)
@@ -111,13 +111,13 @@ async def test_ordergroove_skip_moves_only_this_subscription(
     ],
 )
 async def test_a_retried_skip_after_a_lost_response_skips_exactly_once(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+    gateway: tuple[httpx.AsyncClient, Sandbox],
     connection: str,
     subscription_id: str,
     operation: str,
 ) -> None:
-    client, app = gateway
-    simulator: OrdergrooveSimulator | RechargeSimulator = app.state.services.sandbox[connection]
+    client, sandbox = gateway
+    simulator: OrdergrooveSimulator | RechargeSimulator = sandbox.simulators[connection]
     simulator.faults.drop_after(operation=operation)  # applied, then the response is lost
     body = _body(connection, "skip_subscription_order", subscription_id)
     headers = {"Idempotency-Key": str(uuid.uuid4())}
@@ -136,17 +136,17 @@ async def test_a_retried_skip_after_a_lost_response_skips_exactly_once(
 @pytest.mark.parametrize("action", ["cancel_subscription", "skip_subscription_order"])
 @pytest.mark.parametrize(("connection", "subscription_id"), [(OG, OG_PREPAID), (RC, RC_PREPAID)])
 async def test_prepaid_cancel_and_skip_are_refused_before_the_platform(
-    gateway: tuple[httpx.AsyncClient, FastAPI], connection: str, subscription_id: str, action: str
+    gateway: tuple[httpx.AsyncClient, Sandbox], connection: str, subscription_id: str, action: str
 ) -> None:
-    client, app = gateway
+    client, sandbox = gateway
     response = await act(client, connection, action, subscription_id)
     assert response.status_code == 409, response.text
     assert response.json()["current_state"]["decision_code"] == "subscription_prepaid"
-    assert app.state.services.sandbox[connection].ledger == []
+    assert sandbox.simulators[connection].ledger == []
 
 
 async def test_a_prepaid_recharge_subscription_is_offered_nothing_and_says_why(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+    gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
     client, _ = gateway
     response = await client.get(
@@ -164,7 +164,7 @@ async def test_a_prepaid_recharge_subscription_is_offered_nothing_and_says_why(
 
 
 async def test_ordergroove_eligibility_echoes_its_facts(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+    gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
     client, _ = gateway
     response = await client.get(
@@ -179,7 +179,7 @@ async def test_ordergroove_eligibility_echoes_its_facts(
 
 @pytest.mark.parametrize(("connection", "subscription_id"), [(OG, OG_DESCALER), (RC, RC_BEANS)])
 async def test_cancel_on_each_platform(
-    gateway: tuple[httpx.AsyncClient, FastAPI], connection: str, subscription_id: str
+    gateway: tuple[httpx.AsyncClient, Sandbox], connection: str, subscription_id: str
 ) -> None:
     client, _ = gateway
     response = await act(client, connection, "cancel_subscription", subscription_id)
@@ -192,7 +192,7 @@ async def test_cancel_on_each_platform(
 
 
 async def test_an_ordergroove_reason_must_be_the_merchants_code(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+    gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
     client, _ = gateway
     body = _body(OG, "cancel_subscription", OG_ESPRESSO)

@@ -29,9 +29,9 @@ from action_gateway.app import create_app
 from action_gateway.config import ConfigError, GatewayConfig, parse_config
 from action_gateway.logging import configure_logging
 from action_gateway.platforms._http import RequestKind, UpstreamRequest
-from action_gateway.sandbox import connections as sandbox_connections
-from action_gateway.sandbox.connections import Sandbox, build_sandbox
 from action_gateway.settings import LogFormat, Settings
+from action_gateway_sandbox import connections as sandbox_connections
+from action_gateway_sandbox.connections import Sandbox, build_sandbox
 from tests.redis_server import running_redis
 from tests.sandbox_with_caller import unlimited_caller
 from tests.test_logging import logging_restored
@@ -113,8 +113,7 @@ async def gateway(
     app = create_app(
         settings,
         config=with_caller(config or sandbox.config),
-        transports=sandbox.transports,
-        simulators=sandbox.simulators,
+        sandbox=sandbox,
     )
     async with (
         app.router.lifespan_context(app),
@@ -266,9 +265,9 @@ async def reads_and_actions(client: httpx.AsyncClient) -> None:
     await expect(await act(client, prepaid), 409)
 
 
-async def faults(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def faults(client: httpx.AsyncClient, sandbox: Sandbox) -> None:
     """Injected platform faults: lost answers, 5xx, rate limits, an open circuit breaker."""
-    simulators = app.state.services.sandbox
+    simulators = sandbox.simulators
     # Answers lost after the platform executed a skip: reconciled by re-reading.
     simulators[ORDERGROOVE].faults.drop_after(
         operation="PATCH /orders/{order_id}/skip_subscription/"
@@ -371,7 +370,7 @@ async def test_no_credential_reaches_logs_responses_or_exceptions(
         sandbox = canary_sandbox(monkeypatch)
         async with gateway(sandbox, settings, recorder) as (client, app):
             await reads_and_actions(client)
-            await faults(client, app)
+            await faults(client, sandbox)
             await internal_errors(client, app, recorder, monkeypatch)
             metrics = await client.get("/metrics")  # its labels hold no secret either
             assert metrics.status_code == 200

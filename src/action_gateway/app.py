@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import structlog
@@ -91,11 +91,33 @@ def validate_matrices(config: GatewayConfig, matrices: Mapping[Any, PlatformMatr
         raise ConfigError("\n".join(f"  - {where}: {what}" for where, what in problems))
 
 
-def resolve_config(settings: Settings) -> tuple[GatewayConfig, dict[str, Any], dict[str, Any]]:
+SANDBOX_PACKAGE_MISSING = (
+    "the sandbox needs the action-gateway-sandbox package (pip install -e ./sandbox; `make run` "
+    "installs it): it is not part of the gateway. Give a config file without `sandbox: true` "
+    "connections to serve real platforms."
+)
+
+
+class SimulatedPlatforms(Protocol):
+    """The sandbox's handle, as the app uses it (``action_gateway_sandbox.connections.Sandbox``,
+    which also holds each simulator for fault injection)."""
+
+    @property
+    def config(self) -> GatewayConfig:
+        """The config, its ``sandbox: true`` connections pointed at the simulators."""
+        ...
+
+    @property
+    def transports(self) -> Mapping[str, httpx.AsyncBaseTransport]:
+        """Each simulator's transport, by connection id."""
+        ...
+
+
+def resolve_config(settings: Settings) -> tuple[GatewayConfig, SimulatedPlatforms | None]:
     """The configured connections, or the sandbox's when no config file is given.
 
     A config's ``sandbox: true`` connections are served by simulators (its callers, roles and
-    ceilings apply to them as to any connection).
+    ceilings apply to them as to any connection); the sandbox is returned with the config then.
     """
     if settings.config is not None:
         matrices = load_matrices()
@@ -105,18 +127,30 @@ def resolve_config(settings: Settings) -> tuple[GatewayConfig, dict[str, Any], d
         if settings.deadline_seconds is not None:
             config = config.model_copy(update={"deadline_seconds": settings.deadline_seconds})
         if not any(c.sandbox for c in config.connections):
-            return config, {}, {}
-        from action_gateway.sandbox.connections import with_simulators
+            return config, None
+        return _simulated(config, settings)
+    return _simulated(None, settings)
 
-        sandbox = with_simulators(config, shopify_schema=settings.shopify_schema)
-    else:
-        from action_gateway.sandbox.connections import build_sandbox
 
+def _simulated(
+    config: GatewayConfig | None, settings: Settings
+) -> tuple[GatewayConfig, SimulatedPlatforms]:
+    """``config`` with simulators behind its sandbox connections (without one, the default
+    sandbox's four). The simulators are a separate distribution the gateway never depends on."""
+    try:
+        from action_gateway_sandbox.connections import build_sandbox, with_simulators
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("action_gateway_sandbox"):
+            raise
+        raise ConfigError(f"  - {SANDBOX_PACKAGE_MISSING}") from None
+    if config is None:
         sandbox = build_sandbox(
             deadline_seconds=settings.deadline_seconds or 15.0,
             shopify_schema=settings.shopify_schema,
         )
-    return sandbox.config, dict(sandbox.transports), dict(sandbox.simulators)
+    else:
+        sandbox = with_simulators(config, shopify_schema=settings.shopify_schema)
+    return sandbox.config, sandbox
 
 
 def create_app(
@@ -124,11 +158,14 @@ def create_app(
     *,
     config: GatewayConfig | None = None,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
-    simulators: Mapping[str, Any] | None = None,
+    sandbox: SimulatedPlatforms | None = None,
     breakers: CircuitBreakers | None = None,
 ) -> FastAPI:
-    """The app. Without ``config`` it reads ``settings.config``, or runs the sandbox.
+    """The app. Without ``config`` it serves ``sandbox``'s, else reads ``settings.config`` (or
+    runs a sandbox of its own).
 
+    ``sandbox`` is a handle the caller built (``action_gateway_sandbox.connections``) and keeps,
+    to reach its simulators: its transports serve its connections.
     ``transports`` (by connection id) replace the network, for the sandbox and test doubles.
     ``breakers`` are this app's circuit breakers (by default new ones, with the default rule).
     """
@@ -136,11 +173,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nonlocal config, transports, simulators
+        nonlocal config, transports, sandbox
         if config is None:
-            config, sandbox_transports, sandbox_simulators = resolve_config(settings)
-            transports = {**sandbox_transports, **(transports or {})}
-            simulators = {**sandbox_simulators, **(simulators or {})}
+            config, sandbox = (
+                resolve_config(settings) if sandbox is None else (sandbox.config, sandbox)
+            )
+        if sandbox is not None:
+            transports = {**sandbox.transports, **(transports or {})}
         matrices = load_matrices()
         validate_matrices(config, matrices)
         app_breakers = breakers if breakers is not None else CircuitBreakers()
@@ -188,7 +227,6 @@ def create_app(
                 matrices=matrices,
                 connections=connections,
                 idempotency=idempotency,
-                sandbox=dict(simulators or {}),
                 authenticator=Authenticator(config.callers),
                 rate_limiter=rate_limiter,
                 breakers=app_breakers,
@@ -197,7 +235,7 @@ def create_app(
                 "started",
                 connections=sorted(connections),
                 callers=None if config.callers is None else sorted(c.id for c in config.callers),
-                sandbox=bool(simulators),
+                sandbox=sandbox is not None,
                 version=__version__,
             )
             yield

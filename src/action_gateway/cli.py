@@ -57,7 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_format, settings.log_level)
     try:
         # Validate before binding, so a bad config stops start-up with a readable message.
-        config, transports, simulators = resolve_config(settings)
+        config, sandbox = resolve_config(settings)
         validate_matrices(config, load_matrices())
     except ConfigError as exc:
         print(f"action-gateway: invalid configuration\n{exc}", file=sys.stderr)
@@ -76,7 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     if settings.workers > 1:
         refusal = _multi_worker_refusal(
-            settings.workers, settings.redis_url is not None, simulators
+            settings.workers, settings.redis_url is not None, sandbox is not None
         )
         if refusal:
             print(f"action-gateway: {refusal}", file=sys.stderr)
@@ -99,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # and returns.
         run(APP_FACTORY, factory=True, workers=settings.workers)
         return 0
-    app = create_app(settings, config=config, transports=transports, simulators=simulators)
+    app = create_app(settings, config=config, sandbox=sandbox)
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal with the handler
     # it found; with this one the process exits 0 after a graceful stop instead of dying by
     # the signal (exit 143).
@@ -111,7 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _multi_worker_refusal(workers: int, has_redis: bool, simulators: object) -> str | None:
+def _multi_worker_refusal(workers: int, has_redis: bool, has_sandbox: bool) -> str | None:
     """Why several workers cannot serve safely, or None."""
     if not has_redis:
         return (
@@ -120,7 +120,7 @@ def _multi_worker_refusal(workers: int, has_redis: bool, simulators: object) -> 
             "keys, so a retried refund reaching another worker would move money twice. Set "
             "ACTION_GATEWAY_REDIS_URL, or run one worker (--workers 1)."
         )
-    if simulators:
+    if has_sandbox:
         return (
             "the sandbox keeps its stores in each process's memory: run it with one worker "
             "(--workers 1), or give a config file without sandbox connections"

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
 from action_gateway.auth import Authenticator, Caller
 from action_gateway.config import ConnectionConfig, GatewayConfig
@@ -63,8 +63,6 @@ class Services:
     matrices: dict[Platform, PlatformMatrix]
     connections: dict[str, Connection]
     idempotency: IdempotencyStore
-    sandbox: dict[str, Any] = field(default_factory=dict)
-    """Simulators by connection id, when running the sandbox (for fault injection)."""
     authenticator: Authenticator = field(default_factory=lambda: Authenticator(None))
     rate_limiter: RateLimiter | None = None
     breakers: CircuitBreakers = field(default_factory=CircuitBreakers)

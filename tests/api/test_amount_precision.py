@@ -8,21 +8,21 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from tests.helpers import running_app
+from action_gateway_sandbox.connections import Sandbox
+from tests.helpers import running_sandbox
 
 SHOPIFY, BIGCOMMERCE = "sandbox-shopify", "sandbox-bigcommerce"
 
 
 @pytest.fixture
-async def gateway() -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    async with running_app() as (client, app):
-        yield client, app
+async def gateway() -> AsyncIterator[tuple[httpx.AsyncClient, Sandbox]]:
+    async with running_sandbox() as (client, sandbox):
+        yield client, sandbox
 
 
-def _money_writes(app: FastAPI, connection: str) -> list[Any]:
-    simulator = app.state.services.sandbox[connection]
+def _money_writes(sandbox: Sandbox, connection: str) -> list[Any]:
+    simulator = sandbox.simulators[connection]
     moving = {"refundCreate", "discountCodeBasicCreate", "refund", "promotion.create"}
     return [entry for entry in simulator.ledger if entry.operation in moving]
 
@@ -38,7 +38,7 @@ def _money_writes(app: FastAPI, connection: str) -> list[Any]:
 )
 @pytest.mark.parametrize("dry_run", [True, False])
 async def test_refund_finer_than_the_currency_is_refused_and_nothing_is_sent(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+    gateway: tuple[httpx.AsyncClient, Sandbox],
     connection: str,
     order_id: str,
     input_: dict[str, str],
@@ -46,7 +46,7 @@ async def test_refund_finer_than_the_currency_is_refused_and_nothing_is_sent(
     field: str,
     dry_run: bool,
 ) -> None:
-    client, app = gateway
+    client, sandbox = gateway
     response = await client.post(
         "/v1/actions",
         json={
@@ -67,15 +67,15 @@ async def test_refund_finer_than_the_currency_is_refused_and_nothing_is_sent(
     assert problem["allowed_decimals"] == 2
     assert f"{currency} amounts take at most 2 decimals" in problem["detail"]
     assert problem["errors"][0]["loc"] == ["body", "input", field]
-    assert _money_writes(app, connection) == []
+    assert _money_writes(sandbox, connection) == []
 
 
 @pytest.mark.parametrize(("connection", "customer_id"), [(SHOPIFY, "7410001"), (BIGCOMMERCE, "1")])
 @pytest.mark.parametrize("dry_run", [True, False])
 async def test_fixed_discount_finer_than_the_store_currency_is_refused(
-    gateway: tuple[httpx.AsyncClient, FastAPI], connection: str, customer_id: str, dry_run: bool
+    gateway: tuple[httpx.AsyncClient, Sandbox], connection: str, customer_id: str, dry_run: bool
 ) -> None:
-    client, app = gateway
+    client, sandbox = gateway
     body = {
         "connection": connection,
         "action": "create_discount_code",
@@ -91,7 +91,7 @@ async def test_fixed_discount_finer_than_the_store_currency_is_refused(
     assert response.json()["code"] == "amount_precision"
     assert response.json()["currency"] == "USD"
     assert response.json()["errors"][0]["loc"] == ["body", "input", "value"]
-    assert _money_writes(app, connection) == []
+    assert _money_writes(sandbox, connection) == []
     # A percentage is not money: three decimals of a percent pass the check.
     percent = {**body, "input": {**body["input"], "type": "percentage", "value": "10.005"}}
     response = await client.post(
@@ -101,9 +101,9 @@ async def test_fixed_discount_finer_than_the_store_currency_is_refused(
 
 
 async def test_refund_within_the_currency_still_goes_through(
-    gateway: tuple[httpx.AsyncClient, FastAPI],
+    gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
-    client, app = gateway
+    client, sandbox = gateway
     response = await client.post(
         "/v1/actions",
         json={
@@ -117,5 +117,5 @@ async def test_refund_within_the_currency_still_goes_through(
 
     assert response.status_code == 200, response.text
     assert response.json()["refund"]["total"] == {"amount": "1.50", "currency": "USD"}
-    [entry] = _money_writes(app, SHOPIFY)
+    [entry] = _money_writes(sandbox, SHOPIFY)
     assert entry.amount == 1.5

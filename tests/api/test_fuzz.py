@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from action_gateway.app import create_app
-from action_gateway.sandbox.connections import build_sandbox
 from action_gateway.settings import Settings
+from action_gateway_sandbox.connections import build_sandbox
 from tests.sandbox_with_caller import unlimited_caller
 
 FUZZ_KEY = "fuzz-key-0123456789abcdef0123456789abcdef"
@@ -21,8 +21,7 @@ _caller = unlimited_caller("fuzzer", FUZZ_KEY)
 app = create_app(
     Settings(config=None),
     config=_sandbox.config.model_copy(update={"callers": [_caller]}),
-    transports=_sandbox.transports,
-    simulators=_sandbox.simulators,
+    sandbox=_sandbox,
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 

@@ -18,8 +18,8 @@ from action_gateway.app import create_app
 from action_gateway.auth import hash_key
 from action_gateway.config import ActionsConfig, CallerConfig, GatewayConfig
 from action_gateway.logging import configure_logging
-from action_gateway.sandbox.connections import build_sandbox
 from action_gateway.settings import LogFormat, Settings
+from action_gateway_sandbox.connections import build_sandbox
 
 PROBLEM = "application/problem+json"
 AVA = "ava.lindqvist@example.com"
@@ -76,8 +76,7 @@ async def secured(
     app = create_app(
         Settings(config=None),
         config=config,
-        transports=sandbox.transports,
-        simulators=sandbox.simulators,
+        sandbox=sandbox,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=(peer, 40000))

@@ -314,7 +314,7 @@ async def test_the_app_builds_the_chosen_transport_unless_one_is_injected(
     name: TransportName, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from action_gateway import app as app_module
-    from action_gateway.sandbox.connections import build_sandbox
+    from action_gateway_sandbox.connections import build_sandbox
 
     built: dict[str, httpx.AsyncBaseTransport] = {}
 
@@ -335,7 +335,6 @@ async def test_the_app_builds_the_chosen_transport_unless_one_is_injected(
         Settings(config=None, http_transport=name),
         config=sandbox.config,
         transports=injected,
-        simulators=sandbox.simulators,
     )
     expected = AiohttpTransport if name == "aiohttp" else httpx.AsyncHTTPTransport
     async with app.router.lifespan_context(app):

@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.helpers import running_app
+from tests.helpers import running_sandbox
 
 Recorded = Callable[[Any], list[Decimal]]
 
@@ -73,8 +73,8 @@ async def refund_once(
 
     A refusal must be the same for the preview and the execution, with nothing recorded.
     """
-    async with running_app() as (client, app):
-        simulator = app.state.services.sandbox[connection]
+    async with running_sandbox() as (client, sandbox):
+        simulator = sandbox.simulators[connection]
         read = await client.get(f"/v1/connections/{connection}/orders/{order_id}")
         assert read.status_code == 200, read.text
         data = _draw_input(draw, read.json())

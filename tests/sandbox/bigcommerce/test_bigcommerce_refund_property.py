@@ -21,7 +21,7 @@ from action_gateway.domain.models import PartialRefundLineItem, PartialRefundOrd
 from action_gateway.errors import RefundExceedsRefundable, ValidationFailed
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.bigcommerce import build_bigcommerce_adapter
-from action_gateway.sandbox.bigcommerce import BigCommerceSimulator
+from action_gateway_sandbox.bigcommerce import BigCommerceSimulator
 
 TOKEN = "bc-property-token"
 BASE = "https://api.bigcommerce.com/stores/sandbox"

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from action_gateway.sandbox.bigcommerce import (
+from action_gateway_sandbox.bigcommerce import (
     SEED_ORDERS,
     STATUS_NAMES,
     BigCommerceSimulator,

@@ -18,8 +18,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from action_gateway.sandbox.ordergroove import OrdergrooveSimulator, add_interval
-from action_gateway.sandbox.ordergroove.state import UNSENT
+from action_gateway_sandbox.ordergroove import OrdergrooveSimulator, add_interval
+from action_gateway_sandbox.ordergroove.state import UNSENT
 
 KEY = "og-property-key"
 BASE = "https://restapi.ordergroove.com"

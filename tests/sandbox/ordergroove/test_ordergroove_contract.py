@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from action_gateway.sandbox.ordergroove import OrdergrooveSimulator
+from action_gateway_sandbox.ordergroove import OrdergrooveSimulator
 from tests.contracts.hooks import contract_checked_client
 from tests.contracts.ordergroove import validate_httpx_request, validate_response
 from tests.shared_specs import require_spec

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from action_gateway.sandbox.ordergroove import (
+from action_gateway_sandbox.ordergroove import (
     OrdergrooveSimulator,
     RateLimitWindow,
     seed_table,

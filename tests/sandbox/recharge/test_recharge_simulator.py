@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from action_gateway.sandbox.recharge import (
+from action_gateway_sandbox.recharge import (
     SEED_CHARGES,
     SEED_CUSTOMERS,
     SEED_SUBSCRIPTIONS,
@@ -169,7 +169,7 @@ async def test_customers_by_email_and_id(client: httpx.AsyncClient) -> None:
 
 
 def test_seed_links_to_the_shopify_sandbox() -> None:
-    from action_gateway.sandbox.shopify.seed import SEED_CUSTOMERS as SHOPIFY
+    from action_gateway_sandbox.shopify.seed import SEED_CUSTOMERS as SHOPIFY
 
     shopify = {c.email: str(c.id) for c in SHOPIFY}
     for c in SEED_CUSTOMERS:

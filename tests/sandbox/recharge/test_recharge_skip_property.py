@@ -15,7 +15,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from action_gateway.sandbox.recharge import (
+from action_gateway_sandbox.recharge import (
     SEED_SUBSCRIPTIONS,
     LeakyBucket,
     RechargeSimulator,

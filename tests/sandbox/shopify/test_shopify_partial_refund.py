@@ -24,7 +24,7 @@ from action_gateway.domain.models import (
 from action_gateway.errors import RefundExceedsRefundable, ValidationFailed
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify import ShopifyAdapter, build_shopify_adapter
-from action_gateway.sandbox.shopify import ShopifySimulator
+from action_gateway_sandbox.shopify import ShopifySimulator
 from tests.sandbox.shopify.test_shopify_simulator import (
     BASE,
     REFUND_CREATE,

@@ -15,8 +15,8 @@ from graphql import (
     validate,
 )
 
-from action_gateway.sandbox.shopify import ShopifySimulator
-from action_gateway.sandbox.shopify.executor import load_schema, model_schema
+from action_gateway_sandbox.shopify import ShopifySimulator
+from action_gateway_sandbox.shopify.executor import load_schema, model_schema
 from tests.sandbox.shopify.test_shopify_simulator import (
     BASE,
     DOCUMENTS,

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from action_gateway.sandbox.shopify import SEED_ORDERS, ShopifySimulator, seed_table
+from action_gateway_sandbox.shopify import SEED_ORDERS, ShopifySimulator, seed_table
 from tests.sandbox.faults import assert_seeded_faults_reproducible
 
 TOKEN = "shpat_test"

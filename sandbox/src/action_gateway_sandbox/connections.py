@@ -1,6 +1,8 @@
 """The default sandbox: one simulated connection per implemented platform.
 
 The adapters run their real HTTP code; only the transport is swapped for the simulator's.
+A :class:`Sandbox` is the handle to it: pass it to ``create_app(..., sandbox=handle)`` and keep
+it to reach the simulators (fault injection, ledgers).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig, GatewayConfig
 from action_gateway.domain.models import Platform
-from action_gateway.sandbox.bigcommerce import BigCommerceSimulator
-from action_gateway.sandbox.ordergroove import OrdergrooveSimulator
-from action_gateway.sandbox.recharge import RechargeSimulator
-from action_gateway.sandbox.shopify import ShopifySimulator
+from action_gateway_sandbox.bigcommerce import BigCommerceSimulator
+from action_gateway_sandbox.ordergroove import OrdergrooveSimulator
+from action_gateway_sandbox.recharge import RechargeSimulator
+from action_gateway_sandbox.shopify import ShopifySimulator
 
 SANDBOX_SHOPIFY_CONNECTION = "sandbox-shopify"
 SANDBOX_SHOP = "sandbox-shop.myshopify.com"
@@ -37,12 +39,19 @@ SANDBOX_LATENCY_ENV = "ACTION_GATEWAY_SANDBOX_LATENCY_SECONDS"
 """Seconds every simulated platform waits before answering (e.g. to test graceful shutdown)."""
 
 
+Simulator = ShopifySimulator | BigCommerceSimulator | RechargeSimulator | OrdergrooveSimulator
+
+
 @dataclass(frozen=True)
 class Sandbox:
+    """Simulated connections: the config that names them, and each one's transport and simulator."""
+
     config: GatewayConfig
+    """The config, its ``sandbox: true`` connections given their simulators' shop and token."""
     transports: dict[str, httpx.AsyncBaseTransport]
-    simulators: dict[str, Any]
-    """ShopifySimulator / BigCommerceSimulator by connection id (for fault injection)."""
+    """Each simulator's transport, by connection id (the app's clients send through them)."""
+    simulators: dict[str, Simulator]
+    """Each simulator, by connection id: its ``faults`` to inject, its ``ledger`` to read."""
 
 
 def build_sandbox(*, deadline_seconds: float = 15.0, shopify_schema: Path | None = None) -> Sandbox:
@@ -78,14 +87,14 @@ def with_simulators(config: GatewayConfig, *, shopify_schema: Path | None = None
     platform would; the other connections are left as they are.
     """
     latency = float(os.environ.get(SANDBOX_LATENCY_ENV) or 0)
-    simulators: dict[str, Any] = {}
+    simulators: dict[str, Simulator] = {}
     connections: list[ConnectionConfig] = []
     for connection in config.connections:
         if not connection.sandbox:
             connections.append(connection)
             continue
         token = secrets.token_urlsafe(24)
-        simulator: Any
+        simulator: Simulator
         update: dict[str, Any] = {"access_token": SecretStr(token)}
         if connection.platform is Platform.SHOPIFY:
             update["shop"] = connection.shop or SANDBOX_SHOP

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
-from action_gateway.sandbox._routes import Route, route
+from action_gateway_sandbox._routes import Route, route
 
 from . import render, validation
 from .faults import Fault, FaultKind, FaultPlan

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from action_gateway.sandbox._routes import Route, route
+from action_gateway_sandbox._routes import Route, route
 
 from . import render, validation
 from .faults import Fault, FaultKind, FaultPlan

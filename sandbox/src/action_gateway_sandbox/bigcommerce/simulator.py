@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from action_gateway.sandbox._routes import Route, route
+from action_gateway_sandbox._routes import Route, route
 
 from . import render, validation
 from .faults import Fault, FaultKind, FaultPlan
