@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import io
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -334,6 +336,55 @@ def test_serve_runs_a_config_with_sandbox_connections_in_one_process_only(
     assert main(["serve", "--config", str(path), "--port", "0", "--workers", "2"]) == 2
     assert "without sandbox connections" in capsys.readouterr().err
     assert recorded_run.calls == []
+    assert main(["serve", "--config", str(path), "--port", "0"]) == 0
+    [(args, _)] = recorded_run.calls
+    assert isinstance(args[0], FastAPI)
+
+
+@pytest.fixture
+def without_the_sandbox_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway installed alone, as in its image: the simulators' package cannot be imported."""
+    for name in ("action_gateway_sandbox", "action_gateway_sandbox.connections"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("action_gateway_sandbox.connections")
+
+
+SANDBOX_PACKAGE_MISSING = (
+    "the sandbox needs the action-gateway-sandbox package (pip install -e ./sandbox"
+)
+
+
+@pytest.mark.usefixtures("without_the_sandbox_package")
+@pytest.mark.parametrize("given", ["no config", "a config with sandbox connections"])
+def test_serve_without_the_sandbox_package_says_so_and_does_not_start(
+    given: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    recorded_run: _RecordedRun,
+) -> None:
+    argv = ["serve", "--port", "0"]
+    if given == "no config":
+        monkeypatch.delenv("ACTION_GATEWAY_CONFIG")
+    else:
+        sandbox = {"id": "try-shopify", "platform": "shopify", "sandbox": True}
+        argv += ["--config", str(_write(tmp_path, {"connections": [_connection(), sandbox]}))]
+    assert main(argv) == 2
+    assert recorded_run.calls == []
+    err = capsys.readouterr().err
+    assert err.startswith("action-gateway: invalid configuration\n")
+    assert SANDBOX_PACKAGE_MISSING in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("without_the_sandbox_package")
+def test_serve_runs_real_platforms_without_the_sandbox_package(
+    tmp_path: Path, recorded_run: _RecordedRun
+) -> None:
+    from fastapi import FastAPI
+
+    path = _write(tmp_path, {"connections": [_connection()]})
     assert main(["serve", "--config", str(path), "--port", "0"]) == 0
     [(args, _)] = recorded_run.calls
     assert isinstance(args[0], FastAPI)

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from action_gateway.app import validate_matrices
 from action_gateway.config import parse_config
 from action_gateway.eligibility import load_matrices
 from tests.shared_specs import REPO_ROOT
+from tests.wheels import build_wheel
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
@@ -257,6 +259,43 @@ def test_dockerignore_is_an_allowlist_of_what_the_builder_copies() -> None:
         for source in rest.split()[:-1]
     }
     assert copied <= allowed
+
+
+def test_the_image_installs_the_gateway_wheel_alone_with_no_simulator(tmp_path: Path) -> None:
+    """The simulators (sandbox/, a sibling distribution) never reach the image: the builder
+    copies only the gateway's sources and installs the wheel it builds from them, and that
+    wheel, built here from the same files, holds no simulator and does not pull graphql-core."""
+    builder, final = _stages()
+    copied = [
+        source.rstrip("/").removeprefix("./")
+        for keyword, rest in builder
+        if keyword == "COPY"
+        for source in rest.split()[:-1]
+    ]
+    assert sorted(copied) == ["README.md", "pyproject.toml", "src"]
+    assert not any("sandbox" in rest for _, rest in builder + final)
+    # The final stage takes the builder's venv and nothing else from the context.
+    assert [rest for keyword, rest in final if keyword == "COPY"] == [
+        "--from=builder /opt/venv /opt/venv"
+    ]
+    builder_run = " ".join(rest for keyword, rest in builder if keyword == "RUN")
+    assert "pip wheel --no-cache-dir --no-deps --wheel-dir /build/dist ." in builder_run
+    assert "install --no-cache-dir /build/dist/*.whl" in builder_run
+    context = tmp_path / "context"  # the build context the builder sees
+    for source in copied:
+        if (REPO_ROOT / source).is_dir():
+            shutil.copytree(
+                REPO_ROOT / source, context / source, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            context.mkdir(exist_ok=True)
+            shutil.copy2(REPO_ROOT / source, context / source)
+    wheel = build_wheel(context, tmp_path / "dist")
+    assert "action_gateway/app.py" in wheel.names
+    assert not [name for name in wheel.names if "sandbox" in name.split("/")[0]]
+    assert not [name for name in wheel.names if "simulator" in name]
+    assert "fastapi" in wheel.requirement_names()
+    assert not {"action-gateway-sandbox", "graphql-core"} & wheel.requirement_names()
 
 
 # --- Helm chart ----------------------------------------------------------------------------
