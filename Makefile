@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= $(or $(ACTION_GATEWAY_HOST),127.0.0.1)
 PORT ?= $(or $(ACTION_GATEWAY_PORT),8080)
 
-.PHONY: run test check lint typecheck openapi install install-dev install-bench redis-server node jq wrk fault-suite bench clean
+.PHONY: run test check lint typecheck layers openapi install install-dev install-bench redis-server node jq wrk fault-suite bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,11 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-check: lint typecheck
+# The layers contract ([tool.importlinter] in pyproject.toml): imports only point down.
+layers: install-dev
+	$(BIN)/lint-imports --no-cache
+
+check: lint typecheck layers
 	$(BIN)/action-gateway openapi --check
 
 # $(call debian_install,COMMAND,PACKAGES): install Debian's PACKAGES when COMMAND is missing.

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
+from action_gateway.actions.services import Connection
+from action_gateway.actions.views import evaluate
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import Platform, ResourceType
-from action_gateway.domain.views import evaluate
 from action_gateway.eligibility import load_matrices
 from action_gateway.platforms.registry import ADAPTER_FACTORIES
-from action_gateway.services import Connection
 
 FACTS = {"financial_status": "paid", "fulfillment_status": "unfulfilled", "cancelled": False}
 CONTEXT = {"conversation_status": "open"}

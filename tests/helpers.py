@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from action_gateway.actions.services import Services
 from action_gateway.app import create_app
 from action_gateway.config import GatewayConfig
-from action_gateway.services import Services
 from action_gateway.settings import Settings
 from action_gateway_sandbox.connections import Sandbox, build_sandbox
 from tests.fakes import fake_connection

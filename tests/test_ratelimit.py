@@ -11,6 +11,7 @@ import pytest
 from structlog.testing import capture_logs
 
 import tests.redis_server
+from action_gateway.api.problems import to_problem
 from action_gateway.errors import RateLimited
 from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
 from tests.e2e_server import free_port
@@ -165,7 +166,7 @@ async def test_redis_going_away_and_coming_back(
 def test_rate_limited_is_a_429_with_retry_after() -> None:
     error = RateLimited(12.2)
 
-    problem = error.to_problem("/v1/actions")
+    problem = to_problem(error, "/v1/actions")
 
     assert (problem.status, problem.code, problem.retry_after) == (429, "rate_limited", 13)
     assert error.headers == {"Retry-After": "13"}

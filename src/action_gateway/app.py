@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from action_gateway import __version__
+from action_gateway.actions.services import Connection, Services
 from action_gateway.api.deps import AuthenticationMiddleware
 from action_gateway.api.limits import RequestLimitsMiddleware
+from action_gateway.api.metrics import MetricsMiddleware
 from action_gateway.api.openapi import install_openapi
 from action_gateway.api.problems import install_problem_handlers
 from action_gateway.api.request_context import LogContextMiddleware, request_id_middleware
@@ -34,13 +36,11 @@ from action_gateway.idempotency import (
     in_flight_seconds_for,
     redis_client,
 )
-from action_gateway.metrics import MetricsMiddleware
 from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import upstream_client
 from action_gateway.platforms._transport import build_transport
 from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
 from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
-from action_gateway.services import Connection, Services
 from action_gateway.settings import Settings
 
 log = structlog.get_logger(__name__)

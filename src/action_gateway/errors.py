@@ -1,4 +1,4 @@
-"""The gateway's error family and its one renderer (RFC 9457 problem+json).
+"""The gateway's error family; ``api/problems.py`` renders each as RFC 9457 problem+json.
 
     GatewayError                      status  code
     ├── ValidationFailed               422    validation_error
@@ -36,12 +36,9 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, Field
-
-from action_gateway.domain.models import NamedSchema
-from action_gateway.timeline import TimelineEvent
+from pydantic import BaseModel
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:action-gateway:problem:"
@@ -68,60 +65,6 @@ class FieldError(BaseModel):
     type: str | None = None
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details, with the gateway's extension members."""
-
-    type: str = Field(examples=[f"{PROBLEM_TYPE_PREFIX}not_eligible"])
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    code: str = Field(description="Stable machine-readable code; equals the end of `type`.")
-    errors: list[FieldError] | None = Field(
-        default=None, description="Field-level validation errors."
-    )
-    platform_errors: list[PlatformMessage] | None = Field(
-        default=None, description="The platform's own messages, verbatim."
-    )
-    outcome: Outcome | None = Field(
-        default=None, description="For upstream and deadline failures: may the action have run?"
-    )
-    current_state: (
-        Annotated[
-            dict[str, Any],
-            Field(description="not_eligible: the matrix classes the resource is in, and why."),
-            NamedSchema("CurrentState"),
-        ]
-        | None
-    ) = None
-    allowed_actions: list[str] | None = None
-    retry_after: int | None = Field(default=None, description="Seconds; mirrors Retry-After.")
-    connection: str | None = None
-    platform: str | None = None
-    ceiling: str | None = Field(
-        default=None, description="approval_required: the agent's refund ceiling (decimal)."
-    )
-    amount: str | None = Field(
-        default=None, description="approval_required: the amount the action would refund."
-    )
-    currency: str | None = Field(
-        default=None,
-        description="approval_required, amount_precision: the currency of the amounts.",
-    )
-    allowed_decimals: int | None = Field(
-        default=None,
-        description="amount_precision: the decimals the currency allows (ISO 4217 minor units).",
-    )
-    request_id: str | None = Field(
-        default=None, description="The request's X-Request-Id, to quote when reporting it."
-    )
-    timeline_event: TimelineEvent | None = Field(
-        default=None,
-        description="With `outcome: unknown`: an event to post to the conversation saying the "
-        "action may have happened and should be checked on the platform.",
-    )
-
-
 class GatewayError(Exception):
     """Base of every error the gateway reports to a caller."""
 
@@ -146,17 +89,6 @@ class GatewayError(Exception):
         self.instance_code = code or self.code
         self.headers = dict(headers or {})
         self.extensions = {k: v for k, v in extensions.items() if v is not None}
-
-    def to_problem(self, instance: str | None = None) -> Problem:
-        return Problem(
-            type=f"{PROBLEM_TYPE_PREFIX}{self.instance_code}",
-            title=self.title,
-            status=self.status,
-            detail=self.detail,
-            instance=instance,
-            code=self.instance_code,
-            **self.extensions,
-        )
 
 
 class ValidationFailed(GatewayError):

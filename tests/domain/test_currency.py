@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from action_gateway.api.problems import to_problem
 from action_gateway.domain.currency import check_precision, minor_units
 from action_gateway.errors import AmountPrecision
 
@@ -39,7 +40,7 @@ def test_finer_amounts_are_refused_naming_currency_and_decimals(
     with pytest.raises(AmountPrecision) as raised:
         check_precision({"amount": amount, "shipping_amount": None}, currency)
 
-    problem = raised.value.to_problem()
+    problem = to_problem(raised.value)
     assert problem.status == 422
     assert problem.code == "amount_precision"
     assert problem.currency == currency

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
+from action_gateway.api.problems import to_problem
 from action_gateway.errors import (
     GatewayError,
     Outcome,
@@ -169,7 +170,7 @@ async def test_auth_failures(rest: RestPlatform, adapter: Any, stub: Any, status
         await read(rest, adapter)
     assert f"HTTP {status}" in str(caught.value)
     assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
-    assert rest.token not in str(caught.value.to_problem().model_dump())
+    assert rest.token not in str(to_problem(caught.value).model_dump())
     assert len(stub.requests) == 1
 
 
@@ -245,5 +246,5 @@ async def test_the_token_never_reaches_logs_or_errors(
     assert [entry["operation"] for entry in logs] == rest.lookup_operations
     assert {entry["platform"] for entry in logs} == {rest.name}
     assert rest.token not in repr(logs)
-    assert rest.token not in repr(caught.value) + str(caught.value.to_problem().model_dump())
+    assert rest.token not in repr(caught.value) + str(to_problem(caught.value).model_dump())
     assert rest.personal not in repr(logs)

@@ -14,8 +14,8 @@ import hashlib
 import hmac
 import json
 
+from action_gateway.actions.services import Connection
 from action_gateway.errors import FieldError, ValidationFailed
-from action_gateway.services import Connection
 
 _VERSION = 1
 _MAC_BYTES = 16

@@ -15,11 +15,11 @@ from fastapi import Depends, Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from action_gateway.actions.services import Services
 from action_gateway.api.limits import is_json_media_type
 from action_gateway.api.problems import render_problem
 from action_gateway.auth import Caller
 from action_gateway.errors import GatewayError, UnsupportedMediaType
-from action_gateway.services import Services
 
 API_PREFIX = "/v1/"
 """Every path under it needs a key; probes, /metrics and the OpenAPI document do not."""

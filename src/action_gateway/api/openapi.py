@@ -24,8 +24,7 @@ from action_gateway.api.problem_catalog import (
     component_examples,
     problem_answers,
 )
-from action_gateway.api.problems import PROBLEM_CODES
-from action_gateway.errors import Problem
+from action_gateway.api.problems import PROBLEM_CODES, Problem
 
 _EXAMPLES = Path(__file__).parent / "openapi_examples.json"
 """Real sandbox answers per operationId (``scripts/capture_openapi_examples.py``)."""

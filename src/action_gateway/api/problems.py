@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from action_gateway.api.problem_catalog import BY_CODE, status_description
 from action_gateway.api.request_context import current_request_id
+from action_gateway.domain.models import NamedSchema
 from action_gateway.errors import (
     PROBLEM_MEDIA_TYPE,
+    PROBLEM_TYPE_PREFIX,
     FieldError,
     GatewayError,
     IdempotencyKeyMissing,
@@ -21,16 +24,85 @@ from action_gateway.errors import (
     MalformedRequest,
     MethodNotAllowed,
     NotFound,
-    Problem,
+    Outcome,
+    PlatformMessage,
     ValidationFailed,
     retry_after_headers,
 )
+from action_gateway.timeline import TimelineEvent
 
 log = structlog.get_logger(__name__)
 
 
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the gateway's extension members."""
+
+    type: str = Field(examples=[f"{PROBLEM_TYPE_PREFIX}not_eligible"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="Stable machine-readable code; equals the end of `type`.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Field-level validation errors."
+    )
+    platform_errors: list[PlatformMessage] | None = Field(
+        default=None, description="The platform's own messages, verbatim."
+    )
+    outcome: Outcome | None = Field(
+        default=None, description="For upstream and deadline failures: may the action have run?"
+    )
+    current_state: (
+        Annotated[
+            dict[str, Any],
+            Field(description="not_eligible: the matrix classes the resource is in, and why."),
+            NamedSchema("CurrentState"),
+        ]
+        | None
+    ) = None
+    allowed_actions: list[str] | None = None
+    retry_after: int | None = Field(default=None, description="Seconds; mirrors Retry-After.")
+    connection: str | None = None
+    platform: str | None = None
+    ceiling: str | None = Field(
+        default=None, description="approval_required: the agent's refund ceiling (decimal)."
+    )
+    amount: str | None = Field(
+        default=None, description="approval_required: the amount the action would refund."
+    )
+    currency: str | None = Field(
+        default=None,
+        description="approval_required, amount_precision: the currency of the amounts.",
+    )
+    allowed_decimals: int | None = Field(
+        default=None,
+        description="amount_precision: the decimals the currency allows (ISO 4217 minor units).",
+    )
+    request_id: str | None = Field(
+        default=None, description="The request's X-Request-Id, to quote when reporting it."
+    )
+    timeline_event: TimelineEvent | None = Field(
+        default=None,
+        description="With `outcome: unknown`: an event to post to the conversation saying the "
+        "action may have happened and should be checked on the platform.",
+    )
+
+
+def to_problem(exc: GatewayError, instance: str | None = None) -> Problem:
+    """The problem details of ``exc``: its class's title and status, its code and extensions."""
+    return Problem(
+        type=f"{PROBLEM_TYPE_PREFIX}{exc.instance_code}",
+        title=exc.title,
+        status=exc.status,
+        detail=exc.detail,
+        instance=instance,
+        code=exc.instance_code,
+        **exc.extensions,
+    )
+
+
 def render_problem(exc: GatewayError, instance: str | None) -> JSONResponse:
-    problem = exc.to_problem(instance)
+    problem = to_problem(exc, instance)
     problem.request_id = current_request_id()
     headers = dict(exc.headers)
     if problem.retry_after is not None and "Retry-After" not in headers:

@@ -1,1 +1,1 @@
-"""Platform-neutral models and the action flow."""
+"""Platform-neutral vocabulary: the models, money, phones and refund arithmetic."""

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
+from action_gateway.api.problems import to_problem
 from action_gateway.domain.models import (
     CancelOrderInput,
     CancelReason,
@@ -58,7 +59,7 @@ class TestHttpLayer:
         error = caught.value
         assert error.status == 502
         assert f"HTTP {status}" in str(error)
-        assert TOKEN not in str(error.to_problem().model_dump())
+        assert TOKEN not in str(to_problem(error).model_dump())
         assert error.extensions["platform_errors"] == [PlatformMessage(message=body["errors"])]
         assert len(stub.requests) == 1
 
@@ -355,7 +356,7 @@ async def test_the_token_never_appears_in_logs_or_errors(
     assert logs[-1]["upstream_request_id"] == "r1"
     assert all(entry["platform"] == "shopify" and entry["connection"] == "acme" for entry in logs)
     text = repr(logs) + "".join(
-        repr(e) + str(e) + e.to_problem().model_dump_json() + repr(e.headers) for e in errors
+        repr(e) + str(e) + to_problem(e).model_dump_json() + repr(e.headers) for e in errors
     )
     assert TOKEN not in text
     assert "gid://shopify/Order/5501" not in repr(logs)

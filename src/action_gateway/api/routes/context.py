@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from action_gateway.api.cursors import decode_orders_cursor, encode_orders_cursor
-from action_gateway.api.deps import CallerDep, ServicesDep
-from action_gateway.api.problem_catalog import UPSTREAM_CODES
-from action_gateway.api.problems import problem_responses
-from action_gateway.auth import Caller
-from action_gateway.domain.models import (
-    CONVERSATION_STATUS_DESCRIPTION,
-    ConversationStatusInput,
-    Customer,
-    CustomerWithOrders,
-    Platform,
-    ResponseModel,
-)
-from action_gateway.domain.phones import DEFAULT_PHONE_REGION, same_number, text_forms, to_e164
-from action_gateway.domain.views import (
+from action_gateway.actions import lookup
+from action_gateway.actions.lookup import ConnectionLookup
+from action_gateway.actions.services import Connection, read_deadline
+from action_gateway.actions.views import (
     CustomerView,
     OrderView,
     SubscriptionView,
-    customer_view,
     order_view,
     subscription_view,
 )
-from action_gateway.errors import FieldError, GatewayError, NotFound, Problem, ValidationFailed
-from action_gateway.services import Connection, Services, read_deadline
+from action_gateway.api.cursors import decode_orders_cursor, encode_orders_cursor
+from action_gateway.api.deps import CallerDep, ServicesDep
+from action_gateway.api.problem_catalog import UPSTREAM_CODES
+from action_gateway.api.problems import Problem, problem_responses, to_problem
+from action_gateway.domain.models import (
+    CONVERSATION_STATUS_DESCRIPTION,
+    ConversationStatusInput,
+    Platform,
+    ResponseModel,
+)
+from action_gateway.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["context"])
 
@@ -169,101 +165,34 @@ async def list_connections(services: ServicesDep, caller: CallerDep) -> Connecti
     )
 
 
-async def _subscriptions_for(
-    connection: Connection, customer: Customer, context: dict[str, str | None]
-) -> list[SubscriptionView] | SubscriptionLookupError:
-    try:
-        async with read_deadline(connection) as call:
-            found = await connection.subscriptions.find_subscriptions(customer, call=call)
-    except GatewayError as exc:
-        return SubscriptionLookupError(
-            connection=connection.id, platform=connection.platform, error=exc.to_problem()
-        )
-    return [subscription_view(connection, item, context) for item in found]
-
-
-async def _customer_context(
-    services: Services,
-    caller: Caller,
-    connection: Connection,
-    item: CustomerWithOrders,
-    context: dict[str, str | None],
-) -> CustomerContext:
-    linked = [c for c in services.linked_subscriptions(connection.id) if caller.may_use(c.id)]
-    answers = await asyncio.gather(
-        *(_subscriptions_for(sub, item.customer, context) for sub in linked)
-    )
-    subscriptions = [view for answer in answers if isinstance(answer, list) for view in answer]
-    errors = [answer for answer in answers if isinstance(answer, SubscriptionLookupError)]
-    view = customer_view(connection, item.customer, context)
-    return CustomerContext(
-        **view.model_dump(),
-        orders=[order_view(connection, order, context) for order in item.orders],
-        has_more_orders=item.has_more_orders,
-        next_cursor=_next_cursor(connection, item.customer.id, item.next_orders_cursor),
-        subscriptions=subscriptions,
-        subscription_errors=errors,
-    )
-
-
-async def _customers_on(
-    services: Services,
-    caller: Caller,
-    connection: Connection,
-    email: str | None,
-    phone: str | None,
-    orders_limit: int,
-    context: dict[str, str | None],
-) -> ConnectionCustomers:
-    """One connection's answer; its failure is reported in place, never failing the others.
-
-    ``phone`` is as the helpdesk sent it, read here with the connection's region.
-    """
-    e164 = to_e164(phone, connection.phone_region) if phone else None
-    warnings = []
-    if phone and e164 is None:
-        warnings.append(
-            f"{phone!r} is not a phone number in {connection.phone_region} (this connection's "
-            "phone_region), so it was not looked for here; give it with its country code."
-        )
-        if not email:
-            return ConnectionCustomers(
-                connection=connection.id,
-                platform=connection.platform,
-                status="ok",
-                warnings=warnings,
-            )
-    try:
-        async with read_deadline(connection) as call:
-            found = await connection.commerce.find_customers(
-                email=email, phone=e164, orders_limit=orders_limit, call=call
-            )
-    except GatewayError as exc:
-        return ConnectionCustomers(
-            connection=connection.id,
-            platform=connection.platform,
-            status="error",
-            error=exc.to_problem(),
-        )
-    customers = await asyncio.gather(
-        *(_customer_context(services, caller, connection, item, context) for item in found)
-    )
-    if (
-        e164
-        and connection.commerce.phone_lookup_matches_text
-        and not any(same_number(c.customer.phone, e164, connection.phone_region) for c in found)
-    ):
-        warnings.append(
-            f"{connection.platform.value} finds a phone number only as the text it was stored "
-            f"as: {e164} was looked for in {len(text_forms(e164))} common forms, so a customer "
-            "whose number was stored another way is not found."
-        )
+def _connection_customers(found: ConnectionLookup) -> ConnectionCustomers:
+    connection = found.connection
     return ConnectionCustomers(
         connection=connection.id,
         platform=connection.platform,
-        status="ok",
-        customers=list(customers),
-        warnings=warnings,
+        status=LookupStatus.OK if found.error is None else LookupStatus.ERROR,
+        customers=[
+            CustomerContext(
+                **customer.customer.model_dump(),
+                orders=customer.orders,
+                has_more_orders=customer.has_more_orders,
+                next_cursor=_next_cursor(
+                    connection, customer.customer.id, customer.next_orders_cursor
+                ),
+                subscriptions=customer.subscriptions,
+                subscription_errors=[
+                    SubscriptionLookupError(
+                        connection=failure.connection.id,
+                        platform=failure.connection.platform,
+                        error=to_problem(failure.error),
+                    )
+                    for failure in customer.subscription_errors
+                ],
+            )
+            for customer in found.customers
+        ],
+        error=to_problem(found.error) if found.error is not None else None,
+        warnings=found.warnings,
     )
 
 
@@ -292,25 +221,15 @@ async def find_customers(
     orders_limit: OrdersLimit = DEFAULT_ORDERS_LIMIT,
     conversation_status: ConversationStatus = None,
 ) -> CustomersResponse:
-    email = email.strip() if email else None
-    phone = phone.strip() if phone else None
-    if not email and not phone:
-        raise ValidationFailed("Give an email, a phone number, or both.")
-    connections = [c for c in services.visible_connections(caller) if c.is_commerce]
-    regions = sorted({c.phone_region for c in connections}) or [DEFAULT_PHONE_REGION]
-    if phone and all(to_e164(phone, region) is None for region in regions):
-        message = f"{phone!r} is not a phone number (read in {', '.join(regions)})."
-        raise ValidationFailed(
-            message, errors=[FieldError(loc=["query", "phone"], message=message)]
-        )
-    context = _context(conversation_status)
-    results = await asyncio.gather(
-        *(
-            _customers_on(services, caller, connection, email, phone, orders_limit, context)
-            for connection in connections
-        )
+    found = await lookup.find_customers(
+        services,
+        caller,
+        email=email.strip() if email else None,
+        phone=phone.strip() if phone else None,
+        orders_limit=orders_limit,
+        context=_context(conversation_status),
     )
-    return CustomersResponse(results=list(results))
+    return CustomersResponse(results=[_connection_customers(item) for item in found])
 
 
 @router.get(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from action_gateway.actions.views import FactValue, evaluate
 from action_gateway.api.deps import JSON_BODY, CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
 from action_gateway.domain.models import (
@@ -18,7 +19,6 @@ from action_gateway.domain.models import (
     ResourceType,
     ResponseModel,
 )
-from action_gateway.domain.views import FactValue, evaluate
 from action_gateway.eligibility import Decision, FactsError
 from action_gateway.errors import FieldError, NotFound, ValidationFailed
 

@@ -7,8 +7,8 @@ from enum import StrEnum
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from action_gateway.api.metrics import render_latest
 from action_gateway.domain.models import ResponseModel
-from action_gateway.metrics import render_latest
 
 router = APIRouter(tags=["health"])
 

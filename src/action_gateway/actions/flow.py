@@ -13,6 +13,15 @@ from typing import Annotated, Any, TypedDict
 import structlog
 from pydantic import Field
 
+from action_gateway.actions.services import Connection, Services
+from action_gateway.actions.views import (
+    CustomerView,
+    OrderView,
+    SubscriptionView,
+    customer_view,
+    order_view,
+    subscription_view,
+)
 from action_gateway.domain.currency import check_precision
 from action_gateway.domain.models import (
     ACTION_RESOURCE,
@@ -42,14 +51,6 @@ from action_gateway.domain.models import (
     format_decimal,
 )
 from action_gateway.domain.refunds import check_partial_refund
-from action_gateway.domain.views import (
-    CustomerView,
-    OrderView,
-    SubscriptionView,
-    customer_view,
-    order_view,
-    subscription_view,
-)
 from action_gateway.errors import (
     ActionDisabled,
     ActionNotSupported,
@@ -64,7 +65,6 @@ from action_gateway.errors import (
 )
 from action_gateway.metrics import ACTIONS, ACTIONS_IN_FLIGHT
 from action_gateway.platforms.base import ActionCall
-from action_gateway.services import Connection, Services
 from action_gateway.timeline import (
     TimelineEvent,
     build_preview_summary,

@@ -1,10 +1,10 @@
-"""Resources as the API shows them (``domain/views.py``): data plus what an agent may do now."""
+"""Resources as the API shows them (``actions/views.py``): data plus what an agent may do now."""
 
 from __future__ import annotations
 
+from action_gateway.actions.views import customer_view, order_view, subscription_view
 from action_gateway.domain.models import ActionName, Platform
-from action_gateway.domain.views import customer_view, order_view, subscription_view
-from tests.domain.helpers import connection
+from tests.actions.helpers import connection
 from tests.fakes import (
     FakeAdapter,
     FakeSubscriptionAdapter,

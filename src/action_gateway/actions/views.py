@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from action_gateway.actions.services import Connection
 from action_gateway.domain.models import (
     ActionName,
     Customer,
@@ -17,7 +18,6 @@ from action_gateway.domain.models import (
     Subscription,
 )
 from action_gateway.eligibility import Decision
-from action_gateway.services import Connection
 
 FactValue = bool | int | str | None
 

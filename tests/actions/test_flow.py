@@ -1,4 +1,4 @@
-"""The action flow (``domain/flows.py``) driven directly, without HTTP: a fake adapter stands in
+"""The action flow (``actions/flow.py``) driven directly, without HTTP: a fake adapter stands in
 for the platform, so each step (activation, eligibility, ceiling, deadline, event) is seen alone."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
+from action_gateway.actions.flow import perform_action
 from action_gateway.config import ActionsConfig
-from action_gateway.domain.flows import perform_action
 from action_gateway.domain.models import ActionRequest
 from action_gateway.errors import (
     ActionDisabled,
@@ -22,7 +22,7 @@ from action_gateway.errors import (
     Outcome,
     UpstreamUnavailable,
 )
-from tests.domain.helpers import services
+from tests.actions.helpers import services
 from tests.fakes import FakeAdapter, make_order
 
 REQUESTS: TypeAdapter[Any] = TypeAdapter(ActionRequest)

@@ -1,13 +1,13 @@
-"""A connection and the app's services around a fake adapter, for driving the domain directly."""
+"""A connection and the services around a fake adapter, for driving the actions layer directly."""
 
 from __future__ import annotations
 
+from action_gateway.actions.services import Connection, Services
 from action_gateway.config import GatewayConfig
 from action_gateway.domain.models import Platform
 from action_gateway.eligibility import load_matrices
 from action_gateway.idempotency import InMemoryIdempotencyStore
 from action_gateway.platforms.base import CommerceAdapter, SubscriptionAdapter
-from action_gateway.services import Connection, Services
 from tests.fakes import fake_connection
 
 MATRICES = load_matrices()
