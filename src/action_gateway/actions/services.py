@@ -10,8 +10,9 @@ from typing import Any, cast
 
 from action_gateway.auth import Authenticator, Caller
 from action_gateway.config import ConnectionConfig, GatewayConfig
-from action_gateway.domain.models import COMMERCE_PLATFORMS, Platform
+from action_gateway.domain.models import Platform
 from action_gateway.domain.phones import DEFAULT_PHONE_REGION
+from action_gateway.domain.platforms import PlatformKind, PlatformProfile
 from action_gateway.eligibility import PlatformMatrix
 from action_gateway.errors import DeadlineExceeded, NotFound, Outcome, RateLimited
 from action_gateway.idempotency import IdempotencyStore
@@ -32,20 +33,20 @@ class Connection:
 
     @property
     def is_commerce(self) -> bool:
-        return self.platform in COMMERCE_PLATFORMS
+        return self.config.spec.kind is PlatformKind.COMMERCE
 
     @property
     def commerce(self) -> CommerceAdapter:
         """The adapter of a commerce connection (orders, customers)."""
         if not self.is_commerce:
-            raise TypeError(f"{self.id} is a {self.platform.value} connection")
+            raise TypeError(f"{self.id} is a {self.platform} connection")
         return cast(CommerceAdapter, self.adapter)
 
     @property
     def subscriptions(self) -> SubscriptionAdapter:
         """The adapter of a subscription connection."""
         if self.is_commerce:
-            raise TypeError(f"{self.id} is a {self.platform.value} connection")
+            raise TypeError(f"{self.id} is a {self.platform} connection")
         return cast(SubscriptionAdapter, self.adapter)
 
     @property
@@ -55,6 +56,11 @@ class Connection:
     @property
     def platform(self) -> Platform:
         return self.config.platform
+
+    @property
+    def profile(self) -> PlatformProfile:
+        """Its platform's display name and ways, for the timeline."""
+        return self.config.spec
 
 
 @dataclass
@@ -94,7 +100,7 @@ class Services:
         connection = self.connection(connection_id)
         if not connection.is_commerce:
             raise NotFound(
-                f"{connection_id!r} is a {connection.platform.value} (subscription) connection; "
+                f"{connection_id!r} is a {connection.platform} (subscription) connection; "
                 "orders live on its linked commerce connection.",
                 code="connection_not_found",
                 connection=connection_id,
@@ -105,7 +111,7 @@ class Services:
         connection = self.connection(connection_id)
         if connection.is_commerce:
             raise NotFound(
-                f"{connection_id!r} is a {connection.platform.value} connection, which has no "
+                f"{connection_id!r} is a {connection.platform} connection, which has no "
                 "subscriptions.",
                 code="connection_not_found",
                 connection=connection_id,
