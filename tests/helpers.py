@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from action_gateway.actions.services import Services
 from action_gateway.app import create_app
 from action_gateway.config import GatewayConfig
+from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry
 from action_gateway.settings import Settings
 from tests.fakes import fake_connection
 
@@ -61,9 +62,12 @@ async def running_app(
     adapters: Mapping[str, Any] | None = None,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     settings: Settings | None = None,
+    platforms: PlatformRegistry = PLATFORMS,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     """The app with its lifespan running; ``adapters`` replace built ones after start-up."""
-    app = create_app(settings or Settings(config=None), config=config, transports=transports)
+    app = create_app(
+        settings or Settings(config=None), config=config, transports=transports, platforms=platforms
+    )
     async with app.router.lifespan_context(app):
         services: Services = app.state.services
         for connection_id, adapter in (adapters or {}).items():
