@@ -285,7 +285,7 @@ async def _run(
         **_by_kind(target),
         data=request.input,
         caller=caller,
-        reason_labels=connection.config.settings.reason_labels(),
+        reason_labels=connection.reason_labels,
     )
     resource, warnings = await _reread(connection, target, request, call)
     return ActionResult(
@@ -487,7 +487,7 @@ async def _preview(
         data=request.input,
         **_by_kind(target),
         refund=refund,
-        reason_labels=connection.config.settings.reason_labels(),
+        reason_labels=connection.reason_labels,
     )
     return ActionResult(
         status="preview",

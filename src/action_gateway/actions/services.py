@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -30,10 +30,18 @@ class Connection:
     deadline_seconds: float
     phone_region: str = DEFAULT_PHONE_REGION
     """Reads a looked-up phone number written without its country code."""
+    profile: PlatformProfile = field(init=False, repr=False)
+    """Its platform's name and ways, for the timeline (read once from its spec)."""
+    is_commerce: bool = field(init=False, repr=False)
+    reason_labels: Mapping[str, str] = field(init=False, repr=False)
+    """The merchant's cancel reason codes and their labels, from its settings."""
 
-    @property
-    def is_commerce(self) -> bool:
-        return self.config.spec.kind is PlatformKind.COMMERCE
+    def __post_init__(self) -> None:
+        # Read once, not per request: the spec and settings sit behind the config's properties.
+        spec = self.config.spec
+        object.__setattr__(self, "profile", spec)
+        object.__setattr__(self, "is_commerce", spec.kind is PlatformKind.COMMERCE)
+        object.__setattr__(self, "reason_labels", self.config.settings.reason_labels())
 
     @property
     def commerce(self) -> CommerceAdapter:
@@ -56,11 +64,6 @@ class Connection:
     @property
     def platform(self) -> Platform:
         return self.config.platform
-
-    @property
-    def profile(self) -> PlatformProfile:
-        """Its platform's display name and ways, for the timeline."""
-        return self.config.spec
 
 
 @dataclass

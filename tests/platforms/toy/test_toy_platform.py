@@ -4,8 +4,10 @@ names it)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -131,3 +133,16 @@ async def test_an_action_runs_once_and_its_event_names_the_platform(
     assert lost.json()["outcome"] == "unknown"
     summary = lost.json()["timeline_event"]["summary"]
     assert "Toy Shop did not confirm it. Check on Toy Shop before trying again." in summary
+
+
+def test_contributing_lists_the_files_the_toy_platform_needed() -> None:
+    text = (Path(__file__).parents[3] / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## Adding a platform", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^- `(tests/platforms/toy/[^`]+)`", section, flags=re.MULTILINE))
+    toy = Path(__file__).parent
+    written = {
+        str(path.relative_to(toy.parents[2]))
+        for path in toy.iterdir()
+        if path.is_file() and path.suffix in {".py", ".yaml"}
+    }
+    assert listed == written
