@@ -229,7 +229,8 @@ class ConnectionConfig(BaseModel):
         problems of both are reported together, each at its key."""
         if not isinstance(data, dict):
             return cast(ConnectionConfig, handler(data))
-        spec = _registry(info).get(data.get("platform"))  # type: ignore[arg-type]
+        platform = data.get("platform")
+        spec = _registry(info).get(platform) if isinstance(platform, str) else None
         own = {k: v for k, v in data.items() if k not in cls.model_fields}
         errors: list[InitErrorDetails] = []
         connection: ConnectionConfig | None = None
