@@ -56,10 +56,6 @@ class PlatformSettings(BaseModel):
         return settings
 
 
-class NoSettings(PlatformSettings):
-    """For a platform whose connections need nothing of their own."""
-
-
 class PlatformConnection(Protocol):
     """A configured connection as an adapter reads it (``config.ConnectionConfig`` is one)."""
 
