@@ -10,9 +10,8 @@ from pydantic import SecretStr
 from action_gateway.actions.services import Connection
 from action_gateway.actions.views import evaluate
 from action_gateway.config import ConnectionConfig
-from action_gateway.domain.models import Platform, ResourceType
-from action_gateway.eligibility import load_matrices
-from action_gateway.platforms.registry import ADAPTER_FACTORIES
+from action_gateway.domain.models import ResourceType
+from action_gateway.platforms.registry import PLATFORMS, load_matrices
 
 FACTS = {"financial_status": "paid", "fulfillment_status": "unfulfilled", "cancelled": False}
 CONTEXT = {"conversation_status": "open"}
@@ -33,7 +32,7 @@ def _best(statement: object, number: int) -> float:
 def run(number: int = 100_000) -> list[Micro]:
     import httpx
 
-    matrix = load_matrices()[Platform.SHOPIFY]
+    matrix = load_matrices()["shopify"]
     config = ConnectionConfig.model_validate(
         {
             "id": "bench",
@@ -42,7 +41,7 @@ def run(number: int = 100_000) -> list[Micro]:
             "access_token_env": "BENCH",
         }
     ).model_copy(update={"access_token": SecretStr("t")})
-    adapter = ADAPTER_FACTORIES[Platform.SHOPIFY](config, httpx.AsyncClient())
+    adapter = PLATFORMS["shopify"].build_adapter(config, httpx.AsyncClient())
     connection = Connection(config=config, adapter=adapter, matrix=matrix, deadline_seconds=15)
     order = ResourceType.ORDER
     unrecognised = {**FACTS, "fulfillment_status": "on_the_moon"}  # never memoised

@@ -79,7 +79,7 @@ def make_customer(customer_id: str = "501") -> Customer:
 class FakeAdapter:
     """Implements ``CommerceAdapter``; ``calls`` records every state-changing call."""
 
-    platform: Platform = Platform.SHOPIFY
+    platform: Platform = "shopify"
     supported_actions: frozenset[ActionName] = frozenset(
         {
             ActionName.CANCEL_ORDER,
@@ -259,7 +259,7 @@ def make_subscription(
 class FakeSubscriptionAdapter:
     """Implements ``SubscriptionAdapter`` over in-memory subscriptions keyed by customer id."""
 
-    platform: Platform = Platform.ORDERGROOVE
+    platform: Platform = "ordergroove"
     supported_actions: frozenset[ActionName] = frozenset(
         {ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER}
     )

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from action_gateway.actions.services import Services
 from action_gateway.app import create_app
 from action_gateway.config import GatewayConfig
+from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry
 from action_gateway.settings import Settings
 from action_gateway_sandbox.connections import Sandbox, build_sandbox
 from tests.fakes import fake_connection
@@ -63,10 +64,15 @@ async def running_app(
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     settings: Settings | None = None,
     sandbox: Sandbox | None = None,
+    platforms: PlatformRegistry = PLATFORMS,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     """The app with its lifespan running; ``adapters`` replace built ones after start-up."""
     app = create_app(
-        settings or Settings(config=None), config=config, transports=transports, sandbox=sandbox
+        settings or Settings(config=None),
+        config=config,
+        transports=transports,
+        sandbox=sandbox,
+        platforms=platforms,
     )
     async with app.router.lifespan_context(app):
         services: Services = app.state.services

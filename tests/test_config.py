@@ -240,3 +240,26 @@ def test_the_default_phone_region_comes_from_the_environment(
     monkeypatch.setenv("ACTION_GATEWAY_PHONE_REGION", "Mars")
     with pytest.raises(ValidationError, match="not a region"):
         Settings(config=None)
+
+
+@pytest.mark.parametrize("platform", ["woocommerce", ["shopify"], None])
+def test_an_unknown_platform_is_refused_at_its_key(platform: object) -> None:
+    connection = {**GOOD["connections"][0], "platform": platform}  # type: ignore[dict-item]
+    with pytest.raises(ConfigError, match=r"connections\.0\.platform: Input should be"):
+        parse_config({"connections": [connection]}, environ=ENV)
+
+
+def test_a_platforms_own_keys_are_checked_at_their_key() -> None:
+    og = {
+        "id": "og",
+        "platform": "ordergroove",
+        "access_token_env": "ACME_SHOPIFY_TOKEN",
+        "linked_connection": "acme-shopify",
+        "currency": "usd",
+        "shop": "acme.myshopify.com",
+    }
+    data = {"connections": [GOOD["connections"][0], og]}  # type: ignore[index]
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, environ=ENV)
+    assert "  - connections.1.currency: String should match pattern" in str(info.value)
+    assert "  - connections.1.shop: Extra inputs are not permitted" in str(info.value)

@@ -34,7 +34,7 @@ import yaml
 from action_gateway import __version__
 from action_gateway.app import validate_matrices
 from action_gateway.config import parse_config
-from action_gateway.eligibility import load_matrices
+from action_gateway.platforms.registry import load_matrices
 from tests.shared_specs import REPO_ROOT
 from tests.wheels import build_wheel
 

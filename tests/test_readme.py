@@ -8,7 +8,7 @@ import yaml
 
 from action_gateway.app import validate_matrices
 from action_gateway.config import parse_config
-from action_gateway.eligibility import load_matrices
+from action_gateway.platforms.registry import load_matrices
 from tests.shared_specs import REPO_ROOT
 
 
@@ -24,7 +24,7 @@ def test_the_configuration_example_validates() -> None:
     assert config.callers is not None
     assert [c.actions for c in config.callers] == ["*", []]
     validate_matrices(config, load_matrices())
-    assert {c.platform.value for c in config.connections} == {
+    assert {c.platform for c in config.connections} == {
         "shopify",
         "bigcommerce",
         "ordergroove",

@@ -15,11 +15,11 @@ from action_gateway.domain.models import (
     EditOrderNoteInput,
     Money,
     PartialRefundOrderInput,
-    Platform,
     RefundLine,
     RefundOrderInput,
     RefundSummary,
 )
+from action_gateway.platforms.shopify import SPEC as SHOPIFY
 from action_gateway.timeline import (
     REASON_LABELS,
     TimelineEvent,
@@ -37,7 +37,7 @@ def shopify_event(action: ActionName, outcome: ActionOutcome, **fields: Any) -> 
     """The event of ``action`` on connection "acme" (Shopify) by agent-1 in conv-1."""
     return build_timeline_event(
         connection="acme",
-        platform=Platform.SHOPIFY,
+        platform=SHOPIFY,
         action=action,
         context=fields.pop("context", CONTEXT),
         outcome=outcome,
@@ -204,7 +204,7 @@ def test_a_note_edit_quotes_the_new_note_shortened() -> None:
     long_note = "Customer called about the delivery.\n" + "Left at the door, " * 10
     event = build_timeline_event(
         connection="acme",
-        platform=Platform.SHOPIFY,
+        platform=SHOPIFY,
         action=ActionName.EDIT_ORDER_NOTE,
         context=CONTEXT,
         outcome=ActionOutcome(status="succeeded", note=long_note, previous_note=None),
@@ -218,7 +218,7 @@ def test_a_note_edit_quotes_the_new_note_shortened() -> None:
     assert event.details["note"] == long_note  # the whole note stays in details
     short = build_timeline_event(
         connection="acme",
-        platform=Platform.SHOPIFY,
+        platform=SHOPIFY,
         action=ActionName.EDIT_ORDER_NOTE,
         context=CONTEXT,
         outcome=ActionOutcome(status="succeeded", note="old\nCalled back"),
@@ -242,7 +242,7 @@ def test_a_discount_names_its_collection_when_the_platform_gives_the_title() -> 
     )
     event = build_timeline_event(
         connection="acme",
-        platform=Platform.SHOPIFY,
+        platform=SHOPIFY,
         action=ActionName.CREATE_DISCOUNT_CODE,
         context=CONTEXT,
         outcome=ActionOutcome(status="succeeded", discount_code=code),
@@ -263,7 +263,7 @@ def test_a_refund_on_a_two_currency_order_says_which_currency_it_states() -> Non
     refund = RefundSummary(total=Money.of("20", "EUR"), currency_side="presentment")
     event = build_timeline_event(
         connection="acme",
-        platform=Platform.SHOPIFY,
+        platform=SHOPIFY,
         action=ActionName.REFUND_ORDER,
         context=CONTEXT,
         outcome=ActionOutcome(status="succeeded", refund=refund),
@@ -278,7 +278,7 @@ def test_a_refund_on_a_two_currency_order_says_which_currency_it_states() -> Non
     shop_side = RefundSummary(total=Money.of("22.22", "USD"), currency_side="shop")
     cancelled = build_timeline_event(
         connection="acme",
-        platform=Platform.SHOPIFY,
+        platform=SHOPIFY,
         action=ActionName.CANCEL_AND_REFUND_ORDER,
         context=CONTEXT,
         outcome=ActionOutcome(status="succeeded", refund=shop_side),
@@ -292,7 +292,7 @@ def test_a_refund_on_a_two_currency_order_says_which_currency_it_states() -> Non
     assert cancelled.details["refunded_currency_side"] == "shop"
     one_currency = build_timeline_event(
         connection="acme",
-        platform=Platform.SHOPIFY,
+        platform=SHOPIFY,
         action=ActionName.REFUND_ORDER,
         context=CONTEXT,
         outcome=ActionOutcome(

@@ -19,7 +19,8 @@ from action_gateway.api.metrics import MetricsMiddleware
 from action_gateway.api.openapi import install_openapi
 from action_gateway.api.problems import install_problem_handlers
 from action_gateway.api.request_context import LogContextMiddleware, request_id_middleware
-from action_gateway.api.routes import actions, context, eligibility, health, platforms
+from action_gateway.api.routes import actions, context, eligibility, health
+from action_gateway.api.routes import platforms as catalog
 from action_gateway.auth import Authenticator
 from action_gateway.config import (
     ConfigError,
@@ -28,7 +29,7 @@ from action_gateway.config import (
     GatewayConfig,
     load_config,
 )
-from action_gateway.eligibility import PlatformMatrix, load_matrices
+from action_gateway.eligibility import PlatformMatrix
 from action_gateway.idempotency import (
     IdempotencyStore,
     InMemoryIdempotencyStore,
@@ -39,7 +40,7 @@ from action_gateway.idempotency import (
 from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import upstream_client
 from action_gateway.platforms._transport import build_transport
-from action_gateway.platforms.registry import ADAPTER_FACTORIES, default_base_url
+from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry, load_matrices
 from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
 from action_gateway.settings import Settings
 
@@ -64,10 +65,8 @@ def matrix_problems(
     problems: list[ConfigProblem] = []
     for index, connection in connections:
         where = f"connections.{index}"
-        if connection.platform not in ADAPTER_FACTORIES:
-            problems.append(
-                (f"{where}.platform", f"{connection.platform.value} has no adapter yet")
-            )
+        if connection.platform not in matrices:
+            problems.append((f"{where}.platform", f"{connection.platform} is not registered"))
             continue
         matrix = matrices[connection.platform]
         narrowing = connection.actions.narrowing
@@ -78,7 +77,7 @@ def matrix_problems(
                 problems.append(
                     (
                         f"{where}.actions",
-                        f"{action.value} is not a {connection.platform.value} action",
+                        f"{action.value} is not a {connection.platform} action",
                     )
                 )
     return problems
@@ -113,16 +112,20 @@ class SimulatedPlatforms(Protocol):
         ...
 
 
-def resolve_config(settings: Settings) -> tuple[GatewayConfig, SimulatedPlatforms | None]:
+def resolve_config(
+    settings: Settings, platforms: PlatformRegistry = PLATFORMS
+) -> tuple[GatewayConfig, SimulatedPlatforms | None]:
     """The configured connections, or the sandbox's when no config file is given.
 
     A config's ``sandbox: true`` connections are served by simulators (its callers, roles and
     ceilings apply to them as to any connection); the sandbox is returned with the config then.
     """
     if settings.config is not None:
-        matrices = load_matrices()
+        matrices = load_matrices(platforms)
         config = load_config(
-            settings.config, extra_checks=lambda valid: matrix_problems(valid, matrices)
+            settings.config,
+            extra_checks=lambda valid: matrix_problems(valid, matrices),
+            platforms=platforms,
         )
         if settings.deadline_seconds is not None:
             config = config.model_copy(update={"deadline_seconds": settings.deadline_seconds})
@@ -160,6 +163,7 @@ def create_app(
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     sandbox: SimulatedPlatforms | None = None,
     breakers: CircuitBreakers | None = None,
+    platforms: PlatformRegistry = PLATFORMS,
 ) -> FastAPI:
     """The app. Without ``config`` it serves ``sandbox``'s, else reads ``settings.config`` (or
     runs a sandbox of its own).
@@ -168,6 +172,8 @@ def create_app(
     to reach its simulators: its transports serve its connections.
     ``transports`` (by connection id) replace the network, for the sandbox and test doubles.
     ``breakers`` are this app's circuit breakers (by default new ones, with the default rule).
+    ``platforms`` are the platforms it knows (``platforms/registry.py``; a ``config`` given here
+    is validated against the same ones).
     """
     settings = settings or Settings()
 
@@ -175,12 +181,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal config, transports, sandbox
         if config is None:
-            config, sandbox = (
-                resolve_config(settings) if sandbox is None else (sandbox.config, sandbox)
-            )
+            if sandbox is None:
+                config, sandbox = resolve_config(settings, platforms)
+            else:
+                config = sandbox.config
         if sandbox is not None:
             transports = {**sandbox.transports, **(transports or {})}
-        matrices = load_matrices()
+        matrices = load_matrices(platforms)
         validate_matrices(config, matrices)
         app_breakers = breakers if breakers is not None else CircuitBreakers()
         async with AsyncExitStack() as stack:
@@ -197,13 +204,13 @@ def create_app(
                 )
                 client = await stack.enter_async_context(
                     upstream_client(
-                        base_url=default_base_url(connection),
+                        base_url=connection.base_url,
                         transport=transport,
                         timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
                         headers={"User-Agent": f"action-gateway/{__version__}"},
                     )
                 )
-                adapter = ADAPTER_FACTORIES[connection.platform](
+                adapter = platforms[connection.platform].build_adapter(
                     connection, client, breakers=app_breakers
                 )
                 connections[connection.id] = Connection(
@@ -267,9 +274,11 @@ def create_app(
     request_ids, options = request_id_middleware()
     app.add_middleware(request_ids, **options)  # type: ignore[arg-type]
     app.include_router(health.router)  # probes answer without a key
-    for module in (platforms, eligibility, context, actions):
-        app.include_router(module.router)
-    install_openapi(app)
+    app.include_router(catalog.router)
+    app.include_router(eligibility.router_for(platforms))
+    app.include_router(context.router)
+    app.include_router(actions.router)
+    install_openapi(app, platforms)
     return app
 
 

@@ -33,8 +33,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from action_gateway.app import create_app, resolve_config, validate_matrices
     from action_gateway.auth import is_loopback
-    from action_gateway.eligibility import load_matrices
     from action_gateway.logging import configure_logging
+    from action_gateway.platforms.registry import load_matrices
     from action_gateway.settings import Settings
 
     overrides: dict[str, object] = {}
@@ -140,7 +140,7 @@ def _exit_after_graceful_stop(signum: int, frame: FrameType | None) -> None:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     from action_gateway.app import matrix_problems
-    from action_gateway.eligibility import load_matrices
+    from action_gateway.platforms.registry import load_matrices
 
     environ = None if not args.skip_env else _EnvWithPlaceholders()
     matrices = load_matrices()

@@ -11,34 +11,31 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from action_gateway.domain.models import (
-    COMMERCE_PLATFORMS,
-    MONEY_MOVING_ACTIONS,
-    SUBSCRIPTION_PLATFORMS,
-    ActionName,
-    Platform,
-)
+from action_gateway.domain.models import MONEY_MOVING_ACTIONS, ActionName, Platform
 from action_gateway.domain.phones import check_phone_region
+from action_gateway.domain.platforms import PlatformKind
+from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry
+from action_gateway.platforms.spec import PlatformSettings, PlatformSpec
 
 DEFAULT_DEADLINE_SECONDS = 15.0
-SHOPIFY_DEFAULT_API_VERSION = "2026-07"
-RECHARGE_API_VERSION = "2021-11"
 ENV_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
-_MYSHOPIFY_HOST = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
 
 
 class ConfigError(Exception):
@@ -148,13 +145,28 @@ class CallerConfig(_Strict):
         return self
 
 
-class ConnectionConfig(_Strict):
-    """One store (or subscription account) the gateway can act on."""
+PLATFORMS_CONTEXT = "platforms"
+"""The validation context key of the platform registry to validate against (default: PLATFORMS)."""
+
+
+def _registry(info: ValidationInfo | None) -> PlatformRegistry:
+    context = info.context if info is not None else None
+    registry: PlatformRegistry | None = (context or {}).get(PLATFORMS_CONTEXT)
+    return registry if registry is not None else PLATFORMS
+
+
+class ConnectionConfig(BaseModel):
+    """One store (or subscription account) the gateway can act on.
+
+    The generic keys are fields; the platform's own keys (``shop``, ``store_hash``, ...) sit
+    beside them in the file and are validated by its spec's settings model, then kept as this
+    model's extra attributes (``connection.shop``); :attr:`settings` gives them typed.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
     platform: Platform
-    shop: str | None = Field(default=None, description="Shopify: the shop's myshopify.com host.")
-    store_hash: str | None = Field(default=None, description="BigCommerce: the store hash.")
     api_version: str | None = None
     access_token_env: Annotated[str | None, Field(pattern=ENV_NAME_PATTERN)] = Field(
         default=None,
@@ -168,15 +180,6 @@ class ConnectionConfig(_Strict):
     )
     api_base_url: str | None = Field(
         default=None, description="Overrides the platform's base URL (proxies, test doubles)."
-    )
-    currency: Annotated[str | None, Field(pattern=r"^[A-Z]{3}$")] = Field(
-        default=None,
-        description="Ordergroove: the store currency its prices are in (its API does not say).",
-    )
-    cancel_reasons: dict[Annotated[str, Field(pattern=r"^[0-9]+$")], str] = Field(
-        default_factory=dict,
-        description="Ordergroove: the merchant's cancel reason codes and their labels, for "
-        "summaries (its API lists the codes only, never their labels).",
     )
     linked_connection: str | None = Field(
         default=None,
@@ -193,6 +196,17 @@ class ConnectionConfig(_Strict):
     actions: ActionsConfig = ActionsConfig()
     access_token: SecretStr | None = Field(default=None, exclude=True, repr=False)
     """Filled from ``access_token_env`` at load time; never read from the file."""
+    _spec: PlatformSpec = PrivateAttr()
+
+    @field_validator("platform")
+    @classmethod
+    def _registered(cls, value: str, info: ValidationInfo) -> str:
+        registry = _registry(info)
+        if value not in registry:
+            ids = [repr(p) for p in registry]
+            expected = ", ".join(ids[:-1]) + f" or {ids[-1]}" if len(ids) > 1 else "".join(ids)
+            raise PydanticCustomError("enum", "Input should be {expected}", {"expected": expected})
+        return value
 
     @field_validator("phone_region")
     @classmethod
@@ -206,8 +220,41 @@ class ConnectionConfig(_Strict):
             raise ValueError("api_base_url must start with http:// or https://")
         return value.rstrip("/") if value else value
 
-    @model_validator(mode="after")
-    def _platform_fields(self) -> ConnectionConfig:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_platform_settings(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> ConnectionConfig:
+        """The generic keys by the fields, the others by the platform's settings model; the
+        problems of both are reported together, each at its key."""
+        if not isinstance(data, dict):
+            return cast(ConnectionConfig, handler(data))
+        platform = data.get("platform")
+        spec = _registry(info).get(platform) if isinstance(platform, str) else None
+        own = {k: v for k, v in data.items() if k not in cls.model_fields}
+        errors: list[InitErrorDetails] = []
+        connection: ConnectionConfig | None = None
+        settings: PlatformSettings | None = None
+        try:
+            connection = handler({k: v for k, v in data.items() if k in cls.model_fields})
+        except ValidationError as exc:
+            errors += _error_details(exc)
+        if spec is not None:
+            try:
+                settings = spec.settings.model_validate(own)
+            except ValidationError as exc:
+                errors += _error_details(exc)
+        if errors or connection is None or settings is None or spec is None:
+            # Without errors all three are set: an unknown platform is the field's error.
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        connection._check(spec, settings)
+        connection._spec = spec
+        object.__setattr__(connection, "__pydantic_extra__", dict(settings))
+        if connection.api_version is None and spec.default_api_version is not None:
+            object.__setattr__(connection, "api_version", spec.default_api_version)
+        return connection
+
+    def _check(self, spec: PlatformSpec, settings: PlatformSettings) -> None:
         if self.sandbox:
             # The simulator stands in for the platform: its address and token are its own.
             if self.access_token_env is not None or self.api_base_url is not None:
@@ -220,34 +267,44 @@ class ConnectionConfig(_Strict):
                 "a connection needs `access_token_env`: the environment variable holding its "
                 "token (or `sandbox: true` to try it against the built-in simulator)"
             )
-        if self.platform is Platform.SHOPIFY and not self.sandbox:
-            if not self.shop:
-                raise ValueError("a shopify connection needs `shop` (e.g. acme.myshopify.com)")
-            if self.api_base_url is None and not _MYSHOPIFY_HOST.fullmatch(self.shop):
-                # The token is sent to this host: a typo or an injected value must not send it
-                # anywhere but Shopify. A proxy or test double is named with api_base_url.
-                raise ValueError(
-                    f"shop {self.shop!r} is not a *.myshopify.com host (e.g. acme.myshopify.com); "
-                    "to reach Shopify through another host, set api_base_url explicitly"
-                )
-        if self.platform is Platform.SHOPIFY and self.api_version is None:
-            object.__setattr__(self, "api_version", SHOPIFY_DEFAULT_API_VERSION)
-        if self.platform is Platform.BIGCOMMERCE and not self.store_hash and not self.sandbox:
-            raise ValueError("a bigcommerce connection needs `store_hash`")
-        if self.platform in SUBSCRIPTION_PLATFORMS and not self.linked_connection:
+        settings.check(sandbox=self.sandbox, api_base_url=self.api_base_url)
+        if spec.kind is PlatformKind.SUBSCRIPTION and not self.linked_connection:
             raise ValueError(
-                f"a {self.platform.value} connection needs `linked_connection`: the id of the "
+                f"a {self.platform} connection needs `linked_connection`: the id of the "
                 "commerce connection whose customers it serves"
             )
-        if self.platform is Platform.RECHARGE and self.api_version is None:
-            object.__setattr__(self, "api_version", RECHARGE_API_VERSION)
-        return self
+
+    @property
+    def spec(self) -> PlatformSpec:
+        """The spec of its platform (from the registry it was validated against)."""
+        return self._spec
+
+    @property
+    def settings(self) -> PlatformSettings:
+        """Its platform's own settings, typed (read from its extra attributes, so a copy with
+        updated settings keys reads the update)."""
+        return self._spec.settings.model_construct(**(self.__pydantic_extra__ or {}))
+
+    @property
+    def base_url(self) -> str:
+        """Where its platform's API is: ``api_base_url``, or the platform's for its settings."""
+        return self.api_base_url or self.settings.base_url()
 
     @property
     def token(self) -> SecretStr:
         if self.access_token is None:
             raise ConfigError(f"connection {self.id!r}: its token was not loaded")
         return self.access_token
+
+
+def _error_details(error: ValidationError) -> list[InitErrorDetails]:
+    """``error``'s problems, to be raised again with others (same type, place and message)."""
+    return [
+        InitErrorDetails(
+            type=item["type"], loc=item["loc"], input=item["input"], ctx=item.get("ctx", {})
+        )
+        for item in error.errors()
+    ]
 
 
 class GatewayConfig(_Strict):
@@ -264,7 +321,8 @@ class GatewayConfig(_Strict):
         if info.context and info.context.get(_LINKS_CHECKED):
             return self  # parse_config checked them on the document, listing every problem
         problems = _link_problems(
-            self.model_dump(mode="json", include={"connections", "callers"}, exclude_none=True)
+            self.model_dump(mode="json", include={"connections", "callers"}, exclude_none=True),
+            _registry(info),
         )
         if problems:
             raise ValueError(problems[0][1])
@@ -296,7 +354,7 @@ def _items(data: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
-def _link_problems(data: Mapping[str, Any]) -> list[ConfigProblem]:
+def _link_problems(data: Mapping[str, Any], registry: PlatformRegistry) -> list[ConfigProblem]:
     """Ids used twice and references to nothing, read leniently from a (partial) document."""
     problems: list[ConfigProblem] = []
     platforms: dict[str, Any] = {}
@@ -307,7 +365,7 @@ def _link_problems(data: Mapping[str, Any]) -> list[ConfigProblem]:
         if cid in platforms:
             problems.append((f"connections.{i}.id", f"connection id {cid!r} is used twice"))
         platforms[cid] = connection.get("platform")
-    commerce = {p.value for p in COMMERCE_PLATFORMS}
+    commerce = {p for p, spec in registry.items() if spec.kind is PlatformKind.COMMERCE}
     for i, connection in _items(data, "connections"):
         link = connection.get("linked_connection")
         if isinstance(link, str) and str(platforms.get(link)) not in commerce:
@@ -371,12 +429,14 @@ def parse_config(
     source: str = "config",
     environ: Mapping[str, str] | None = None,
     extra_checks: ExtraChecks | None = None,
+    platforms: PlatformRegistry = PLATFORMS,
 ) -> GatewayConfig:
     """Validate a parsed config document and load each connection's token from the environment.
 
     Every problem of the document is found in one pass and reported together, in one format
     (``  - where: what``): the schema's, ids and references, the environment's, and
     ``extra_checks`` (the eligibility matrices'). ``environ=None`` reads ``os.environ``.
+    Connections are validated against ``platforms`` (their ids, their own settings).
     """
     if data is None:
         data = {}
@@ -401,10 +461,12 @@ def parse_config(
                 connection = {k: v for k, v in connection.items() if k not in inline}
             connections.append(connection)
         document["connections"] = connections
-    link_problems = _link_problems(document)
+    link_problems = _link_problems(document, platforms)
     config: GatewayConfig | None = None
     try:
-        config = GatewayConfig.model_validate(document, context={_LINKS_CHECKED: True})
+        config = GatewayConfig.model_validate(
+            document, context={_LINKS_CHECKED: True, PLATFORMS_CONTEXT: platforms}
+        )
     except ValidationError as exc:
         problems += _validation_problems(exc)
     problems += link_problems
@@ -443,7 +505,14 @@ def parse_config(
         valid: list[tuple[int, ConnectionConfig]] = []
         for i, connection in _items(document, "connections"):
             try:
-                valid.append((i, ConnectionConfig.model_validate(connection)))
+                valid.append(
+                    (
+                        i,
+                        ConnectionConfig.model_validate(
+                            connection, context={PLATFORMS_CONTEXT: platforms}
+                        ),
+                    )
+                )
             except ValidationError:
                 continue  # reported above
         problems += extra_checks(valid)
@@ -469,6 +538,7 @@ def load_config(
     *,
     environ: Mapping[str, str] | None = None,
     extra_checks: ExtraChecks | None = None,
+    platforms: PlatformRegistry = PLATFORMS,
 ) -> GatewayConfig:
     path = Path(path)
     try:
@@ -481,4 +551,6 @@ def load_config(
     except yaml.YAMLError as exc:
         problem = ("(file)", f"not valid YAML ({exc})")
         raise ConfigError(_format_problems(str(path), [problem])) from None
-    return parse_config(data, source=str(path), environ=environ, extra_checks=extra_checks)
+    return parse_config(
+        data, source=str(path), environ=environ, extra_checks=extra_checks, platforms=platforms
+    )

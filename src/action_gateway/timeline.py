@@ -40,6 +40,7 @@ from action_gateway.domain.models import (
     SubscriptionChange,
     format_decimal,
 )
+from action_gateway.domain.platforms import CustomerNotification, PlatformProfile
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
 
@@ -136,12 +137,8 @@ def _in_currency(refund: RefundSummary, order: Order | None) -> str:
     return " (in the shop's currency)"
 
 
-PLATFORMS_WITHOUT_NOTIFY_SWITCH = frozenset({Platform.BIGCOMMERCE})
-"""BigCommerce has no per-request notification flag: its store's status-email settings decide."""
-
-
-def _notified(flag: bool, platform: Platform) -> str:
-    if platform in PLATFORMS_WITHOUT_NOTIFY_SWITCH:
+def _notified(flag: bool, platform: PlatformProfile) -> str:
+    if platform.notification is CustomerNotification.STORE_SETTINGS:
         return "customer emails per the store's settings"
     return "customer notified" if flag else "customer not notified"
 
@@ -165,10 +162,8 @@ def _subscription_subject(subscription: Subscription) -> TimelineSubject:
     )
 
 
-def _platform_name(platform: Platform) -> str:
-    return {"shopify": "Shopify", "bigcommerce": "BigCommerce"}.get(
-        platform.value, platform.value.capitalize()
-    )
+def _platform_name(platform: PlatformProfile) -> str:
+    return platform.name
 
 
 def _money_details(money: Money | None) -> dict[str, str] | None:
@@ -178,7 +173,7 @@ def _money_details(money: Money | None) -> dict[str, str] | None:
 def build_timeline_event(
     *,
     connection: str,
-    platform: Platform,
+    platform: PlatformProfile,
     action: ActionName,
     context: ActionContext,
     outcome: ActionOutcome,
@@ -223,7 +218,7 @@ def _event(
     event_type: str,
     *,
     connection: str,
-    platform: Platform,
+    platform: PlatformProfile,
     action: ActionName,
     context: ActionContext,
     caller: str | None,
@@ -237,7 +232,7 @@ def _event(
         type=event_type,
         occurred_at=occurred_at or datetime.now(UTC),
         connection=connection,
-        platform=platform,
+        platform=platform.id,
         action=action,
         subject=subject,
         actor=TimelineActor(
@@ -264,7 +259,7 @@ _ACTION_WORDS = {
 def build_unknown_outcome_event(
     *,
     connection: str,
-    platform: Platform,
+    platform: PlatformProfile,
     action: ActionName,
     context: ActionContext,
     order: Order | None = None,
@@ -311,7 +306,7 @@ def _describe(
     order: Order | None,
     customer: Customer | None,
     data: Any,
-    platform: Platform,
+    platform: PlatformProfile,
 ) -> tuple[str, TimelineSubject, str, dict[str, Any]]:
     platform_name = _platform_name(platform)
     if isinstance(data, CancelOrderInput) and order is not None:
@@ -404,7 +399,7 @@ def _describe(
     raise ValueError(f"no timeline description for {action}")
 
 
-def _cancel_tail(data: CancelOrderInput, platform: Platform) -> str:
+def _cancel_tail(data: CancelOrderInput, platform: PlatformProfile) -> str:
     tail = f"reason: {REASON_LABELS[data.reason]}; {_notified(data.notify_customer, platform)}"
     return tail + ("; items restocked" if data.restock else "")
 
@@ -414,7 +409,7 @@ def _refund_amount(refund: RefundSummary, order: Order) -> str:
 
 
 def _full_refund_words(
-    refund: RefundSummary, order: Order, data: RefundOrderInput, platform: Platform
+    refund: RefundSummary, order: Order, data: RefundOrderInput, platform: PlatformProfile
 ) -> str:
     """``$54.20 on order #1001 including shipping; reason: …; customer not notified``."""
     shipping = " including shipping" if _includes_shipping(refund.shipping) else ""
@@ -425,7 +420,7 @@ def _full_refund_words(
 
 
 def _partial_refund_words(
-    refund: RefundSummary, order: Order, data: PartialRefundOrderInput, platform: Platform
+    refund: RefundSummary, order: Order, data: PartialRefundOrderInput, platform: PlatformProfile
 ) -> str:
     """``$33.00 on order #1001 for 1 × Beanie and $5.00 of shipping; reason: …; …`` (with a
     full stop, and the platform's notes after it)."""
@@ -504,7 +499,7 @@ def _describe_subscription(
 
 def build_preview_summary(
     *,
-    platform: Platform,
+    platform: PlatformProfile,
     action: ActionName,
     data: Any,
     order: Order | None = None,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from action_gateway.actions.services import Connection, Services
 from action_gateway.config import GatewayConfig
 from action_gateway.domain.models import Platform
-from action_gateway.eligibility import load_matrices
 from action_gateway.idempotency import InMemoryIdempotencyStore
 from action_gateway.platforms.base import CommerceAdapter, SubscriptionAdapter
+from action_gateway.platforms.registry import load_matrices
 from tests.fakes import fake_connection
 
 MATRICES = load_matrices()
@@ -17,7 +17,7 @@ def connection(
     adapter: CommerceAdapter | SubscriptionAdapter,
     *,
     deadline: float = 15.0,
-    matrix: Platform = Platform.SHOPIFY,
+    matrix: Platform = "shopify",
     **actions: object,
 ) -> Connection:
     """Connection "acme" judged by ``matrix``'s eligibility, with the ``actions`` settings given."""

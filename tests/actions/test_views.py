@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from action_gateway.actions.views import customer_view, order_view, subscription_view
-from action_gateway.domain.models import ActionName, Platform
+from action_gateway.domain.models import ActionName
 from tests.actions.helpers import connection
 from tests.fakes import (
     FakeAdapter,
@@ -23,7 +23,7 @@ def test_an_order_view_keeps_the_order_and_adds_its_actions() -> None:
     order = make_order("1001")
     view = order_view(connection(FakeAdapter()), order)
     assert view.model_dump(include=set(type(order).model_fields)) == order.model_dump()
-    assert (view.connection, view.platform.value) == ("acme", "shopify")
+    assert (view.connection, view.platform) == ("acme", "shopify")
     assert ActionName.REFUND_ORDER in view.available_actions
     assert view.available_actions == [d.action for d in view.eligibility.decisions if d.allowed]
     assert view.eligibility.state["payment"] == "paid"
@@ -47,7 +47,7 @@ def test_customer_and_subscription_views() -> None:
     customer = customer_view(connection(FakeAdapter()), make_customer("501"))
     assert customer.id == "501"
     assert customer.available_actions == [ActionName.CREATE_DISCOUNT_CODE]
-    ordergroove = connection(FakeSubscriptionAdapter(), matrix=Platform.ORDERGROOVE)
+    ordergroove = connection(FakeSubscriptionAdapter(), matrix="ordergroove")
     open_conversation = {"conversation_status": "open"}
     subscription = subscription_view(ordergroove, make_subscription("sub-1"), open_conversation)
     assert subscription.id == "sub-1"

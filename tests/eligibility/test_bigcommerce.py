@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from action_gateway.domain.models import ActionName, Platform, ResourceType
-from action_gateway.eligibility import PlatformMatrix, load_matrices
+from action_gateway.domain.models import ActionName, ResourceType
+from action_gateway.eligibility import PlatformMatrix
+from action_gateway.platforms.registry import load_matrices
 
 CANCEL = ActionName.CANCEL_ORDER
 CANCEL_REFUND = ActionName.CANCEL_AND_REFUND_ORDER
@@ -39,7 +40,7 @@ NOTE = ActionName.EDIT_ORDER_NOTE  # beyond the seed: the Orders V2 spec lets st
 
 @pytest.fixture(scope="module")
 def bigcommerce() -> PlatformMatrix:
-    return load_matrices()[Platform.BIGCOMMERCE]
+    return load_matrices()["bigcommerce"]
 
 
 @pytest.mark.parametrize("action", ORDER_ACTIONS)

@@ -6,15 +6,16 @@ from typing import Any
 
 import pytest
 
-from action_gateway.domain.models import ActionName, Platform, ResourceType
-from action_gateway.eligibility import PlatformMatrix, load_matrices
+from action_gateway.domain.models import ActionName, ResourceType
+from action_gateway.eligibility import PlatformMatrix
+from action_gateway.platforms.registry import load_matrices
 
 ACTIONS = [ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER]
 
 
 @pytest.fixture(scope="module")
 def ordergroove() -> PlatformMatrix:
-    return load_matrices()[Platform.ORDERGROOVE]
+    return load_matrices()["ordergroove"]
 
 
 # A subscription that is neither prepaid nor without an upcoming order: the seed's own columns.

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from action_gateway.domain.models import ActionName, Platform, ResourceType
-from action_gateway.eligibility import PlatformMatrix, load_matrices
+from action_gateway.domain.models import ActionName, ResourceType
+from action_gateway.eligibility import PlatformMatrix
+from action_gateway.platforms.registry import load_matrices
 
 ACTIONS = [ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER]
 OPEN = {"conversation_status": "open"}
@@ -16,7 +17,7 @@ OPEN = {"conversation_status": "open"}
 
 @pytest.fixture(scope="module")
 def recharge() -> PlatformMatrix:
-    return load_matrices()[Platform.RECHARGE]
+    return load_matrices()["recharge"]
 
 
 # An active subscription Recharge lets be skipped, with a queued charge holding it.

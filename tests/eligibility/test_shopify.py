@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from action_gateway.domain.models import ActionName, Platform, ResourceType
-from action_gateway.eligibility import Evaluation, PlatformMatrix, load_matrices
+from action_gateway.domain.models import ActionName, ResourceType
+from action_gateway.eligibility import Evaluation, PlatformMatrix
+from action_gateway.platforms.registry import load_matrices
 
 # "Cancel an order" availability, as printed in the seed (rows: fulfillment; columns: payment).
 SEED_CANCEL = """
@@ -71,7 +72,7 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def shopify() -> PlatformMatrix:
-    return load_matrices()[Platform.SHOPIFY]
+    return load_matrices()["shopify"]
 
 
 def evaluate(matrix: PlatformMatrix, **facts: Any) -> Evaluation:

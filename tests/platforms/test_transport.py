@@ -15,6 +15,7 @@ import socket
 import struct
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -311,9 +312,9 @@ def test_the_transport_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("name", TRANSPORTS)
 async def test_the_app_builds_the_chosen_transport_unless_one_is_injected(
-    name: TransportName, monkeypatch: pytest.MonkeyPatch
+    name: TransportName,
 ) -> None:
-    from action_gateway import app as app_module
+    from action_gateway.platforms.registry import PLATFORMS
     from action_gateway_sandbox.connections import build_sandbox
 
     built: dict[str, httpx.AsyncBaseTransport] = {}
@@ -325,8 +326,10 @@ async def test_the_app_builds_the_chosen_transport_unless_one_is_injected(
 
         return build
 
-    factories = {p: recording(f) for p, f in app_module.ADAPTER_FACTORIES.items()}
-    monkeypatch.setattr(app_module, "ADAPTER_FACTORIES", factories)
+    platforms = {
+        p: replace(spec, build_adapter=recording(spec.build_adapter))
+        for p, spec in PLATFORMS.items()
+    }
     sandbox = build_sandbox(deadline_seconds=15.0, shopify_schema=None)
     injected = dict(sandbox.transports)
     left_out = sandbox.config.connections[0].id
@@ -335,6 +338,7 @@ async def test_the_app_builds_the_chosen_transport_unless_one_is_injected(
         Settings(config=None, http_transport=name),
         config=sandbox.config,
         transports=injected,
+        platforms=platforms,
     )
     expected = AiohttpTransport if name == "aiohttp" else httpx.AsyncHTTPTransport
     async with app.router.lifespan_context(app):

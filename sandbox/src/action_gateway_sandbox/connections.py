@@ -17,7 +17,9 @@ import httpx
 from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig, GatewayConfig
-from action_gateway.domain.models import Platform
+from action_gateway.platforms.bigcommerce.settings import BigCommerceSettings
+from action_gateway.platforms.ordergroove.settings import OrdergrooveSettings
+from action_gateway.platforms.shopify.settings import ShopifySettings
 from action_gateway_sandbox.bigcommerce import BigCommerceSimulator
 from action_gateway_sandbox.ordergroove import OrdergrooveSimulator
 from action_gateway_sandbox.recharge import RechargeSimulator
@@ -57,21 +59,19 @@ class Sandbox:
 def build_sandbox(*, deadline_seconds: float = 15.0, shopify_schema: Path | None = None) -> Sandbox:
     """The default sandbox: the four simulated connections, open to every caller."""
     connections = [
-        ConnectionConfig(id=SANDBOX_SHOPIFY_CONNECTION, platform=Platform.SHOPIFY, sandbox=True),
-        ConnectionConfig(
-            id=SANDBOX_BIGCOMMERCE_CONNECTION, platform=Platform.BIGCOMMERCE, sandbox=True
-        ),
+        ConnectionConfig(id=SANDBOX_SHOPIFY_CONNECTION, platform="shopify", sandbox=True),
+        ConnectionConfig(id=SANDBOX_BIGCOMMERCE_CONNECTION, platform="bigcommerce", sandbox=True),
         # Subscriptions of the Shopify sandbox's customers (matched by email, as Recharge does).
         ConnectionConfig(
             id=SANDBOX_RECHARGE_CONNECTION,
-            platform=Platform.RECHARGE,
+            platform="recharge",
             linked_connection=SANDBOX_SHOPIFY_CONNECTION,
             sandbox=True,
         ),
         # Ordergroove keys customers by the store's own customer id: the Shopify sandbox's.
         ConnectionConfig(
             id=SANDBOX_ORDERGROOVE_CONNECTION,
-            platform=Platform.ORDERGROOVE,
+            platform="ordergroove",
             linked_connection=SANDBOX_SHOPIFY_CONNECTION,
             sandbox=True,
         ),
@@ -96,20 +96,22 @@ def with_simulators(config: GatewayConfig, *, shopify_schema: Path | None = None
         token = secrets.token_urlsafe(24)
         simulator: Simulator
         update: dict[str, Any] = {"access_token": SecretStr(token)}
-        if connection.platform is Platform.SHOPIFY:
-            update["shop"] = connection.shop or SANDBOX_SHOP
+        if connection.platform == "shopify":
+            update["shop"] = ShopifySettings.of(connection).shop or SANDBOX_SHOP
             simulator = ShopifySimulator(
                 shop=update["shop"], access_token=token, schema_path=shopify_schema
             )
-        elif connection.platform is Platform.BIGCOMMERCE:
-            update["store_hash"] = connection.store_hash or SANDBOX_STORE_HASH
+        elif connection.platform == "bigcommerce":
+            store_hash = BigCommerceSettings.of(connection).store_hash
+            update["store_hash"] = store_hash or SANDBOX_STORE_HASH
             simulator = BigCommerceSimulator(store_hash=update["store_hash"], access_token=token)
-        elif connection.platform is Platform.RECHARGE:
+        elif connection.platform == "recharge":
             simulator = RechargeSimulator(access_token=token)
         else:
-            update["currency"] = connection.currency or "USD"  # the simulator's prices are USD
+            settings = OrdergrooveSettings.of(connection)
+            update["currency"] = settings.currency or "USD"  # the simulator's prices are USD
             # The sandbox merchant's reason labels (Ordergroove's API lists only the codes).
-            update["cancel_reasons"] = connection.cancel_reasons or SANDBOX_CANCEL_REASONS
+            update["cancel_reasons"] = settings.cancel_reasons or SANDBOX_CANCEL_REASONS
             simulator = OrdergrooveSimulator(access_token=token)
         simulator.faults.latency_seconds = latency
         simulators[connection.id] = simulator

@@ -117,9 +117,9 @@ def _check_activation(connection: Connection, request: ActionRequest) -> ActionN
         or action not in connection.adapter.supported_actions
     ):
         raise ActionNotSupported(
-            f"{action.value} is not available on {connection.platform.value}.",
+            f"{action.value} is not available on {connection.platform}.",
             connection=connection.id,
-            platform=connection.platform.value,
+            platform=connection.platform,
         )
     if not connection.config.actions.is_active(action):
         raise ActionDisabled(
@@ -157,7 +157,7 @@ async def perform_action(
     resource_type = ACTION_RESOURCE[ActionName(request.action)]
     log_fields: dict[str, Any] = {
         "connection": connection.id,
-        "platform": connection.platform.value,
+        "platform": connection.platform,
         "action": request.action,
         "dry_run": request.dry_run,
         "agent_id": request.context.agent_id,
@@ -216,7 +216,7 @@ async def perform_action(
 def _count(
     connection: Connection, request: ActionRequest, caller: str | None, outcome: str
 ) -> None:
-    ACTIONS.labels(connection.platform.value, request.action, outcome, caller or "anonymous").inc()
+    ACTIONS.labels(connection.platform, request.action, outcome, caller or "anonymous").inc()
 
 
 def _outcome_label(exc: GatewayError) -> str:
@@ -278,14 +278,14 @@ async def _run(
 
     event = build_timeline_event(
         connection=connection.id,
-        platform=connection.platform,
+        platform=connection.profile,
         action=action,
         context=request.context,
         outcome=outcome,
         **_by_kind(target),
         data=request.input,
         caller=caller,
-        reason_labels=connection.config.cancel_reasons,
+        reason_labels=connection.reason_labels,
     )
     resource, warnings = await _reread(connection, target, request, call)
     return ActionResult(
@@ -340,7 +340,7 @@ def _say_unknown(
         return
     exc.extensions["timeline_event"] = build_unknown_outcome_event(
         connection=connection.id,
-        platform=connection.platform,
+        platform=connection.profile,
         action=action,
         context=request.context,
         **_by_kind(target),
@@ -482,12 +482,12 @@ async def _preview(
         if partial is not None:
             check_partial_refund(target, partial, refund)
     summary = build_preview_summary(
-        platform=connection.platform,
+        platform=connection.profile,
         action=action,
         data=request.input,
         **_by_kind(target),
         refund=refund,
-        reason_labels=connection.config.cancel_reasons,
+        reason_labels=connection.reason_labels,
     )
     return ActionResult(
         status="preview",
@@ -526,7 +526,7 @@ async def _execute(
             return await adapter.edit_order_note(target, request.input, call=call)
         case CreateDiscountCodeRequest() if isinstance(target, Customer):
             return await adapter.create_discount_code(target, request.input, call=call)
-    raise ActionNotSupported(f"{request.action} is not available on {connection.platform.value}.")
+    raise ActionNotSupported(f"{request.action} is not available on {connection.platform}.")
 
 
 async def _reread(

@@ -151,7 +151,7 @@ async def _customers_on(
         and not any(same_number(c.customer.phone, e164, connection.phone_region) for c in found)
     ):
         warnings.append(
-            f"{connection.platform.value} finds a phone number only as the text it was stored "
+            f"{connection.platform} finds a phone number only as the text it was stored "
             f"as: {e164} was looked for in {len(text_forms(e164))} common forms, so a customer "
             "whose number was stored another way is not found."
         )

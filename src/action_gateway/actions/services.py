@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import cast
 
 from action_gateway.auth import Authenticator, Caller
 from action_gateway.config import ConnectionConfig, GatewayConfig
-from action_gateway.domain.models import COMMERCE_PLATFORMS, Platform
+from action_gateway.domain.models import Platform
 from action_gateway.domain.phones import DEFAULT_PHONE_REGION
+from action_gateway.domain.platforms import PlatformKind, PlatformProfile
 from action_gateway.eligibility import PlatformMatrix
 from action_gateway.errors import DeadlineExceeded, NotFound, Outcome, RateLimited
 from action_gateway.idempotency import IdempotencyStore
@@ -29,23 +30,31 @@ class Connection:
     deadline_seconds: float
     phone_region: str = DEFAULT_PHONE_REGION
     """Reads a looked-up phone number written without its country code."""
+    profile: PlatformProfile = field(init=False, repr=False)
+    """Its platform's name and ways, for the timeline (read once from its spec)."""
+    is_commerce: bool = field(init=False, repr=False)
+    reason_labels: Mapping[str, str] = field(init=False, repr=False)
+    """The merchant's cancel reason codes and their labels, from its settings."""
 
-    @property
-    def is_commerce(self) -> bool:
-        return self.platform in COMMERCE_PLATFORMS
+    def __post_init__(self) -> None:
+        # Read once, not per request: the spec and settings sit behind the config's properties.
+        spec = self.config.spec
+        object.__setattr__(self, "profile", spec)
+        object.__setattr__(self, "is_commerce", spec.kind is PlatformKind.COMMERCE)
+        object.__setattr__(self, "reason_labels", self.config.settings.reason_labels())
 
     @property
     def commerce(self) -> CommerceAdapter:
         """The adapter of a commerce connection (orders, customers)."""
         if not self.is_commerce:
-            raise TypeError(f"{self.id} is a {self.platform.value} connection")
+            raise TypeError(f"{self.id} is a {self.platform} connection")
         return cast(CommerceAdapter, self.adapter)
 
     @property
     def subscriptions(self) -> SubscriptionAdapter:
         """The adapter of a subscription connection."""
         if self.is_commerce:
-            raise TypeError(f"{self.id} is a {self.platform.value} connection")
+            raise TypeError(f"{self.id} is a {self.platform} connection")
         return cast(SubscriptionAdapter, self.adapter)
 
     @property
@@ -92,7 +101,7 @@ class Services:
         connection = self.connection(connection_id)
         if not connection.is_commerce:
             raise NotFound(
-                f"{connection_id!r} is a {connection.platform.value} (subscription) connection; "
+                f"{connection_id!r} is a {connection.platform} (subscription) connection; "
                 "orders live on its linked commerce connection.",
                 code="connection_not_found",
                 connection=connection_id,
@@ -103,7 +112,7 @@ class Services:
         connection = self.connection(connection_id)
         if connection.is_commerce:
             raise NotFound(
-                f"{connection_id!r} is a {connection.platform.value} connection, which has no "
+                f"{connection_id!r} is a {connection.platform} connection, which has no "
                 "subscriptions.",
                 code="connection_not_found",
                 connection=connection_id,

@@ -86,7 +86,7 @@ def evaluate(
                 action=action,
                 allowed=False,
                 code="action_not_supported",
-                reason=f"{action.value} is not supported on {connection.platform.value} yet.",
+                reason=f"{action.value} is not supported on {connection.platform} yet.",
             )
         decisions.append(decision)
     fact_names, context_names = connection.matrix.inputs(resource_type)

@@ -25,6 +25,7 @@ from action_gateway.api.problem_catalog import (
     problem_answers,
 )
 from action_gateway.api.problems import PROBLEM_CODES, Problem
+from action_gateway.platforms.registry import PlatformRegistry
 
 _EXAMPLES = Path(__file__).parent / "openapi_examples.json"
 """Real sandbox answers per operationId (``scripts/capture_openapi_examples.py``)."""
@@ -48,7 +49,7 @@ def is_secured(app: FastAPI) -> bool:
     return services is None or services.config.callers is not None
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, platforms: PlatformRegistry) -> None:
     """Replace ``app.openapi`` with the mode-aware document (built once per mode)."""
     generate = app.openapi
     documents: dict[bool, dict[str, Any]] = {}
@@ -56,16 +57,26 @@ def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         secured = is_secured(app)
         if secured not in documents:
-            documents[secured] = build_document(generate, secured=secured)
+            documents[secured] = build_document(generate, secured=secured, platforms=platforms)
         return documents[secured]
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def build_document(generate: Callable[[], dict[str, Any]], *, secured: bool) -> dict[str, Any]:
+def build_document(
+    generate: Callable[[], dict[str, Any]], *, secured: bool, platforms: PlatformRegistry
+) -> dict[str, Any]:
     schema = copy.deepcopy(generate())
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
+    # A platform id is a string in the code (a platform registers without editing an enum); to
+    # callers and generated clients it is one of the registered ids.
+    schemas["Platform"] = {
+        "type": "string",
+        "enum": list(platforms),
+        "title": "Platform",
+        "description": "The commerce and subscription platforms the gateway knows.",
+    }
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     if "Problem" not in schemas:

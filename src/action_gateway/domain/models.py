@@ -53,19 +53,11 @@ DecimalString = Annotated[
 ]
 
 
-class Platform(StrEnum):
-    """The commerce and subscription platforms the gateway knows."""
+Platform = Annotated[str, NamedSchema("Platform")]
+"""A platform's id (``shopify``): one of the registered platforms (``platforms/registry.py``).
 
-    SHOPIFY = "shopify"
-    BIGCOMMERCE = "bigcommerce"
-    ORDERGROOVE = "ordergroove"
-    RECHARGE = "recharge"
-
-
-COMMERCE_PLATFORMS = frozenset({Platform.SHOPIFY, Platform.BIGCOMMERCE})
-"""Platforms with customers and orders."""
-SUBSCRIPTION_PLATFORMS = frozenset({Platform.ORDERGROOVE, Platform.RECHARGE})
-"""Platforms with subscriptions, linked to a commerce connection for their customers."""
+The OpenAPI document lists the registered ids as this schema's enum (``api/openapi.py``).
+"""
 
 
 class ActionName(StrEnum):

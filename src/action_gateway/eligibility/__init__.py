@@ -1,7 +1,7 @@
 """Declarative eligibility: which actions a resource's current state allows, per platform."""
 
 from action_gateway.eligibility.engine import FactsError, Narrowing, PlatformMatrix
-from action_gateway.eligibility.loading import MatrixError, load_matrices, load_matrix_text
+from action_gateway.eligibility.loading import MatrixError, load_matrix, load_matrix_text
 from action_gateway.eligibility.models import Decision, DecisionCode, Evaluation
 
 __all__ = [
@@ -12,6 +12,6 @@ __all__ = [
     "MatrixError",
     "Narrowing",
     "PlatformMatrix",
-    "load_matrices",
+    "load_matrix",
     "load_matrix_text",
 ]

@@ -254,7 +254,7 @@ class CompiledResource:
 
 
 class PlatformMatrix:
-    """One platform's compiled matrix. Build it with `load_matrices` or `load_matrix_text`
+    """One platform's compiled matrix. Build it with `load_matrix` or `load_matrix_text`
     (`eligibility.loading`)."""
 
     __slots__ = ("_by_action", "_platform", "_resources", "_spec")
@@ -271,7 +271,7 @@ class PlatformMatrix:
         self._by_action = {a: r for r in compiled.values() for a in r.actions}
 
     def __repr__(self) -> str:
-        return f"PlatformMatrix({self._platform.value!r})"
+        return f"PlatformMatrix({self._platform!r})"
 
     @property
     def platform(self) -> Platform:
@@ -290,6 +290,10 @@ class PlatformMatrix:
         """The names of the facts and of the context values ``resource_type`` is decided on."""
         spec = self._resource(resource_type).spec
         return tuple(spec.facts), tuple(spec.context)
+
+    def declared_facts(self, resource_type: ResourceType) -> dict[str, FactType]:
+        """The facts ``resource_type`` declares, with their types (the matrix's ``facts:``)."""
+        return dict(self._resource(resource_type).spec.facts)
 
     def _resource(self, resource_type: ResourceType) -> CompiledResource:
         try:
@@ -379,7 +383,7 @@ class PlatformMatrix:
     def as_document(self) -> dict[str, Any]:
         """The matrix as JSON-able data, rules expanded to the classes each action allows."""
         return {
-            "platform": self._platform.value,
+            "platform": self._platform,
             "resources": {
                 res.type.value: resource_document(res) for res in self._resources.values()
             },

@@ -6,13 +6,14 @@ Every problem of a file is collected and reported at once in a `MatrixError`, at
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any, Final
 
 import yaml
 from pydantic import ValidationError
 
-from action_gateway.domain.models import ACTION_RESOURCE, ActionName, Platform, ResourceType
+from action_gateway.domain.models import ACTION_RESOURCE, ActionName, ResourceType
 from action_gateway.eligibility.engine import (
     ENGINE_CODES,
     TYPE_CHECKS,
@@ -54,7 +55,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load_matrix_text(platform: Platform, text: str, *, source: str) -> PlatformMatrix:
+def load_matrix_text(platform: str, text: str, *, source: str) -> PlatformMatrix:
     """Parse, validate and compile one matrix; every problem is reported in one `MatrixError`."""
     try:
         raw = yaml.load(text, Loader=_UniqueKeyLoader)
@@ -75,18 +76,21 @@ def load_matrix_text(platform: Platform, text: str, *, source: str) -> PlatformM
     return PlatformMatrix(platform, spec, compiled)
 
 
-def load_matrices() -> dict[Platform, PlatformMatrix]:
-    """Every platform's matrix from the package data; raises `MatrixError` (start-up fails)."""
-    data = resources.files("action_gateway.eligibility").joinpath("data")
-    matrices = {}
-    for platform in Platform:
-        source = f"action_gateway/eligibility/data/{platform.value}.yaml"
-        try:
-            text = data.joinpath(f"{platform.value}.yaml").read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MatrixError(f"{source}: cannot be read: {exc}") from None
-        matrices[platform] = load_matrix_text(platform, text, source=source)
-    return matrices
+def load_matrix(platform: str, source: Traversable | Path) -> PlatformMatrix:
+    """``platform``'s matrix from its file (named by its platform's spec); raises `MatrixError`,
+    so start-up fails."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MatrixError(f"{source}: cannot be read: {exc}") from None
+    return load_matrix_text(platform, text, source=_shown(source))
+
+
+def _shown(source: Traversable | Path) -> str:
+    """The file as a reader finds it: from the repository root when it is the package's."""
+    text = str(source)
+    marker = "action_gateway/"
+    return text[text.index(marker) :] if marker in text else text
 
 
 def _matrix_error(source: str, problems: list[str]) -> MatrixError:
@@ -102,15 +106,15 @@ _VALUE_TYPES: Final[dict[FactType, Callable[[object], bool]]] = {
 class _Checker:
     """Cross-reference checks that a schema cannot express, compiling as it goes."""
 
-    def __init__(self, platform: Platform, spec: MatrixSpec) -> None:
+    def __init__(self, platform: str, spec: MatrixSpec) -> None:
         self.platform = platform
         self.spec = spec
         self.problems: list[str] = []
 
     def compile(self) -> dict[ResourceType, CompiledResource]:
-        if self.spec.platform != self.platform.value:
+        if self.spec.platform != self.platform:
             self.problems.append(
-                f"platform: the file is for {self.spec.platform!r}, not {self.platform.value!r}"
+                f"platform: the file is for {self.spec.platform!r}, not {self.platform!r}"
             )
         compiled = {}
         for name, res_spec in self.spec.resources.items():

@@ -27,7 +27,6 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from action_gateway.config import ConnectionConfig
 from action_gateway.errors import (
     NotFound,
     Outcome,
@@ -48,6 +47,7 @@ from action_gateway.platforms._http import (
     send,
 )
 from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.spec import PlatformConnection
 
 Query = Mapping[str, str | int]
 
@@ -187,7 +187,7 @@ class RestClient:
 
     def __init__(
         self,
-        connection: ConnectionConfig,
+        connection: PlatformConnection,
         http: httpx.AsyncClient,
         *,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,

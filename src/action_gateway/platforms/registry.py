@@ -1,51 +1,50 @@
-"""The explicit registry of platform adapters: platform → factory."""
+"""The one list of the platforms the gateway knows: id → :class:`PlatformSpec`.
+
+Everything that depends on the set of platforms takes a registry (a mapping like
+:data:`PLATFORMS`) and defaults to this one: configuration validation
+(``parse_config(..., platforms=...)``), the app (``create_app(..., platforms=...)``: adapters,
+matrices, the catalog and eligibility routes, the OpenAPI document). A test registers a platform
+of its own by passing ``with_platforms(its_spec)`` to both, for that app only; nothing global
+changes.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from types import MappingProxyType
 
-import httpx
+from action_gateway.eligibility import MatrixError, PlatformMatrix, load_matrix
+from action_gateway.platforms import bigcommerce, ordergroove, recharge, shopify
+from action_gateway.platforms.spec import PlatformSpec, facts_problems
 
-from action_gateway.config import ConnectionConfig
-from action_gateway.domain.models import Platform
-from action_gateway.platforms._breaker import CircuitBreakers
-from action_gateway.platforms.base import CommerceAdapter, SubscriptionAdapter
-from action_gateway.platforms.bigcommerce import build_bigcommerce_adapter
-from action_gateway.platforms.ordergroove import build_ordergroove_adapter
-from action_gateway.platforms.recharge import build_recharge_adapter
-from action_gateway.platforms.shopify import build_shopify_adapter
+PlatformRegistry = Mapping[str, PlatformSpec]
+"""Platform id → its spec."""
 
-
-class AdapterFactory(Protocol):
-    """Builds one connection's adapter on the app's HTTP client and circuit breakers."""
-
-    def __call__(
-        self,
-        connection: ConnectionConfig,
-        http: httpx.AsyncClient,
-        *,
-        breakers: CircuitBreakers | None = None,
-    ) -> CommerceAdapter | SubscriptionAdapter: ...
+PLATFORMS: PlatformRegistry = MappingProxyType(
+    {spec.id: spec for spec in (shopify.SPEC, bigcommerce.SPEC, ordergroove.SPEC, recharge.SPEC)}
+)
+"""The platforms the gateway ships with, in the order the catalog lists them."""
 
 
-ADAPTER_FACTORIES: dict[Platform, AdapterFactory] = {
-    Platform.SHOPIFY: build_shopify_adapter,
-    Platform.BIGCOMMERCE: build_bigcommerce_adapter,
-    Platform.ORDERGROOVE: build_ordergroove_adapter,
-    Platform.RECHARGE: build_recharge_adapter,
-}
+def with_platforms(*specs: PlatformSpec, base: PlatformRegistry = PLATFORMS) -> PlatformRegistry:
+    """``base`` and ``specs`` (a platform defined elsewhere, e.g. a test's), ids unique."""
+    registry = dict(base)
+    for spec in specs:
+        if spec.id in registry:
+            raise ValueError(f"platform id {spec.id!r} is already registered")
+        registry[spec.id] = spec
+    return MappingProxyType(registry)
 
 
-def default_base_url(connection: ConnectionConfig) -> str:
-    """Where a connection's API lives unless ``api_base_url`` overrides it."""
-    if connection.api_base_url:
-        return connection.api_base_url
-    if connection.platform is Platform.SHOPIFY:
-        return f"https://{connection.shop}"
-    if connection.platform is Platform.BIGCOMMERCE:
-        return f"https://api.bigcommerce.com/stores/{connection.store_hash}"
-    if connection.platform is Platform.ORDERGROOVE:
-        return "https://restapi.ordergroove.com"
-    if connection.platform is Platform.RECHARGE:
-        return "https://api.rechargeapps.com"
-    raise ValueError(f"no default base URL for {connection.platform}")
+def load_matrices(platforms: PlatformRegistry = PLATFORMS) -> dict[str, PlatformMatrix]:
+    """Each platform's matrix, checked against its facts models; raises `MatrixError`, so
+    start-up fails on a matrix and an eligibility request model that disagree."""
+    matrices = {}
+    for platform, spec in platforms.items():
+        matrix = load_matrix(platform, spec.matrix)
+        problems = facts_problems(spec, matrix)
+        if problems:
+            listed = "\n".join(f"  - {p}" for p in problems)
+            raise MatrixError(f"{spec.matrix}: the facts models disagree:\n{listed}")
+        matrices[platform] = matrix
+    return matrices

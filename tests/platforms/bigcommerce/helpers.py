@@ -14,7 +14,6 @@ import httpx
 import respx
 
 from action_gateway.config import ConnectionConfig
-from action_gateway.domain.models import Platform
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.bigcommerce import BigCommerceAdapter, BigCommerceClient
 from tests.contracts import bigcommerce as contract
@@ -60,7 +59,7 @@ class BigCommerceStub(TemplateStub):
 
 def connection() -> ConnectionConfig:
     return connection_config(
-        "acme-bc", Platform.BIGCOMMERCE, TOKEN, token_env="ACME_BC_TOKEN", store_hash=STORE_HASH
+        "acme-bc", "bigcommerce", TOKEN, token_env="ACME_BC_TOKEN", store_hash=STORE_HASH
     )
 
 

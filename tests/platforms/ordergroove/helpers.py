@@ -18,7 +18,7 @@ import httpx
 import respx
 
 from action_gateway.config import ConnectionConfig
-from action_gateway.domain.models import Customer, Platform
+from action_gateway.domain.models import Customer
 from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.ordergroove import OrdergrooveAdapter, OrdergrooveClient
@@ -146,7 +146,7 @@ class OrdergrooveStub(QueueStub):
 
 
 def connection() -> ConnectionConfig:
-    return linked_connection_config("acme-og", Platform.ORDERGROOVE, TOKEN, token_env="ACME_OG_KEY")
+    return linked_connection_config("acme-og", "ordergroove", TOKEN, token_env="ACME_OG_KEY")
 
 
 def _adapter(http: httpx.AsyncClient, sleeps: Sleeps) -> OrdergrooveAdapter:

@@ -13,7 +13,7 @@ import httpx
 import respx
 
 from action_gateway.config import ConnectionConfig
-from action_gateway.domain.models import Customer, Platform
+from action_gateway.domain.models import Customer
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.recharge import RechargeAdapter, RechargeClient
 from tests.platforms.kit import AdapterKit, TemplateStub, linked_connection_config
@@ -69,7 +69,7 @@ class RechargeStub(TemplateStub):
 
 def connection() -> ConnectionConfig:
     return linked_connection_config(
-        "acme-recharge", Platform.RECHARGE, TOKEN, token_env="ACME_RECHARGE_TOKEN"
+        "acme-recharge", "recharge", TOKEN, token_env="ACME_RECHARGE_TOKEN"
     )
 
 

@@ -12,7 +12,6 @@ import httpx
 import respx
 
 from action_gateway.config import ConnectionConfig
-from action_gateway.domain.models import Platform
 from action_gateway.platforms.shopify import ShopifyAdapter, ShopifyClient
 from tests.platforms.kit import AdapterKit, QueueStub, connection_config
 from tests.platforms.kit import Sleeps as Sleeps
@@ -34,7 +33,7 @@ def payload(name: str) -> Any:
 def connection(api_version: str = "2026-07") -> ConnectionConfig:
     return connection_config(
         "acme",
-        Platform.SHOPIFY,
+        "shopify",
         TOKEN,
         token_env="ACME_SHOPIFY_TOKEN",
         shop=SHOP,

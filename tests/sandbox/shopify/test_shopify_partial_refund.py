@@ -19,7 +19,6 @@ from action_gateway.domain.models import (
     CancelReason,
     PartialRefundLineItem,
     PartialRefundOrderInput,
-    Platform,
 )
 from action_gateway.errors import RefundExceedsRefundable, ValidationFailed
 from action_gateway.platforms.base import ActionCall
@@ -75,7 +74,7 @@ async def refund(client: httpx.AsyncClient, number: int, **data: Any) -> dict[st
 def connection() -> ConnectionConfig:
     return ConnectionConfig(
         id="sandbox",
-        platform=Platform.SHOPIFY,
+        platform="shopify",
         shop="sandbox-shop.myshopify.com",
         api_version="2026-07",
         access_token_env="SANDBOX_SHOPIFY_TOKEN",

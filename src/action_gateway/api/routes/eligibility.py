@@ -1,94 +1,27 @@
 """Eligibility without acting: what may be done to a resource in a given state, and why not."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from action_gateway.actions.services import Services
 from action_gateway.actions.views import FactValue, evaluate
 from action_gateway.api.deps import JSON_BODY, CallerDep, ServicesDep
 from action_gateway.api.problems import problem_responses
+from action_gateway.auth import Caller
 from action_gateway.domain.models import (
     CONVERSATION_STATUS_DESCRIPTION,
     ActionName,
     ConversationStatusInput,
-    DecimalString,
     Platform,
     ResourceType,
     ResponseModel,
 )
 from action_gateway.eligibility import Decision, FactsError
 from action_gateway.errors import FieldError, NotFound, ValidationFailed
-
-router = APIRouter(prefix="/v1", tags=["eligibility"])
-
-
-class _Facts(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ShopifyOrderFacts(_Facts):
-    type: Literal["order"]
-    financial_status: Annotated[
-        str | None,
-        Field(
-            max_length=64,
-            description="displayFinancialStatus lower-cased (pending, authorized, partially_paid, "
-            "paid, partially_refunded, refunded, voided, expired) or null.",
-        ),
-    ] = None
-    fulfillment_status: Annotated[
-        str | None,
-        Field(
-            max_length=64,
-            description="displayFulfillmentStatus lower-cased (unfulfilled, partially_fulfilled, "
-            "fulfilled, in_progress, ...).",
-        ),
-    ] = None
-    cancelled: StrictBool | None = None
-    amount_received: Annotated[
-        DecimalString | None, Field(description="Tells a null financial status apart.")
-    ] = None
-
-
-class CustomerFacts(_Facts):
-    type: Literal["customer"]
-
-
-class BigCommerceOrderFacts(_Facts):
-    type: Literal["order"]
-    status_id: Annotated[
-        StrictInt | None, Field(description="0-14; the renamable status label is never used.")
-    ] = None
-
-
-class OrdergrooveSubscriptionFacts(_Facts):
-    type: Literal["subscription"]
-    live: Annotated[StrictBool | None, Field(description="The subscription is live.")] = None
-    prepaid: Annotated[
-        StrictBool | None,
-        Field(description="Has a prepaid_subscription_context (Ordergroove refuses to cancel)."),
-    ] = None
-    has_next_order: Annotated[
-        StrictBool | None, Field(description="An unsent, unlocked order holds the subscription.")
-    ] = None
-
-
-class RechargeSubscriptionFacts(_Facts):
-    type: Literal["subscription"]
-    status: Annotated[
-        str | None, Field(max_length=32, description="active, cancelled or expired.")
-    ] = None
-    prepaid: Annotated[
-        StrictBool | None,
-        Field(description="Recharge's is_prepaid (prepaid subscriptions are not cancelled)."),
-    ] = None
-    skippable: Annotated[StrictBool | None, Field(description="Recharge's is_skippable.")] = None
-    has_next_order: Annotated[
-        StrictBool | None, Field(description="A queued charge holds the subscription.")
-    ] = None
+from action_gateway.platforms.registry import PlatformRegistry
+from action_gateway.platforms.spec import ResourceFacts
 
 
 class EligibilityContext(BaseModel):
@@ -111,35 +44,32 @@ class _EligibilityRequestBase(BaseModel):
             description="Apply this connection's switched-off actions and matrix narrowing.",
         ),
     ] = None
+    platform: str
+    """Each platform's request narrows it to its id (``Literal``)."""
+    resource: ResourceFacts
+    """Each platform's request narrows it to its facts models."""
 
 
-class ShopifyEligibilityRequest(_EligibilityRequestBase):
-    platform: Literal["shopify"]
-    resource: Annotated[ShopifyOrderFacts | CustomerFacts, Field(discriminator="type")]
-
-
-class BigCommerceEligibilityRequest(_EligibilityRequestBase):
-    platform: Literal["bigcommerce"]
-    resource: Annotated[BigCommerceOrderFacts | CustomerFacts, Field(discriminator="type")]
-
-
-class OrdergrooveEligibilityRequest(_EligibilityRequestBase):
-    platform: Literal["ordergroove"]
-    resource: OrdergrooveSubscriptionFacts
-
-
-class RechargeEligibilityRequest(_EligibilityRequestBase):
-    platform: Literal["recharge"]
-    resource: RechargeSubscriptionFacts
-
-
-EligibilityRequest = Annotated[
-    ShopifyEligibilityRequest
-    | BigCommerceEligibilityRequest
-    | OrdergrooveEligibilityRequest
-    | RechargeEligibilityRequest,
-    Field(discriminator="platform"),
-]
+def request_model(platforms: PlatformRegistry) -> Any:
+    """The body of ``POST /v1/eligibility``: one ``<Name>EligibilityRequest`` per platform, told
+    apart by ``platform``, each with its platform's facts told apart by ``type``."""
+    models: list[Any] = []
+    for spec in platforms.values():
+        facts = list(spec.facts.values())
+        resource: Any = (
+            facts[0]
+            if len(facts) == 1
+            else Annotated[Union[tuple(facts)], Field(discriminator="type")]  # noqa: UP007
+        )
+        models.append(
+            create_model(
+                f"{spec.schema_name}EligibilityRequest",
+                __base__=_EligibilityRequestBase,
+                platform=(Literal[spec.id], ...),  # type: ignore[arg-type]
+                resource=(resource, ...),
+            )
+        )
+    return Annotated[Union[tuple(models)], Field(discriminator="platform")]  # noqa: UP007
 
 
 class EligibilityResponse(ResponseModel):
@@ -156,48 +86,59 @@ class EligibilityResponse(ResponseModel):
     available_actions: list[ActionName]
 
 
-_EXAMPLE = {
-    "platform": "shopify",
-    "connection": "sandbox-shopify",
-    "resource": {
-        "type": "order",
-        "financial_status": "paid",
-        "fulfillment_status": "unfulfilled",
-        "cancelled": False,
-    },
-    "context": {"conversation_status": "open"},
-}
+def _example(platforms: PlatformRegistry) -> dict[str, Any]:
+    """A request for the first platform whose facts give an example (its sandbox connection's)."""
+    for spec in platforms.values():
+        for facts in spec.facts.values():
+            if facts.example is not None:
+                return {
+                    "platform": spec.id,
+                    "connection": f"sandbox-{spec.id}",
+                    "resource": dict(facts.example),
+                    "context": {"conversation_status": "open"},
+                }
+    return {}
 
 
-@router.post(
-    "/eligibility",
-    operation_id="evaluateEligibility",
-    summary="Decide, for every action of the resource type, whether it is allowed and why",
-    responses=problem_responses("connection_forbidden", "connection_not_found", "validation_error"),
-    dependencies=[JSON_BODY],
-)
-async def evaluate_eligibility(
-    body: Annotated[EligibilityRequest, Body(examples=[_EXAMPLE])],
-    services: ServicesDep,
-    caller: CallerDep,
+def router_for(platforms: PlatformRegistry) -> APIRouter:
+    """The eligibility route, its body validated per platform of ``platforms``."""
+    router = APIRouter(prefix="/v1", tags=["eligibility"])
+    request = request_model(platforms)
+    example = _example(platforms)
+
+    @router.post(
+        "/eligibility",
+        operation_id="evaluateEligibility",
+        summary="Decide, for every action of the resource type, whether it is allowed and why",
+        responses=problem_responses(
+            "connection_forbidden", "connection_not_found", "validation_error"
+        ),
+        dependencies=[JSON_BODY],
+    )
+    async def evaluate_eligibility(
+        body: Annotated[request, Body(examples=[example])],  # type: ignore[valid-type]
+        services: ServicesDep,
+        caller: CallerDep,
+    ) -> EligibilityResponse:
+        return _evaluate(body, services, caller)
+
+    return router
+
+
+def _evaluate(
+    body: _EligibilityRequestBase, services: Services, caller: Caller
 ) -> EligibilityResponse:
-    platform = Platform(body.platform)
+    platform = body.platform
     resource_type = ResourceType(body.resource.type)
-    facts: dict[str, Any] = body.resource.model_dump(exclude={"type"}, exclude_none=True)
-    if isinstance(body.resource, RechargeSubscriptionFacts) and body.resource.status:
-        facts["status"] = body.resource.status.lower()  # Recharge's status case varies
-    if isinstance(body.resource, ShopifyOrderFacts) and "financial_status" in (
-        body.resource.model_fields_set
-    ):
-        facts["financial_status"] = body.resource.financial_status  # an explicit null matters
+    facts = body.resource.matrix_facts()
     context = body.context.model_dump(mode="json")
     try:
         if body.connection is not None:
             caller.require_connection(body.connection)
             connection = services.connection(body.connection)
-            if connection.platform is not platform:
+            if connection.platform != platform:
                 raise NotFound(
-                    f"Connection {body.connection!r} is not a {platform.value} connection.",
+                    f"Connection {body.connection!r} is not a {platform} connection.",
                     code="connection_not_found",
                 )
             eligibility = evaluate(connection, resource_type, facts, context)

@@ -18,9 +18,12 @@ from action_gateway.domain.models import (
     ResponseModel,
 )
 from action_gateway.errors import NotFound
-from action_gateway.platforms.registry import ADAPTER_FACTORIES
+from action_gateway.platforms.registry import PLATFORMS
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
+
+_PLATFORM_IDS = f"{', '.join(list(PLATFORMS)[:-1])} or {list(PLATFORMS)[-1]}."
+"""The shipped platforms' ids, for the path parameter's description."""
 
 
 class ActionInfo(ResponseModel):
@@ -97,7 +100,7 @@ async def list_platforms(services: ServicesDep) -> PlatformList:
         platforms.append(
             PlatformInfo(
                 platform=platform,
-                implemented=platform in ADAPTER_FACTORIES,
+                implemented=True,  # a registered platform has its adapter
                 resource_types=matrix.resource_types(),
                 actions=actions,
             )
@@ -114,12 +117,12 @@ async def list_platforms(services: ServicesDep) -> PlatformList:
 async def get_matrix(
     platform: Annotated[
         str,
-        Path(description="shopify, bigcommerce, ordergroove or recharge.", examples=["shopify"]),
+        Path(description=_PLATFORM_IDS, examples=[next(iter(PLATFORMS))]),
     ],
     services: ServicesDep,
 ) -> EligibilityMatrix:
     try:
-        matrix = services.matrices[Platform(platform)]
-    except (ValueError, KeyError):
+        matrix = services.matrices[platform]
+    except KeyError:
         raise NotFound(f"There is no platform {platform!r}.", code="platform_not_found") from None
     return EligibilityMatrix.model_validate(matrix.as_document())

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import httpx
 
-from action_gateway.config import ConnectionConfig
+from action_gateway.domain.models import ResourceType
+from action_gateway.domain.platforms import CustomerNotification, PlatformKind
 from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms.bigcommerce.adapter import BigCommerceAdapter
 from action_gateway.platforms.bigcommerce.client import BigCommerceClient
+from action_gateway.platforms.bigcommerce.settings import (
+    BigCommerceOrderFacts,
+    BigCommerceSettings,
+)
+from action_gateway.platforms.spec import CustomerFacts, PlatformConnection, PlatformSpec
 
-__all__ = ["BigCommerceAdapter", "BigCommerceClient", "build_bigcommerce_adapter"]
+__all__ = ["SPEC", "BigCommerceAdapter", "BigCommerceClient", "build_bigcommerce_adapter"]
 
 
 def build_bigcommerce_adapter(
-    connection: ConnectionConfig,
+    connection: PlatformConnection,
     http: httpx.AsyncClient,
     *,
     breakers: CircuitBreakers | None = None,
@@ -21,3 +29,17 @@ def build_bigcommerce_adapter(
     """The adapter for one BigCommerce connection; ``http`` (with its base URL) and
     ``breakers`` are the app's."""
     return BigCommerceAdapter(BigCommerceClient(connection, http, breakers=breakers))
+
+
+SPEC = PlatformSpec(
+    id="bigcommerce",
+    name="BigCommerce",
+    kind=PlatformKind.COMMERCE,
+    # No per-request notification flag: the store's status-email settings decide.
+    notification=CustomerNotification.STORE_SETTINGS,
+    settings=BigCommerceSettings,
+    default_api_version=None,
+    matrix=resources.files("action_gateway.eligibility") / "data" / "bigcommerce.yaml",
+    facts={ResourceType.ORDER: BigCommerceOrderFacts, ResourceType.CUSTOMER: CustomerFacts},
+    build_adapter=build_bigcommerce_adapter,
+)

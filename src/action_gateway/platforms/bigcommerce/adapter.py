@@ -118,7 +118,7 @@ class _Quote:
 class BigCommerceAdapter:
     """A BigCommerce store through REST V2 and V3 (see ``client.py`` for the error layers)."""
 
-    platform: Platform = Platform.BIGCOMMERCE
+    platform: Platform = "bigcommerce"
     phone_lookup_matches_text: bool = True  # `phone:in` compares the stored string [§6]
     supported_actions: frozenset[ActionName] = frozenset(
         {

@@ -21,13 +21,14 @@ from typing import Any
 
 import httpx
 
-from action_gateway.config import ConnectionConfig
 from action_gateway.errors import PlatformMessage
 from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import DEFAULT_RETRY_POLICY, RetryPolicy, parse_retry_after
 from action_gateway.platforms._rest import Query, RestApi, RestClient, with_query
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.bigcommerce.endpoints import Endpoint
+from action_gateway.platforms.bigcommerce.settings import BigCommerceSettings
+from action_gateway.platforms.spec import PlatformConnection
 
 PLATFORM = "bigcommerce"
 TOKEN_HEADER = "X-Auth-Token"
@@ -111,14 +112,14 @@ class BigCommerceClient(RestClient):
 
     def __init__(
         self,
-        connection: ConnectionConfig,
+        connection: PlatformConnection,
         http: httpx.AsyncClient,
         *,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
         breakers: CircuitBreakers | None = None,
     ) -> None:
         super().__init__(connection, http, policy=policy, breakers=breakers)
-        self.store_hash = connection.store_hash or ""
+        self.store_hash = BigCommerceSettings.of(connection).store_hash or ""
 
     async def request(
         self,

@@ -57,7 +57,7 @@ class OrdergrooveAdapter:
     id (``merchant_user_id``), so ``Customer.id`` is passed as the ``customer`` filter.
     """
 
-    platform: Platform = Platform.ORDERGROOVE
+    platform: Platform = "ordergroove"
     supported_actions: frozenset[ActionName] = frozenset(
         {ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER}
     )

@@ -23,13 +23,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from action_gateway.config import ConnectionConfig
 from action_gateway.errors import Outcome, PlatformMessage, UpstreamError
 from action_gateway.platforms._breaker import CircuitBreakers
 from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms._rest import Query, RestApi, RestClient, with_query
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.ordergroove.endpoints import Endpoint
+from action_gateway.platforms.spec import PlatformConnection
 
 PLATFORM = "ordergroove"
 DEFAULT_BASE_URL = "https://restapi.ordergroove.com"
@@ -102,7 +102,7 @@ class OrdergrooveClient(RestClient):
 
     def __init__(
         self,
-        connection: ConnectionConfig,
+        connection: PlatformConnection,
         http: httpx.AsyncClient,
         *,
         policy: RetryPolicy = ORDERGROOVE_RETRY_POLICY,

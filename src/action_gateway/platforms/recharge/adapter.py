@@ -66,7 +66,7 @@ class RechargeAdapter:
     email; a subscription's next order is its next charge (``next_charge_scheduled_at``).
     """
 
-    platform: Platform = Platform.RECHARGE
+    platform: Platform = "recharge"
     supported_actions: frozenset[ActionName] = frozenset(
         {ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER}
     )

@@ -19,16 +19,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from action_gateway.config import RECHARGE_API_VERSION
 from action_gateway.errors import PlatformMessage
 from action_gateway.platforms._rest import Query, RestApi, RestClient, with_query
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.recharge.endpoints import Endpoint
+from action_gateway.platforms.recharge.settings import API_VERSION
 
 PLATFORM = "recharge"
 TOKEN_HEADER = "X-Recharge-Access-Token"
 VERSION_HEADER = "X-Recharge-Version"
-API_VERSION = RECHARGE_API_VERSION
 REJECTED_STATUSES = frozenset({400, 422})
 
 

@@ -106,7 +106,7 @@ RECONCILE_READS = 3
 class ShopifyAdapter:
     """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
 
-    platform: Platform = Platform.SHOPIFY
+    platform: Platform = "shopify"
     # customerByIdentifier takes E.164 and Shopify keeps customers' phones in E.164.
     phone_lookup_matches_text: bool = False
     supported_actions: frozenset[ActionName] = frozenset(
@@ -133,7 +133,7 @@ class ShopifyAdapter:
         reconcile_reads: int = RECONCILE_READS,
     ) -> None:
         self.client = client
-        self.handle = shop_handle(client.connection.shop or "")
+        self.handle = shop_handle(client.shop)
         self.clock = clock
         self.sleep = sleep
         self.poll_interval = poll_interval

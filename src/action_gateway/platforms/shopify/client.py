@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 
-from action_gateway.config import SHOPIFY_DEFAULT_API_VERSION, ConnectionConfig
 from action_gateway.errors import (
     Outcome,
     PlatformMessage,
@@ -42,6 +41,8 @@ from action_gateway.platforms._http import (
 )
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify.operations import Operation
+from action_gateway.platforms.shopify.settings import DEFAULT_API_VERSION, ShopifySettings
+from action_gateway.platforms.spec import PlatformConnection
 
 PLATFORM = "shopify"
 TOKEN_HEADER = "X-Shopify-Access-Token"
@@ -52,7 +53,7 @@ class ShopifyClient:
 
     def __init__(
         self,
-        connection: ConnectionConfig,
+        connection: PlatformConnection,
         http: httpx.AsyncClient,
         *,
         policy: RetryPolicy = DEFAULT_RETRY_POLICY,
@@ -63,8 +64,9 @@ class ShopifyClient:
         self.policy = policy
         # The app's breakers; a client built on its own (tests) gets its own.
         self.breakers = breakers if breakers is not None else CircuitBreakers()
-        self.api_version = connection.api_version or SHOPIFY_DEFAULT_API_VERSION
-        base = connection.api_base_url or f"https://{connection.shop}"
+        self.api_version = connection.api_version or DEFAULT_API_VERSION
+        self.shop = ShopifySettings.of(connection).shop or ""
+        base = connection.api_base_url or f"https://{self.shop}"
         self.endpoint = f"{base}/admin/api/{self.api_version}/graphql.json"
 
     async def execute(
