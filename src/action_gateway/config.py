@@ -26,10 +26,11 @@ from pydantic import (
 )
 
 from action_gateway.domain.models import (
+    ACTION_FACTS,
     COMMERCE_PLATFORMS,
-    MONEY_MOVING_ACTIONS,
     SUBSCRIPTION_PLATFORMS,
     ActionName,
+    Ceiling,
     Platform,
 )
 from action_gateway.domain.phones import check_phone_region
@@ -85,7 +86,7 @@ class ActionsConfig(_Strict):
     def _ceilings_on_refunds(
         cls, value: dict[ActionName, dict[str, Decimal]]
     ) -> dict[ActionName, dict[str, Decimal]]:
-        wrong = [a.value for a in value if a not in MONEY_MOVING_ACTIONS]
+        wrong = [a.value for a in value if ACTION_FACTS[a].ceiling is not Ceiling.REFUND]
         if wrong:
             raise ValueError(
                 f"refund_ceilings apply to refunding actions only, not {', '.join(wrong)}"

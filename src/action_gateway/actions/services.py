@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from action_gateway.actions.specs import supported_actions
 from action_gateway.auth import Authenticator, Caller
 from action_gateway.config import ConnectionConfig, GatewayConfig
-from action_gateway.domain.models import COMMERCE_PLATFORMS, Platform
+from action_gateway.domain.models import COMMERCE_PLATFORMS, ActionName, Platform
 from action_gateway.domain.phones import DEFAULT_PHONE_REGION
 from action_gateway.eligibility import PlatformMatrix
 from action_gateway.errors import DeadlineExceeded, NotFound, Outcome, RateLimited
@@ -29,6 +30,11 @@ class Connection:
     deadline_seconds: float
     phone_region: str = DEFAULT_PHONE_REGION
     """Reads a looked-up phone number written without its country code."""
+    supported_actions: frozenset[ActionName] = field(init=False)
+    """The actions whose capability the adapter implements, derived once, when it is built."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "supported_actions", supported_actions(self.adapter))
 
     @property
     def is_commerce(self) -> bool:
