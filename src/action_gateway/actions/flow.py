@@ -356,14 +356,25 @@ async def _load(
     """The action's target (its request names it by ``order_id``, ``customer_id``...)."""
     target_id: str = getattr(request.target, f"{resource_type.value}_id")
     target = await _read(connection, resource_type, target_id, call)
-    if target is None:
-        raise NotFound(
-            f"{resource_type.value.capitalize()} {target_id} was not found on connection "
-            f"{connection.id}.",
-            code=f"{resource_type.value}_not_found",
-            connection=connection.id,
-        )
-    return target
+    if target is not None:
+        return target
+    match resource_type:
+        case ResourceType.ORDER:
+            what = "Order"
+            code = "order_not_found"
+        case ResourceType.CUSTOMER:
+            what = "Customer"
+            code = "customer_not_found"
+        case ResourceType.SUBSCRIPTION:
+            what = "Subscription"
+            code = "subscription_not_found"
+        case _:
+            assert_never(resource_type)
+    raise NotFound(
+        f"{what} {target_id} was not found on connection {connection.id}.",
+        code=code,
+        connection=connection.id,
+    )
 
 
 def _view(connection: Connection, target: Target, request: ActionRequest) -> ResourceView:
