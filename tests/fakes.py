@@ -296,3 +296,41 @@ class FakeSubscriptionAdapter:
             status="succeeded",
             subscription=SubscriptionChange(skipped_order_date=skipped, next_order_date=following),
         )
+
+
+@dataclass
+class NoteOnlyAdapter:
+    """A commerce platform whose one action is editing order notes: ``CommerceAdapter``'s
+    lookups and ``EditsOrderNotes``, no other capability."""
+
+    platform: Platform = Platform.SHOPIFY
+    phone_lookup_matches_text: bool = False
+    orders: dict[str, Order] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    async def find_customers(
+        self, *, email: str | None, phone: str | None, orders_limit: int, call: ActionCall
+    ) -> list[CustomerWithOrders]:
+        return []
+
+    async def list_customer_orders(
+        self, customer_id: str, *, limit: int, cursor: str | None, call: ActionCall
+    ) -> OrderPage | None:
+        return None
+
+    async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
+        return None
+
+    async def get_order(self, order_id: str, *, call: ActionCall) -> Order | None:
+        return self.orders.get(order_id)
+
+    async def find_order_by_name(self, name: str, *, call: ActionCall) -> Order | None:
+        return None
+
+    async def edit_order_note(
+        self, order: Order, data: EditOrderNoteInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        call.write_sent = True
+        self.calls.append(("note", order.id))
+        self.orders[order.id] = order.model_copy(update={"note": data.note})
+        return ActionOutcome(status="succeeded", note=data.note, previous_note=order.note)
