@@ -462,7 +462,8 @@ class ActionFacts:
     moves_money: bool = False
     """It moves the customer's money (a refund): dry runs and ceilings quote the amount first."""
     compensates: bool = False
-    """It makes up to the customer for a problem (a replacement, store credit)."""
+    """It makes up to the customer for a problem (a replacement, store credit); no action does
+    yet."""
     needs_open_conversation: bool = False
     """Offered only in an open helpdesk conversation: every matrix offering it must guard it so
     (``eligibility/loading.py`` checks)."""
