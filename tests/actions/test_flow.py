@@ -210,11 +210,8 @@ def _fake_for(action: ActionName) -> FakePartialRefundAdapter | FakeSubscription
         subscriptions.subscriptions["sub-1"] = make_subscription("sub-1")
         return subscriptions
     commerce = FakePartialRefundAdapter()
-    commerce.orders["1001"] = make_order("1001", financial_status="pending", total="54.20")
-    if action in {ActionName.REFUND_ORDER, ActionName.PARTIAL_REFUND_ORDER}:
-        commerce.orders["1001"] = make_order("1001", financial_status="paid")
-    if action is ActionName.CANCEL_AND_REFUND_ORDER:
-        commerce.orders["1001"] = make_order("1001", financial_status="paid")
+    paid = ACTION_SPECS[action].facts.moves_money  # money moves back from a paid order only
+    commerce.orders["1001"] = make_order("1001", financial_status="paid" if paid else "pending")
     commerce.customers["501"] = make_customer("501")
     return commerce
 

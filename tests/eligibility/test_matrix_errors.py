@@ -208,6 +208,7 @@ OPEN_GUARD = """      - code: conversation_not_open
         # A guard that asks for another status does not make a conversation open.
         ("        require: open\n", "        require: pending\n", 2),
     ],
+    ids=["no_guard", "a_guard_for_one_action", "a_guard_for_another_status"],
 )
 def test_an_action_that_needs_an_open_conversation_must_be_guarded_so(
     old: str, new: str, unguarded: int
