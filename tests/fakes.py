@@ -11,7 +11,6 @@ import httpx
 
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import (
-    ActionName,
     ActionOutcome,
     CancelOrderInput,
     CancelSubscriptionInput,
@@ -77,18 +76,11 @@ def make_customer(customer_id: str = "501") -> Customer:
 
 @dataclass
 class FakeAdapter:
-    """Implements ``CommerceAdapter``; ``calls`` records every state-changing call."""
+    """Implements ``CommerceAdapter`` and the capabilities of every order and customer action
+    but partial refunds (``FakePartialRefundAdapter``); ``calls`` records every state-changing
+    call."""
 
     platform: Platform = "shopify"
-    supported_actions: frozenset[ActionName] = frozenset(
-        {
-            ActionName.CANCEL_ORDER,
-            ActionName.CANCEL_AND_REFUND_ORDER,
-            ActionName.REFUND_ORDER,
-            ActionName.EDIT_ORDER_NOTE,
-            ActionName.CREATE_DISCOUNT_CODE,
-        }
-    )
     orders: dict[str, Order] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -170,14 +162,6 @@ class FakeAdapter:
             shipping_refundable=Money.of("5.00", order.currency),
         )
 
-    async def partial_refund_order(
-        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
-    ) -> ActionOutcome:
-        summary = await self.preview_refund(order, data, call=call)
-        check_partial_refund(order, data, summary)
-        await self._act("partial_refund", order.id, call)
-        return ActionOutcome(status="succeeded", refund=summary)
-
     async def refund_order(
         self, order: Order, data: RefundOrderInput, *, call: ActionCall
     ) -> ActionOutcome:
@@ -213,6 +197,19 @@ class FakeAdapter:
             ends_at=None,
         )
         return ActionOutcome(status="succeeded", discount_code=code)
+
+
+@dataclass
+class FakePartialRefundAdapter(FakeAdapter):
+    """A ``FakeAdapter`` that partially refunds orders too (``PartiallyRefundsOrders``)."""
+
+    async def partial_refund_order(
+        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        summary = await self.preview_refund(order, data, call=call)
+        check_partial_refund(order, data, summary)
+        await self._act("partial_refund", order.id, call)
+        return ActionOutcome(status="succeeded", refund=summary)
 
 
 def fake_connection(connection_id: str = "acme", **actions: object) -> ConnectionConfig:
@@ -257,12 +254,10 @@ def make_subscription(
 
 @dataclass
 class FakeSubscriptionAdapter:
-    """Implements ``SubscriptionAdapter`` over in-memory subscriptions keyed by customer id."""
+    """Implements ``SubscriptionAdapter``, ``CancelsSubscriptions`` and
+    ``SkipsSubscriptionOrders`` over in-memory subscriptions keyed by customer id."""
 
     platform: Platform = "ordergroove"
-    supported_actions: frozenset[ActionName] = frozenset(
-        {ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER}
-    )
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail_with: GatewayError | None = None
@@ -301,3 +296,41 @@ class FakeSubscriptionAdapter:
             status="succeeded",
             subscription=SubscriptionChange(skipped_order_date=skipped, next_order_date=following),
         )
+
+
+@dataclass
+class NoteOnlyAdapter:
+    """A commerce platform whose one action is editing order notes: ``CommerceAdapter``'s
+    lookups and ``EditsOrderNotes``, no other capability."""
+
+    platform: Platform = "shopify"
+    phone_lookup_matches_text: bool = False
+    orders: dict[str, Order] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    async def find_customers(
+        self, *, email: str | None, phone: str | None, orders_limit: int, call: ActionCall
+    ) -> list[CustomerWithOrders]:
+        return []
+
+    async def list_customer_orders(
+        self, customer_id: str, *, limit: int, cursor: str | None, call: ActionCall
+    ) -> OrderPage | None:
+        return None
+
+    async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
+        return None
+
+    async def get_order(self, order_id: str, *, call: ActionCall) -> Order | None:
+        return self.orders.get(order_id)
+
+    async def find_order_by_name(self, name: str, *, call: ActionCall) -> Order | None:
+        return None
+
+    async def edit_order_note(
+        self, order: Order, data: EditOrderNoteInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        call.write_sent = True
+        self.calls.append(("note", order.id))
+        self.orders[order.id] = order.model_copy(update={"note": data.note})
+        return ActionOutcome(status="succeeded", note=data.note, previous_note=order.note)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from action_gateway import timeline
+from action_gateway.actions.specs import ACTION_SPECS
 from action_gateway.domain.models import (
     ActionContext,
     ActionName,
@@ -23,7 +25,6 @@ from action_gateway.platforms.shopify import SPEC as SHOPIFY
 from action_gateway.timeline import (
     REASON_LABELS,
     TimelineEvent,
-    build_timeline_event,
     format_date,
     format_money,
     subscription_reason,
@@ -31,6 +32,12 @@ from action_gateway.timeline import (
 from tests.fakes import make_customer, make_order
 
 CONTEXT = ActionContext(agent_id="agent-1", conversation_id="conv-1")
+
+
+def build_timeline_event(**fields: Any) -> TimelineEvent:
+    """The timeline's builder with the action's wording, as the flow calls it."""
+    wording = ACTION_SPECS[fields["action"]].wording
+    return timeline.build_timeline_event(wording=wording, **fields)
 
 
 def shopify_event(action: ActionName, outcome: ActionOutcome, **fields: Any) -> TimelineEvent:

@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from action_gateway.domain.models import MONEY_MOVING_ACTIONS, ActionName, Platform
+from action_gateway.domain.models import ACTION_FACTS, ActionName, Ceiling, Platform
 from action_gateway.domain.phones import check_phone_region
 from action_gateway.domain.platforms import PlatformKind
 from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry
@@ -82,7 +82,7 @@ class ActionsConfig(_Strict):
     def _ceilings_on_refunds(
         cls, value: dict[ActionName, dict[str, Decimal]]
     ) -> dict[ActionName, dict[str, Decimal]]:
-        wrong = [a.value for a in value if a not in MONEY_MOVING_ACTIONS]
+        wrong = [a.value for a in value if ACTION_FACTS[a].ceiling is not Ceiling.REFUND]
         if wrong:
             raise ValueError(
                 f"refund_ceilings apply to refunding actions only, not {', '.join(wrong)}"

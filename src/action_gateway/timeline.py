@@ -8,10 +8,11 @@ summary and structured details (amounts as decimal strings with currency).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from babel.dates import format_date as babel_format_date
 from pydantic import Field
@@ -36,6 +37,7 @@ from action_gateway.domain.models import (
     RefundSummary,
     ResourceType,
     ResponseModel,
+    SkipSubscriptionOrderInput,
     Subscription,
     SubscriptionChange,
     format_decimal,
@@ -170,11 +172,68 @@ def _money_details(money: Money | None) -> dict[str, str] | None:
     return money.model_dump() if money else None
 
 
+TargetT = TypeVar("TargetT", bound=Order | Customer | Subscription)
+InputT = TypeVar("InputT")
+
+
+@dataclass(frozen=True, slots=True)
+class Described(Generic[TargetT, InputT]):
+    """The action being told: its target, its input, and what its wording may depend on."""
+
+    target: TargetT
+    data: InputT
+    platform: PlatformProfile
+    reason_labels: Mapping[str, str] | None = None
+    """The merchant's subscription cancel reason codes and their labels."""
+
+
+class Description(NamedTuple):
+    summary: str
+    details: dict[str, Any]
+    event_type: str | None = None
+    """Another event type than the wording's own, for this outcome (e.g. still pending)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionWording(Generic[TargetT, InputT]):
+    """How the timeline tells one action; each action's ``ActionSpec`` names its wording."""
+
+    event_type: str
+    """The event type of the action done (``describe`` may name another for an outcome)."""
+    words: str
+    """The action as the subject of a sentence (``The refund``), for an unknown outcome."""
+    describe: Callable[[Described[TargetT, InputT], ActionOutcome], Description]
+    """The summary and details of the action done."""
+    preview: Callable[[Described[TargetT, InputT], RefundSummary | None], str]
+    """One sentence saying what a dry run would do (``refund``: the money it would move)."""
+
+
+def _target(
+    order: Order | None, customer: Customer | None, subscription: Subscription | None
+) -> Order | Customer | Subscription:
+    if subscription is not None:
+        return subscription
+    if order is not None:
+        return order
+    if customer is not None:
+        return customer
+    raise ValueError("an event needs the action's subject")
+
+
+def _subject(target: Order | Customer | Subscription) -> TimelineSubject:
+    if isinstance(target, Order):
+        return _order_subject(target)
+    if isinstance(target, Subscription):
+        return _subscription_subject(target)
+    return _customer_subject(target)
+
+
 def build_timeline_event(
     *,
     connection: str,
     platform: PlatformProfile,
     action: ActionName,
+    wording: ActionWording[Any, Any],
     context: ActionContext,
     outcome: ActionOutcome,
     order: Order | None = None,
@@ -185,29 +244,25 @@ def build_timeline_event(
     caller: str | None = None,
     reason_labels: Mapping[str, str] | None = None,
 ) -> TimelineEvent:
-    """The timeline event for one executed action (never for a preview).
+    """The timeline event for one executed action (never for a preview), told by its wording.
 
     ``reason_labels``: the merchant's subscription cancel reason codes and their labels.
     """
-    if subscription is not None:
-        event_type, subject, summary, details = _describe_subscription(
-            action, outcome, subscription, data, reason_labels
-        )
-    else:
-        event_type, subject, summary, details = _describe(
-            action, outcome, order=order, customer=customer, data=data, platform=platform
-        )
+    target = _target(order, customer, subscription)
+    summary, details, event_type = wording.describe(
+        Described(target, data, platform, reason_labels), outcome
+    )
     if outcome.messages:
         # e.g. a lost answer settled by re-reading the platform: the event keeps the trace.
         details = {**details, "notes": list(outcome.messages)}
     return _event(
-        event_type,
+        event_type or wording.event_type,
         connection=connection,
         platform=platform,
         action=action,
         context=context,
         caller=caller,
-        subject=subject,
+        subject=_subject(target),
         summary=summary,
         details=details,
         occurred_at=occurred_at,
@@ -244,23 +299,12 @@ def _event(
     )
 
 
-_ACTION_WORDS = {
-    ActionName.CANCEL_ORDER: "The cancellation",
-    ActionName.CANCEL_AND_REFUND_ORDER: "The cancellation and refund",
-    ActionName.REFUND_ORDER: "The refund",
-    ActionName.PARTIAL_REFUND_ORDER: "The partial refund",
-    ActionName.EDIT_ORDER_NOTE: "The note change",
-    ActionName.CREATE_DISCOUNT_CODE: "The discount code",
-    ActionName.CANCEL_SUBSCRIPTION: "The subscription cancellation",
-    ActionName.SKIP_SUBSCRIPTION_ORDER: "The skip",
-}
-
-
 def build_unknown_outcome_event(
     *,
     connection: str,
     platform: PlatformProfile,
     action: ActionName,
+    wording: ActionWording[Any, Any],
     context: ActionContext,
     order: Order | None = None,
     customer: Customer | None = None,
@@ -283,7 +327,7 @@ def build_unknown_outcome_event(
         raise ValueError("an unknown-outcome event needs the action's subject")
     platform_name = _platform_name(platform)
     summary = (
-        f"{_ACTION_WORDS[action]} {what} may have happened: {platform_name} did not confirm it. "
+        f"{wording.words} {what} may have happened: {platform_name} did not confirm it. "
         f"Check on {platform_name} before trying again."
     )
     return _event(
@@ -299,37 +343,55 @@ def build_unknown_outcome_event(
     )
 
 
-def _describe(
-    action: ActionName,
-    outcome: ActionOutcome,
+def build_preview_summary(
     *,
-    order: Order | None,
-    customer: Customer | None,
-    data: Any,
     platform: PlatformProfile,
-) -> tuple[str, TimelineSubject, str, dict[str, Any]]:
-    platform_name = _platform_name(platform)
-    if isinstance(data, CancelOrderInput) and order is not None:
-        refund = outcome.refund
-        details: dict[str, Any] = {
-            "reason": data.reason.value,
-            "reason_label": REASON_LABELS[data.reason],
-            "notify_customer": data.notify_customer,
-            "restock": data.restock,
-            "staff_note": data.staff_note,
-            "refund_requested": action is ActionName.CANCEL_AND_REFUND_ORDER,
-            "refunded": _money_details(refund.total) if refund else None,
-            "refunded_currency_side": refund.currency_side if refund else None,
-            "job_id": outcome.job_id,
-        }
-        tail = _cancel_tail(data, platform)
+    wording: ActionWording[Any, Any],
+    data: Any,
+    order: Order | None = None,
+    customer: Customer | None = None,
+    subscription: Subscription | None = None,
+    refund: RefundSummary | None = None,
+    reason_labels: Mapping[str, str] | None = None,
+) -> str:
+    """One sentence saying what a dry run's action would do (nothing has been done)."""
+    target = _target(order, customer, subscription)
+    return wording.preview(Described(target, data, platform, reason_labels), refund)
+
+
+# --- Each action's wording ---------------------------------------------------------------------
+
+
+def _cancel_details(
+    data: CancelOrderInput, outcome: ActionOutcome, *, refund_requested: bool
+) -> dict[str, Any]:
+    refund = outcome.refund
+    return {
+        "reason": data.reason.value,
+        "reason_label": REASON_LABELS[data.reason],
+        "notify_customer": data.notify_customer,
+        "restock": data.restock,
+        "staff_note": data.staff_note,
+        "refund_requested": refund_requested,
+        "refunded": _money_details(refund.total) if refund else None,
+        "refunded_currency_side": refund.currency_side if refund else None,
+        "job_id": outcome.job_id,
+    }
+
+
+def _cancel_wording(*, refund_requested: bool) -> ActionWording[Order, CancelOrderInput]:
+    def describe(told: Described[Order, CancelOrderInput], outcome: ActionOutcome) -> Description:
+        order, data = told.target, told.data
+        details = _cancel_details(data, outcome, refund_requested=refund_requested)
+        tail = _cancel_tail(data, told.platform)
         if outcome.status == "pending":
             summary = (
                 f"Requested cancellation of order {order.name}"
-                + (" with a full refund" if action is ActionName.CANCEL_AND_REFUND_ORDER else "")
-                + f"; {platform_name} is still processing it; {tail}."
+                + (" with a full refund" if refund_requested else "")
+                + f"; {_platform_name(told.platform)} is still processing it; {tail}."
             )
-            return "order.cancellation_requested", _order_subject(order), summary, details
+            return Description(summary, details, "order.cancellation_requested")
+        refund = outcome.refund
         if refund and refund.total.value > 0:
             summary = (
                 f"Cancelled order {order.name} and refunded {_refund_amount(refund, order)}"
@@ -337,66 +399,250 @@ def _describe(
             )
         else:
             summary = f"Cancelled order {order.name}; {tail}."
-        return "order.cancelled", _order_subject(order), summary, details
-    if isinstance(data, RefundOrderInput) and order is not None:
-        refund = outcome.refund or RefundSummary(total=Money.of("0", order.currency))
-        details = {
-            "reason": data.reason.value,
-            "reason_label": REASON_LABELS[data.reason],
-            "note": data.note,
-            "notify_customer": data.notify_customer,
-            "refund": refund.model_dump(mode="json"),
-        }
-        summary = f"Refunded {_full_refund_words(refund, order, data, platform)}."
-        return "order.refunded", _order_subject(order), summary, details
-    if isinstance(data, PartialRefundOrderInput) and order is not None:
-        refund = outcome.refund or RefundSummary(total=Money.of("0", order.currency))
-        details = {
-            "reason": data.reason.value,
-            "reason_label": REASON_LABELS[data.reason],
-            "note": data.note,
-            "notify_customer": data.notify_customer,
-            "partial_cancel": data.cancel_unfulfilled,
-            "manual_amount": data.amount,
-            "refund": refund.model_dump(mode="json"),
-        }
-        words = _partial_refund_words(refund, order, data, platform)
-        if data.cancel_unfulfilled:
-            summary = f"Cancelled and refunded {words}"
-            return "order.partially_cancelled", _order_subject(order), summary, details
-        return "order.partially_refunded", _order_subject(order), f"Refunded {words}", details
-    if isinstance(data, EditOrderNoteInput) and order is not None:
-        details = {
-            "mode": data.mode.value,
-            "note": outcome.note,
-            "previous_note": outcome.previous_note,
-        }
-        verb = "Added to" if data.mode.value == "append" else "Updated"
-        summary = f"{verb} the note on order {order.name}: {_quote(data.note)}."
-        return "order.note_updated", _order_subject(order), summary, details
-    if (
-        isinstance(data, CreateDiscountCodeInput)
-        and customer is not None
-        and (code := outcome.discount_code) is not None
-    ):
-        if code.type is DiscountType.PERCENTAGE:
-            value = f"{Decimal(code.value).normalize():f}% off"
-        else:
-            value = f"{format_money(Money.of(code.value, code.currency or 'USD'))} off"
-        expiry = f"expires {format_date(code.ends_at)}" if code.ends_at else "never expires"
-        summary = (
-            f"Created one-time discount code {code.code} "
-            f"({value} {_discount_scope(code.collection_id, code.collection_title)}, {expiry}) "
-            f"for {_customer_name(customer)}."
-        )
-        subject = _customer_subject(customer)
+        return Description(summary, details)
+
+    return ActionWording(
+        event_type="order.cancelled",
+        words="The cancellation and refund" if refund_requested else "The cancellation",
+        describe=describe,
+        preview=_preview_cancel,
+    )
+
+
+def _preview_cancel(told: Described[Order, CancelOrderInput], refund: RefundSummary | None) -> str:
+    order = told.target
+    tail = _cancel_tail(told.data, told.platform)
+    if refund is not None and refund.total.value > 0:
+        shipping = " including shipping" if _includes_shipping(refund.shipping) else ""
         return (
-            "discount_code.created",
-            subject,
-            summary,
-            {"discount_code": code.model_dump(mode="json")},
+            f"Would cancel order {order.name} and refund "
+            f"{_refund_amount(refund, order)}{shipping}; {tail}."
         )
-    raise ValueError(f"no timeline description for {action}")
+    return f"Would cancel order {order.name}; {tail}."
+
+
+CANCEL_ORDER = _cancel_wording(refund_requested=False)
+CANCEL_AND_REFUND_ORDER = _cancel_wording(refund_requested=True)
+
+
+def _describe_refund(
+    told: Described[Order, RefundOrderInput], outcome: ActionOutcome
+) -> Description:
+    order, data = told.target, told.data
+    refund = outcome.refund or RefundSummary(total=Money.of("0", order.currency))
+    details = {
+        "reason": data.reason.value,
+        "reason_label": REASON_LABELS[data.reason],
+        "note": data.note,
+        "notify_customer": data.notify_customer,
+        "refund": refund.model_dump(mode="json"),
+    }
+    return Description(
+        f"Refunded {_full_refund_words(refund, order, data, told.platform)}.", details
+    )
+
+
+def _preview_refund(told: Described[Order, RefundOrderInput], refund: RefundSummary | None) -> str:
+    if refund is None:
+        raise ValueError("a refund preview needs the platform's quote")
+    return f"Would refund {_full_refund_words(refund, told.target, told.data, told.platform)}."
+
+
+REFUND_ORDER = ActionWording(
+    event_type="order.refunded",
+    words="The refund",
+    describe=_describe_refund,
+    preview=_preview_refund,
+)
+
+
+def _describe_partial_refund(
+    told: Described[Order, PartialRefundOrderInput], outcome: ActionOutcome
+) -> Description:
+    order, data = told.target, told.data
+    refund = outcome.refund or RefundSummary(total=Money.of("0", order.currency))
+    details = {
+        "reason": data.reason.value,
+        "reason_label": REASON_LABELS[data.reason],
+        "note": data.note,
+        "notify_customer": data.notify_customer,
+        "partial_cancel": data.cancel_unfulfilled,
+        "manual_amount": data.amount,
+        "refund": refund.model_dump(mode="json"),
+    }
+    words = _partial_refund_words(refund, order, data, told.platform)
+    if data.cancel_unfulfilled:
+        return Description(f"Cancelled and refunded {words}", details, "order.partially_cancelled")
+    return Description(f"Refunded {words}", details)
+
+
+def _preview_partial_refund(
+    told: Described[Order, PartialRefundOrderInput], refund: RefundSummary | None
+) -> str:
+    if refund is None:
+        raise ValueError("a refund preview needs the platform's quote")
+    words = _partial_refund_words(refund, told.target, told.data, told.platform)
+    verb = "cancel and refund" if told.data.cancel_unfulfilled else "refund"
+    return f"Would {verb} {words}"
+
+
+PARTIAL_REFUND_ORDER = ActionWording(
+    event_type="order.partially_refunded",
+    words="The partial refund",
+    describe=_describe_partial_refund,
+    preview=_preview_partial_refund,
+)
+
+
+def _describe_note(
+    told: Described[Order, EditOrderNoteInput], outcome: ActionOutcome
+) -> Description:
+    data = told.data
+    details = {
+        "mode": data.mode.value,
+        "note": outcome.note,
+        "previous_note": outcome.previous_note,
+    }
+    verb = "Added to" if data.mode.value == "append" else "Updated"
+    return Description(
+        f"{verb} the note on order {told.target.name}: {_quote(data.note)}.", details
+    )
+
+
+def _preview_note(told: Described[Order, EditOrderNoteInput], refund: RefundSummary | None) -> str:
+    data, order = told.data, told.target
+    if data.mode.value == "append":
+        return f"Would add {_quote(data.note)} to the note on order {order.name}."
+    return f"Would replace the note on order {order.name} with {_quote(data.note)}."
+
+
+EDIT_ORDER_NOTE = ActionWording(
+    event_type="order.note_updated",
+    words="The note change",
+    describe=_describe_note,
+    preview=_preview_note,
+)
+
+
+def _describe_discount(
+    told: Described[Customer, CreateDiscountCodeInput], outcome: ActionOutcome
+) -> Description:
+    code = outcome.discount_code
+    if code is None:
+        raise ValueError("a created discount code event needs the code")
+    if code.type is DiscountType.PERCENTAGE:
+        value = f"{Decimal(code.value).normalize():f}% off"
+    else:
+        value = f"{format_money(Money.of(code.value, code.currency or 'USD'))} off"
+    expiry = f"expires {format_date(code.ends_at)}" if code.ends_at else "never expires"
+    summary = (
+        f"Created one-time discount code {code.code} "
+        f"({value} {_discount_scope(code.collection_id, code.collection_title)}, {expiry}) "
+        f"for {_customer_name(told.target)}."
+    )
+    return Description(summary, {"discount_code": code.model_dump(mode="json")})
+
+
+def _preview_discount(
+    told: Described[Customer, CreateDiscountCodeInput], refund: RefundSummary | None
+) -> str:
+    data = told.data
+    if data.type is DiscountType.PERCENTAGE:
+        value = f"{Decimal(data.value).normalize():f}% off"
+    else:
+        value = f"{format_decimal(Decimal(data.value))} off in the store's currency"
+    months = data.expiry.months
+    expiry = "never expires" if months is None else f"expires in {months} months"
+    scope = _discount_scope(data.collection_id, None)
+    return (
+        f"Would create one-time discount code {data.code} ({value} {scope}, {expiry}) "
+        f"for {_customer_name(told.target)}."
+    )
+
+
+CREATE_DISCOUNT_CODE = ActionWording(
+    event_type="discount_code.created",
+    words="The discount code",
+    describe=_describe_discount,
+    preview=_preview_discount,
+)
+
+
+def _subscription_details(subscription: Subscription, outcome: ActionOutcome) -> dict[str, Any]:
+    change = outcome.subscription or SubscriptionChange()
+    return {
+        "product": subscription.product,
+        "quantity": subscription.quantity,
+        "frequency": subscription.frequency,
+        **change.model_dump(mode="json"),
+    }
+
+
+def _describe_subscription_cancel(
+    told: Described[Subscription, CancelSubscriptionInput], outcome: ActionOutcome
+) -> Description:
+    subscription, data = told.target, told.data
+    details = _subscription_details(subscription, outcome)
+    reason = subscription_reason(data.reason, told.reason_labels)
+    details.update(reason=data.reason, reason_label=reason, reason_details=data.reason_details)
+    every = f" ({subscription.frequency})" if subscription.frequency else ""
+    summary = (
+        f"Cancelled the subscription to {_subscription_product(subscription)}{every}; no later "
+        f"shipments will be sent; reason: {reason}."
+    )
+    return Description(summary, details)
+
+
+def _preview_subscription_cancel(
+    told: Described[Subscription, CancelSubscriptionInput], refund: RefundSummary | None
+) -> str:
+    subscription = told.target
+    every = f" ({subscription.frequency})" if subscription.frequency else ""
+    return (
+        f"Would cancel the subscription to {_subscription_product(subscription)}{every}; no "
+        f"later shipments would be sent; reason: "
+        f"{subscription_reason(told.data.reason, told.reason_labels)}."
+    )
+
+
+CANCEL_SUBSCRIPTION = ActionWording(
+    event_type="subscription.cancelled",
+    words="The subscription cancellation",
+    describe=_describe_subscription_cancel,
+    preview=_preview_subscription_cancel,
+)
+
+
+def _describe_skip(
+    told: Described[Subscription, SkipSubscriptionOrderInput], outcome: ActionOutcome
+) -> Description:
+    subscription = told.target
+    change = outcome.subscription or SubscriptionChange()
+    skipped = change.skipped_order_date or subscription.next_order_date
+    what = f"the {format_date(skipped)} order" if skipped else "the next order"
+    summary = f"Skipped {what} of {_subscription_product(subscription)}"
+    summary += (
+        f"; the next one is on {format_date(change.next_order_date)}."
+        if change.next_order_date
+        else "."
+    )
+    return Description(summary, _subscription_details(subscription, outcome))
+
+
+def _preview_skip(
+    told: Described[Subscription, SkipSubscriptionOrderInput], refund: RefundSummary | None
+) -> str:
+    upcoming = told.target.next_order_date
+    what = f"the {format_date(upcoming)} order" if upcoming else "the next order"
+    return f"Would skip {what} of {_subscription_product(told.target)}."
+
+
+SKIP_SUBSCRIPTION_ORDER = ActionWording(
+    event_type="subscription.skipped",
+    words="The skip",
+    describe=_describe_skip,
+    preview=_preview_skip,
+)
 
 
 def _cancel_tail(data: CancelOrderInput, platform: PlatformProfile) -> str:
@@ -457,102 +703,6 @@ def _subscription_product(subscription: Subscription) -> str:
     if subscription.quantity and subscription.quantity > 1:
         product = f"{subscription.quantity} × {product}"
     return product
-
-
-def _describe_subscription(
-    action: ActionName,
-    outcome: ActionOutcome,
-    subscription: Subscription,
-    data: Any,
-    reason_labels: Mapping[str, str] | None,
-) -> tuple[str, TimelineSubject, str, dict[str, Any]]:
-    change = outcome.subscription or SubscriptionChange()
-    product = _subscription_product(subscription)
-    subject = _subscription_subject(subscription)
-    details: dict[str, Any] = {
-        "product": subscription.product,
-        "quantity": subscription.quantity,
-        "frequency": subscription.frequency,
-        **change.model_dump(mode="json"),
-    }
-    if isinstance(data, CancelSubscriptionInput):
-        reason = subscription_reason(data.reason, reason_labels)
-        details.update(reason=data.reason, reason_label=reason, reason_details=data.reason_details)
-        every = f" ({subscription.frequency})" if subscription.frequency else ""
-        summary = (
-            f"Cancelled the subscription to {product}{every}; no later shipments will be sent; "
-            f"reason: {reason}."
-        )
-        return "subscription.cancelled", subject, summary, details
-    if action is ActionName.SKIP_SUBSCRIPTION_ORDER:
-        skipped = change.skipped_order_date or subscription.next_order_date
-        what = f"the {format_date(skipped)} order" if skipped else "the next order"
-        summary = f"Skipped {what} of {product}"
-        summary += (
-            f"; the next one is on {format_date(change.next_order_date)}."
-            if change.next_order_date
-            else "."
-        )
-        return "subscription.skipped", subject, summary, details
-    raise ValueError(f"no timeline description for {action}")
-
-
-def build_preview_summary(
-    *,
-    platform: PlatformProfile,
-    action: ActionName,
-    data: Any,
-    order: Order | None = None,
-    customer: Customer | None = None,
-    subscription: Subscription | None = None,
-    refund: RefundSummary | None = None,
-    reason_labels: Mapping[str, str] | None = None,
-) -> str:
-    """One sentence saying what a dry run's action would do (nothing has been done)."""
-    if subscription is not None:
-        product = _subscription_product(subscription)
-        if isinstance(data, CancelSubscriptionInput):
-            every = f" ({subscription.frequency})" if subscription.frequency else ""
-            return (
-                f"Would cancel the subscription to {product}{every}; no later shipments would "
-                f"be sent; reason: {subscription_reason(data.reason, reason_labels)}."
-            )
-        upcoming = subscription.next_order_date
-        what = f"the {format_date(upcoming)} order" if upcoming else "the next order"
-        return f"Would skip {what} of {product}."
-    if order is not None:
-        if isinstance(data, CancelOrderInput):
-            tail = _cancel_tail(data, platform)
-            if refund is not None and refund.total.value > 0:
-                shipping = " including shipping" if _includes_shipping(refund.shipping) else ""
-                return (
-                    f"Would cancel order {order.name} and refund "
-                    f"{_refund_amount(refund, order)}{shipping}; {tail}."
-                )
-            return f"Would cancel order {order.name}; {tail}."
-        if isinstance(data, RefundOrderInput) and refund is not None:
-            return f"Would refund {_full_refund_words(refund, order, data, platform)}."
-        if isinstance(data, PartialRefundOrderInput) and refund is not None:
-            words = _partial_refund_words(refund, order, data, platform)
-            verb = "cancel and refund" if data.cancel_unfulfilled else "refund"
-            return f"Would {verb} {words}"
-        if isinstance(data, EditOrderNoteInput):
-            if data.mode.value == "append":
-                return f"Would add {_quote(data.note)} to the note on order {order.name}."
-            return f"Would replace the note on order {order.name} with {_quote(data.note)}."
-    if isinstance(data, CreateDiscountCodeInput) and customer is not None:
-        if data.type is DiscountType.PERCENTAGE:
-            value = f"{Decimal(data.value).normalize():f}% off"
-        else:
-            value = f"{format_decimal(Decimal(data.value))} off in the store's currency"
-        months = data.expiry.months
-        expiry = "never expires" if months is None else f"expires in {months} months"
-        scope = _discount_scope(data.collection_id, None)
-        return (
-            f"Would create one-time discount code {data.code} ({value} {scope}, {expiry}) "
-            f"for {_customer_name(customer)}."
-        )
-    raise ValueError(f"no preview description for {action}")
 
 
 def _includes_shipping(shipping: Money | None) -> bool:

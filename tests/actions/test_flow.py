@@ -9,8 +9,9 @@ import pytest
 from pydantic import TypeAdapter
 
 from action_gateway.actions.flow import perform_action
+from action_gateway.actions.specs import ACTION_SPECS
 from action_gateway.config import ActionsConfig
-from action_gateway.domain.models import ActionRequest
+from action_gateway.domain.models import ActionName, ActionRequest, ResourceType
 from action_gateway.errors import (
     ActionDisabled,
     ActionNotSupported,
@@ -20,10 +21,18 @@ from action_gateway.errors import (
     NotEligible,
     NotFound,
     Outcome,
+    RefundExceedsRefundable,
     UpstreamUnavailable,
 )
-from tests.actions.helpers import services
-from tests.fakes import FakeAdapter, make_order
+from tests.actions.helpers import services, subscription_services
+from tests.fakes import (
+    FakeAdapter,
+    FakePartialRefundAdapter,
+    FakeSubscriptionAdapter,
+    make_customer,
+    make_order,
+    make_subscription,
+)
 
 REQUESTS: TypeAdapter[Any] = TypeAdapter(ActionRequest)
 
@@ -162,3 +171,110 @@ async def test_a_failure_before_any_write_is_not_executed_and_has_no_event(
         await perform_action(services(adapter), refund(), downstream_key=None)
     assert caught.value.extensions["outcome"] is Outcome.NOT_EXECUTED
     assert "timeline_event" not in caught.value.extensions
+
+
+# --- Dispatch through the action table (actions/specs.py) -------------------------------------
+
+OPEN = {"agent_id": "agent-7", "conversation_status": "open"}
+DISPATCH: dict[ActionName, tuple[dict[str, str], dict[str, Any], tuple[str, str]]] = {
+    ActionName.CANCEL_ORDER: ({"order_id": "1001"}, {"reason": "customer"}, ("cancel", "1001")),
+    ActionName.CANCEL_AND_REFUND_ORDER: (
+        {"order_id": "1001"},
+        {"reason": "customer"},
+        ("cancel_and_refund", "1001"),
+    ),
+    ActionName.REFUND_ORDER: ({"order_id": "1001"}, {"reason": "customer"}, ("refund", "1001")),
+    ActionName.PARTIAL_REFUND_ORDER: (
+        {"order_id": "1001"},
+        {"reason": "customer", "amount": "5"},
+        ("partial_refund", "1001"),
+    ),
+    ActionName.EDIT_ORDER_NOTE: ({"order_id": "1001"}, {"note": "Called back"}, ("note", "1001")),
+    ActionName.CREATE_DISCOUNT_CODE: (
+        {"customer_id": "501"},
+        {"code": "SORRY10", "type": "percentage", "value": "10", "expiry": "never"},
+        ("discount", "501"),
+    ),
+    ActionName.CANCEL_SUBSCRIPTION: (
+        {"subscription_id": "sub-1"},
+        {"reason": "too_much_product"},
+        ("cancel", "sub-1"),
+    ),
+    ActionName.SKIP_SUBSCRIPTION_ORDER: ({"subscription_id": "sub-1"}, {}, ("skip", "sub-1")),
+}
+
+
+def _fake_for(action: ActionName) -> FakePartialRefundAdapter | FakeSubscriptionAdapter:
+    if ACTION_SPECS[action].facts.resource_type is ResourceType.SUBSCRIPTION:
+        subscriptions = FakeSubscriptionAdapter()
+        subscriptions.subscriptions["sub-1"] = make_subscription("sub-1")
+        return subscriptions
+    commerce = FakePartialRefundAdapter()
+    paid = ACTION_SPECS[action].facts.moves_money  # money moves back from a paid order only
+    commerce.orders["1001"] = make_order("1001", financial_status="paid" if paid else "pending")
+    commerce.customers["501"] = make_customer("501")
+    return commerce
+
+
+def _services_for(action: ActionName, adapter: Any) -> Any:
+    if ACTION_SPECS[action].facts.resource_type is ResourceType.SUBSCRIPTION:
+        return subscription_services(adapter)
+    return services(adapter)
+
+
+def test_every_action_is_driven_below() -> None:
+    assert set(DISPATCH) == set(ActionName)
+
+
+@pytest.mark.parametrize("action", list(ActionName))
+async def test_each_action_runs_its_specs_capability_and_is_told_by_its_wording(
+    action: ActionName,
+) -> None:
+    target, input_, call = DISPATCH[action]
+    adapter = _fake_for(action)
+    body = request(action.value, target, input=input_, context=OPEN)
+    result = await perform_action(_services_for(action, adapter), body, downstream_key="dk")
+    assert result.status == "succeeded"
+    assert adapter.calls == [call]
+    spec = ACTION_SPECS[action]
+    assert result.timeline_event is not None
+    assert result.timeline_event.type == spec.wording.event_type
+    assert (result.refund is not None) is spec.facts.moves_money
+
+
+@pytest.mark.parametrize("action", list(ActionName))
+async def test_each_dry_run_is_previewed_by_its_spec_and_changes_nothing(
+    action: ActionName,
+) -> None:
+    target, input_, _ = DISPATCH[action]
+    adapter = _fake_for(action)
+    body = request(action.value, target, input=input_, context=OPEN, dry_run=True)
+    result = await perform_action(_services_for(action, adapter), body, downstream_key=None)
+    assert (result.status, result.timeline_event, adapter.calls) == ("preview", None, [])
+    assert result.summary is not None
+    assert result.summary.startswith("Would ")
+    # A money-moving action is quoted by the platform; no other is.
+    assert (result.refund is not None) is ACTION_SPECS[action].facts.moves_money
+
+
+async def test_a_partial_refund_preview_runs_its_specs_quote_check() -> None:
+    adapter = _fake_for(ActionName.PARTIAL_REFUND_ORDER)
+    above = request(
+        "partial_refund_order",
+        {"order_id": "1001"},
+        input={"reason": "customer", "amount": "54.21"},
+        dry_run=True,
+    )
+    with pytest.raises(RefundExceedsRefundable):
+        await perform_action(services(adapter), above, downstream_key=None)
+    assert adapter.calls == []
+
+
+async def test_an_unknown_outcome_is_told_with_the_actions_words(adapter: FakeAdapter) -> None:
+    adapter.delay = 1.0
+    note = request("edit_order_note", {"order_id": "1001"}, input={"note": "Called back"})
+    with pytest.raises(DeadlineExceeded) as caught:
+        await perform_action(services(adapter, deadline=0.05), note, downstream_key=None)
+    event = caught.value.extensions["timeline_event"]
+    assert event.summary.startswith(f"{ACTION_SPECS[ActionName.EDIT_ORDER_NOTE].wording.words} ")
+    assert event.summary.startswith("The note change of order #1001 may have happened")

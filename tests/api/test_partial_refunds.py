@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from action_gateway.domain.models import ActionName, LineItem, Money
-from tests.fakes import FakeAdapter, make_order
+from action_gateway.domain.models import LineItem, Money
+from tests.fakes import FakeAdapter, FakePartialRefundAdapter, make_order
 
 
 def partial(**input_: Any) -> dict[str, Any]:
@@ -23,9 +23,7 @@ def partial(**input_: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def adapter() -> FakeAdapter:
-    fake = FakeAdapter(
-        supported_actions=FakeAdapter().supported_actions | {ActionName.PARTIAL_REFUND_ORDER}
-    )
+    fake = FakePartialRefundAdapter()
     order = make_order("1001", total="54.20")
     lines = [
         LineItem(id="11", name="Beanie", quantity=1, refundable_quantity=1,

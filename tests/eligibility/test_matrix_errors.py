@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
 from action_gateway.domain.models import ActionName, ResourceType
@@ -188,3 +190,40 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_documents_of_the_wrong_shape(text: str) -> None:
     with pytest.raises(MatrixError, match=r"^broken\.yaml: invalid eligibility matrix"):
         load(text)
+
+
+OPEN_GUARD = """      - code: conversation_not_open
+        context: conversation_status
+        require: open
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "unguarded"),
+    [
+        # No open-conversation guard at all: neither subscription action is guarded.
+        (OPEN_GUARD + "        reason: the conversation is not open\n", "", 2),
+        # A guard for one action only leaves the other unguarded.
+        (OPEN_GUARD, OPEN_GUARD + "        actions: [cancel_subscription]\n", 1),
+        # A guard that asks for another status does not make a conversation open.
+        ("        require: open\n", "        require: pending\n", 2),
+    ],
+    ids=["no_guard", "a_guard_for_one_action", "a_guard_for_another_status"],
+)
+def test_an_action_that_needs_an_open_conversation_must_be_guarded_so(
+    old: str, new: str, unguarded: int
+) -> None:
+    text = (
+        resources.files("action_gateway.eligibility")
+        .joinpath("data/ordergroove.yaml")
+        .read_text(encoding="utf-8")
+    )
+    load_matrix_text("ordergroove", text, source="ordergroove.yaml")  # as shipped: valid
+    assert old in text
+    with pytest.raises(MatrixError) as caught:
+        load_matrix_text("ordergroove", text.replace(old, new, 1), source="og.yaml")
+    problems = str(caught.value).count("needs an open conversation")
+    assert problems == unguarded
+    assert "rules.skip_subscription_order: skip_subscription_order needs an open conversation" in (
+        str(caught.value)
+    )

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, TypedDict, assert_never
 
 import structlog
 from pydantic import Field
 
 from action_gateway.actions.services import Connection, Services
+from action_gateway.actions.specs import ACTION_SPECS, ActionSpec
 from action_gateway.actions.views import (
     CustomerView,
     OrderView,
@@ -22,35 +24,24 @@ from action_gateway.actions.views import (
     order_view,
     subscription_view,
 )
-from action_gateway.domain.currency import check_precision
+from action_gateway.config import ActionsConfig
 from action_gateway.domain.models import (
-    ACTION_RESOURCE,
-    MONEY_MOVING_ACTIONS,
+    ActionFacts,
     ActionName,
-    ActionOutcome,
     ActionRequest,
     ActionStatus,
-    CancelAndRefundOrderRequest,
-    CancelOrderRequest,
-    CancelSubscriptionRequest,
-    CreateDiscountCodeRequest,
+    Ceiling,
     Customer,
     DiscountCode,
-    DiscountType,
-    EditOrderNoteRequest,
     Order,
-    PartialRefundOrderRequest,
     Platform,
-    RefundOrderRequest,
     RefundSummary,
     ResourceType,
     ResponseModel,
-    SkipSubscriptionOrderRequest,
     Subscription,
     SubscriptionChange,
     format_decimal,
 )
-from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import (
     ActionDisabled,
     ActionNotSupported,
@@ -112,10 +103,7 @@ def _context_facts(request: ActionRequest) -> dict[str, Any]:
 
 def _check_activation(connection: Connection, request: ActionRequest) -> ActionName:
     action = ActionName(request.action)
-    if (
-        action not in connection.matrix.actions()
-        or action not in connection.adapter.supported_actions
-    ):
+    if action not in connection.matrix.actions() or action not in connection.supported_actions:
         raise ActionNotSupported(
             f"{action.value} is not available on {connection.platform}.",
             connection=connection.id,
@@ -154,7 +142,7 @@ async def perform_action(
     started = time.monotonic()
     connection = services.connection(request.connection)
     call = ActionCall.within(connection.deadline_seconds, idempotency_key=downstream_key)
-    resource_type = ACTION_RESOURCE[ActionName(request.action)]
+    resource_type = ACTION_SPECS[ActionName(request.action)].facts.resource_type
     log_fields: dict[str, Any] = {
         "connection": connection.id,
         "platform": connection.platform,
@@ -236,28 +224,24 @@ async def _run(
     log_fields: dict[str, Any],
 ) -> ActionResult:
     action = _check_activation(connection, request)
-    resource_type = ACTION_RESOURCE[action]
+    spec = ACTION_SPECS[action]
     target: Target | None = None
     try:
         async with asyncio.timeout(call.remaining()):
-            if resource_type is ResourceType.ORDER:
-                target = await _load_order(connection, request, call)
-            elif resource_type is ResourceType.SUBSCRIPTION:
-                target = await _load_subscription(connection, request, call)
-            else:
-                target = await _load_customer(connection, request, call)
+            target = await _load(connection, spec.facts.resource_type, request, call)
             log_fields["target_name"] = _target_name(target)
-            await _check_money_precision(connection, target, request, call)
+            if spec.check_amounts is not None:
+                await spec.check_amounts(connection.adapter, target, request.input, call)
             _ensure_eligible(connection, action, target, request)
             if request.dry_run:
-                return await _preview(connection, action, target, request, call)
-            await _check_refund_ceiling(connection, action, target, request, call)
-            outcome = await _execute(connection, request, target, call)
+                return await _preview(connection, spec, target, request, call)
+            await _check_ceiling(connection, spec, target, request, call)
+            outcome = await spec.perform(connection.adapter, target, request.input, call)
     except GatewayError as exc:
         if call.write_may_have_run and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED:
             # Once a write may have run, no failure may free the key.
             exc.extensions["outcome"] = Outcome.UNKNOWN
-        _say_unknown(exc, connection, action, request, target, caller)
+        _say_unknown(exc, connection, spec, request, target, caller)
         raise
     except TimeoutError:
         # Nothing was sent that changes state: safe to retry. Otherwise the platform may have acted.
@@ -272,7 +256,7 @@ async def _run(
             outcome=outcome_kind,
             connection=connection.id,
         )
-        _say_unknown(deadline, connection, action, request, target, caller)
+        _say_unknown(deadline, connection, spec, request, target, caller)
         raise deadline from None
     assert target is not None
 
@@ -280,6 +264,7 @@ async def _run(
         connection=connection.id,
         platform=connection.profile,
         action=action,
+        wording=spec.wording,
         context=request.context,
         outcome=outcome,
         **_by_kind(target),
@@ -287,7 +272,7 @@ async def _run(
         caller=caller,
         reason_labels=connection.reason_labels,
     )
-    resource, warnings = await _reread(connection, target, request, call)
+    resource, warnings = await _reread(connection, spec, target, request, call)
     return ActionResult(
         status=outcome.status,
         action=action,
@@ -330,7 +315,7 @@ def _by_kind(target: Target | None) -> _TargetByKind:
 def _say_unknown(
     exc: GatewayError,
     connection: Connection,
-    action: ActionName,
+    spec: ActionSpec[Any, Any, Any],
     request: ActionRequest,
     target: Target | None,
     caller: str | None,
@@ -341,7 +326,8 @@ def _say_unknown(
     exc.extensions["timeline_event"] = build_unknown_outcome_event(
         connection=connection.id,
         platform=connection.profile,
-        action=action,
+        action=spec.name,
+        wording=spec.wording,
         context=request.context,
         **_by_kind(target),
         code=exc.instance_code,
@@ -350,44 +336,45 @@ def _say_unknown(
     )
 
 
-async def _load_order(connection: Connection, request: ActionRequest, call: ActionCall) -> Order:
-    order_id = getattr(request.target, "order_id")  # noqa: B009 - the union's order targets
-    order = await connection.commerce.get_order(order_id, call=call)
-    if order is None:
-        raise NotFound(
-            f"Order {order_id} was not found on connection {connection.id}.",
-            code="order_not_found",
-            connection=connection.id,
-        )
-    return order
+async def _read(
+    connection: Connection, resource_type: ResourceType, target_id: str, call: ActionCall
+) -> Target | None:
+    match resource_type:
+        case ResourceType.ORDER:
+            return await connection.commerce.get_order(target_id, call=call)
+        case ResourceType.CUSTOMER:
+            return await connection.commerce.get_customer(target_id, call=call)
+        case ResourceType.SUBSCRIPTION:
+            return await connection.subscriptions.get_subscription(target_id, call=call)
+        case _:
+            assert_never(resource_type)
 
 
-async def _load_customer(
-    connection: Connection, request: ActionRequest, call: ActionCall
-) -> Customer:
-    customer_id = getattr(request.target, "customer_id")  # noqa: B009 - the union's customer targets
-    customer = await connection.commerce.get_customer(customer_id, call=call)
-    if customer is None:
-        raise NotFound(
-            f"Customer {customer_id} was not found on connection {connection.id}.",
-            code="customer_not_found",
-            connection=connection.id,
-        )
-    return customer
-
-
-async def _load_subscription(
-    connection: Connection, request: ActionRequest, call: ActionCall
-) -> Subscription:
-    subscription_id = getattr(request.target, "subscription_id")  # noqa: B009 - the union's targets
-    subscription = await connection.subscriptions.get_subscription(subscription_id, call=call)
-    if subscription is None:
-        raise NotFound(
-            f"Subscription {subscription_id} was not found on connection {connection.id}.",
-            code="subscription_not_found",
-            connection=connection.id,
-        )
-    return subscription
+async def _load(
+    connection: Connection, resource_type: ResourceType, request: ActionRequest, call: ActionCall
+) -> Target:
+    """The action's target (its request names it by ``order_id``, ``customer_id``...)."""
+    target_id: str = getattr(request.target, f"{resource_type.value}_id")
+    target = await _read(connection, resource_type, target_id, call)
+    if target is not None:
+        return target
+    match resource_type:
+        case ResourceType.ORDER:
+            what = "Order"
+            code = "order_not_found"
+        case ResourceType.CUSTOMER:
+            what = "Customer"
+            code = "customer_not_found"
+        case ResourceType.SUBSCRIPTION:
+            what = "Subscription"
+            code = "subscription_not_found"
+        case _:
+            assert_never(resource_type)
+    raise NotFound(
+        f"{what} {target_id} was not found on connection {connection.id}.",
+        code=code,
+        connection=connection.id,
+    )
 
 
 def _view(connection: Connection, target: Target, request: ActionRequest) -> ResourceView:
@@ -414,27 +401,20 @@ def _ensure_eligible(
         )
 
 
-async def _check_money_precision(
-    connection: Connection, target: Target, request: ActionRequest, call: ActionCall
-) -> None:
-    """Refuse money inputs finer than their currency (amount_precision), previews included."""
-    if isinstance(request, PartialRefundOrderRequest) and isinstance(target, Order):
-        data = request.input
-        check_precision(
-            {"amount": data.amount, "shipping_amount": data.shipping_amount},
-            target.refund_currency,
-        )
-    elif isinstance(request, CreateDiscountCodeRequest) and (
-        request.input.type is DiscountType.FIXED_AMOUNT
-    ):
-        currency = await connection.commerce.discount_currency(call=call)
-        if currency is not None:
-            check_precision({"value": request.input.value}, currency)
+def _ceilings(actions: ActionsConfig, facts: ActionFacts) -> Mapping[str, Decimal] | None:
+    """The per-role ceilings of the action on this connection, if its kind has any set."""
+    match facts.ceiling:
+        case None:
+            return None
+        case Ceiling.REFUND:
+            return actions.refund_ceilings.get(facts.name)
+        case _:
+            assert_never(facts.ceiling)
 
 
-async def _check_refund_ceiling(
+async def _check_ceiling(
     connection: Connection,
-    action: ActionName,
+    spec: ActionSpec[Any, Any, Any],
     target: Target,
     request: ActionRequest,
     call: ActionCall,
@@ -444,21 +424,20 @@ async def _check_refund_ceiling(
     The amount is the platform's own calculation for this request (its refund preview), so the
     ceiling holds for full refunds, line items, shipping and manual amounts alike.
     """
-    ceilings = connection.config.actions.refund_ceilings.get(action)
-    if not ceilings or not isinstance(target, Order):
+    ceilings = _ceilings(connection.config.actions, spec.facts)
+    if not ceilings or spec.quote is None or not isinstance(target, Order):
         return
     roles = set(request.context.agent_roles)
     applicable = [limit for role, limit in ceilings.items() if role == "*" or role in roles]
     ceiling = max(applicable, default=Decimal(0))
-    partial = request.input if isinstance(request, PartialRefundOrderRequest) else None
-    preview = await connection.commerce.preview_refund(target, partial, call=call)
+    preview = await spec.quote(connection.adapter, target, request.input, call)
     amount = Decimal(preview.total.amount)
     if amount <= ceiling:
         return
     who = ", ".join(sorted(roles)) or "no role"
     raise ApprovalRequired(
         f"Refunding {preview.total} on order {target.name} is above the ceiling of "
-        f"{format_decimal(ceiling)} {preview.total.currency} for {action.value} by an agent "
+        f"{format_decimal(ceiling)} {preview.total.currency} for {spec.name.value} by an agent "
         f"with {who}; nothing was refunded. Ask an agent with a higher ceiling, or approve it "
         "on the platform.",
         ceiling=format_decimal(ceiling),
@@ -470,20 +449,19 @@ async def _check_refund_ceiling(
 
 async def _preview(
     connection: Connection,
-    action: ActionName,
+    spec: ActionSpec[Any, Any, Any],
     target: Target,
     request: ActionRequest,
     call: ActionCall,
 ) -> ActionResult:
     refund = None
-    if action in MONEY_MOVING_ACTIONS and isinstance(target, Order):
-        partial = request.input if isinstance(request, PartialRefundOrderRequest) else None
-        refund = await connection.commerce.preview_refund(target, partial, call=call)
-        if partial is not None:
-            check_partial_refund(target, partial, refund)
+    if spec.quote is not None:  # it moves money: say how much, as the platform computes it
+        refund = await spec.quote(connection.adapter, target, request.input, call)
+        if spec.check_quote is not None:
+            spec.check_quote(target, request.input, refund)
     summary = build_preview_summary(
         platform=connection.profile,
-        action=action,
+        wording=spec.wording,
         data=request.input,
         **_by_kind(target),
         refund=refund,
@@ -491,7 +469,7 @@ async def _preview(
     )
     return ActionResult(
         status="preview",
-        action=action,
+        action=spec.name,
         connection=connection.id,
         platform=connection.platform,
         dry_run=True,
@@ -501,48 +479,19 @@ async def _preview(
     )
 
 
-async def _execute(
-    connection: Connection, request: ActionRequest, target: Target, call: ActionCall
-) -> ActionOutcome:
-    if isinstance(target, Subscription):
-        subscriptions = connection.subscriptions
-        match request:
-            case CancelSubscriptionRequest():
-                return await subscriptions.cancel_subscription(target, request.input, call=call)
-            case SkipSubscriptionOrderRequest():
-                return await subscriptions.skip_subscription_order(target, request.input, call=call)
-        raise ActionNotSupported(f"{request.action} is not a subscription action.")
-    adapter = connection.commerce
-    match request:
-        case CancelOrderRequest() if isinstance(target, Order):
-            return await adapter.cancel_order(target, request.input, refund=False, call=call)
-        case CancelAndRefundOrderRequest() if isinstance(target, Order):
-            return await adapter.cancel_order(target, request.input, refund=True, call=call)
-        case RefundOrderRequest() if isinstance(target, Order):
-            return await adapter.refund_order(target, request.input, call=call)
-        case PartialRefundOrderRequest() if isinstance(target, Order):
-            return await adapter.partial_refund_order(target, request.input, call=call)
-        case EditOrderNoteRequest() if isinstance(target, Order):
-            return await adapter.edit_order_note(target, request.input, call=call)
-        case CreateDiscountCodeRequest() if isinstance(target, Customer):
-            return await adapter.create_discount_code(target, request.input, call=call)
-    raise ActionNotSupported(f"{request.action} is not available on {connection.platform}.")
-
-
 async def _reread(
-    connection: Connection, target: Target, request: ActionRequest, call: ActionCall
+    connection: Connection,
+    spec: ActionSpec[Any, Any, Any],
+    target: Target,
+    request: ActionRequest,
+    call: ActionCall,
 ) -> tuple[ResourceView | None, list[str]]:
     """The refreshed resource with its new actions; a failed re-read never fails the action."""
     reread = ActionCall.within(max(call.remaining(), REREAD_MIN_SECONDS))
     fresh: Target | None
     try:
         async with asyncio.timeout(reread.remaining()):
-            if isinstance(target, Order):
-                fresh = await connection.commerce.get_order(target.id, call=reread)
-            elif isinstance(target, Subscription):
-                fresh = await connection.subscriptions.get_subscription(target.id, call=reread)
-            else:
-                fresh = await connection.commerce.get_customer(target.id, call=reread)
+            fresh = await _read(connection, spec.facts.resource_type, target.id, reread)
     except (TimeoutError, GatewayError) as exc:
         # Any failure here (deadline, breaker, auth...) comes after the write succeeded: the
         # answer must still say succeeded, or the freed key would let a retry write again.

@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import cast
 
+from action_gateway.actions.specs import supported_actions
 from action_gateway.auth import Authenticator, Caller
 from action_gateway.config import ConnectionConfig, GatewayConfig
-from action_gateway.domain.models import Platform
+from action_gateway.domain.models import ActionName, Platform
 from action_gateway.domain.phones import DEFAULT_PHONE_REGION
 from action_gateway.domain.platforms import PlatformKind, PlatformProfile
 from action_gateway.eligibility import PlatformMatrix
@@ -35,6 +36,8 @@ class Connection:
     is_commerce: bool = field(init=False, repr=False)
     reason_labels: Mapping[str, str] = field(init=False, repr=False)
     """The merchant's cancel reason codes and their labels, from its settings."""
+    supported_actions: frozenset[ActionName] = field(init=False)
+    """The actions whose capability the adapter implements, derived once, when it is built."""
 
     def __post_init__(self) -> None:
         # Read once, not per request: the spec and settings sit behind the config's properties.
@@ -42,6 +45,7 @@ class Connection:
         object.__setattr__(self, "profile", spec)
         object.__setattr__(self, "is_commerce", spec.kind is PlatformKind.COMMERCE)
         object.__setattr__(self, "reason_labels", self.config.settings.reason_labels())
+        object.__setattr__(self, "supported_actions", supported_actions(self.adapter))
 
     @property
     def commerce(self) -> CommerceAdapter:

@@ -81,7 +81,7 @@ def evaluate(
                 code="action_disabled",
                 reason=f"{action.value} is switched off for connection {connection.id}.",
             )
-        elif action not in connection.adapter.supported_actions:
+        elif action not in connection.supported_actions:
             decision = Decision(
                 action=action,
                 allowed=False,

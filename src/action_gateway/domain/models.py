@@ -6,6 +6,7 @@ Vendor payload shapes never appear here; each platform package translates to and
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -77,26 +78,6 @@ class ResourceType(StrEnum):
     ORDER = "order"
     CUSTOMER = "customer"
     SUBSCRIPTION = "subscription"
-
-
-ACTION_RESOURCE: dict[ActionName, ResourceType] = {
-    ActionName.CANCEL_ORDER: ResourceType.ORDER,
-    ActionName.CANCEL_AND_REFUND_ORDER: ResourceType.ORDER,
-    ActionName.REFUND_ORDER: ResourceType.ORDER,
-    ActionName.PARTIAL_REFUND_ORDER: ResourceType.ORDER,
-    ActionName.EDIT_ORDER_NOTE: ResourceType.ORDER,
-    ActionName.CREATE_DISCOUNT_CODE: ResourceType.CUSTOMER,
-    ActionName.CANCEL_SUBSCRIPTION: ResourceType.SUBSCRIPTION,
-    ActionName.SKIP_SUBSCRIPTION_ORDER: ResourceType.SUBSCRIPTION,
-}
-
-MONEY_MOVING_ACTIONS = frozenset(
-    {
-        ActionName.CANCEL_AND_REFUND_ORDER,
-        ActionName.REFUND_ORDER,
-        ActionName.PARTIAL_REFUND_ORDER,
-    }
-)
 
 
 class ResponseModel(BaseModel):
@@ -451,16 +432,107 @@ ActionRequest = Annotated[
     Field(discriminator="action"),
 ]
 
-ACTION_REQUEST_MODELS: dict[ActionName, type[_ActionRequestBase]] = {
-    ActionName.CANCEL_ORDER: CancelOrderRequest,
-    ActionName.CANCEL_AND_REFUND_ORDER: CancelAndRefundOrderRequest,
-    ActionName.REFUND_ORDER: RefundOrderRequest,
-    ActionName.PARTIAL_REFUND_ORDER: PartialRefundOrderRequest,
-    ActionName.EDIT_ORDER_NOTE: EditOrderNoteRequest,
-    ActionName.CREATE_DISCOUNT_CODE: CreateDiscountCodeRequest,
-    ActionName.CANCEL_SUBSCRIPTION: CancelSubscriptionRequest,
-    ActionName.SKIP_SUBSCRIPTION_ORDER: SkipSubscriptionOrderRequest,
+
+class Ceiling(StrEnum):
+    """Which of a connection's per-role amount ceilings (its ``actions`` settings) limits an
+    action; the value is the setting's name."""
+
+    REFUND = "refund_ceilings"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionFacts:
+    """The plain facts of one action, which every layer may read.
+
+    The actions layer's ``ActionSpec`` (``actions/specs.py``) adds how the action runs: the
+    adapter capability that performs it, its preview and its timeline wording.
+    """
+
+    name: ActionName
+    resource_type: ResourceType
+    request_model: type[_ActionRequestBase]
+    moves_money: bool = False
+    """It moves the customer's money (a refund): dry runs and ceilings quote the amount first."""
+    compensates: bool = False
+    """It makes up to the customer for a problem (a replacement, store credit); no action does
+    yet."""
+    needs_open_conversation: bool = False
+    """Offered only in an open helpdesk conversation: every matrix offering it must guard it so
+    (``eligibility/loading.py`` checks)."""
+    ceiling: Ceiling | None = None
+    """The per-role amount ceiling that limits it, if any."""
+
+    @property
+    def input_model(self) -> type[BaseModel]:
+        annotation = self.request_model.model_fields["input"].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            raise TypeError(f"{self.name} has no input model")
+        return annotation
+
+
+ACTION_FACTS: dict[ActionName, ActionFacts] = {
+    facts.name: facts
+    for facts in (
+        ActionFacts(
+            name=ActionName.CANCEL_ORDER,
+            resource_type=ResourceType.ORDER,
+            request_model=CancelOrderRequest,
+        ),
+        ActionFacts(
+            name=ActionName.CANCEL_AND_REFUND_ORDER,
+            resource_type=ResourceType.ORDER,
+            request_model=CancelAndRefundOrderRequest,
+            moves_money=True,
+            ceiling=Ceiling.REFUND,
+        ),
+        ActionFacts(
+            name=ActionName.REFUND_ORDER,
+            resource_type=ResourceType.ORDER,
+            request_model=RefundOrderRequest,
+            moves_money=True,
+            ceiling=Ceiling.REFUND,
+        ),
+        ActionFacts(
+            name=ActionName.PARTIAL_REFUND_ORDER,
+            resource_type=ResourceType.ORDER,
+            request_model=PartialRefundOrderRequest,
+            moves_money=True,
+            ceiling=Ceiling.REFUND,
+        ),
+        ActionFacts(
+            name=ActionName.EDIT_ORDER_NOTE,
+            resource_type=ResourceType.ORDER,
+            request_model=EditOrderNoteRequest,
+        ),
+        ActionFacts(
+            name=ActionName.CREATE_DISCOUNT_CODE,
+            resource_type=ResourceType.CUSTOMER,
+            request_model=CreateDiscountCodeRequest,
+        ),
+        ActionFacts(
+            name=ActionName.CANCEL_SUBSCRIPTION,
+            resource_type=ResourceType.SUBSCRIPTION,
+            request_model=CancelSubscriptionRequest,
+            needs_open_conversation=True,
+        ),
+        ActionFacts(
+            name=ActionName.SKIP_SUBSCRIPTION_ORDER,
+            resource_type=ResourceType.SUBSCRIPTION,
+            request_model=SkipSubscriptionOrderRequest,
+            needs_open_conversation=True,
+        ),
+    )
 }
+"""Every action's plain facts, declared once (``actions/specs.py`` builds on each)."""
+
+ACTION_RESOURCE: dict[ActionName, ResourceType] = {
+    name: facts.resource_type for name, facts in ACTION_FACTS.items()
+}
+"""Derived from ``ACTION_FACTS``: the resource type each action acts on."""
+ACTION_REQUEST_MODELS: dict[ActionName, type[_ActionRequestBase]] = {
+    name: facts.request_model for name, facts in ACTION_FACTS.items()
+}
+"""Derived from ``ACTION_FACTS``: each action's request model."""
 
 
 # --- Resource side (what adapters return) -----------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any, Final
 import yaml
 from pydantic import ValidationError
 
-from action_gateway.domain.models import ACTION_RESOURCE, ActionName, ResourceType
+from action_gateway.domain.models import ACTION_FACTS, ActionName, ConversationStatus, ResourceType
 from action_gateway.eligibility.engine import (
     ENGINE_CODES,
     TYPE_CHECKS,
@@ -30,6 +30,9 @@ from action_gateway.eligibility.models import (
     MatrixSpec,
     ResourceSpec,
 )
+
+OPEN_CONVERSATION_KEY = "conversation_status"
+"""The helpdesk context value that says whether the conversation is open."""
 
 
 class MatrixError(Exception):
@@ -139,6 +142,7 @@ class _Checker:
             self._guard(f"{where}.guards[{i}]", guard, spec, actions, used)
             for i, guard in enumerate(spec.guards)
         )
+        self._open_conversation_guarded(where, actions, guards)
         allow: dict[ActionName, tuple[frozenset[str], ...]] = {}
         alternatives: dict[ActionName, tuple[ActionName, ...]] = {}
         for action in actions:
@@ -182,10 +186,10 @@ class _Checker:
             except ValueError:
                 self.problems.append(f"{where}.rules.{name}: unknown action")
                 continue
-            if ACTION_RESOURCE[action] is not resource_type:
+            acts_on = ACTION_FACTS[action].resource_type
+            if acts_on is not resource_type:
                 self.problems.append(
-                    f"{where}.rules.{name}: {name} acts on a {ACTION_RESOURCE[action]}, "
-                    f"not a {resource_type}"
+                    f"{where}.rules.{name}: {name} acts on a {acts_on}, not a {resource_type}"
                 )
                 continue
             found.add(action)
@@ -271,6 +275,27 @@ class _Checker:
             actions=frozenset(guarded),
             reason=spec.reason,
         )
+
+    def _open_conversation_guarded(
+        self, where: str, actions: tuple[ActionName, ...], guards: tuple[Guard, ...]
+    ) -> None:
+        """An action whose facts say it needs an open conversation is guarded so here."""
+        for action in actions:
+            if not ACTION_FACTS[action].needs_open_conversation:
+                continue
+            if not any(
+                guard.from_context
+                and guard.key == OPEN_CONVERSATION_KEY
+                and guard.require
+                and guard.value == ConversationStatus.OPEN.value
+                and action in guard.actions
+                for guard in guards
+            ):
+                self.problems.append(
+                    f"{where}.rules.{action}: {action} needs an open conversation: add a guard "
+                    f"that requires context {OPEN_CONVERSATION_KEY} to be "
+                    f"{ConversationStatus.OPEN.value}"
+                )
 
     def _allowed_classes(
         self, where: str, dim: Dimension, listed: tuple[str, ...] | None

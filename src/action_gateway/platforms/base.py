@@ -1,13 +1,13 @@
-"""What every commerce platform adapter offers the core, and the per-call execution record."""
+"""What platform adapters offer the core (lookups, and one capability per action), and the
+per-call execution record."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from action_gateway.domain.models import (
-    ActionName,
     ActionOutcome,
     CancelOrderInput,
     CancelSubscriptionInput,
@@ -54,7 +54,11 @@ class ActionCall:
 
 
 class CommerceAdapter(Protocol):
-    """A commerce platform (orders, customers) as the core sees it.
+    """A commerce platform (orders, customers) as the core reads it.
+
+    What it can do is not listed here: each action is a capability below, which the adapter
+    class names among its bases (``class ShopifyAdapter(RefundsOrders, ...)``); the actions a
+    connection offers are derived from them (``actions/specs.py``).
 
     Every method raises only :class:`action_gateway.errors.GatewayError` subclasses; the
     platform's own messages travel verbatim in ``PlatformRejected.platform_errors``.
@@ -62,7 +66,6 @@ class CommerceAdapter(Protocol):
     """
 
     platform: Platform
-    supported_actions: frozenset[ActionName]
 
     phone_lookup_matches_text: bool
     """The platform finds a phone number only as the text it was stored as (not normalised)."""
@@ -96,55 +99,10 @@ class CommerceAdapter(Protocol):
         """Manual lookup by the order number the customer knows (e.g. ``#1001``)."""
         ...
 
-    async def cancel_order(
-        self, order: Order, data: CancelOrderInput, *, refund: bool, call: ActionCall
-    ) -> ActionOutcome:
-        """Cancel, refunding everything refundable when ``refund`` is true.
-
-        May answer ``pending`` when the platform accepted the cancel but has not finished it
-        before the deadline.
-        """
-        ...
-
-    async def discount_currency(self, *, call: ActionCall) -> str | None:
-        """The currency a fixed discount amount is in (the store's), or None when unknown."""
-        ...
-
-    async def preview_refund(
-        self, order: Order, data: PartialRefundOrderInput | None, *, call: ActionCall
-    ) -> RefundSummary:
-        """What a refund would move, computed by the platform; executes nothing.
-
-        ``data=None`` is a full refund including shipping (refund_order, cancel_and_refund_order).
-        A partial request is checked with ``domain.refunds.check_partial_refund``.
-        """
-        ...
-
-    async def refund_order(
-        self, order: Order, data: RefundOrderInput, *, call: ActionCall
-    ) -> ActionOutcome: ...
-
-    async def partial_refund_order(
-        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
-    ) -> ActionOutcome:
-        """Refund line items by quantity, shipping, or a manual total; never above refundable.
-
-        Runs ``domain.refunds.check_partial_refund`` on the platform's own calculation before the
-        money-moving request is sent.
-        """
-        ...
-
-    async def edit_order_note(
-        self, order: Order, data: EditOrderNoteInput, *, call: ActionCall
-    ) -> ActionOutcome: ...
-
-    async def create_discount_code(
-        self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
-    ) -> ActionOutcome: ...
-
 
 class SubscriptionAdapter(Protocol):
-    """A subscription platform (Ordergroove, Recharge) as the core sees it.
+    """A subscription platform (Ordergroove, Recharge) as the core reads it; its actions are
+    capabilities, as for :class:`CommerceAdapter`.
 
     Its customers are the linked commerce connection's: lookups take that connection's customer
     (its id and email), never a subscription-platform identity the helpdesk does not have.
@@ -152,7 +110,6 @@ class SubscriptionAdapter(Protocol):
     """
 
     platform: Platform
-    supported_actions: frozenset[ActionName]
 
     async def find_subscriptions(
         self, customer: Customer, *, call: ActionCall
@@ -164,12 +121,94 @@ class SubscriptionAdapter(Protocol):
         self, subscription_id: str, *, call: ActionCall
     ) -> Subscription | None: ...
 
+
+# --- Capabilities: one per action (or what several actions share) -----------------------------
+# runtime_checkable so that a connection's actions can be derived from its adapter once, when
+# the connection is built (never per request: such an isinstance check is slow).
+
+
+@runtime_checkable
+class CancelsOrders(Protocol):
+    async def cancel_order(
+        self, order: Order, data: CancelOrderInput, *, refund: bool, call: ActionCall
+    ) -> ActionOutcome:
+        """Cancel, refunding everything refundable when ``refund`` is true.
+
+        May answer ``pending`` when the platform accepted the cancel but has not finished it
+        before the deadline.
+        """
+        ...
+
+
+@runtime_checkable
+class PreviewsRefunds(Protocol):
+    """Shared by the refunding actions: their dry runs and ceilings quote the amount first."""
+
+    async def preview_refund(
+        self, order: Order, data: PartialRefundOrderInput | None, *, call: ActionCall
+    ) -> RefundSummary:
+        """What a refund would move, computed by the platform; executes nothing.
+
+        ``data=None`` is a full refund including shipping (refund_order, cancel_and_refund_order).
+        A partial request is checked with ``domain.refunds.check_partial_refund``.
+        """
+        ...
+
+
+@runtime_checkable
+class CancelsAndRefundsOrders(CancelsOrders, PreviewsRefunds, Protocol):
+    """``cancel_order(refund=True)``, quoted first by ``preview_refund``."""
+
+
+@runtime_checkable
+class RefundsOrders(PreviewsRefunds, Protocol):
+    async def refund_order(
+        self, order: Order, data: RefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome: ...
+
+
+@runtime_checkable
+class PartiallyRefundsOrders(PreviewsRefunds, Protocol):
+    async def partial_refund_order(
+        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Refund line items by quantity, shipping, or a manual total; never above refundable.
+
+        Runs ``domain.refunds.check_partial_refund`` on the platform's own calculation before the
+        money-moving request is sent.
+        """
+        ...
+
+
+@runtime_checkable
+class EditsOrderNotes(Protocol):
+    async def edit_order_note(
+        self, order: Order, data: EditOrderNoteInput, *, call: ActionCall
+    ) -> ActionOutcome: ...
+
+
+@runtime_checkable
+class CreatesDiscountCodes(Protocol):
+    async def discount_currency(self, *, call: ActionCall) -> str | None:
+        """The currency a fixed discount amount is in (the store's), or None when unknown."""
+        ...
+
+    async def create_discount_code(
+        self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
+    ) -> ActionOutcome: ...
+
+
+@runtime_checkable
+class CancelsSubscriptions(Protocol):
     async def cancel_subscription(
         self, subscription: Subscription, data: CancelSubscriptionInput, *, call: ActionCall
     ) -> ActionOutcome:
         """Cancel it and every later shipment; other subscriptions are untouched."""
         ...
 
+
+@runtime_checkable
+class SkipsSubscriptionOrders(Protocol):
     async def skip_subscription_order(
         self, subscription: Subscription, data: SkipSubscriptionOrderInput, *, call: ActionCall
     ) -> ActionOutcome:

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from action_gateway.actions.specs import supported_actions
 from action_gateway.domain.models import (
     CancelOrderInput,
     CancelReason,
@@ -711,7 +712,7 @@ async def test_build_and_supported_actions() -> None:
     async with httpx.AsyncClient(base_url=BASE_URL) as http:
         adapter = build_bigcommerce_adapter(connection(), http)
     assert adapter.client.store_hash == "abc123"
-    assert adapter.supported_actions == ORDER_ACTIONS
+    assert supported_actions(adapter) == ORDER_ACTIONS
 
 
 def test_store_credit_is_never_chosen_silently_for_a_refund() -> None:

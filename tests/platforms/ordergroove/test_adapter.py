@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from action_gateway.actions.specs import supported_actions
 from action_gateway.domain.models import (
     ActionName,
     CancelSubscriptionInput,
@@ -96,7 +97,7 @@ async def load(adapter: OrdergrooveAdapter, stub: OrdergrooveStub) -> Subscripti
 
 def test_it_is_a_subscription_adapter(adapter: OrdergrooveAdapter) -> None:
     typed: SubscriptionAdapter = adapter
-    assert typed.supported_actions == {
+    assert supported_actions(typed) == {
         ActionName.CANCEL_SUBSCRIPTION,
         ActionName.SKIP_SUBSCRIPTION_ORDER,
     }

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 
+from action_gateway.actions.specs import supported_actions
 from action_gateway.domain.models import ActionName, Money, SubscriptionState
 from action_gateway.platforms.recharge import RechargeAdapter, build_recharge_adapter
 from action_gateway.platforms.recharge.endpoints import (
@@ -263,7 +264,7 @@ async def test_build_recharge_adapter() -> None:
     async with httpx.AsyncClient(base_url=BASE_URL) as http:
         adapter = build_recharge_adapter(connection(), http)
     assert adapter.platform == "recharge"
-    assert adapter.supported_actions == {
+    assert supported_actions(adapter) == {
         ActionName.CANCEL_SUBSCRIPTION,
         ActionName.SKIP_SUBSCRIPTION_ORDER,
     }

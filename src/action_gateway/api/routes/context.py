@@ -156,7 +156,7 @@ async def list_connections(services: ServicesDep, caller: CallerDep) -> Connecti
                 active_actions=[
                     a.value
                     for a in c.matrix.actions()
-                    if c.config.actions.is_active(a) and a in c.adapter.supported_actions
+                    if c.config.actions.is_active(a) and a in c.supported_actions
                 ],
                 linked_connection=c.config.linked_connection,
             )

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from action_gateway.domain.models import (
-    ActionName,
     ActionOutcome,
     CancelOrderInput,
     CreateDiscountCodeInput,
@@ -41,7 +40,14 @@ from action_gateway.platforms._outcomes import (
     reconcile_reserve,
     utc_now,
 )
-from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.base import (
+    ActionCall,
+    CancelsAndRefundsOrders,
+    CreatesDiscountCodes,
+    EditsOrderNotes,
+    PartiallyRefundsOrders,
+    RefundsOrders,
+)
 from action_gateway.platforms.bigcommerce.client import BigCommerceClient
 from action_gateway.platforms.bigcommerce.endpoints import (
     CREATE_COUPON_CODE,
@@ -115,22 +121,18 @@ class _Quote:
     """Ids of the order's refunds read before the quote: any other refund is new."""
 
 
-class BigCommerceAdapter:
+class BigCommerceAdapter(
+    CancelsAndRefundsOrders,
+    RefundsOrders,
+    PartiallyRefundsOrders,
+    # order_Put in the Orders V2 spec documents `staff_notes` as writable.
+    EditsOrderNotes,
+    CreatesDiscountCodes,
+):
     """A BigCommerce store through REST V2 and V3 (see ``client.py`` for the error layers)."""
 
     platform: Platform = "bigcommerce"
     phone_lookup_matches_text: bool = True  # `phone:in` compares the stored string [§6]
-    supported_actions: frozenset[ActionName] = frozenset(
-        {
-            ActionName.CANCEL_ORDER,
-            ActionName.CANCEL_AND_REFUND_ORDER,
-            ActionName.REFUND_ORDER,
-            ActionName.PARTIAL_REFUND_ORDER,
-            # order_Put in the Orders V2 spec documents `staff_notes` as writable.
-            ActionName.EDIT_ORDER_NOTE,
-            ActionName.CREATE_DISCOUNT_CODE,
-        }
-    )
 
     def __init__(
         self,

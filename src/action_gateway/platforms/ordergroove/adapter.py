@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
 from action_gateway.domain.models import (
-    ActionName,
     ActionOutcome,
     CancelSubscriptionInput,
     Customer,
@@ -24,7 +23,11 @@ from action_gateway.errors import (
     UpstreamUnavailable,
 )
 from action_gateway.platforms._outcomes import is_ambiguous, utc_now
-from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.base import (
+    ActionCall,
+    CancelsSubscriptions,
+    SkipsSubscriptionOrders,
+)
 from action_gateway.platforms.ordergroove.client import PAGE_SIZE, Node, OrdergrooveClient
 from action_gateway.platforms.ordergroove.endpoints import (
     CANCEL_SUBSCRIPTION,
@@ -50,7 +53,7 @@ RECONCILE_RESERVE = 2.0
 """Seconds of the deadline a write leaves unused, so an ambiguous failure can be re-read."""
 
 
-class OrdergrooveAdapter:
+class OrdergrooveAdapter(CancelsSubscriptions, SkipsSubscriptionOrders):
     """An Ordergroove merchant through the RestRPC API (see ``client.py`` for the error layers).
 
     Customers are the linked commerce store's: Ordergroove keys them by that store's customer
@@ -58,9 +61,6 @@ class OrdergrooveAdapter:
     """
 
     platform: Platform = "ordergroove"
-    supported_actions: frozenset[ActionName] = frozenset(
-        {ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER}
-    )
 
     def __init__(
         self,

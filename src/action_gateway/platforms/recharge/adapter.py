@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import date
 
 from action_gateway.domain.models import (
-    ActionName,
     ActionOutcome,
     CancelSubscriptionInput,
     Customer,
@@ -17,7 +16,11 @@ from action_gateway.domain.models import (
 )
 from action_gateway.errors import GatewayError, NotFound, PlatformRejected
 from action_gateway.platforms._outcomes import is_ambiguous, not_executed, reconcile_reserve
-from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.base import (
+    ActionCall,
+    CancelsSubscriptions,
+    SkipsSubscriptionOrders,
+)
 from action_gateway.platforms.recharge.client import RechargeClient
 from action_gateway.platforms.recharge.endpoints import (
     CANCEL_SUBSCRIPTION,
@@ -59,7 +62,7 @@ PREPAID_NOTE = "This subscription is prepaid: skipping its charge may skip more 
 STALE_DATE_NOTE = "Recharge has not yet reported the subscription's new next charge date."
 
 
-class RechargeAdapter:
+class RechargeAdapter(CancelsSubscriptions, SkipsSubscriptionOrders):
     """A Recharge account through API 2021-11 (see ``client.py`` for the error layers).
 
     Recharge keys customers by its own numeric id, so the linked store's customer is found by
@@ -67,9 +70,6 @@ class RechargeAdapter:
     """
 
     platform: Platform = "recharge"
-    supported_actions: frozenset[ActionName] = frozenset(
-        {ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER}
-    )
 
     def __init__(self, client: RechargeClient, *, reconcile_margin: float = RECONCILE_MARGIN):
         self.client = client

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from action_gateway.domain.models import (
-    ActionName,
     ActionOutcome,
     CancelOrderInput,
     CreateDiscountCodeInput,
@@ -39,7 +38,14 @@ from action_gateway.platforms._outcomes import (
     reconcile_reserve,
     utc_now,
 )
-from action_gateway.platforms.base import ActionCall
+from action_gateway.platforms.base import (
+    ActionCall,
+    CancelsAndRefundsOrders,
+    CreatesDiscountCodes,
+    EditsOrderNotes,
+    PartiallyRefundsOrders,
+    RefundsOrders,
+)
 from action_gateway.platforms.shopify.client import ShopifyClient
 from action_gateway.platforms.shopify.mapping import (
     Node,
@@ -103,22 +109,18 @@ RECONCILE_READS = 3
 """Re-reads of an order after an ambiguous orderCancel (poll_interval apart, budget allowing)."""
 
 
-class ShopifyAdapter:
+class ShopifyAdapter(
+    CancelsAndRefundsOrders,
+    RefundsOrders,
+    PartiallyRefundsOrders,
+    EditsOrderNotes,
+    CreatesDiscountCodes,
+):
     """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
 
     platform: Platform = "shopify"
     # customerByIdentifier takes E.164 and Shopify keeps customers' phones in E.164.
     phone_lookup_matches_text: bool = False
-    supported_actions: frozenset[ActionName] = frozenset(
-        {
-            ActionName.CANCEL_ORDER,
-            ActionName.CANCEL_AND_REFUND_ORDER,
-            ActionName.REFUND_ORDER,
-            ActionName.PARTIAL_REFUND_ORDER,
-            ActionName.EDIT_ORDER_NOTE,
-            ActionName.CREATE_DISCOUNT_CODE,
-        }
-    )
 
     def __init__(
         self,
