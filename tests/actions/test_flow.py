@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from action_gateway.actions.flow import perform_action
+from action_gateway.actions.flow import ActionResult, perform_action
 from action_gateway.actions.specs import ACTION_SPECS
 from action_gateway.config import ActionsConfig
 from action_gateway.domain.models import ActionName, ActionRequest, ResourceType
@@ -222,6 +222,15 @@ def _services_for(action: ActionName, adapter: Any) -> Any:
     return services(adapter)
 
 
+async def _perform(action: ActionName, *, dry_run: bool) -> tuple[Any, ActionResult]:
+    """``action`` performed (or previewed) on its DISPATCH target and input, over a fresh fake."""
+    target, input_, _ = DISPATCH[action]
+    adapter = _fake_for(action)
+    body = request(action.value, target, input=input_, context=OPEN, dry_run=dry_run)
+    key = None if dry_run else "dk"
+    return adapter, await perform_action(_services_for(action, adapter), body, downstream_key=key)
+
+
 def test_every_action_is_driven_below() -> None:
     assert set(DISPATCH) == set(ActionName)
 
@@ -230,12 +239,9 @@ def test_every_action_is_driven_below() -> None:
 async def test_each_action_runs_its_specs_capability_and_is_told_by_its_wording(
     action: ActionName,
 ) -> None:
-    target, input_, call = DISPATCH[action]
-    adapter = _fake_for(action)
-    body = request(action.value, target, input=input_, context=OPEN)
-    result = await perform_action(_services_for(action, adapter), body, downstream_key="dk")
+    adapter, result = await _perform(action, dry_run=False)
     assert result.status == "succeeded"
-    assert adapter.calls == [call]
+    assert adapter.calls == [DISPATCH[action][2]]
     spec = ACTION_SPECS[action]
     assert result.timeline_event is not None
     assert result.timeline_event.type == spec.wording.event_type
@@ -246,10 +252,7 @@ async def test_each_action_runs_its_specs_capability_and_is_told_by_its_wording(
 async def test_each_dry_run_is_previewed_by_its_spec_and_changes_nothing(
     action: ActionName,
 ) -> None:
-    target, input_, _ = DISPATCH[action]
-    adapter = _fake_for(action)
-    body = request(action.value, target, input=input_, context=OPEN, dry_run=True)
-    result = await perform_action(_services_for(action, adapter), body, downstream_key=None)
+    adapter, result = await _perform(action, dry_run=True)
     assert (result.status, result.timeline_event, adapter.calls) == ("preview", None, [])
     assert result.summary is not None
     assert result.summary.startswith("Would ")

@@ -10,10 +10,7 @@ from typing import Any
 import httpx
 
 from action_gateway.domain.models import (
-    ActionName,
     ActionOutcome,
-    CancelOrderInput,
-    CreateDiscountCodeInput,
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
@@ -22,20 +19,18 @@ from action_gateway.domain.models import (
     OrderPage,
     OrderState,
     OrderTotals,
-    PartialRefundOrderInput,
-    RefundOrderInput,
-    RefundSummary,
 )
-from action_gateway.errors import ActionNotSupported, Outcome, UpstreamError
-from action_gateway.platforms.base import ActionCall
+from action_gateway.errors import Outcome, UpstreamError
+from action_gateway.platforms.base import ActionCall, CommerceAdapter, EditsOrderNotes
 from action_gateway.platforms.spec import PlatformConnection
 
 TOKEN_HEADER = "X-Toy-Token"
 
 
-class ToyAdapter:
+class ToyAdapter(CommerceAdapter, EditsOrderNotes):
+    """Lookups, and one capability: it edits order notes (so that is the one action it offers)."""
+
     platform = "toy"
-    supported_actions = frozenset({ActionName.EDIT_ORDER_NOTE})
     phone_lookup_matches_text = False
 
     def __init__(self, connection: PlatformConnection, http: httpx.AsyncClient) -> None:
@@ -97,34 +92,6 @@ class ToyAdapter:
             note=answer.raise_for_status().json()["note"],
             previous_note=order.note,
         )
-
-    async def cancel_order(
-        self, order: Order, data: CancelOrderInput, *, refund: bool, call: ActionCall
-    ) -> ActionOutcome:
-        raise ActionNotSupported("The toy platform cannot cancel.")
-
-    async def discount_currency(self, *, call: ActionCall) -> str | None:
-        return None
-
-    async def preview_refund(
-        self, order: Order, data: PartialRefundOrderInput | None, *, call: ActionCall
-    ) -> RefundSummary:
-        raise ActionNotSupported("The toy platform cannot refund.")
-
-    async def refund_order(
-        self, order: Order, data: RefundOrderInput, *, call: ActionCall
-    ) -> ActionOutcome:
-        raise ActionNotSupported("The toy platform cannot refund.")
-
-    async def partial_refund_order(
-        self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
-    ) -> ActionOutcome:
-        raise ActionNotSupported("The toy platform cannot refund.")
-
-    async def create_discount_code(
-        self, customer: Customer, data: CreateDiscountCodeInput, *, call: ActionCall
-    ) -> ActionOutcome:
-        raise ActionNotSupported("The toy platform has no discount codes.")
 
 
 def _customer(data: dict[str, Any]) -> Customer:
