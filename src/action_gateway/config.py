@@ -77,6 +77,29 @@ class ActionsConfig(_Strict):
         ),
     )
 
+    compensation_ceilings: dict[ActionName, dict[str, Annotated[Decimal, Field(ge=0)]]] = Field(
+        default_factory=dict,
+        description=(
+            'Per compensating action (a replacement order, store credit), per agent role (or "*" '
+            "for any role), the largest value an agent may give without approval: the "
+            "replacement's items at the original order's prices after discounts, or the credit, "
+            "in that order's (that credit's) currency. As refund_ceilings: the agent's highest "
+            "ceiling applies, no listed role means approval_required, dry runs say the value."
+        ),
+    )
+
+    @field_validator("compensation_ceilings")
+    @classmethod
+    def _ceilings_on_compensations(
+        cls, value: dict[ActionName, dict[str, Decimal]]
+    ) -> dict[ActionName, dict[str, Decimal]]:
+        wrong = [a.value for a in value if ACTION_FACTS[a].ceiling is not Ceiling.COMPENSATION]
+        if wrong:
+            raise ValueError(
+                f"compensation_ceilings apply to compensating actions only, not {', '.join(wrong)}"
+            )
+        return value
+
     @field_validator("refund_ceilings")
     @classmethod
     def _ceilings_on_refunds(

@@ -185,6 +185,8 @@ class Described(Generic[TargetT, InputT]):
     platform: PlatformProfile
     reason_labels: Mapping[str, str] | None = None
     """The merchant's subscription cancel reason codes and their labels."""
+    value: Money | None = None
+    """A compensating action's appraisal (what it gives the customer), when previewed."""
 
 
 class Description(NamedTuple):
@@ -352,11 +354,12 @@ def build_preview_summary(
     customer: Customer | None = None,
     subscription: Subscription | None = None,
     refund: RefundSummary | None = None,
+    value: Money | None = None,
     reason_labels: Mapping[str, str] | None = None,
 ) -> str:
     """One sentence saying what a dry run's action would do (nothing has been done)."""
     target = _target(order, customer, subscription)
-    return wording.preview(Described(target, data, platform, reason_labels), refund)
+    return wording.preview(Described(target, data, platform, reason_labels, value), refund)
 
 
 # --- Each action's wording ---------------------------------------------------------------------

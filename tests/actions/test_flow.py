@@ -3,6 +3,7 @@ for the platform, so each step (activation, eligibility, ceiling, deadline, even
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,7 +12,14 @@ from pydantic import TypeAdapter
 from action_gateway.actions.flow import ActionResult, perform_action
 from action_gateway.actions.specs import ACTION_SPECS
 from action_gateway.config import ActionsConfig
-from action_gateway.domain.models import ActionName, ActionRequest, ResourceType
+from action_gateway.domain.models import (
+    ACTION_FACTS,
+    ActionName,
+    ActionRequest,
+    Ceiling,
+    Money,
+    ResourceType,
+)
 from action_gateway.errors import (
     ActionDisabled,
     ActionNotSupported,
@@ -281,3 +289,71 @@ async def test_an_unknown_outcome_is_told_with_the_actions_words(adapter: FakeAd
     event = caught.value.extensions["timeline_event"]
     assert event.summary.startswith(f"{ACTION_SPECS[ActionName.EDIT_ORDER_NOTE].wording.words} ")
     assert event.summary.startswith("The note change of order #1001 may have happened")
+
+
+# --- Compensation ceilings (a compensating action stands in until the first one ships) ---------
+
+
+@pytest.fixture
+def discount_as_compensation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """create_discount_code made a compensating action worth 15.00 USD, limited by
+    compensation_ceilings: the flow and config see it as they will see store credit."""
+    facts = replace(
+        ACTION_FACTS[ActionName.CREATE_DISCOUNT_CODE],
+        compensates=True,
+        ceiling=Ceiling.COMPENSATION,
+    )
+
+    async def appraise(adapter: Any, customer: Any, data: Any, call: Any) -> Money:
+        return Money.of("15.00", "USD")
+
+    spec = replace(ACTION_SPECS[ActionName.CREATE_DISCOUNT_CODE], facts=facts, appraise=appraise)
+    monkeypatch.setitem(ACTION_FACTS, ActionName.CREATE_DISCOUNT_CODE, facts)
+    monkeypatch.setitem(ACTION_SPECS, ActionName.CREATE_DISCOUNT_CODE, spec)
+
+
+def _discount(**fields: Any) -> Any:
+    target, input_, _ = DISPATCH[ActionName.CREATE_DISCOUNT_CODE]
+    return request("create_discount_code", target, input=input_, **fields)
+
+
+def _compensation_ceiling(limit: str) -> dict[str, Any]:
+    actions = ActionsConfig.model_validate(
+        {"compensation_ceilings": {"create_discount_code": {"support": limit}}}
+    )
+    return actions.model_dump(exclude_unset=True)
+
+
+@pytest.mark.usefixtures("discount_as_compensation")
+async def test_a_compensation_above_the_ceiling_needs_approval_and_creates_nothing() -> None:
+    adapter = FakeAdapter()
+    adapter.customers["501"] = make_customer("501")
+    with pytest.raises(ApprovalRequired) as caught:
+        await perform_action(
+            services(adapter, **_compensation_ceiling("10")), _discount(), downstream_key="dk"
+        )
+    assert caught.value.extensions["ceiling"] == "10.00"
+    assert (caught.value.extensions["amount"], caught.value.extensions["currency"]) == (
+        "15.00",
+        "USD",
+    )
+    assert "above the ceiling of 10.00 USD for create_discount_code" in str(caught.value)
+    assert adapter.calls == []
+
+
+@pytest.mark.usefixtures("discount_as_compensation")
+async def test_a_compensation_within_the_ceiling_runs_and_its_dry_run_says_the_value() -> None:
+    adapter = FakeAdapter()
+    adapter.customers["501"] = make_customer("501")
+    within = services(adapter, **_compensation_ceiling("20"))
+    preview = await perform_action(within, _discount(dry_run=True), downstream_key=None)
+    assert preview.compensation_value == Money.of("15.00", "USD")
+    assert adapter.calls == []
+    done = await perform_action(within, _discount(), downstream_key="dk")
+    assert (done.status, adapter.calls) == ("succeeded", [("discount", "501")])
+    assert done.compensation_value is None  # said by dry runs; the event tells what was done
+
+
+def test_compensation_ceilings_apply_to_compensating_actions_only() -> None:
+    with pytest.raises(ValueError, match="compensating actions only, not refund_order"):
+        ActionsConfig.model_validate({"compensation_ceilings": {"refund_order": {"*": "10"}}})

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from action_gateway.actions.specs import ACTION_SPECS, ActionSpec, supported_actions
-from action_gateway.domain.models import ACTION_FACTS, ActionName, ActionRequest, ResourceType
+from action_gateway.domain.models import (
+    ACTION_FACTS,
+    ActionName,
+    ActionRequest,
+    Ceiling,
+    Money,
+    ResourceType,
+)
 from action_gateway.platforms.bigcommerce import BigCommerceAdapter
 from action_gateway.platforms.ordergroove.adapter import OrdergrooveAdapter
 from action_gateway.platforms.recharge.adapter import RechargeAdapter
@@ -83,3 +90,22 @@ def test_a_ceiling_is_held_against_a_quote() -> None:
     )
     with pytest.raises(TypeError, match="ceiling"):
         replace(note, facts=capped)
+
+
+def test_compensating_actions_are_appraised_and_their_ceiling_held_against_it() -> None:
+    note: ActionSpec[object, Any, object] = ACTION_SPECS[ActionName.EDIT_ORDER_NOTE]
+
+    async def appraise(*args: Any) -> Money:
+        return Money.of("1", "USD")
+
+    for spec in ACTION_SPECS.values():
+        assert (spec.appraise is not None) is spec.facts.compensates
+    compensating = replace(note.facts, compensates=True)
+    with pytest.raises(TypeError, match="appraised"):
+        replace(note, facts=compensating)
+    with pytest.raises(TypeError, match="appraised"):
+        replace(note, appraise=appraise)
+    capped = replace(compensating, ceiling=Ceiling.COMPENSATION)
+    assert replace(note, facts=capped, appraise=appraise).appraise is appraise
+    with pytest.raises(TypeError, match="compensation ceiling"):
+        replace(note, facts=replace(note.facts, ceiling=Ceiling.COMPENSATION))

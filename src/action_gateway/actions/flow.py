@@ -33,6 +33,7 @@ from action_gateway.domain.models import (
     Ceiling,
     Customer,
     DiscountCode,
+    Money,
     Order,
     Platform,
     RefundSummary,
@@ -87,6 +88,11 @@ class ActionResult(ResponseModel):
         Annotated[OrderView | CustomerView | SubscriptionView, Field(discriminator="type")] | None
     ) = None
     refund: RefundSummary | None = None
+    compensation_value: Money | None = Field(
+        default=None,
+        description="A dry run of a compensating action (a replacement order, store credit): "
+        "what it would give the customer, as its compensation ceiling sees it.",
+    )
     discount_code: DiscountCode | None = None
     subscription: SubscriptionChange | None = None
     warnings: list[str] = []
@@ -408,6 +414,8 @@ def _ceilings(actions: ActionsConfig, facts: ActionFacts) -> Mapping[str, Decima
             return None
         case Ceiling.REFUND:
             return actions.refund_ceilings.get(facts.name)
+        case Ceiling.COMPENSATION:
+            return actions.compensation_ceilings.get(facts.name)
         case _:
             assert_never(facts.ceiling)
 
@@ -419,30 +427,45 @@ async def _check_ceiling(
     request: ActionRequest,
     call: ActionCall,
 ) -> None:
-    """Refuse, before anything moves, a refund above the agent's ceiling (approval_required).
+    """Refuse, before anything moves, an action worth more than the agent's ceiling
+    (approval_required).
 
-    The amount is the platform's own calculation for this request (its refund preview), so the
-    ceiling holds for full refunds, line items, shipping and manual amounts alike.
+    A refund's amount is the platform's own calculation for this request (its refund preview),
+    so the ceiling holds for full refunds, line items, shipping and manual amounts alike; a
+    compensation's is its appraisal (the replacement's items, the credit).
     """
     ceilings = _ceilings(connection.config.actions, spec.facts)
-    if not ceilings or spec.quote is None or not isinstance(target, Order):
+    if not ceilings:
         return
     roles = set(request.context.agent_roles)
     applicable = [limit for role, limit in ceilings.items() if role == "*" or role in roles]
     ceiling = max(applicable, default=Decimal(0))
-    preview = await spec.quote(connection.adapter, target, request.input, call)
-    amount = Decimal(preview.total.amount)
-    if amount <= ceiling:
-        return
     who = ", ".join(sorted(roles)) or "no role"
+    if spec.quote is not None and isinstance(target, Order):
+        total = (await spec.quote(connection.adapter, target, request.input, call)).total
+        if Decimal(total.amount) <= ceiling:
+            return
+        detail = (
+            f"Refunding {total} on order {target.name} is above the ceiling of "
+            f"{format_decimal(ceiling)} {total.currency} for {spec.name.value} by an agent "
+            f"with {who}; nothing was refunded."
+        )
+    elif spec.appraise is not None:
+        total = await spec.appraise(connection.adapter, target, request.input, call)
+        if Decimal(total.amount) <= ceiling:
+            return
+        detail = (
+            f"{spec.wording.words} is worth {total}, above the ceiling of "
+            f"{format_decimal(ceiling)} {total.currency} for {spec.name.value} by an agent "
+            f"with {who}; nothing was done."
+        )
+    else:
+        return
     raise ApprovalRequired(
-        f"Refunding {preview.total} on order {target.name} is above the ceiling of "
-        f"{format_decimal(ceiling)} {preview.total.currency} for {spec.name.value} by an agent "
-        f"with {who}; nothing was refunded. Ask an agent with a higher ceiling, or approve it "
-        "on the platform.",
+        f"{detail} Ask an agent with a higher ceiling, or approve it on the platform.",
         ceiling=format_decimal(ceiling),
-        amount=preview.total.amount,
-        currency=preview.total.currency,
+        amount=total.amount,
+        currency=total.currency,
         connection=connection.id,
     )
 
@@ -459,12 +482,16 @@ async def _preview(
         refund = await spec.quote(connection.adapter, target, request.input, call)
         if spec.check_quote is not None:
             spec.check_quote(target, request.input, refund)
+    value = None
+    if spec.appraise is not None:  # it compensates: say what it gives, as the ceiling sees it
+        value = await spec.appraise(connection.adapter, target, request.input, call)
     summary = build_preview_summary(
         platform=connection.profile,
         wording=spec.wording,
         data=request.input,
         **_by_kind(target),
         refund=refund,
+        value=value,
         reason_labels=connection.reason_labels,
     )
     return ActionResult(
@@ -476,6 +503,7 @@ async def _preview(
         summary=summary,
         resource=_view(connection, target, request),
         refund=refund,
+        compensation_value=value,
     )
 
 

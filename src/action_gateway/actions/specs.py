@@ -20,10 +20,12 @@ from action_gateway.domain.models import (
     ActionOutcome,
     CancelOrderInput,
     CancelSubscriptionInput,
+    Ceiling,
     CreateDiscountCodeInput,
     Customer,
     DiscountType,
     EditOrderNoteInput,
+    Money,
     Order,
     PartialRefundOrderInput,
     RefundOrderInput,
@@ -83,14 +85,22 @@ class ActionSpec(Generic[CapabilityT, TargetT, InputT]):
         None
     )
     """Refuses money inputs finer than their currency (``amount_precision``), previews too."""
+    appraise: Callable[[CapabilityT, TargetT, InputT, ActionCall], Awaitable[Money]] | None = None
+    """What a compensating action gives the customer (a replacement's items at the original's
+    prices after discounts, a credit), executing nothing: shown by a dry run and held against
+    the action's compensation ceiling."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.capability, type):
             raise TypeError(f"{self.name}: the capability is a Protocol class")
         if self.facts.moves_money != (self.quote is not None):
             raise TypeError(f"{self.name}: an action that moves money has a quote, no other")
-        if self.facts.ceiling is not None and self.quote is None:
-            raise TypeError(f"{self.name}: a ceiling is held against a quote")
+        if self.facts.compensates != (self.appraise is not None):
+            raise TypeError(f"{self.name}: a compensating action is appraised, no other")
+        if self.facts.ceiling is Ceiling.REFUND and self.quote is None:
+            raise TypeError(f"{self.name}: a refund ceiling is held against a quote")
+        if self.facts.ceiling is Ceiling.COMPENSATION and self.appraise is None:
+            raise TypeError(f"{self.name}: a compensation ceiling is held against an appraisal")
 
     @property
     def name(self) -> ActionName:

@@ -438,6 +438,7 @@ class Ceiling(StrEnum):
     action; the value is the setting's name."""
 
     REFUND = "refund_ceilings"
+    COMPENSATION = "compensation_ceilings"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -454,8 +455,8 @@ class ActionFacts:
     moves_money: bool = False
     """It moves the customer's money (a refund): dry runs and ceilings quote the amount first."""
     compensates: bool = False
-    """It makes up to the customer for a problem (a replacement, store credit); no action does
-    yet."""
+    """It makes up to the customer for a problem (a replacement, store credit): dry runs and
+    ceilings appraise what it gives first."""
     needs_open_conversation: bool = False
     """Offered only in an open helpdesk conversation: every matrix offering it must guard it so
     (``eligibility/loading.py`` checks)."""
