@@ -17,10 +17,9 @@ import action_gateway
 from action_gateway.platforms.registry import PLATFORMS
 
 PACKAGE = Path(action_gateway.__file__).parent
+# The simulators, platform-specific by nature, are a distribution of their own (sandbox/).
 OWNERS = [PACKAGE / "platforms" / platform for platform in PLATFORMS] + [
     PACKAGE / "platforms" / "registry.py",
-    # The simulators are platform-specific by nature (they move to their own distribution).
-    PACKAGE / "sandbox",
 ]
 ALLOWED = {
     # The sandbox's own setting (the Shopify simulator's GraphQL schema), handed to it by the app.
