@@ -666,7 +666,7 @@ class BigCommerceAdapter(
             if not is_ambiguous(exc):
                 raise
             messages.append(
-                await self._settle_store_credit(customer, before, target, body, exc, call)
+                await self._settle_store_credit(customer, currency, before, target, body, exc, call)
             )
         try:
             balance = await self._store_credit_balance(customer, call)
@@ -701,6 +701,7 @@ class BigCommerceAdapter(
     async def _settle_store_credit(
         self,
         customer: Customer,
+        currency: str,
         before: Decimal,
         target: Decimal,
         body: list[dict[str, Any]],
@@ -720,9 +721,9 @@ class BigCommerceAdapter(
         if balance != before:
             raise still_unknown(
                 exc,
-                f"Re-reading shows a balance of {balance}, neither the {before} read before nor "
-                f"the {target} written: check the customer's store credit before issuing it "
-                "again.",
+                f"Re-reading shows a balance of {Money.of(balance, currency)}, neither the "
+                f"{Money.of(before, currency)} read before nor the {Money.of(target, currency)} "
+                "written: check the customer's store credit before issuing it again.",
             ) from exc.__cause__
         try:
             await self.client.request(UPDATE_CUSTOMERS, json=body, call=call)
