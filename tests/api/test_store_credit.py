@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from structlog.testing import capture_logs
 
 from action_gateway.app import create_app
 from action_gateway.config import ActionsConfig, GatewayConfig
@@ -114,7 +115,15 @@ async def test_compensation_ceilings_hold_the_credit_and_dry_runs_say_its_value(
 async def test_shopify_credit_event_names_the_new_balance() -> None:
     async with gateway() as (client, simulators):
         body = credit(SHOPIFY, notify_customer=True, reason="Parcel arrived late")
-        first = await client.post("/v1/actions", json=body, headers=key())
+        with capture_logs() as logs:
+            first = await client.post("/v1/actions", json=body, headers=key())
+        [line] = [entry for entry in logs if entry["event"] == "action"]
+        assert (line["action"], line["outcome"], line["target_type"], line["target_id"]) == (
+            "issue_store_credit",
+            "succeeded",
+            "customer",
+            "7410001",
+        )
         second = await client.post(
             "/v1/actions",
             json={**body, "input": {**body["input"], "amount": "2.50"}},
@@ -347,3 +356,25 @@ async def test_bigcommerce_ambiguous_write_with_a_foreign_balance_is_unknown() -
         ) in problem["detail"]
         assert problem["timeline_event"]["type"] == "action.outcome_unknown"
         assert credit_writes(simulators, BIGCOMMERCE) == []
+
+
+async def test_the_catalog_lists_it_with_its_input_schema_on_both_platforms() -> None:
+    async with gateway() as (client, _):
+        platforms = {
+            p["platform"]: p for p in (await client.get("/v1/platforms")).json()["platforms"]
+        }
+        for name in ("shopify", "bigcommerce"):
+            actions = {a["name"]: a for a in platforms[name]["actions"]}
+            entry = actions["issue_store_credit"]
+            assert entry["resource_type"] == "customer"
+            properties = entry["input_schema"]["properties"]
+            assert set(properties) == {
+                "amount",
+                "currency",
+                "expires_at",
+                "notify_customer",
+                "reason",
+            }
+            assert entry["input_schema"]["required"] == ["amount", "currency"]
+        for name in ("recharge", "ordergroove"):
+            assert "issue_store_credit" not in {a["name"] for a in platforms[name]["actions"]}
