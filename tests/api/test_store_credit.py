@@ -224,6 +224,8 @@ async def test_bigcommerce_says_it_sends_no_email() -> None:
         ({"amount": "0"}, "validation_error"),
         ({"amount": "-5"}, "validation_error"),
         ({"currency": "ABC"}, "validation_error"),
+        ({"currency": "DEM"}, "validation_error"),  # withdrawn
+        ({"currency": "XXX"}, "validation_error"),  # no currency (Shopify: result-only)
         ({"currency": "usd"}, "validation_error"),
         ({"reason": "x" * 256}, "validation_error"),
         ({"expires_at": "2020-01-01T00:00:00Z"}, "validation_error"),

@@ -391,7 +391,7 @@ class IssueStoreCreditInput(StrictModel):
     @classmethod
     def _known_currency(cls, value: str) -> str:
         if value not in _iso_currencies():
-            raise ValueError(f"{value} is not an ISO 4217 currency code")
+            raise ValueError(f"{value} is not an ISO 4217 currency in use")
         return value
 
     @field_validator("expires_at")
@@ -414,10 +414,16 @@ class IssueStoreCreditInput(StrictModel):
 
 @functools.lru_cache(maxsize=1)
 def _iso_currencies() -> frozenset[str]:
-    """ISO 4217 codes, from babel's CLDR data (as ``domain.currency`` reads minor units)."""
-    from babel.numbers import list_currencies
+    """ISO 4217 codes legal tender somewhere today, from babel's CLDR data (as
+    ``domain.currency`` reads minor units): no withdrawn (DEM) or non-money (XAU, XXX) codes."""
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
 
-    return frozenset(list_currencies())
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, tender=True)
+    )
 
 
 class _ActionRequestBase(StrictModel):

@@ -649,6 +649,13 @@ class BigCommerceAdapter(
 
         The absolute target is computed once, here, and every send of this call carries that
         same body: re-sending it converges, recomputing it from a later read would add twice.
+        It lives as long as the call that owns the Idempotency-Key claim, which is every attempt
+        that may send it: a retry with the same key after a possible write replays the stored
+        answer (outcome unknown included) and never reaches here. Only a process killed between
+        its write and its answer leaves the key to be claimed again once its lease expires
+        (``idempotency.py``); the stateless gateway keeps no target for that attempt, and none
+        can be derived (the balance read then already holds the first credit or not, nothing on
+        the customer says which). That case stays the lease's documented limit.
         """
         currency = await self._store_credit_currency(data, call)
         before = await self._store_credit_balance(customer, call)
