@@ -19,6 +19,7 @@ from action_gateway.domain.models import (
     CustomerWithOrders,
     DiscountCode,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
     Money,
     Order,
     OrderPage,
@@ -29,6 +30,7 @@ from action_gateway.domain.models import (
     RefundOrderInput,
     RefundSummary,
     SkipSubscriptionOrderInput,
+    StoreCredit,
     Subscription,
     SubscriptionChange,
     SubscriptionState,
@@ -84,6 +86,7 @@ class FakeAdapter:
     orders: dict[str, Order] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
+    store_credit: dict[str, Decimal] = field(default_factory=dict)
     delay: float = 0.0
     fail_with: GatewayError | None = None
     keys: list[str | None] = field(default_factory=list)
@@ -197,6 +200,25 @@ class FakeAdapter:
             ends_at=None,
         )
         return ActionOutcome(status="succeeded", discount_code=code)
+
+    async def preview_store_credit(
+        self, customer: Customer, data: IssueStoreCreditInput, *, call: ActionCall
+    ) -> StoreCredit:
+        before = self.store_credit.get(customer.id, Decimal(0))
+        return StoreCredit(
+            amount=Money.of(data.amount, data.currency),
+            balance=Money.of(before + Decimal(data.amount), data.currency),
+            previous_balance=Money.of(before, data.currency),
+            notified=data.notify_customer,
+        )
+
+    async def issue_store_credit(
+        self, customer: Customer, data: IssueStoreCreditInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        credit = await self.preview_store_credit(customer, data, call=call)
+        await self._act("store_credit", customer.id, call)
+        self.store_credit[customer.id] = credit.balance.value
+        return ActionOutcome(status="succeeded", store_credit=credit)
 
 
 @dataclass

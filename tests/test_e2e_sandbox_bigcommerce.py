@@ -135,7 +135,7 @@ def test_discount_code_on_a_bigcommerce_customer(gateway: httpx.Client) -> None:
     results = {r["connection"]: r for r in lookup.json()["results"]}
     assert results["sandbox-shopify"]["status"] == "ok"
     [customer] = results[CONNECTION]["customers"]
-    assert customer["available_actions"] == ["create_discount_code"]
+    assert customer["available_actions"] == ["create_discount_code", "issue_store_credit"]
     code = f"SORRY-{uuid.uuid4().hex[:6].upper()}"
     body = {
         "action": "create_discount_code",

@@ -50,6 +50,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,13 @@ OG_SKIPS = [f"5b{n:030x}" for n in (1, 2, 3, 6, 10, 12, 13)]
 OG_CANCELS = [f"5b{n:030x}" for n in (7, 11, 5)]  # 5 is prepaid: refused
 RC_SKIPS = ["66300101", "66300102", "66300103", "66300201", "66300501"]
 RC_CANCELS = ["66300502", "66300302", "66300202"]  # 66300202 is already cancelled
+# Store credit: Shopify adds, so each customer takes several credits, each of its own amount
+# (a credit is told apart by it); BigCommerce sets the balance (read, add, write: two
+# concurrent credits to one customer would race), so one credit per customer, and a double is
+# a balance raised twice.
+SHOPIFY_CREDIT_CUSTOMERS = [str(7_410_001 + n) for n in range(5)]
+CREDITS_PER_SHOPIFY_CUSTOMER = 4
+BIGCOMMERCE_CREDIT_CUSTOMERS = ["1", "2", "3", "4"]
 
 
 @dataclass
@@ -156,7 +164,7 @@ class Answer:
 @dataclass
 class Logical:
     index: int
-    kind: str  # note / money / skip / sub_cancel
+    kind: str  # note / money / skip / sub_cancel / credit
     connection: str
     action: str
     resource: str
@@ -259,6 +267,24 @@ def _plan(rng: random.Random) -> list[Logical]:
                 sub,
                 _body(connection, "cancel_subscription", {"subscription_id": sub}, data),
             )
+    credits = [
+        (SHOPIFY, customer, f"{n + 1}.{index + 1:02d}")
+        for index, customer in enumerate(SHOPIFY_CREDIT_CUSTOMERS)
+        for n in range(CREDITS_PER_SHOPIFY_CUSTOMER)
+    ] + [(BIGCOMMERCE, customer, f"7.{customer}0") for customer in BIGCOMMERCE_CREDIT_CUSTOMERS]
+    for connection, customer, amount in credits:
+        add(
+            "credit",
+            connection,
+            "issue_store_credit",
+            customer,
+            _body(
+                connection,
+                "issue_store_credit",
+                {"customer_id": customer},
+                {"amount": amount, "currency": "USD"},
+            ),
+        )
     rng.shuffle(logicals)
     for index, logical in enumerate(logicals):
         logical.index = index
@@ -424,6 +450,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     sandbox_build = build_sandbox(deadline_seconds=DEADLINE_SECONDS)
     sandbox: dict[str, Any] = sandbox_build.simulators
     written = _record_notes(sandbox)
+    credit_seed = {c.id: c.store_credit for c in sandbox[BIGCOMMERCE].store.customers.values()}
     _inject_faults(sandbox)
     with running_redis(tmp_path / "redis") as redis_url:
         async with (
@@ -465,6 +492,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     shopify_jobs = Counter(str(j.order_id) for j in shopify_store.jobs.values())
 
     problems: list[str] = []
+    resent_credit_puts = 0
 
     # --- effects per logical action ----------------------------------------------------------
     def effect_key_of(logical: Logical) -> tuple[str, str, str, str]:
@@ -474,6 +502,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
         return effects[effect_key_of(logical)]
 
     def note_of(logical: Logical) -> str:
+        if logical.kind == "credit":  # a credit is told apart by its amount
+            return _credit_amount(logical.body["input"]["amount"])
         return str(logical.body["input"].get("note", "")) if logical.kind == "note" else ""
 
     effects: Counter[tuple[str, str, str, str]] = Counter()
@@ -514,6 +544,24 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
             effect((connection, kind, str(getattr(entry, field_name)), ""), at)
             per_operation[(connection, entry.operation, str(getattr(entry, field_name)))] += 1
 
+    for entry, at in ledgers[SHOPIFY]:
+        if entry.operation == "storeCreditAccountCredit":
+            amount = _credit_amount(str(entry.amount))
+            effect((SHOPIFY, "credit", str(entry.customer_id), amount), at)
+    bigcommerce_store = sandbox[BIGCOMMERCE].store
+    for logical in logicals:
+        if logical.connection != BIGCOMMERCE or logical.kind != "credit":
+            continue
+        # The balance is set, not added to: what it rose by says how often the credit ran.
+        customer = int(logical.resource)
+        raised = bigcommerce_store.customers[customer].store_credit - credit_seed[customer]
+        times = raised / Decimal(logical.body["input"]["amount"])
+        writes = [at for entry, at in ledgers[BIGCOMMERCE] if entry.customer_id == customer]
+        if times != int(times):
+            problems.append(f"store credit of a foreign amount ({raised}): {logical.describe()}")
+        for _ in range(int(times)):
+            effect(effect_key_of(logical), min(writes))
+        resent_credit_puts += max(0, len(writes) - int(times))
     known = {(lg.connection, lg.kind, lg.resource, note_of(lg)) for lg in logicals}
     for effect_key, count in effects.items():
         if effect_key not in known:
@@ -526,6 +574,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
             continue
         count = executed_count(logical)
         kinds = [a.kind for a in logical.finals]
+        if count > 1 and logical.kind == "credit":
+            problems.append(f"DOUBLE credit ({count}): {logical.describe()}")
         if count > 1 and logical.kind == "note":
             if logical.connection == BIGCOMMERCE:
                 # PUT /v2/orders/{id} is WRITE_DEDUPLICATED by design: re-sending the same
@@ -611,6 +661,11 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
     print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
     print(f"BigCommerce same-note PUT re-sends (deduplicated write, by design): {resent_puts}")
+    credits = Counter(lg.outcome for lg in logicals if lg.kind == "credit")
+    print(
+        f"store credits: {dict(credits)}; BigCommerce same-balance PUT re-sends (absolute "
+        f"target, by design): {resent_credit_puts}"
+    )
     print(f"simulator exceptions other than transport faults {len(stand_in_errors)}")
     print(f"invariant violations {len(problems)}")
     for problem in problems:
@@ -628,3 +683,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     assert not stats.slow, stats.slow[:5]
     assert not pending_jobs
     assert not problems, problems[:20]
+
+
+def _credit_amount(amount: str) -> str:
+    """A credit's amount as the ledger and the request both write it (``1.10`` = ``1.1``)."""
+    return format(Decimal(amount).normalize(), "f")

@@ -15,11 +15,13 @@ from action_gateway.domain.models import (
     DiscountCode,
     DiscountType,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
     Money,
     PartialRefundOrderInput,
     RefundLine,
     RefundOrderInput,
     RefundSummary,
+    StoreCredit,
 )
 from action_gateway.platforms.shopify import SPEC as SHOPIFY
 from action_gateway.timeline import (
@@ -310,3 +312,41 @@ def test_a_refund_on_a_two_currency_order_says_which_currency_it_states() -> Non
         data=RefundOrderInput(reason="customer"),
     )
     assert "currency" not in one_currency.summary  # one currency: nothing to tell apart
+
+
+def test_store_credit_summary_and_preview() -> None:
+    credit = StoreCredit(
+        amount=Money.of("12.5", "EUR"),
+        balance=Money.of("40", "EUR"),
+        previous_balance=Money.of("27.5", "EUR"),
+        expires_at=datetime(2027, 3, 1, tzinfo=UTC),
+        notified=False,
+    )
+    data = IssueStoreCreditInput(
+        amount="12.50", currency="EUR", reason="Damaged parcel", notify_customer=False
+    )
+    event = shopify_event(
+        ActionName.ISSUE_STORE_CREDIT,
+        ActionOutcome(status="succeeded", store_credit=credit),
+        customer=make_customer(),
+        data=data,
+    )
+    assert event.type == "customer.store_credit_issued"
+    assert event.subject.type == "customer"
+    assert event.summary == (
+        "Issued €12.50 of store credit to Ava Lindqvist (expires Mar 1, 2027); new balance "
+        "€40.00; customer not notified; reason: Damaged parcel."
+    )
+    assert event.details["balance"] == {"amount": "40.00", "currency": "EUR"}
+    assert event.details["reason"] == "Damaged parcel"
+    preview = timeline.build_preview_summary(
+        platform=SHOPIFY,
+        wording=ACTION_SPECS[ActionName.ISSUE_STORE_CREDIT].wording,
+        data=data,
+        customer=make_customer(),
+        foreseen=ActionOutcome(status="preview", store_credit=credit),
+    )
+    assert preview == (
+        "Would issue €12.50 of store credit to Ava Lindqvist (does not expire); the balance "
+        "would go from €27.50 to €40.00; no notification."
+    )

@@ -180,6 +180,11 @@ class AmountPrecision(GatewayError):
     title = "The amount has more decimals than its currency"
 
 
+class StoreCreditCurrencyNotSupported(ValidationFailed):
+    code = "store_credit_currency_not_supported"
+    title = "The platform holds no store credit in this currency"
+
+
 class DiscountCodeTaken(PlatformRejected):
     status = 409
     code = "discount_code_taken"

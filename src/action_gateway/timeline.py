@@ -29,6 +29,7 @@ from action_gateway.domain.models import (
     Customer,
     DiscountType,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
     Money,
     Order,
     PartialRefundOrderInput,
@@ -187,6 +188,8 @@ class Described(Generic[TargetT, InputT]):
     """The merchant's subscription cancel reason codes and their labels."""
     value: Money | None = None
     """A compensating action's appraisal (what it gives the customer), when previewed."""
+    foreseen: ActionOutcome | None = None
+    """A dry run: what else the platform would do, with its values (``ActionSpec.foresee``)."""
 
 
 class Description(NamedTuple):
@@ -356,10 +359,13 @@ def build_preview_summary(
     refund: RefundSummary | None = None,
     value: Money | None = None,
     reason_labels: Mapping[str, str] | None = None,
+    foreseen: ActionOutcome | None = None,
 ) -> str:
     """One sentence saying what a dry run's action would do (nothing has been done)."""
     target = _target(order, customer, subscription)
-    return wording.preview(Described(target, data, platform, reason_labels, value), refund)
+    return wording.preview(
+        Described(target, data, platform, reason_labels, value, foreseen), refund
+    )
 
 
 # --- Each action's wording ---------------------------------------------------------------------
@@ -710,3 +716,61 @@ def _subscription_product(subscription: Subscription) -> str:
 
 def _includes_shipping(shipping: Money | None) -> bool:
     return shipping is not None and shipping.value > 0
+
+
+# --- issue_store_credit ------------------------------------------------------------------------
+
+
+def _credit_expiry(expires_at: datetime | None) -> str:
+    return f"expires {format_date(expires_at)}" if expires_at else "does not expire"
+
+
+def _describe_store_credit(
+    told: Described[Customer, IssueStoreCreditInput], outcome: ActionOutcome
+) -> Description:
+    credit = outcome.store_credit
+    if credit is None:
+        raise ValueError("an issued store credit event needs the credit")
+    data = told.data
+    notified = "customer notified" if credit.notified else "customer not notified"
+    reason = f"; reason: {data.reason}" if data.reason else ""
+    summary = (
+        f"Issued {format_money(credit.amount)} of store credit to {_customer_name(told.target)} "
+        f"({_credit_expiry(credit.expires_at)}); new balance {format_money(credit.balance)}; "
+        f"{notified}{reason}."
+    )
+    details = {**credit.model_dump(mode="json"), "reason": data.reason}
+    return Description(summary, details)
+
+
+def _preview_store_credit(
+    told: Described[Customer, IssueStoreCreditInput], refund: RefundSummary | None
+) -> str:
+    data = told.data
+    credit = told.foreseen.store_credit if told.foreseen is not None else None
+    amount = credit.amount if credit is not None else Money.of(data.amount, data.currency)
+    balance = (
+        f"; the balance would go from {format_money(credit.previous_balance)} to "
+        f"{format_money(credit.balance)}"
+        if credit is not None and credit.previous_balance is not None
+        else (f"; new balance {format_money(credit.balance)}" if credit is not None else "")
+    )
+    will_notify = credit.notified if credit is not None else data.notify_customer
+    if will_notify:
+        notified = "the customer would be notified"
+    elif data.notify_customer:
+        notified = f"no notification ({told.platform.name} sends no store credit email)"
+    else:
+        notified = "no notification"
+    return (
+        f"Would issue {format_money(amount)} of store credit to {_customer_name(told.target)} "
+        f"({_credit_expiry(data.expires_at)}){balance}; {notified}."
+    )
+
+
+ISSUE_STORE_CREDIT = ActionWording(
+    event_type="customer.store_credit_issued",
+    words="The store credit",
+    describe=_describe_store_credit,
+    preview=_preview_store_credit,
+)

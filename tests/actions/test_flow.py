@@ -209,6 +209,11 @@ DISPATCH: dict[ActionName, tuple[dict[str, str], dict[str, Any], tuple[str, str]
         ("cancel", "sub-1"),
     ),
     ActionName.SKIP_SUBSCRIPTION_ORDER: ({"subscription_id": "sub-1"}, {}, ("skip", "sub-1")),
+    ActionName.ISSUE_STORE_CREDIT: (
+        {"customer_id": "501"},
+        {"amount": "15.00", "currency": "USD"},
+        ("store_credit", "501"),
+    ),
 }
 
 

@@ -46,7 +46,10 @@ def test_an_action_the_adapter_lacks_is_not_supported_yet() -> None:
 def test_customer_and_subscription_views() -> None:
     customer = customer_view(connection(FakeAdapter()), make_customer("501"))
     assert customer.id == "501"
-    assert customer.available_actions == [ActionName.CREATE_DISCOUNT_CODE]
+    assert customer.available_actions == [
+        ActionName.CREATE_DISCOUNT_CODE,
+        ActionName.ISSUE_STORE_CREDIT,
+    ]
     ordergroove = connection(FakeSubscriptionAdapter(), matrix="ordergroove")
     open_conversation = {"conversation_status": "open"}
     subscription = subscription_view(ordergroove, make_subscription("sub-1"), open_conversation)

@@ -96,4 +96,7 @@ def test_ids_outside_the_table_deny(bigcommerce: PlatformMatrix, status_id: int)
 
 def test_discount_codes_for_any_linked_customer(bigcommerce: PlatformMatrix) -> None:
     result = bigcommerce.evaluate(ResourceType.CUSTOMER, {})
-    assert result.allowed_actions() == [ActionName.CREATE_DISCOUNT_CODE]
+    assert result.allowed_actions() == [
+        ActionName.CREATE_DISCOUNT_CODE,
+        ActionName.ISSUE_STORE_CREDIT,
+    ]

@@ -357,7 +357,10 @@ def test_every_platform_has_its_matrix() -> None:
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
     ]
-    assert SHOPIFY.actions()[-1] is ActionName.CREATE_DISCOUNT_CODE
+    assert SHOPIFY.actions()[-2:] == [
+        ActionName.CREATE_DISCOUNT_CODE,
+        ActionName.ISSUE_STORE_CREDIT,
+    ]
     assert BIGCOMMERCE.actions() == [
         ActionName.CANCEL_ORDER,
         ActionName.CANCEL_AND_REFUND_ORDER,
@@ -365,6 +368,7 @@ def test_every_platform_has_its_matrix() -> None:
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
         ActionName.CREATE_DISCOUNT_CODE,
+        ActionName.ISSUE_STORE_CREDIT,
     ]
     assert ORDERGROOVE.actions() == [
         ActionName.CANCEL_SUBSCRIPTION,

@@ -177,5 +177,8 @@ def test_notes_of_cancelled_orders_can_be_edited(shopify: PlatformMatrix) -> Non
 def test_discount_codes_for_any_linked_customer(shopify: PlatformMatrix) -> None:
     result = shopify.evaluate(ResourceType.CUSTOMER, {})
     assert result.state == {}
-    assert result.allowed_actions() == [ActionName.CREATE_DISCOUNT_CODE]
+    assert result.allowed_actions() == [
+        ActionName.CREATE_DISCOUNT_CODE,
+        ActionName.ISSUE_STORE_CREDIT,
+    ]
     assert result.decisions[0].reason == "create_discount_code is available."

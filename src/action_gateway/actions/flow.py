@@ -39,6 +39,7 @@ from action_gateway.domain.models import (
     RefundSummary,
     ResourceType,
     ResponseModel,
+    StoreCredit,
     Subscription,
     SubscriptionChange,
     format_decimal,
@@ -96,6 +97,11 @@ class ActionResult(ResponseModel):
     discount_code: DiscountCode | None = None
     subscription: SubscriptionChange | None = None
     warnings: list[str] = []
+    store_credit: StoreCredit | None = Field(
+        default=None,
+        description="issue_store_credit: the credit and the customer's new balance (a dry run: "
+        "what they would be).",
+    )
 
 
 Target = Order | Customer | Subscription
@@ -291,6 +297,7 @@ async def _run(
         discount_code=outcome.discount_code,
         subscription=outcome.subscription,
         warnings=warnings + outcome.messages,
+        store_credit=outcome.store_credit,
     )
 
 
@@ -485,6 +492,9 @@ async def _preview(
     value = None
     if spec.appraise is not None:  # it compensates: say what it gives, as the ceiling sees it
         value = await spec.appraise(connection.adapter, target, request.input, call)
+    foreseen = None
+    if spec.foresee is not None:  # what else the platform would do, with its own values
+        foreseen = await spec.foresee(connection.adapter, target, request.input, call)
     summary = build_preview_summary(
         platform=connection.profile,
         wording=spec.wording,
@@ -493,6 +503,7 @@ async def _preview(
         refund=refund,
         value=value,
         reason_labels=connection.reason_labels,
+        foreseen=foreseen,
     )
     return ActionResult(
         status="preview",
@@ -504,6 +515,7 @@ async def _preview(
         resource=_view(connection, target, request),
         refund=refund,
         compensation_value=value,
+        store_credit=foreseen.store_credit if foreseen is not None else None,
     )
 
 

@@ -25,6 +25,7 @@ from action_gateway.domain.models import (
     Customer,
     DiscountType,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
     Money,
     Order,
     PartialRefundOrderInput,
@@ -41,6 +42,7 @@ from action_gateway.platforms.base import (
     CancelsSubscriptions,
     CreatesDiscountCodes,
     EditsOrderNotes,
+    IssuesStoreCredit,
     PartiallyRefundsOrders,
     PreviewsRefunds,
     RefundsOrders,
@@ -52,6 +54,7 @@ from action_gateway.timeline import (
     CANCEL_SUBSCRIPTION,
     CREATE_DISCOUNT_CODE,
     EDIT_ORDER_NOTE,
+    ISSUE_STORE_CREDIT,
     PARTIAL_REFUND_ORDER,
     REFUND_ORDER,
     SKIP_SUBSCRIPTION_ORDER,
@@ -89,6 +92,11 @@ class ActionSpec(Generic[CapabilityT, TargetT, InputT]):
     """What a compensating action gives the customer (a replacement's items at the original's
     prices after discounts, a credit), executing nothing: shown by a dry run and held against
     the action's compensation ceiling."""
+    foresee: (
+        Callable[[CapabilityT, TargetT, InputT, ActionCall], Awaitable[ActionOutcome]] | None
+    ) = None
+    """What a dry run shows beyond its quote or appraisal, with the values the platform would
+    use (e.g. the new store credit balance), reading only; told by the wording's preview."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.capability, type):
@@ -142,6 +150,25 @@ async def _discount_amounts(
         currency = await adapter.discount_currency(call=call)
         if currency is not None:
             check_precision({"value": data.value}, currency)
+
+
+async def _store_credit_amounts(
+    adapter: IssuesStoreCredit, customer: Customer, data: IssueStoreCreditInput, call: ActionCall
+) -> None:
+    check_precision({"amount": data.amount}, data.currency)
+
+
+async def _store_credit_value(
+    adapter: IssuesStoreCredit, customer: Customer, data: IssueStoreCreditInput, call: ActionCall
+) -> Money:
+    return Money.of(data.amount, data.currency)
+
+
+async def _store_credit_preview(
+    adapter: IssuesStoreCredit, customer: Customer, data: IssueStoreCreditInput, call: ActionCall
+) -> ActionOutcome:
+    credit = await adapter.preview_store_credit(customer, data, call=call)
+    return ActionOutcome(status="preview", store_credit=credit)
 
 
 ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
@@ -214,6 +241,17 @@ ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
                 subscription, data, call=call
             ),
             wording=SKIP_SUBSCRIPTION_ORDER,
+        ),
+        ActionSpec[IssuesStoreCredit, Customer, IssueStoreCreditInput](
+            facts=ACTION_FACTS[ActionName.ISSUE_STORE_CREDIT],
+            capability=IssuesStoreCredit,
+            perform=lambda adapter, customer, data, call: adapter.issue_store_credit(
+                customer, data, call=call
+            ),
+            wording=ISSUE_STORE_CREDIT,
+            check_amounts=_store_credit_amounts,
+            appraise=_store_credit_value,
+            foresee=_store_credit_preview,
         ),
     )
 }

@@ -81,6 +81,10 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("refund_exceeds_refundable", 422,
                 "The refund asks for more than the platform says is refundable",
                 "Checked against the platform's own computation before anything is sent."),
+    ProblemType("store_credit_currency_not_supported", 422,
+                "The platform holds no store credit in this currency",
+                "BigCommerce keeps store credit in the store's default currency only; the "
+                "answer names it. Nothing is sent."),
     ProblemType("amount_precision", 422, "The amount has more decimals than its currency",
                 "A money input is finer than its currency's minor units (ISO 4217: USD 2, JPY 0, "
                 "KWD 3); `currency` and `allowed_decimals` say what is allowed. Nothing is sent."),

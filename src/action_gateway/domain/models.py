@@ -72,6 +72,7 @@ class ActionName(StrEnum):
     CREATE_DISCOUNT_CODE = "create_discount_code"
     CANCEL_SUBSCRIPTION = "cancel_subscription"
     SKIP_SUBSCRIPTION_ORDER = "skip_subscription_order"
+    ISSUE_STORE_CREDIT = "issue_store_credit"
 
 
 class ResourceType(StrEnum):
@@ -359,6 +360,72 @@ class SkipSubscriptionOrderInput(StrictModel):
     pass
 
 
+class IssueStoreCreditInput(StrictModel):
+    """Store credit for the customer: a balance they spend at checkout, never cash."""
+
+    amount: Annotated[
+        str,
+        Field(
+            pattern=POSITIVE_DECIMAL_PATTERN,
+            description="The credit to add, no finer than the currency allows.",
+            examples=["15.00"],
+        ),
+    ]
+    currency: Annotated[
+        str,
+        Field(
+            pattern=CURRENCY_PATTERN,
+            description="ISO 4217 code of the credit (BigCommerce: the store's default currency "
+            "only; Shopify keeps one account per currency).",
+            examples=["USD"],
+        ),
+    ]
+    expires_at: Annotated[
+        datetime | None,
+        Field(description="Shopify only: when the credit expires (in the future, with a zone)."),
+    ] = None
+    notify_customer: bool = False
+    reason: Annotated[str | None, Field(max_length=255)] = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in _iso_currencies():
+            raise ValueError(f"{value} is not an ISO 4217 currency in use")
+        return value
+
+    @field_validator("expires_at")
+    @classmethod
+    def _expires_in_the_future(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("expires_at needs a time zone (e.g. 2027-01-31T23:59:59Z)")
+        if value <= datetime.now(value.tzinfo):
+            raise ValueError("expires_at must be in the future")
+        return value
+
+    @model_validator(mode="after")
+    def _positive(self) -> IssueStoreCreditInput:
+        if Decimal(self.amount) <= 0:
+            raise ValueError("amount must be greater than zero")
+        return self
+
+
+@functools.lru_cache(maxsize=1)
+def _iso_currencies() -> frozenset[str]:
+    """ISO 4217 codes legal tender somewhere today, from babel's CLDR data (as
+    ``domain.currency`` reads minor units): no withdrawn (DEM) or non-money (XAU, XXX) codes."""
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
+
+    return frozenset(
+        code
+        for territory in get_global("territory_currencies")
+        for code in get_territory_currencies(territory, tender=True)
+    )
+
+
 class _ActionRequestBase(StrictModel):
     connection: Annotated[str, Field(min_length=1, max_length=100, examples=["sandbox-shopify"])]
     context: ActionContext = ActionContext()
@@ -420,6 +487,12 @@ class SkipSubscriptionOrderRequest(_ActionRequestBase):
     input: SkipSubscriptionOrderInput = SkipSubscriptionOrderInput()
 
 
+class IssueStoreCreditRequest(_ActionRequestBase):
+    action: Literal["issue_store_credit"]
+    target: CustomerTarget
+    input: IssueStoreCreditInput
+
+
 ActionRequest = Annotated[
     CancelOrderRequest
     | CancelAndRefundOrderRequest
@@ -428,7 +501,8 @@ ActionRequest = Annotated[
     | EditOrderNoteRequest
     | CreateDiscountCodeRequest
     | CancelSubscriptionRequest
-    | SkipSubscriptionOrderRequest,
+    | SkipSubscriptionOrderRequest
+    | IssueStoreCreditRequest,
     Field(discriminator="action"),
 ]
 
@@ -521,6 +595,13 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             resource_type=ResourceType.SUBSCRIPTION,
             request_model=SkipSubscriptionOrderRequest,
             needs_open_conversation=True,
+        ),
+        ActionFacts(
+            name=ActionName.ISSUE_STORE_CREDIT,
+            resource_type=ResourceType.CUSTOMER,
+            request_model=IssueStoreCreditRequest,
+            compensates=True,
+            ceiling=Ceiling.COMPENSATION,
         ),
     )
 }
@@ -771,6 +852,27 @@ class SubscriptionChange(ResponseModel):
     cancelled_at: datetime | None = None
 
 
+class StoreCredit(ResponseModel):
+    """Store credit given (or, in a dry run, that would be given) and the balance it makes."""
+
+    amount: Money
+    balance: Money = Field(
+        description="The customer's store credit balance in that currency "
+        "after the credit (a dry run: what it would be)."
+    )
+    previous_balance: Money | None = Field(
+        default=None, description="The balance read just before, when the platform gives it."
+    )
+    expires_at: datetime | None = None
+    notified: bool = False
+    transaction_id: str | None = Field(
+        default=None, description="Shopify: the credit transaction's id."
+    )
+    account_id: str | None = Field(
+        default=None, description="Shopify: the store credit account (one per currency)."
+    )
+
+
 class ActionStatus(StrEnum):
     """``pending``: the platform accepted the action and finishes it later (e.g. a job)."""
 
@@ -791,6 +893,7 @@ class ActionOutcome(BaseModel):
     job_id: str | None = None
     platform_reference: str | None = None
     messages: list[str] = []
+    store_credit: StoreCredit | None = None
 
     @field_validator("messages")
     @classmethod

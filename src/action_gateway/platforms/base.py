@@ -15,6 +15,7 @@ from action_gateway.domain.models import (
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
     Order,
     OrderPage,
     PartialRefundOrderInput,
@@ -22,6 +23,7 @@ from action_gateway.domain.models import (
     RefundOrderInput,
     RefundSummary,
     SkipSubscriptionOrderInput,
+    StoreCredit,
     Subscription,
 )
 
@@ -216,5 +218,27 @@ class SkipsSubscriptionOrders(Protocol):
 
         The platform does not deduplicate a skip: after an ambiguous failure the adapter re-reads
         the next order before anything else, so one request never skips twice.
+        """
+        ...
+
+
+@runtime_checkable
+class IssuesStoreCredit(Protocol):
+    async def preview_store_credit(
+        self, customer: Customer, data: IssueStoreCreditInput, *, call: ActionCall
+    ) -> StoreCredit:
+        """The credit and the balance it would make (the current balance read); executes
+        nothing. Refuses what the platform would refuse before sending (a currency it does not
+        hold credit in, an expiry it cannot keep)."""
+        ...
+
+    async def issue_store_credit(
+        self, customer: Customer, data: IssueStoreCreditInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Add ``data.amount`` to the customer's balance, once.
+
+        No platform deduplicates it: after an ambiguous failure the adapter looks for its own
+        credit (Shopify: a matching transaction since the send; BigCommerce: the balance at the
+        target it wrote) before anything else, and never re-sends blind.
         """
         ...

@@ -15,6 +15,7 @@ from action_gateway.domain.models import (
     DiscountExpiry,
     DiscountType,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
     Money,
     NoteMode,
     Order,
@@ -43,6 +44,7 @@ from action_gateway.platforms.bigcommerce.endpoints import (
     LIST_ORDER_REFUNDS,
     LIST_ORDER_SHIPPING_ADDRESSES,
     LIST_ORDERS,
+    UPDATE_CUSTOMERS,
     UPDATE_ORDER,
 )
 from action_gateway.platforms.bigcommerce.mapping import (
@@ -723,3 +725,57 @@ def test_store_credit_is_never_chosen_silently_for_a_refund() -> None:
     cash = [{"provider_id": "custom", "amount": 10.0, "offline": True, "offline_reason": "COD"}]
     assert choose_refund_method({"refund_methods": [store_credit, cash]}) is None
     assert choose_refund_method({"refund_methods": [store_credit, card]}) == card
+
+
+class TestStoreCredit:
+    """Read, add, write the absolute balance, re-read; every request and answer against the
+    customers V3 spec (the stub validates them)."""
+
+    def customer(self, balance: float) -> dict[str, Any]:
+        return {**customer_body(), "store_credit_amounts": [{"amount": balance}]}
+
+    async def test_the_new_balance_is_written_whole_and_read_back(
+        self, adapter: BigCommerceAdapter, stub: BigCommerceStub
+    ) -> None:
+        stub.reply(LIST_ORDERS, ok([order_body()]))
+        stub.reply(LIST_CUSTOMERS, ok(customers_body(self.customer(10.0))))
+        stub.reply(UPDATE_CUSTOMERS, ok({"data": [self.customer(25.5)], "meta": {}}))
+        stub.reply(LIST_CUSTOMERS, ok(customers_body(self.customer(25.5))))
+        customer = from_bigcommerce_customer(customer_body())
+        data = IssueStoreCreditInput(amount="15.50", currency="USD")
+        outcome = await adapter.issue_store_credit(customer, data, call=call())
+        reads = stub.sent(LIST_CUSTOMERS)
+        assert [dict(r.url.params) for r in reads] == [
+            {"id:in": "11", "include": "storecredit"}
+        ] * 2
+        assert stub.bodies(UPDATE_CUSTOMERS) == [
+            [{"id": 11, "store_credit_amounts": [{"amount": 25.5}]}]
+        ]
+        credit = outcome.store_credit
+        assert credit is not None
+        assert (credit.amount, credit.previous_balance, credit.balance) == (
+            Money.of("15.50", "USD"),
+            Money.of("10", "USD"),
+            Money.of("25.50", "USD"),
+        )
+        assert outcome.messages == []
+
+    async def test_a_refused_write_is_passed_on_verbatim(
+        self, adapter: BigCommerceAdapter, stub: BigCommerceStub
+    ) -> None:
+        stub.reply(LIST_ORDERS, ok([order_body()]))
+        stub.reply(LIST_CUSTOMERS, ok(customers_body(self.customer(0.0))))
+        refusal = {
+            "status": 422,
+            "title": "The customer was not valid.",
+            "type": "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes",
+            "errors": {"0.store_credit_amounts": "must not be negative"},
+        }
+        stub.reply(UPDATE_CUSTOMERS, httpx.Response(422, json=refusal))
+        customer = from_bigcommerce_customer(customer_body())
+        with pytest.raises(PlatformRejected) as caught:
+            await adapter.issue_store_credit(
+                customer, IssueStoreCreditInput(amount="5", currency="USD"), call=call()
+            )
+        assert "The customer was not valid." in str(caught.value)
+        assert len(stub.sent(LIST_CUSTOMERS)) == 1  # nothing re-read, nothing re-sent

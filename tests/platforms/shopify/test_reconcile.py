@@ -15,6 +15,7 @@ import pytest
 from action_gateway.domain.models import (
     CancelOrderInput,
     CancelReason,
+    IssueStoreCreditInput,
     Money,
     PartialRefundLineItem,
     PartialRefundOrderInput,
@@ -30,10 +31,11 @@ from action_gateway.errors import (
 )
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify import ShopifyAdapter, ShopifyClient
-from action_gateway.platforms.shopify.mapping import from_shopify_order
+from action_gateway.platforms.shopify.mapping import from_shopify_customer, from_shopify_order
 from action_gateway.platforms.shopify.reconcile import (
     RECONCILED_CANCEL,
     RECONCILED_REFUND,
+    RECONCILED_STORE_CREDIT,
 )
 from tests.platforms.kit import LOST_IN_TRANSIT
 from tests.platforms.shopify.helpers import (
@@ -41,6 +43,7 @@ from tests.platforms.shopify.helpers import (
     ShopifyStub,
     Sleeps,
     connection,
+    customer_node,
     endpoint,
     order_node,
     payload,
@@ -473,3 +476,113 @@ class TestPartialRefund:
             await adapter.partial_refund_order(an_order(), data, call=call())
         assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
         assert "check the order's refunds" in (caught.value.detail or "")
+
+
+class TestStoreCredit:
+    """storeCreditAccountCredit is neither deduplicated nor marked: the credits read before the
+    send are recorded, and after a lost answer only a new credit of the same amount is ours."""
+
+    CUSTOMER = "gid://shopify/Customer/7001"
+    ACCOUNT = "gid://shopify/StoreCreditAccount/31"
+
+    def credit(self, number: int, amount: str, created: str, balance: str) -> dict[str, Any]:
+        return {
+            "__typename": "StoreCreditAccountCreditTransaction",
+            "id": f"gid://shopify/StoreCreditAccountCreditTransaction/{number}",
+            "createdAt": created,
+            "event": "ADJUSTMENT",
+            "amount": {"amount": amount, "currencyCode": "USD"},
+            "balanceAfterTransaction": {"amount": balance, "currencyCode": "USD"},
+            "expiresAt": None,
+        }
+
+    def account(self, balance: str, *credits: dict[str, Any]) -> dict[str, Any]:
+        node = {
+            "id": self.ACCOUNT,
+            "balance": {"amount": balance, "currencyCode": "USD"},
+            "transactions": {"nodes": list(credits)},
+        }
+        return {"customer": {"id": self.CUSTOMER, "storeCreditAccounts": {"nodes": [node]}}}
+
+    async def issue(self, adapter: ShopifyAdapter, **input_: Any) -> Any:
+        customer = from_shopify_customer(customer_node(), handle="acme")
+        data = IssueStoreCreditInput(**{"amount": "15.00", "currency": "USD", **input_})
+        return await adapter.issue_store_credit(customer, data, call=call())
+
+    @pytest.mark.parametrize("lost", LOST)
+    async def test_the_new_credit_of_that_amount_is_ours(
+        self, adapter: ShopifyAdapter, stub: ShopifyStub, lost: Any
+    ) -> None:
+        earlier = self.credit(1, "15.0", "2026-11-23T10:14:30Z", "15.0")  # same amount, older
+        ours = self.credit(2, "15.0", "2026-11-23T10:15:01Z", "30.0")
+        stub.reply("CustomerStoreCredit", self.account("15.0", earlier))
+        stub.reply("StoreCreditAccountCredit", lost)
+        stub.reply("CustomerStoreCredit", self.account("30.0", ours, earlier))
+        outcome = await self.issue(adapter, notify_customer=True)
+        assert outcome.status == "succeeded"
+        assert outcome.messages == [RECONCILED_STORE_CREDIT]
+        credit = outcome.store_credit
+        assert credit.transaction_id == ours["id"]
+        assert (credit.previous_balance, credit.balance) == (
+            Money.of("15", "USD"),
+            Money.of("30", "USD"),
+        )
+        assert stub.operations().count("StoreCreditAccountCredit") == 1
+        [sent] = stub.bodies("StoreCreditAccountCredit")
+        assert sent["variables"] == {
+            "id": self.CUSTOMER,
+            "creditInput": {
+                "creditAmount": {"amount": "15.00", "currencyCode": "USD"},
+                "notify": True,
+            },
+        }
+        read = stub.bodies("CustomerStoreCredit")[0]["variables"]
+        assert read == {"id": self.CUSTOMER, "accounts": "currency_code:USD"}
+
+    @pytest.mark.parametrize(
+        "after",
+        [
+            pytest.param([], id="no-new-credit"),
+            pytest.param([("3", "15.0"), ("4", "15.0")], id="two-new-credits"),
+            pytest.param([("3", "9.0")], id="another-amount"),
+        ],
+    )
+    async def test_anything_else_stays_unknown_and_is_never_sent_again(
+        self, adapter: ShopifyAdapter, stub: ShopifyStub, after: list[tuple[str, str]]
+    ) -> None:
+        earlier = self.credit(1, "15.0", "2026-11-23T10:14:30Z", "15.0")
+        new = [self.credit(int(n), a, "2026-11-23T10:15:01Z", "0") for n, a in after]
+        stub.reply("CustomerStoreCredit", self.account("15.0", earlier))
+        stub.reply("StoreCreditAccountCredit", httpx.ReadTimeout("timed out"))
+        stub.reply("CustomerStoreCredit", self.account("15.0", *new, earlier))
+        with pytest.raises(GatewayError, match="before issuing it again") as caught:
+            await self.issue(adapter)
+        assert caught.value.extensions["outcome"] is Outcome.UNKNOWN
+        assert stub.operations().count("StoreCreditAccountCredit") == 1
+
+    async def test_a_refusal_is_passed_on_with_its_code(
+        self, adapter: ShopifyAdapter, stub: ShopifyStub
+    ) -> None:
+        stub.reply(
+            "CustomerStoreCredit",
+            {"customer": {"id": self.CUSTOMER, "storeCreditAccounts": {"nodes": []}}},
+        )
+        refused = {
+            "field": ["creditInput", "creditAmount", "amount"],
+            "message": "The operation would cause the account's credit limit to be exceeded",
+            "code": "CREDIT_LIMIT_EXCEEDED",
+        }
+        stub.reply(
+            "StoreCreditAccountCredit",
+            {
+                "storeCreditAccountCredit": {
+                    "storeCreditAccountTransaction": None,
+                    "userErrors": [refused],
+                }
+            },
+        )
+        with pytest.raises(PlatformRejected) as caught:
+            await self.issue(adapter, amount="100000.00")
+        [message] = caught.value.extensions["platform_errors"]
+        assert (message.message, message.code) == (refused["message"], "CREDIT_LIMIT_EXCEEDED")
+        assert caught.value.extensions.get("outcome") is not Outcome.UNKNOWN

@@ -789,3 +789,39 @@ async def test_random_faults_are_reproducible() -> None:
     await assert_seeded_faults_reproducible(
         BigCommerceSimulator, TOKEN, BASE, HEADERS, lambda c: c.get("/v2/orders/100")
     )
+
+
+# -- customers: store credit (PUT /v3/customers) -------------------------------------------------
+
+
+async def test_store_credit_put_sets_the_balance_and_answers_the_customer(
+    client: httpx.AsyncClient, sim: BigCommerceSimulator
+) -> None:
+    body = [{"id": 2, "store_credit_amounts": [{"amount": 12.5}]}]
+    first = await client.put("/v3/customers", json=body)
+    assert first.status_code == 200, first.text
+    assert first.json()["data"][0]["store_credit_amounts"] == [{"amount": 12.5}]
+    # The field holds the balance: the same body sent again sets the same balance (replace).
+    again = await client.put("/v3/customers", json=body)
+    assert again.json()["data"][0]["store_credit_amounts"] == [{"amount": 12.5}]
+    read = await client.get("/v3/customers", params={"id:in": "2", "include": "storecredit"})
+    assert read.json()["data"][0]["store_credit_amounts"] == [{"amount": 12.5}]
+    entries = [e for e in sim.ledger if e.operation == "customer.store_credit"]
+    assert [(e.customer_id, e.amount) for e in entries] == [(2, Decimal("12.5"))] * 2
+
+
+async def test_store_credit_put_errors(client: httpx.AsyncClient, raw: httpx.AsyncClient) -> None:
+    unknown = await client.put(
+        "/v3/customers", json=[{"id": 999, "store_credit_amounts": [{"amount": 1}]}]
+    )
+    assert unknown.status_code == 422
+    assert set(unknown.json()) >= {"status", "title", "type", "errors"}
+    too_many = await raw.put(
+        "/v3/customers",
+        json=[{"id": n, "store_credit_amounts": [{"amount": 1}]} for n in range(11)],
+    )
+    assert too_many.status_code == 413
+    negative = await client.put(
+        "/v3/customers", json=[{"id": 1, "store_credit_amounts": [{"amount": -5}]}]
+    )
+    assert negative.status_code == 422

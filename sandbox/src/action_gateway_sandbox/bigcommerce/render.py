@@ -9,6 +9,7 @@ from .state import (
     STATUS_NAMES,
     STORE_CURRENCY,
     ZERO,
+    Customer,
     Order,
     OrderProduct,
     Refund,
@@ -306,31 +307,34 @@ def customers(store: Store, query: dict[str, Any]) -> dict[str, Any]:
     page, limit = query.get("page", 1), query.get("limit", 50)
     window = found[(page - 1) * limit : page * limit]
     include = query.get("include", set())
-    data = []
-    for c in window:
-        item: dict[str, Any] = {
-            "id": c.id,
-            "email": c.email,
-            "first_name": c.first_name,
-            "last_name": c.last_name,
-            "company": c.company,
-            "phone": c.phone,
-            "notes": "",
-            "tax_exempt_category": "",
-            "customer_group_id": 0,
-            "date_created": iso(c.created),
-            "date_modified": iso(c.created),
-            "address_count": 0,
-            "attribute_count": 0,
-            "authentication": {"force_password_reset": False},
-            "registration_ip_address": "",
-            "accepts_product_review_abandoned_cart_emails": False,
-            "origin_channel_id": 1,
-            "channel_ids": [1],
-        }
-        if "storecredit" in include:
-            item["store_credit_amounts"] = [{"amount": v3_money(c.store_credit)}]
-        if "addresses" in include:
-            item["addresses"] = []
-        data.append(item)
+    data = [customer(c, include) for c in window]
     return {"data": data, "meta": pagination(len(found), page, limit)}
+
+
+def customer(c: Customer, include: set[str]) -> dict[str, Any]:
+    """One customer_Full; ``include`` as the GET's include values."""
+    item: dict[str, Any] = {
+        "id": c.id,
+        "email": c.email,
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "company": c.company,
+        "phone": c.phone,
+        "notes": "",
+        "tax_exempt_category": "",
+        "customer_group_id": 0,
+        "date_created": iso(c.created),
+        "date_modified": iso(c.created),
+        "address_count": 0,
+        "attribute_count": 0,
+        "authentication": {"force_password_reset": False},
+        "registration_ip_address": "",
+        "accepts_product_review_abandoned_cart_emails": False,
+        "origin_channel_id": 1,
+        "channel_ids": [1],
+    }
+    if "storecredit" in include:
+        item["store_credit_amounts"] = [{"amount": v3_money(c.store_credit)}]
+    if "addresses" in include:
+        item["addresses"] = []
+    return item

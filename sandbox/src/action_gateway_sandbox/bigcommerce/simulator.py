@@ -76,6 +76,7 @@ _ROUTES = (
     route("GET", "/v2/orders/{order_id}/shipping_addresses", "getOrderShippingAddresses"),
     route("GET", "/v2/order_statuses", "getOrderStatuses"),
     route("GET", "/v3/customers", "getCustomers"),
+    route("PUT", "/v3/customers", "updateCustomers"),
     route("POST", "/v3/orders/{order_id}/payment_actions/refund_quotes", "createOrderRefundQuotes"),
     route("POST", "/v3/orders/{order_id}/payment_actions/refunds", "createOrderRefund"),
     route("GET", "/v3/orders/{order_id}/payment_actions/refunds", "getOrderRefunds"),
@@ -236,6 +237,12 @@ class BigCommerceSimulator:
             return self._json(200, render.order(order, self.store_hash))
         if op == "getCustomers":
             return self._json(200, render.customers(self.store, validation.customer_query(params)))
+        if op == "updateCustomers":
+            updates = validation.customer_updates(self._body(request, v2=False))
+            updated = self.store.update_customers(updates, now)
+            # The answer lists the updated customers; store credit is shown as on GET [CU3].
+            data = [render.customer(c, {"storecredit"}) for c in updated]
+            return self._json(200, {"data": data, "meta": {}})
         if op == "createOrderRefundQuotes":
             order = self._order(match[1], v2=False)
             items = validation.refund_items(self._body(request, v2=False), for_refund=False)

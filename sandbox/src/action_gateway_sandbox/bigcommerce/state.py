@@ -270,3 +270,4 @@ class LedgerEntry:
     declined: bool = False
     promotion_id: int | None = None
     code: str | None = None
+    customer_id: int | None = None

@@ -133,6 +133,34 @@ class Store:
             LedgerEntry("order.update", at=now, order_id=order.id, status_id=order.status_id)
         )
 
+    # -- customers ------------------------------------------------------------------------
+
+    def update_customers(self, updates: list[dict[str, Any]], now: datetime) -> list[Customer]:
+        """PUT /v3/customers: store credit is the balance itself, replaced, not added to
+        (next-actions.md §4.2). An unknown id refuses the whole batch (unverified)."""
+        missing = [u["id"] for u in updates if u["id"] not in self.customers]
+        if missing:
+            raise v3_error(
+                422,
+                "The customer was not valid.",
+                {str(i): f"Customer {i} does not exist" for i in missing},
+            )  # unverified wording
+        updated = []
+        for update in updates:
+            customer = self.customers[update["id"]]
+            if "store_credit" in update:
+                customer.store_credit = update["store_credit"]
+                self.ledger.append(
+                    LedgerEntry(
+                        "customer.store_credit",
+                        at=now,
+                        amount=customer.store_credit,
+                        customer_id=customer.id,
+                    )
+                )
+            updated.append(customer)
+        return updated
+
     # -- refunds --------------------------------------------------------------------------
 
     def quote(self, order: Order, items: list[RequestItem]) -> Quote:

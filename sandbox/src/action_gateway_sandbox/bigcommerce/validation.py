@@ -414,3 +414,40 @@ def coupon_code(body: object) -> tuple[str, int, int]:
             raise promotions_error(422, f"{name} must be a non-negative integer.")
         limits.append(int(value))
     return code, limits[0], limits[1]
+
+
+# -- V3 customers (PUT) -----------------------------------------------------------------------
+
+MAX_CUSTOMERS_PER_PUT = 10  # 413 beyond [CU3 PUT /customers responses.413]
+
+
+def customer_updates(body: object) -> list[dict[str, Any]]:
+    """PUT /v3/customers: an array of customer_Put, ``id`` required [CU3]. Only the fields the
+    simulator models are kept (``store_credit_amounts``); others are accepted and ignored."""
+    if not isinstance(body, list):
+        raise v3_error(422, "The request body must be an array of customers.")  # unverified
+    if len(body) > MAX_CUSTOMERS_PER_PUT:
+        raise ApiError(413, None)  # the spec documents no body
+    updates: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    for index, item in enumerate(body):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            errors[f"{index}.id"] = "id is required"  # unverified wording
+            continue
+        update: dict[str, Any] = {"id": item["id"]}
+        if "store_credit_amounts" in item:
+            amounts = item["store_credit_amounts"]
+            if not isinstance(amounts, list) or not all(
+                isinstance(a, dict) and is_number(a.get("amount")) for a in amounts
+            ):
+                errors[f"{index}.store_credit_amounts"] = "must be a list of {amount: number}"
+                continue
+            total = sum((_decimal(a["amount"]) for a in amounts), Decimal(0))
+            if total < 0:
+                errors[f"{index}.store_credit_amounts"] = "must not be negative"  # unverified
+                continue
+            update["store_credit"] = total
+        updates.append(update)
+    if errors:
+        raise v3_error(422, "The customer was not valid.", errors)  # unverified title
+    return updates

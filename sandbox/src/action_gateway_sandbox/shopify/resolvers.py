@@ -27,6 +27,8 @@ from .state import (
     Refund,
     RefundLine,
     ShippingLine,
+    StoreCreditAccount,
+    StoreCreditTransaction,
     Transaction,
     cents,
     gid,
@@ -169,6 +171,45 @@ class Views:
             "createdAt": iso(c.created_at),
             "updatedAt": iso(c.created_at),
             "orders": lambda _info, **args: self.orders(orders, args, "orders"),
+            "storeCreditAccounts": lambda _info, **args: connection(
+                self.store.store_credit_accounts_of(c, args.get("query")),
+                self.store_credit_account,
+                lambda a: a.id,
+                args,
+                "storeCreditAccounts",
+            ),
+        }
+
+    def store_credit_account(self, a: StoreCreditAccount) -> View:
+        def transactions(_info: Info, **args: Any) -> View:
+            # Only credits are modelled; "type:credit" (or no filter) keeps them all.
+            kinds = (args.get("query") or "type:credit").replace("type:", "").split(" OR ")
+            found = a.transactions if "credit" in kinds else []
+            return connection(
+                found,
+                lambda t: self.store_credit_transaction(a, t),
+                lambda t: t.id,
+                args,
+                "transactions",
+            )
+
+        return {
+            "id": gid("StoreCreditAccount", a.id),
+            "balance": _money(a.balance, a.currency),
+            "transactions": transactions,
+        }
+
+    def store_credit_transaction(self, a: StoreCreditAccount, t: StoreCreditTransaction) -> View:
+        return {
+            "__typename": "StoreCreditAccountCreditTransaction",
+            "id": gid("StoreCreditAccountCreditTransaction", t.id),
+            "amount": _money(t.amount, a.currency),
+            "balanceAfterTransaction": _money(t.balance_after, a.currency),
+            "createdAt": iso(t.created_at),
+            "event": t.event,
+            "expiresAt": iso(t.expires_at) if t.expires_at else None,
+            "remainingAmount": _money(t.amount, a.currency),  # nothing of it spent here
+            "account": lambda _info: self.store_credit_account(a),
         }
 
     def order(self, o: Order) -> View:
@@ -520,6 +561,16 @@ def root_resolvers(
             "userErrors": result["userErrors"],
         }
 
+    def store_credit_credit(_info: Info, id: str, creditInput: dict[str, Any]) -> View:
+        result = store.store_credit_credit(id, creditInput)
+        account, transaction = result["account"], result["transaction"]
+        return {
+            "storeCreditAccountTransaction": None
+            if transaction is None
+            else views.store_credit_transaction(account, transaction),
+            "userErrors": result["userErrors"],
+        }
+
     return {
         "customerByIdentifier": customer_by_identifier,
         "customers": lambda _info, **args: views.customers(args),
@@ -534,4 +585,5 @@ def root_resolvers(
         "refundCreate": refund_create,
         "orderUpdate": order_update,
         "discountCodeBasicCreate": discount_create,
+        "storeCreditAccountCredit": store_credit_credit,
     }

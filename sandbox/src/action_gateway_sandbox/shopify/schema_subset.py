@@ -58,6 +58,10 @@ type Mutation {
   discountCodeBasicCreate(
     basicCodeDiscount: DiscountCodeBasicInput!
   ): DiscountCodeBasicCreatePayload
+  storeCreditAccountCredit(
+    id: ID!
+    creditInput: StoreCreditAccountCreditInput!
+  ): StoreCreditAccountCreditPayload
 }
 type Customer {
   id: ID!
@@ -79,6 +83,90 @@ type Customer {
   ): OrderConnection!
   createdAt: DateTime!
   updatedAt: DateTime!
+  storeCreditAccounts(
+    first: Int
+    after: String
+    last: Int
+    before: String
+    query: String
+  ): StoreCreditAccountConnection!
+}
+type StoreCreditAccountConnection {
+  nodes: [StoreCreditAccount!]!
+  edges: [StoreCreditAccountEdge!]!
+  pageInfo: PageInfo!
+}
+type StoreCreditAccountEdge {
+  node: StoreCreditAccount!
+  cursor: String!
+}
+type StoreCreditAccount {
+  id: ID!
+  balance: MoneyV2!
+  transactions(
+    first: Int
+    after: String
+    last: Int
+    before: String
+    reverse: Boolean = false
+    sortKey: TransactionSortKeys = CREATED_AT
+    query: String
+  ): StoreCreditAccountTransactionConnection!
+}
+type StoreCreditAccountTransactionConnection {
+  nodes: [StoreCreditAccountTransaction!]!
+  edges: [StoreCreditAccountTransactionEdge!]!
+  pageInfo: PageInfo!
+}
+type StoreCreditAccountTransactionEdge {
+  node: StoreCreditAccountTransaction!
+  cursor: String!
+}
+interface StoreCreditAccountTransaction {
+  account: StoreCreditAccount!
+  amount: MoneyV2!
+  balanceAfterTransaction: MoneyV2!
+  createdAt: DateTime!
+  event: StoreCreditSystemEvent!
+}
+type StoreCreditAccountCreditTransaction implements StoreCreditAccountTransaction {
+  account: StoreCreditAccount!
+  amount: MoneyV2!
+  balanceAfterTransaction: MoneyV2!
+  createdAt: DateTime!
+  event: StoreCreditSystemEvent!
+  expiresAt: DateTime
+  id: ID!
+  remainingAmount: MoneyV2!
+}
+type StoreCreditAccountCreditPayload {
+  storeCreditAccountTransaction: StoreCreditAccountCreditTransaction
+  userErrors: [StoreCreditAccountCreditUserError!]!
+}
+type StoreCreditAccountCreditUserError {
+  code: StoreCreditAccountCreditUserErrorCode
+  field: [String!]
+  message: String!
+}
+input StoreCreditAccountCreditInput {
+  creditAmount: MoneyInput!
+  expiresAt: DateTime
+  notify: Boolean = false
+}
+input MoneyInput {
+  amount: Decimal!
+  currencyCode: CurrencyCode!
+}
+enum StoreCreditAccountCreditUserErrorCode {
+  ACCOUNT_NOT_FOUND OWNER_NOT_FOUND NEGATIVE_OR_ZERO_AMOUNT MISMATCHING_CURRENCY
+  EXPIRES_AT_IN_PAST CREDIT_LIMIT_EXCEEDED UNSUPPORTED_CURRENCY
+}
+enum StoreCreditSystemEvent {
+  ADJUSTMENT ORDER_PAYMENT ORDER_REFUND PAYMENT_FAILURE PAYMENT_RETURNED ORDER_CANCELLATION
+  TAX_FINALIZATION
+}
+enum TransactionSortKeys {
+  CREATED_AT EXPIRES_AT
 }
 type CustomerEmailAddress {
   emailAddress: String!

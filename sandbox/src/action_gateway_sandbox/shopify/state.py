@@ -305,6 +305,30 @@ class LedgerEntry:
     currency: str | None = None
     idempotency_key: str | None = None
     code: str | None = None
+    customer_id: str | None = None
+
+
+@dataclass
+class StoreCreditTransaction:
+    """A credit (storeCreditAccountCredit records event ADJUSTMENT, origin null; C11)."""
+
+    id: int
+    amount: Decimal
+    balance_after: Decimal
+    created_at: datetime
+    expires_at: datetime | None
+    event: str = "ADJUSTMENT"
+
+
+@dataclass
+class StoreCreditAccount:
+    """One per owner and currency (Shopify creates it with the first credit)."""
+
+    id: int
+    customer_id: int
+    currency: str
+    balance: Decimal = Decimal("0")
+    transactions: list[StoreCreditTransaction] = field(default_factory=list)
 
 
 @dataclass

@@ -22,6 +22,8 @@ from .state import (
     Order,
     Refund,
     RefundLine,
+    StoreCreditAccount,
+    StoreCreditTransaction,
     Transaction,
     cents,
     fingerprint,
@@ -88,6 +90,7 @@ class Store:
         self.collections: dict[int, Collection] = {}
         self.discounts: dict[int, Discount] = {}
         self.jobs: dict[str, Job] = {}
+        self.store_credit_accounts: dict[int, StoreCreditAccount] = {}
         self.ledger: list[LedgerEntry] = []
         self._ids = itertools.count(9_100_000_001)
         self._refund_keys: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -559,3 +562,92 @@ class Store:
                 path = ["customerGets", "items", "collections", "add"]
                 err(path, f"Collection with id: {shown} is invalid", "INVALID")
         return errors
+
+    # -- store credit (next-actions.md §4.1) ------------------------------------------------
+    def store_credit_accounts_of(
+        self, customer: Customer, query: str | None
+    ) -> list[StoreCreditAccount]:
+        accounts = [a for a in self.store_credit_accounts.values() if a.customer_id == customer.id]
+        for negated, key, value, _quoted in _terms(query):
+            if key == "currency_code":
+                accounts = [a for a in accounts if (a.currency == value.upper()) != negated]
+        return accounts
+
+    def store_credit_credit(self, owner_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """storeCreditAccountCredit: errors and messages as captured (C11)."""
+        money = data["creditAmount"]
+        amount = _decimal(money["amount"])
+        currency = money["currencyCode"]
+        account = None
+        customer = None
+        account_number = parse_gid(owner_id, "StoreCreditAccount")
+        if account_number is not None:
+            account = self.store_credit_accounts.get(account_number)
+            if account is None:
+                return _credit_error(
+                    ["id"], "Store credit account does not exist", "ACCOUNT_NOT_FOUND"
+                )
+            if account.currency != currency:
+                return _credit_error(
+                    ["creditInput", "creditAmount", "currencyCode"],
+                    "The currency provided does not match the currency of the store credit account",
+                    "MISMATCHING_CURRENCY",
+                )
+        else:
+            customer = self.customer_by_gid(owner_id)
+            if customer is None:
+                return _credit_error(["id"], "Owner does not exist", "OWNER_NOT_FOUND")
+        if amount <= 0:
+            return _credit_error(
+                ["creditInput", "creditAmount", "amount"],
+                "A positive amount must be used to credit a store credit account",
+                "NEGATIVE_OR_ZERO_AMOUNT",
+            )
+        now = self.now()
+        expires = data.get("expiresAt")
+        expires_at = datetime.fromisoformat(str(expires)) if expires else None
+        if expires_at is not None and expires_at <= now:
+            return _credit_error(
+                ["creditInput", "expiresAt"],
+                "The expiry date must be in the future",
+                "EXPIRES_AT_IN_PAST",
+            )
+        if account is None:
+            assert customer is not None
+            found = self.store_credit_accounts_of(customer, f"currency_code:{currency}")
+            account = found[0] if found else None
+        balance = account.balance if account is not None else ZERO
+        if balance + amount >= STORE_CREDIT_LIMIT:
+            return _credit_error(
+                ["creditInput", "creditAmount", "amount"],
+                "The operation would cause the account's credit limit to be exceeded",
+                "CREDIT_LIMIT_EXCEEDED",
+            )
+        if account is None:  # an owner id creates the account for that currency
+            assert customer is not None
+            account = StoreCreditAccount(self.next_id(), customer.id, currency)
+            self.store_credit_accounts[account.id] = account
+        account.balance = balance + amount
+        transaction = StoreCreditTransaction(
+            self.next_id(), amount, account.balance, now, expires_at
+        )
+        account.transactions.append(transaction)
+        self.ledger.append(
+            LedgerEntry(
+                "storeCreditAccountCredit",
+                at=now,
+                amount=amount,
+                currency=currency,
+                customer_id=str(account.customer_id),
+            )
+        )
+        return {"account": account, "transaction": transaction, "userErrors": []}
+
+
+STORE_CREDIT_LIMIT = Decimal("100000")
+"""A credit of 100000.00 USD was refused with CREDIT_LIMIT_EXCEEDED (C11); the limit itself is
+unconfirmed, so a balance reaching it is refused here."""
+
+
+def _credit_error(path: list[str], message: str, code: str) -> dict[str, Any]:
+    return {"account": None, "transaction": None, "userErrors": [user_error(path, message, code)]}

@@ -15,6 +15,7 @@ from action_gateway.domain.models import (
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
     Money,
     Order,
     OrderPage,
@@ -22,22 +23,26 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    StoreCredit,
 )
 from action_gateway.domain.phones import text_forms
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import (
     DiscountCodeTaken,
+    FieldError,
     GatewayError,
     NotFound,
     Outcome,
     PlatformRejected,
     RefundExceedsRefundable,
+    StoreCreditCurrencyNotSupported,
     UpstreamError,
     ValidationFailed,
 )
 from action_gateway.platforms._outcomes import (
     is_ambiguous,
     reconcile_reserve,
+    still_unknown,
     utc_now,
 )
 from action_gateway.platforms.base import (
@@ -45,6 +50,7 @@ from action_gateway.platforms.base import (
     CancelsAndRefundsOrders,
     CreatesDiscountCodes,
     EditsOrderNotes,
+    IssuesStoreCredit,
     PartiallyRefundsOrders,
     RefundsOrders,
 )
@@ -61,6 +67,7 @@ from action_gateway.platforms.bigcommerce.endpoints import (
     LIST_ORDER_PRODUCTS,
     LIST_ORDER_SHIPPING_ADDRESSES,
     LIST_ORDERS,
+    UPDATE_CUSTOMERS,
     UPDATE_ORDER,
 )
 from action_gateway.platforms.bigcommerce.mapping import (
@@ -83,12 +90,14 @@ from action_gateway.platforms.bigcommerce.mapping import (
     refund_reason,
     refunded_total,
     remaining_shipping,
+    store_credit_of,
     to_bigcommerce_coupon_code,
     to_bigcommerce_full_refund_items,
     to_bigcommerce_id,
     to_bigcommerce_partial_refund_items,
     to_bigcommerce_promotion,
     to_bigcommerce_refund,
+    to_bigcommerce_store_credit,
 )
 from action_gateway.platforms.bigcommerce.reconcile import (
     RECONCILED_REFUND,
@@ -128,6 +137,8 @@ class BigCommerceAdapter(
     # order_Put in the Orders V2 spec documents `staff_notes` as writable.
     EditsOrderNotes,
     CreatesDiscountCodes,
+    # customer_Put's store_credit_amounts holds the balance (set, not added to) [CU3].
+    IssuesStoreCredit,
 ):
     """A BigCommerce store through REST V2 and V3 (see ``client.py`` for the error layers)."""
 
@@ -578,6 +589,168 @@ class BigCommerceAdapter(
         except GatewayError:
             return False
         return True
+
+    # --- Store credit -------------------------------------------------------------------------
+
+    async def _store_credit_currency(self, data: IssueStoreCreditInput, call: ActionCall) -> str:
+        """The store's default currency, the only one BigCommerce holds store credit in
+        [D-CUR]; refuses another currency, or an expiry, before anything is sent."""
+        if data.expires_at is not None:
+            raise ValidationFailed(
+                "BigCommerce store credit does not expire: leave expires_at out.",
+                errors=[
+                    FieldError(
+                        loc=["body", "input", "expires_at"],
+                        message="BigCommerce store credit has no expiry",
+                    )
+                ],
+            )
+        currency = await self.discount_currency(call=call)
+        if currency is None:
+            raise StoreCreditCurrencyNotSupported(
+                "BigCommerce keeps store credit in the store's default currency only, and the "
+                "store's currency cannot be read (it has no orders yet); nothing was sent."
+            )
+        if data.currency != currency:
+            raise StoreCreditCurrencyNotSupported(
+                f"BigCommerce keeps store credit in the store's default currency only "
+                f"({currency}), not {data.currency}; nothing was sent.",
+                currency=currency,
+            )
+        return currency
+
+    async def _store_credit_balance(self, customer: Customer, call: ActionCall) -> Decimal:
+        number = to_bigcommerce_id(customer.platform_id)
+        body = None
+        if number is not None:
+            body = await self.client.request(
+                LIST_CUSTOMERS, query={"id:in": number, "include": "storecredit"}, call=call
+            )
+        nodes = (body or {}).get("data") or []
+        if not nodes:
+            raise NotFound(f"customer {customer.id} was not found on BigCommerce")
+        return store_credit_of(nodes[0])
+
+    async def preview_store_credit(
+        self, customer: Customer, data: IssueStoreCreditInput, *, call: ActionCall
+    ) -> StoreCredit:
+        currency = await self._store_credit_currency(data, call)
+        before = await self._store_credit_balance(customer, call)
+        return StoreCredit(
+            amount=Money.of(data.amount, currency),
+            balance=Money.of(before + Decimal(data.amount), currency),
+            previous_balance=Money.of(before, currency),
+        )
+
+    async def issue_store_credit(
+        self, customer: Customer, data: IssueStoreCreditInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Read, add, write the new balance, re-read (the PUT sets the balance, no delta exists).
+
+        The absolute target is computed once, here, and every send of this call carries that
+        same body: re-sending it converges, recomputing it from a later read would add twice.
+        It lives as long as the call that owns the Idempotency-Key claim, which is every attempt
+        that may send it: a retry with the same key after a possible write replays the stored
+        answer (outcome unknown included) and never reaches here. Only a process killed between
+        its write and its answer leaves the key to be claimed again once its lease expires
+        (``idempotency.py``); the stateless gateway keeps no target for that attempt, and none
+        can be derived (the balance read then already holds the first credit or not, nothing on
+        the customer says which). That case stays the lease's documented limit.
+        """
+        currency = await self._store_credit_currency(data, call)
+        before = await self._store_credit_balance(customer, call)
+        target = before + Decimal(data.amount)
+        body = to_bigcommerce_store_credit(int(customer.platform_id), target)
+        messages: list[str] = []
+        try:
+            await self.client.request(
+                UPDATE_CUSTOMERS,
+                json=body,
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
+            )
+        except GatewayError as exc:
+            if not is_ambiguous(exc):
+                raise
+            messages.append(
+                await self._settle_store_credit(customer, currency, before, target, body, exc, call)
+            )
+        try:
+            balance = await self._store_credit_balance(customer, call)
+        except GatewayError as exc:
+            balance = target
+            messages.append(
+                f"The store credit was set, but re-reading the balance failed: {exc.detail or exc}"
+            )
+        if balance != target:
+            messages.append(
+                f"BigCommerce now shows a balance of {Money.of(balance, currency)}, not the "
+                f"{Money.of(target, currency)} written: it was changed by someone else in "
+                "between (an order paid with store credit, another agent); check it in "
+                "BigCommerce."
+            )
+        if data.notify_customer:
+            messages.append(
+                "BigCommerce sends no email for store credit set through the API: the customer "
+                "was not notified."
+            )
+        return ActionOutcome(
+            status="succeeded",
+            store_credit=StoreCredit(
+                amount=Money.of(data.amount, currency),
+                balance=Money.of(balance, currency),
+                previous_balance=Money.of(before, currency),
+            ),
+            platform_reference=customer.platform_id,
+            messages=messages,
+        )
+
+    async def _settle_store_credit(
+        self,
+        customer: Customer,
+        currency: str,
+        before: Decimal,
+        target: Decimal,
+        body: list[dict[str, Any]],
+        exc: GatewayError,
+        call: ActionCall,
+    ) -> str:
+        """After a PUT whose answer was lost: the balance at the target means it was set; still
+        at the balance read before means it was not (yet), and the same absolute target is sent
+        once more (if the first lands late, it sets the same value); anything else cannot be
+        told apart from someone else's change: outcome unknown, never a second credit."""
+        try:
+            balance = await self._store_credit_balance(customer, call)
+        except GatewayError:
+            raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+        if balance == target:
+            return RECONCILED_STORE_CREDIT
+        if balance != before:
+            raise still_unknown(
+                exc,
+                f"Re-reading shows a balance of {Money.of(balance, currency)}, neither the "
+                f"{Money.of(before, currency)} read before nor the {Money.of(target, currency)} "
+                "written: check the customer's store credit before issuing it again.",
+            ) from exc.__cause__
+        try:
+            await self.client.request(UPDATE_CUSTOMERS, json=body, call=call)
+        except GatewayError as again:
+            raise still_unknown(
+                exc,
+                "The same balance was sent again after a lost answer and was not confirmed "
+                "either: check the customer's store credit before issuing it again.",
+            ) from again
+        return RESENT_STORE_CREDIT
+
+
+RECONCILED_STORE_CREDIT = (
+    "BigCommerce's answer to the store credit was lost; re-reading the customer shows the new "
+    "balance."
+)
+RESENT_STORE_CREDIT = (
+    "BigCommerce's answer to the store credit was lost and the balance was unchanged; the same "
+    "new balance was sent again (a balance is set, not added to, so it cannot count twice)."
+)
 
 
 def refund_reason_text(data: CancelOrderInput) -> str:

@@ -41,6 +41,9 @@ UPDATE_ORDER = Endpoint(
     "update_order", "PUT", "/v2/orders/{order_id}", RequestKind.WRITE_DEDUPLICATED
 )
 LIST_CUSTOMERS = Endpoint("list_customers", "GET", "/v3/customers", RequestKind.READ)
+# Sets the store credit balance (not added to): never re-sent by the chokepoint; the adapter
+# settles a lost answer by re-reading and re-sends only the same absolute target.
+UPDATE_CUSTOMERS = Endpoint("update_customers", "PUT", "/v3/customers", RequestKind.WRITE)
 LIST_ORDER_REFUNDS = Endpoint(
     "list_order_refunds", "GET", "/v3/orders/{order_id}/payment_actions/refunds", RequestKind.READ
 )

@@ -539,3 +539,20 @@ def from_bigcommerce_promotion(
         status=str(promotion["status"]).lower() if promotion.get("status") else None,
         admin_url=None,
     )
+
+
+# --- Store credit ------------------------------------------------------------------------------
+
+
+def store_credit_of(node: Node) -> Decimal:
+    """The customer's balance: ``store_credit_amounts`` (GET with include=storecredit) [CU3]."""
+    return sum(
+        (decimal_of(entry.get("amount")) for entry in node.get("store_credit_amounts") or []),
+        Decimal(0),
+    )
+
+
+def to_bigcommerce_store_credit(customer_id: int, balance: Decimal) -> list[dict[str, Any]]:
+    """PUT /v3/customers body: an array of customer_Put; the amount is the whole new balance
+    (one entry: several entries' meaning is unconfirmed)."""
+    return [{"id": customer_id, "store_credit_amounts": [{"amount": float(balance)}]}]

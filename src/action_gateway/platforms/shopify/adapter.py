@@ -15,12 +15,15 @@ from action_gateway.domain.models import (
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
+    Money,
     Order,
     OrderPage,
     PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
     RefundSummary,
+    StoreCredit,
 )
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import (
@@ -43,12 +46,15 @@ from action_gateway.platforms.base import (
     CancelsAndRefundsOrders,
     CreatesDiscountCodes,
     EditsOrderNotes,
+    IssuesStoreCredit,
     PartiallyRefundsOrders,
     RefundsOrders,
 )
 from action_gateway.platforms.shopify.client import ShopifyClient
 from action_gateway.platforms.shopify.mapping import (
     Node,
+    credit_transactions,
+    from_shopify_credit,
     from_shopify_customer,
     from_shopify_customer_with_orders,
     from_shopify_discount,
@@ -65,8 +71,11 @@ from action_gateway.platforms.shopify.mapping import (
     refunded_since,
     search_value,
     shop_handle,
+    shopify_money,
+    store_credit_account,
     suggested_partial_refund_variables,
     to_shopify_cancel_variables,
+    to_shopify_credit_input,
     to_shopify_discount_input,
     to_shopify_gid,
     to_shopify_partial_refund_input,
@@ -80,6 +89,7 @@ from action_gateway.platforms.shopify.operations import (
     CUSTOMER,
     CUSTOMER_BY_IDENTIFIER,
     CUSTOMER_ORDERS,
+    CUSTOMER_STORE_CREDIT,
     CUSTOMER_WITH_ORDERS,
     CUSTOMERS_SEARCH,
     DISCOUNT_CODE_BASIC_CREATE,
@@ -88,6 +98,7 @@ from action_gateway.platforms.shopify.operations import (
     ORDER_CANCEL,
     ORDER_UPDATE_NOTE,
     SHOP_CURRENCY,
+    STORE_CREDIT_ACCOUNT_CREDIT,
     SUGGESTED_PARTIAL_REFUND,
     SUGGESTED_REFUND,
     Operation,
@@ -96,8 +107,10 @@ from action_gateway.platforms.shopify.operations import (
 )
 from action_gateway.platforms.shopify.reconcile import (
     RECONCILED_REFUND,
+    RECONCILED_STORE_CREDIT,
     reconcile_cancel,
     reconcile_refund,
+    reconcile_store_credit,
 )
 from action_gateway.platforms.shopify.refund_allocation import refund_transactions
 
@@ -115,6 +128,7 @@ class ShopifyAdapter(
     PartiallyRefundsOrders,
     EditsOrderNotes,
     CreatesDiscountCodes,
+    IssuesStoreCredit,
 ):
     """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
 
@@ -499,4 +513,81 @@ class ShopifyAdapter(
             status="succeeded",
             discount_code=from_shopify_discount(node, data, handle=self.handle),
             platform_reference=node["id"],
+        )
+
+    # --- Store credit -------------------------------------------------------------------------
+
+    async def _store_credit(
+        self, customer: Customer, currency: str, call: ActionCall
+    ) -> tuple[Node | None, Money]:
+        """The customer's account in ``currency`` (None: the first credit creates it) and its
+        balance."""
+        data = await self.client.execute(
+            CUSTOMER_STORE_CREDIT,
+            {"id": customer.platform_id, "accounts": f"currency_code:{currency}"},
+            call=call,
+        )
+        if not data.get("customer"):
+            raise NotFound(f"customer {customer.id} was not found on Shopify")
+        account = store_credit_account(data["customer"])
+        if account is None:
+            return None, Money.of("0", currency)
+        return account, shopify_money(account["balance"])
+
+    async def preview_store_credit(
+        self, customer: Customer, data: IssueStoreCreditInput, *, call: ActionCall
+    ) -> StoreCredit:
+        account, balance = await self._store_credit(customer, data.currency, call)
+        return StoreCredit(
+            amount=Money.of(data.amount, data.currency),
+            balance=Money.of(
+                balance.value + Money.of(data.amount, data.currency).value, data.currency
+            ),
+            previous_balance=balance,
+            expires_at=data.expires_at,
+            notified=data.notify_customer,
+            account_id=account.get("id") if account else None,
+        )
+
+    async def issue_store_credit(
+        self, customer: Customer, data: IssueStoreCreditInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        # Not idempotent and no reference field: the balance, the credits already there and the
+        # time are recorded first, so that a lost answer can be settled by re-reading.
+        account, before = await self._store_credit(customer, data.currency, call)
+        seen = {t.get("id") for t in credit_transactions(account)}
+        sent_at = self.clock()
+        try:
+            result = await self.client.execute(
+                STORE_CREDIT_ACCOUNT_CREDIT,
+                {"id": customer.platform_id, "creditInput": to_shopify_credit_input(data)},
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
+            )
+            payload = result.get("storeCreditAccountCredit") or {}
+            errors = payload.get("userErrors") or []
+            if errors:
+                raise from_shopify_user_errors(errors, action="issue the store credit")
+            transaction: Node | None = payload.get("storeCreditAccountTransaction")
+            if not transaction:
+                raise UpstreamError(
+                    "Shopify answered storeCreditAccountCredit without the transaction",
+                    outcome=Outcome.UNKNOWN,
+                )
+            messages: list[str] = []
+        except GatewayError as exc:
+            if not is_ambiguous(exc):
+                raise
+            transaction = await reconcile_store_credit(
+                self, customer, data, seen=seen, sent_at=sent_at, exc=exc, call=call
+            )
+            messages = [RECONCILED_STORE_CREDIT]
+        credit = from_shopify_credit(
+            transaction, previous_balance=before, notified=data.notify_customer
+        )
+        return ActionOutcome(
+            status="succeeded",
+            store_credit=credit,
+            platform_reference=credit.transaction_id,
+            messages=messages,
         )

@@ -17,6 +17,7 @@ from action_gateway.domain.models import (
     DiscountCode,
     DiscountType,
     EditOrderNoteInput,
+    IssueStoreCreditInput,
     LineItem,
     Money,
     NoteMode,
@@ -30,6 +31,7 @@ from action_gateway.domain.models import (
     RefundOrderInput,
     RefundSummary,
     RefundTransaction,
+    StoreCredit,
     format_decimal,
 )
 from action_gateway.errors import (
@@ -650,3 +652,48 @@ def from_shopify_user_errors(user_errors: Sequence[Node], *, action: str) -> Pla
     if any(m.code == "TAKEN" for m in messages):
         return DiscountCodeTaken(detail, platform_errors=messages)
     return PlatformRejected(detail, platform_errors=messages)
+
+
+# --- Store credit ------------------------------------------------------------------------------
+
+
+def to_shopify_credit_input(data: IssueStoreCreditInput) -> dict[str, Any]:
+    """StoreCreditAccountCreditInput: no reason, note or reference field exists (C11)."""
+    credit: dict[str, Any] = {
+        "creditAmount": {"amount": data.amount, "currencyCode": data.currency},
+        "notify": data.notify_customer,
+    }
+    if data.expires_at is not None:
+        credit["expiresAt"] = data.expires_at.isoformat()
+    return credit
+
+
+def shopify_money(node: Node) -> Money:
+    # Store credit amounts may come back as "2.0" (C11): read them as decimals.
+    return Money.of(Decimal(str(node["amount"])), str(node["currencyCode"]))
+
+
+def store_credit_account(customer_node: Node | None) -> Node | None:
+    """The customer's account in the currency asked (CustomerStoreCredit), if it has one."""
+    accounts = ((customer_node or {}).get("storeCreditAccounts") or {}).get("nodes") or []
+    return accounts[0] if accounts else None
+
+
+def credit_transactions(account: Node | None) -> list[Node]:
+    return list(((account or {}).get("transactions") or {}).get("nodes") or [])
+
+
+def from_shopify_credit(
+    transaction: Node, *, previous_balance: Money | None, notified: bool
+) -> StoreCredit:
+    expires = transaction.get("expiresAt")
+    account = transaction.get("account") or {}
+    return StoreCredit(
+        amount=shopify_money(transaction["amount"]),
+        balance=shopify_money(transaction["balanceAfterTransaction"]),
+        previous_balance=previous_balance,
+        expires_at=datetime.fromisoformat(expires) if expires else None,
+        notified=notified,
+        transaction_id=transaction.get("id"),
+        account_id=account.get("id"),
+    )

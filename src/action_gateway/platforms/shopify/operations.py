@@ -416,6 +416,57 @@ query OrderRefunds($id: ID!) {{
     RequestKind.READ,
 )
 
+# Store credit: one account per currency, created by the first credit in that currency. The
+# newest credits are read with the balance: after a lost answer, ours is the one not seen before.
+_STORE_CREDIT_TRANSACTION = """
+fragment StoreCreditTransactionFields on StoreCreditAccountTransaction {
+  __typename createdAt event
+  amount { amount currencyCode }
+  balanceAfterTransaction { amount currencyCode }
+  ... on StoreCreditAccountCreditTransaction { id expiresAt }
+}
+"""
+
+CUSTOMER_STORE_CREDIT = Operation(
+    "CustomerStoreCredit",
+    _STORE_CREDIT_TRANSACTION
+    + """
+query CustomerStoreCredit($id: ID!, $accounts: String!) {
+  customer(id: $id) {
+    id
+    storeCreditAccounts(first: 1, query: $accounts) {
+      nodes {
+        id
+        balance { amount currencyCode }
+        transactions(first: 10, sortKey: CREATED_AT, reverse: true, query: "type:credit") {
+          nodes { ...StoreCreditTransactionFields }
+        }
+      }
+    }
+  }
+}
+""",
+    RequestKind.READ,
+)
+
+# No @idempotent, no reference field: never re-sent; a lost answer is settled by re-reading.
+STORE_CREDIT_ACCOUNT_CREDIT = Operation(
+    "StoreCreditAccountCredit",
+    _STORE_CREDIT_TRANSACTION
+    + """
+mutation StoreCreditAccountCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
+  storeCreditAccountCredit(id: $id, creditInput: $creditInput) {
+    storeCreditAccountTransaction {
+      ...StoreCreditTransactionFields
+      account { id balance { amount currencyCode } }
+    }
+    userErrors { field message code }
+  }
+}
+""",
+    RequestKind.WRITE,
+)
+
 
 ALL_OPERATIONS: tuple[Operation, ...] = (
     ORDER_REFUNDS,
@@ -436,4 +487,6 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     SHOP_CURRENCY,
     CODE_DISCOUNT_BY_CODE,
     DISCOUNT_CODE_BASIC_CREATE,
+    CUSTOMER_STORE_CREDIT,
+    STORE_CREDIT_ACCOUNT_CREDIT,
 )

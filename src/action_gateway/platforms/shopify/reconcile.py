@@ -8,13 +8,22 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from action_gateway.domain.models import ActionOutcome, Order
+from action_gateway.domain.models import ActionOutcome, Customer, IssueStoreCreditInput, Order
 from action_gateway.errors import GatewayError
 from action_gateway.platforms._outcomes import still_unknown
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify.client import ShopifyClient
-from action_gateway.platforms.shopify.mapping import Node, refunded_since
-from action_gateway.platforms.shopify.operations import ORDER, ORDER_REFUNDS
+from action_gateway.platforms.shopify.mapping import (
+    Node,
+    credit_transactions,
+    refunded_since,
+    store_credit_account,
+)
+from action_gateway.platforms.shopify.operations import (
+    CUSTOMER_STORE_CREDIT,
+    ORDER,
+    ORDER_REFUNDS,
+)
 
 if TYPE_CHECKING:
     from action_gateway.platforms.shopify.adapter import ShopifyAdapter
@@ -26,6 +35,10 @@ RECONCILED_CANCEL = (
 )
 RECONCILED_REFUND = (
     "Shopify's answer to the refund was lost; re-reading the order's refunds shows it was created."
+)
+RECONCILED_STORE_CREDIT = (
+    "Shopify's answer to the store credit was lost; re-reading the customer's store credit "
+    "shows it was issued."
 )
 
 
@@ -169,3 +182,65 @@ def _matches(refund: Node, refund_input: Mapping[str, Any], sent_at: datetime) -
         for t in transactions.get("nodes") or []
     )
     return asked_money == got_money
+
+
+async def reconcile_store_credit(
+    adapter: ShopifyAdapter,
+    customer: Customer,
+    data: IssueStoreCreditInput,
+    *,
+    seen: set[Any],
+    sent_at: datetime,
+    exc: GatewayError,
+    call: ActionCall,
+) -> Node:
+    """After an ambiguous storeCreditAccountCredit: our credit transaction, else unknown.
+
+    Never re-sent (the mutation is not idempotent and has no reference field). Ours is a
+    credit transaction not among those read just before the send, of the same amount and
+    currency, ``event: ADJUSTMENT`` (what storeCreditAccountCredit records, C11), stamped no
+    earlier than the send (less ``RECONCILE_CLOCK_SKEW``). Exactly one answers succeeded; none
+    (the credit may still land) or several (cannot tell which) keep outcome unknown.
+    """
+    try:
+        result = await adapter.client.execute(
+            CUSTOMER_STORE_CREDIT,
+            {"id": customer.platform_id, "accounts": f"currency_code:{data.currency}"},
+            call=call,
+        )
+    except GatewayError:
+        raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+    account = store_credit_account(result.get("customer"))
+    ours = [
+        transaction
+        for transaction in credit_transactions(account)
+        if transaction.get("id") not in seen and _is_our_credit(transaction, data, sent_at)
+    ]
+    if len(ours) == 1:
+        return {**ours[0], "account": {"id": (account or {}).get("id")}}
+    found = (
+        "no new credit of this amount yet (it may still be applied)"
+        if not ours
+        else f"{len(ours)} new credits of this amount, so which is ours cannot be told"
+    )
+    raise still_unknown(
+        exc,
+        f"Re-reading the customer's store credit shows {found}: check the customer's store "
+        "credit before issuing it again.",
+    ) from exc.__cause__
+
+
+def _is_our_credit(transaction: Node, data: IssueStoreCreditInput, sent_at: datetime) -> bool:
+    try:
+        amount = transaction["amount"]
+        created = _timestamp(transaction.get("createdAt"))
+        return (
+            transaction.get("__typename") == "StoreCreditAccountCreditTransaction"
+            and transaction.get("event") == "ADJUSTMENT"
+            and Decimal(str(amount["amount"])) == Decimal(data.amount)
+            and amount["currencyCode"] == data.currency
+            and created is not None
+            and created >= sent_at - RECONCILE_CLOCK_SKEW
+        )
+    except (KeyError, TypeError, ArithmeticError):
+        return False  # a malformed transaction cannot be shown to be ours
