@@ -28,6 +28,7 @@ from action_gateway.domain.models import (
     PartialRefundOrderInput,
     RefundOrderInput,
     RefundSummary,
+    RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     Subscription,
 )
@@ -42,6 +43,7 @@ from action_gateway.platforms.base import (
     PartiallyRefundsOrders,
     PreviewsRefunds,
     RefundsOrders,
+    ReschedulesSubscriptionOrders,
     SkipsSubscriptionOrders,
 )
 from action_gateway.timeline import (
@@ -52,6 +54,7 @@ from action_gateway.timeline import (
     EDIT_ORDER_NOTE,
     PARTIAL_REFUND_ORDER,
     REFUND_ORDER,
+    RESCHEDULE_SUBSCRIPTION_ORDER,
     SKIP_SUBSCRIPTION_ORDER,
     ActionWording,
 )
@@ -204,6 +207,14 @@ ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
                 subscription, data, call=call
             ),
             wording=SKIP_SUBSCRIPTION_ORDER,
+        ),
+        ActionSpec[ReschedulesSubscriptionOrders, Subscription, RescheduleSubscriptionOrderInput](
+            facts=ACTION_FACTS[ActionName.RESCHEDULE_SUBSCRIPTION_ORDER],
+            capability=ReschedulesSubscriptionOrders,
+            perform=lambda adapter, subscription, data, call: adapter.reschedule_subscription_order(
+                subscription, data, call=call
+            ),
+            wording=RESCHEDULE_SUBSCRIPTION_ORDER,
         ),
     )
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal, cast
@@ -72,6 +72,7 @@ class ActionName(StrEnum):
     CREATE_DISCOUNT_CODE = "create_discount_code"
     CANCEL_SUBSCRIPTION = "cancel_subscription"
     SKIP_SUBSCRIPTION_ORDER = "skip_subscription_order"
+    RESCHEDULE_SUBSCRIPTION_ORDER = "reschedule_subscription_order"
 
 
 class ResourceType(StrEnum):
@@ -359,6 +360,46 @@ class SkipSubscriptionOrderInput(StrictModel):
     pass
 
 
+RESCHEDULE_HORIZON_DAYS = 365
+"""How far ahead a subscription's next order may be moved."""
+_Date = date  # the input's field is named `date`
+
+
+def subscription_today() -> date:
+    """Today, as a rescheduled date is held against it."""
+    # UTC: Recharge's dates are UTC, and Ordergroove's API names no merchant time zone (its own
+    # refusal of a date its clock calls past reaches the caller verbatim).
+    return datetime.now(UTC).date()
+
+
+class RescheduleSubscriptionOrderInput(StrictModel):
+    date: Annotated[
+        _Date,
+        Field(
+            description="The new date of the subscription's next order (YYYY-MM-DD): after "
+            f"today (UTC) and at most {RESCHEDULE_HORIZON_DAYS} days ahead.",
+            examples=["2027-01-15"],
+        ),
+    ]
+    reason: Annotated[
+        str | None, Field(max_length=255, description="Why it moves, for the timeline.")
+    ] = None
+
+    @field_validator("date")
+    @classmethod
+    def _ahead_within_horizon(cls, value: _Date) -> _Date:
+        today = subscription_today()
+        if value <= today:
+            raise ValueError(f"date must be after today ({today.isoformat()}, UTC)")
+        latest = today + timedelta(days=RESCHEDULE_HORIZON_DAYS)
+        if value > latest:
+            raise ValueError(
+                f"date must be at most {RESCHEDULE_HORIZON_DAYS} days ahead "
+                f"({latest.isoformat()} at the latest)"
+            )
+        return value
+
+
 class _ActionRequestBase(StrictModel):
     connection: Annotated[str, Field(min_length=1, max_length=100, examples=["sandbox-shopify"])]
     context: ActionContext = ActionContext()
@@ -420,6 +461,12 @@ class SkipSubscriptionOrderRequest(_ActionRequestBase):
     input: SkipSubscriptionOrderInput = SkipSubscriptionOrderInput()
 
 
+class RescheduleSubscriptionOrderRequest(_ActionRequestBase):
+    action: Literal["reschedule_subscription_order"]
+    target: SubscriptionTarget
+    input: RescheduleSubscriptionOrderInput
+
+
 ActionRequest = Annotated[
     CancelOrderRequest
     | CancelAndRefundOrderRequest
@@ -428,7 +475,8 @@ ActionRequest = Annotated[
     | EditOrderNoteRequest
     | CreateDiscountCodeRequest
     | CancelSubscriptionRequest
-    | SkipSubscriptionOrderRequest,
+    | SkipSubscriptionOrderRequest
+    | RescheduleSubscriptionOrderRequest,
     Field(discriminator="action"),
 ]
 
@@ -520,6 +568,12 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             resource_type=ResourceType.SUBSCRIPTION,
             request_model=SkipSubscriptionOrderRequest,
             needs_open_conversation=True,
+        ),
+        # Not every platform needs an open conversation for it: Ordergroove's matrix guards it.
+        ActionFacts(
+            name=ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
+            resource_type=ResourceType.SUBSCRIPTION,
+            request_model=RescheduleSubscriptionOrderRequest,
         ),
     )
 }
@@ -768,6 +822,9 @@ class SubscriptionChange(ResponseModel):
     skipped_order_date: date | None = None
     next_order_date: date | None = None
     cancelled_at: datetime | None = None
+    previous_order_date: date | None = Field(
+        default=None, description="A rescheduled order's date before it moved."
+    )
 
 
 class ActionStatus(StrEnum):

@@ -21,6 +21,7 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     Subscription,
 )
@@ -216,5 +217,24 @@ class SkipsSubscriptionOrders(Protocol):
 
         The platform does not deduplicate a skip: after an ambiguous failure the adapter re-reads
         the next order before anything else, so one request never skips twice.
+        """
+        ...
+
+
+@runtime_checkable
+class ReschedulesSubscriptionOrders(Protocol):
+    async def reschedule_subscription_order(
+        self,
+        subscription: Subscription,
+        data: RescheduleSubscriptionOrderInput,
+        *,
+        call: ActionCall,
+    ) -> ActionOutcome:
+        """Move this subscription's next order to ``data.date``; the outcome names the date
+        before (``previous_order_date``) and the date the platform now has.
+
+        Setting a date converges but is not deduplicated: after an ambiguous failure the
+        adapter re-reads the next order date and compares it with the requested one, never
+        re-sending blindly.
         """
         ...
