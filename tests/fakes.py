@@ -28,6 +28,7 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     Subscription,
     SubscriptionChange,
@@ -254,8 +255,8 @@ def make_subscription(
 
 @dataclass
 class FakeSubscriptionAdapter:
-    """Implements ``SubscriptionAdapter``, ``CancelsSubscriptions`` and
-    ``SkipsSubscriptionOrders`` over in-memory subscriptions keyed by customer id."""
+    """Implements ``SubscriptionAdapter``, ``CancelsSubscriptions``, ``SkipsSubscriptionOrders``
+    and ``ReschedulesSubscriptionOrders`` over in-memory subscriptions keyed by customer id."""
 
     platform: Platform = "ordergroove"
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
@@ -295,6 +296,23 @@ class FakeSubscriptionAdapter:
         return ActionOutcome(
             status="succeeded",
             subscription=SubscriptionChange(skipped_order_date=skipped, next_order_date=following),
+        )
+
+    async def reschedule_subscription_order(
+        self,
+        subscription: Subscription,
+        data: RescheduleSubscriptionOrderInput,
+        *,
+        call: ActionCall,
+    ) -> ActionOutcome:
+        self.calls.append(("reschedule", subscription.id))
+        before = subscription.next_order_date
+        self.subscriptions[subscription.id] = subscription.model_copy(
+            update={"next_order_date": data.date}
+        )
+        return ActionOutcome(
+            status="succeeded",
+            subscription=SubscriptionChange(previous_order_date=before, next_order_date=data.date),
         )
 
 

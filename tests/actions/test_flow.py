@@ -3,6 +3,7 @@ for the platform, so each step (activation, eligibility, ceiling, deadline, even
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -201,6 +202,11 @@ DISPATCH: dict[ActionName, tuple[dict[str, str], dict[str, Any], tuple[str, str]
         ("cancel", "sub-1"),
     ),
     ActionName.SKIP_SUBSCRIPTION_ORDER: ({"subscription_id": "sub-1"}, {}, ("skip", "sub-1")),
+    ActionName.RESCHEDULE_SUBSCRIPTION_ORDER: (
+        {"subscription_id": "sub-1"},
+        {"date": (datetime.now(UTC).date() + timedelta(days=30)).isoformat()},
+        ("reschedule", "sub-1"),
+    ),
 }
 
 

@@ -159,12 +159,12 @@ async def test_health_and_routing_errors(client: httpx.AsyncClient) -> None:
         (
             {"status": "ACTIVE", "prepaid": False, "skippable": True, "has_next_order": True},
             "OPEN",
-            ["cancel_subscription", "skip_subscription_order"],
+            ["cancel_subscription", "skip_subscription_order", "reschedule_subscription_order"],
         ),
         (
             {"status": "active", "prepaid": False, "skippable": False, "has_next_order": True},
             "open",
-            ["cancel_subscription"],
+            ["cancel_subscription", "reschedule_subscription_order"],
         ),
         (
             {"status": "active", "prepaid": True, "skippable": True, "has_next_order": True},
@@ -178,10 +178,11 @@ async def test_health_and_routing_errors(client: httpx.AsyncClient) -> None:
             "open",
             [],
         ),
+        # Only Ordergroove's reschedule needs an open conversation.
         (
             {"status": "active", "prepaid": False, "skippable": True, "has_next_order": True},
             "closed",
-            [],
+            ["reschedule_subscription_order"],
         ),
     ],
 )

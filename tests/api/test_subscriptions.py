@@ -80,13 +80,18 @@ async def test_customer_context_lists_linked_subscriptions_with_their_actions(
     [customer] = result["customers"]
     assert [o["name"] for o in customer["orders"]] == ["#1001"]
     subs = {s["id"]: s for s in customer["subscriptions"]}
-    assert subs["sub-1"]["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert subs["sub-1"]["available_actions"] == [
+        "cancel_subscription",
+        "skip_subscription_order",
+        "reschedule_subscription_order",
+    ]
     assert subs["sub-1"]["frequency"] == "every 2 weeks"
     assert subs["sub-1"]["connection"] == "og"
     prepaid = {d["action"]: d["code"] for d in subs["sub-prepaid"]["eligibility"]["decisions"]}
     assert prepaid == {
         "cancel_subscription": "subscription_prepaid",
         "skip_subscription_order": "subscription_prepaid",
+        "reschedule_subscription_order": "subscription_prepaid",
     }
     assert subs["sub-nothing-next"]["available_actions"] == ["cancel_subscription"]
     assert subs["sub-cancelled"]["available_actions"] == []
@@ -173,7 +178,11 @@ async def test_connection_kinds_do_not_mix(client: httpx.AsyncClient) -> None:
         "/v1/connections/og/subscriptions/sub-1", params={"conversation_status": "open"}
     )
     assert one.status_code == 200
-    assert one.json()["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert one.json()["available_actions"] == [
+        "cancel_subscription",
+        "skip_subscription_order",
+        "reschedule_subscription_order",
+    ]
     missing = await client.get("/v1/connections/og/subscriptions/nope")
     assert missing.json()["code"] == "subscription_not_found"
 
@@ -188,12 +197,20 @@ async def test_conversation_status_is_matched_case_insensitively(
     assert listed.status_code == 200, listed.text
     [customer] = listed.json()["results"][0]["customers"]
     subs = {s["id"]: s for s in customer["subscriptions"]}
-    assert subs["sub-1"]["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert subs["sub-1"]["available_actions"] == [
+        "cancel_subscription",
+        "skip_subscription_order",
+        "reschedule_subscription_order",
+    ]
     assert subs["sub-1"]["eligibility"]["helpdesk_context"] == {"conversation_status": "open"}
     one = await client.get(
         "/v1/connections/og/subscriptions/sub-1", params={"conversation_status": status}
     )
-    assert one.json()["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert one.json()["available_actions"] == [
+        "cancel_subscription",
+        "skip_subscription_order",
+        "reschedule_subscription_order",
+    ]
     done = await client.post(
         "/v1/actions", json=act("cancel_subscription", "sub-1", status=status), headers=key()
     )
