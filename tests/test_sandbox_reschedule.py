@@ -12,11 +12,15 @@ from typing import Any
 import httpx
 import pytest
 
+from action_gateway.logging import configure_logging
+from action_gateway.settings import LogFormat
 from action_gateway.timeline import format_date
 from action_gateway_sandbox.connections import Sandbox
 from action_gateway_sandbox.ordergroove import OrdergrooveSimulator
 from action_gateway_sandbox.recharge import RechargeSimulator
-from tests.helpers import running_sandbox
+from tests.helpers import running_app, running_sandbox
+from tests.test_logging import json_lines, logging_restored
+from tests.test_metrics import _scrape, _value
 from tests.test_sandbox_subscriptions import (
     AVA,
     OG,
@@ -203,3 +207,32 @@ async def test_a_dry_run_says_the_new_date_and_changes_nothing(
         f"{format_date(new_date)}."
     )
     assert sandbox.simulators[OG].ledger == []
+
+
+async def test_the_action_line_and_metrics_name_the_reschedule(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with logging_restored():
+        configure_logging(LogFormat.JSON)
+        async with running_app() as (client, _):
+            before = await _scrape(client)
+            done = await _post(client, _body(RC, RC_OAT_MILK, _in_days(12)), "reschedule-rc-1")
+            after = await _scrape(client)
+    assert done.status_code == 200, done.text
+    labels = {
+        "platform": "recharge",
+        "action": ACTION,
+        "outcome": "succeeded",
+        "caller": "anonymous",
+    }
+    counted = _value(after, "action_gateway_actions_total", **labels)
+    assert counted - _value(before, "action_gateway_actions_total", **labels) == 1
+    [line] = [line for line in json_lines(capsys.readouterr().out) if line["event"] == "action"]
+    assert (line["action"], line["outcome"], line["target_type"], line["target_id"]) == (
+        ACTION,
+        "succeeded",
+        "subscription",
+        RC_OAT_MILK,
+    )
+    assert line["idempotency_key"] == "anonymous:reschedule-rc-1"
+    assert line["event_id"] == done.json()["timeline_event"]["id"]
