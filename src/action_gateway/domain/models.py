@@ -180,7 +180,8 @@ ConversationStatusInput = Annotated[
 CONVERSATION_STATUS_DESCRIPTION = (
     "The conversation's status in the helpdesk, case-insensitive (Zendesk's `hold` is "
     "`on_hold`); anything else is refused. Actions that need an open conversation "
-    "(subscriptions) are offered only when it is `open`."
+    "(subscription cancel and skip; reschedule on Ordergroove) are offered only when it is "
+    "`open`."
 )
 
 
