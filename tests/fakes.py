@@ -29,6 +29,7 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     StoreCredit,
     Subscription,
@@ -276,8 +277,8 @@ def make_subscription(
 
 @dataclass
 class FakeSubscriptionAdapter:
-    """Implements ``SubscriptionAdapter``, ``CancelsSubscriptions`` and
-    ``SkipsSubscriptionOrders`` over in-memory subscriptions keyed by customer id."""
+    """Implements ``SubscriptionAdapter``, ``CancelsSubscriptions``, ``SkipsSubscriptionOrders``
+    and ``ReschedulesSubscriptionOrders`` over in-memory subscriptions keyed by customer id."""
 
     platform: Platform = "ordergroove"
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
@@ -317,6 +318,23 @@ class FakeSubscriptionAdapter:
         return ActionOutcome(
             status="succeeded",
             subscription=SubscriptionChange(skipped_order_date=skipped, next_order_date=following),
+        )
+
+    async def reschedule_subscription_order(
+        self,
+        subscription: Subscription,
+        data: RescheduleSubscriptionOrderInput,
+        *,
+        call: ActionCall,
+    ) -> ActionOutcome:
+        self.calls.append(("reschedule", subscription.id))
+        before = subscription.next_order_date
+        self.subscriptions[subscription.id] = subscription.model_copy(
+            update={"next_order_date": data.date}
+        )
+        return ActionOutcome(
+            status="succeeded",
+            subscription=SubscriptionChange(previous_order_date=before, next_order_date=data.date),
         )
 
 

@@ -50,6 +50,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,10 @@ RC_CANCELS = ["66300502", "66300302", "66300202"]  # 66300202 is already cancell
 SHOPIFY_CREDIT_CUSTOMERS = [str(7_410_001 + n) for n in range(5)]
 CREDITS_PER_SHOPIFY_CUSTOMER = 4
 BIGCOMMERCE_CREDIT_CUSTOMERS = ["1", "2", "3", "4"]
+# Moved once each, after the skips are done (a subscription skipped and moved at once would
+# leave either's re-read unable to tell): one date each, so a second effect is a double.
+OG_RESCHEDULES = [f"5b{n:030x}" for n in (1, 2, 3, 6, 10)]
+RC_RESCHEDULES = ["66300101", "66300102", "66300103", "66300201", "66300501"]
 
 
 @dataclass
@@ -164,7 +169,7 @@ class Answer:
 @dataclass
 class Logical:
     index: int
-    kind: str  # note / money / skip / sub_cancel / credit
+    kind: str  # note / money / skip / sub_cancel / credit / reschedule
     connection: str
     action: str
     resource: str
@@ -287,6 +292,24 @@ def _plan(rng: random.Random) -> list[Logical]:
         )
     rng.shuffle(logicals)
     for index, logical in enumerate(logicals):
+        logical.index = index
+    return logicals
+
+
+def _reschedule_plan(rng: random.Random, first_index: int) -> list[Logical]:
+    """reschedule_subscription_order once per subscription, each to its own date."""
+    today = datetime.now(UTC).date()
+    logicals: list[Logical] = []
+    for connection, subs in ((ORDERGROOVE, OG_RESCHEDULES), (RECHARGE, RC_RESCHEDULES)):
+        for offset, sub in enumerate(subs):
+            data = {"date": (today + timedelta(days=30 + offset)).isoformat()}
+            body = _body(
+                connection, "reschedule_subscription_order", {"subscription_id": sub}, data
+            )
+            copies = 2 if rng.random() < DUPLICATE_SHARE * 3 else 1
+            logicals.append(Logical(0, "reschedule", connection, body["action"], sub, body, copies))
+    rng.shuffle(logicals)
+    for index, logical in enumerate(logicals, start=first_index):
         logical.index = index
     return logicals
 
@@ -471,6 +494,9 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
             try:
                 started = time.perf_counter()
                 await _drive(clients, logicals, stats, random.Random(SEED + 100))
+                later = _reschedule_plan(random.Random(SEED + 200), len(logicals))
+                await _drive(clients, later, stats, random.Random(SEED + 300))
+                logicals += later
                 elapsed = time.perf_counter() - started
             finally:
                 for client in clients:
@@ -540,7 +566,11 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     )
     for connection, field_name in resource_field:
         for entry, at in ledgers[connection]:
-            kind = "sub_cancel" if entry.operation == "subscription.cancel" else "skip"
+            kind = {
+                "subscription.cancel": "sub_cancel",
+                "subscription.change_next_order_date": "reschedule",
+                "subscription.set_next_charge_date": "reschedule",
+            }.get(entry.operation, "skip")
             effect((connection, kind, str(getattr(entry, field_name)), ""), at)
             per_operation[(connection, entry.operation, str(getattr(entry, field_name)))] += 1
 

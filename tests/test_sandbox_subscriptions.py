@@ -75,6 +75,7 @@ async def test_the_customer_context_shows_both_platforms_subscriptions(
     assert subs[OG_ESPRESSO]["available_actions"] == [
         "cancel_subscription",
         "skip_subscription_order",
+        "reschedule_subscription_order",
     ]
     assert subs[OG_ESPRESSO]["next_order_date"] == subs[OG_FILTERS]["next_order_date"]
     assert subs[RC_OAT_MILK]["next_order_ref"] == subs[RC_BEANS]["next_order_ref"]

@@ -350,3 +350,42 @@ def test_store_credit_summary_and_preview() -> None:
         "Would issue €12.50 of store credit to Ava Lindqvist (does not expire); the balance "
         "would go from €27.50 to €40.00; no notification."
     )
+
+
+def test_a_reschedule_names_both_dates_and_the_reason() -> None:
+    from action_gateway.domain.models import RescheduleSubscriptionOrderInput, SubscriptionChange
+    from action_gateway.platforms.ordergroove import SPEC as ORDERGROOVE
+    from tests.fakes import make_subscription
+
+    subscription = make_subscription(next_order=date(2026, 12, 8))
+    data = RescheduleSubscriptionOrderInput.model_construct(
+        date=date(2027, 1, 15), reason="Away over the holidays"
+    )
+    outcome = ActionOutcome(
+        status="succeeded",
+        subscription=SubscriptionChange(
+            previous_order_date=date(2026, 12, 8), next_order_date=date(2027, 1, 15)
+        ),
+    )
+    event = build_timeline_event(
+        connection="og",
+        platform=ORDERGROOVE,
+        action=ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
+        context=CONTEXT,
+        outcome=outcome,
+        subscription=subscription,
+        data=data,
+    )
+    assert event.type == "subscription.rescheduled"
+    assert event.summary == (
+        "Moved the next order of 2 × Morning Blend Coffee from Dec 8, 2026 to Jan 15, 2027; "
+        "reason: “Away over the holidays”."
+    )
+    assert event.details["previous_order_date"] == "2026-12-08"
+    assert event.details["next_order_date"] == "2027-01-15"
+    assert event.details["reason"] == "Away over the holidays"
+    wording = ACTION_SPECS[ActionName.RESCHEDULE_SUBSCRIPTION_ORDER].wording
+    told = timeline.Described(subscription, data, ORDERGROOVE)
+    assert wording.preview(told, None) == (
+        "Would move the next order of 2 × Morning Blend Coffee from Dec 8, 2026 to Jan 15, 2027."
+    )

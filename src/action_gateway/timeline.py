@@ -36,6 +36,7 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    RescheduleSubscriptionOrderInput,
     ResourceType,
     ResponseModel,
     SkipSubscriptionOrderInput,
@@ -583,7 +584,8 @@ def _subscription_details(subscription: Subscription, outcome: ActionOutcome) ->
         "product": subscription.product,
         "quantity": subscription.quantity,
         "frequency": subscription.frequency,
-        **change.model_dump(mode="json"),
+        # Only a reschedule has a date before; its wording names it.
+        **change.model_dump(mode="json", exclude={"previous_order_date"}),
     }
 
 
@@ -651,6 +653,48 @@ SKIP_SUBSCRIPTION_ORDER = ActionWording(
     words="The skip",
     describe=_describe_skip,
     preview=_preview_skip,
+)
+
+
+def _describe_reschedule(
+    told: Described[Subscription, RescheduleSubscriptionOrderInput], outcome: ActionOutcome
+) -> Description:
+    subscription, data = told.target, told.data
+    change = outcome.subscription or SubscriptionChange()
+    before = change.previous_order_date or subscription.next_order_date
+    after = change.next_order_date or data.date
+    details = _subscription_details(subscription, outcome)
+    details.update(
+        previous_order_date=before.isoformat() if before else None,
+        next_order_date=after.isoformat(),
+        requested_date=data.date.isoformat(),
+        reason=data.reason,
+    )
+    moved = f"from {format_date(before)} " if before else ""
+    summary = (
+        f"Moved the next order of {_subscription_product(subscription)} {moved}to "
+        f"{format_date(after)}"
+    )
+    summary += f"; reason: {_quote(data.reason)}." if data.reason else "."
+    return Description(summary, details)
+
+
+def _preview_reschedule(
+    told: Described[Subscription, RescheduleSubscriptionOrderInput], refund: RefundSummary | None
+) -> str:
+    before = told.target.next_order_date
+    moved = f"from {format_date(before)} " if before else ""
+    return (
+        f"Would move the next order of {_subscription_product(told.target)} {moved}to "
+        f"{format_date(told.data.date)}."
+    )
+
+
+RESCHEDULE_SUBSCRIPTION_ORDER = ActionWording(
+    event_type="subscription.rescheduled",
+    words="The reschedule",
+    describe=_describe_reschedule,
+    preview=_preview_reschedule,
 )
 
 

@@ -4,6 +4,7 @@ for the platform, so each step (activation, eligibility, ceiling, deadline, even
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -213,6 +214,11 @@ DISPATCH: dict[ActionName, tuple[dict[str, str], dict[str, Any], tuple[str, str]
         {"customer_id": "501"},
         {"amount": "15.00", "currency": "USD"},
         ("store_credit", "501"),
+    ),
+    ActionName.RESCHEDULE_SUBSCRIPTION_ORDER: (
+        {"subscription_id": "sub-1"},
+        {"date": (datetime.now(UTC).date() + timedelta(days=30)).isoformat()},
+        ("reschedule", "sub-1"),
     ),
 }
 

@@ -68,6 +68,7 @@ def test_the_actions_an_adapter_supports_are_those_it_has_the_capability_of() ->
     assert supported_actions(FakeSubscriptionAdapter()) == {
         ActionName.CANCEL_SUBSCRIPTION,
         ActionName.SKIP_SUBSCRIPTION_ORDER,
+        ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
     }
     assert supported_actions(NoteOnlyAdapter()) == {ActionName.EDIT_ORDER_NOTE}
 

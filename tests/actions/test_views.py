@@ -58,4 +58,5 @@ def test_customer_and_subscription_views() -> None:
     assert set(subscription.available_actions) == {
         ActionName.CANCEL_SUBSCRIPTION,
         ActionName.SKIP_SUBSCRIPTION_ORDER,
+        ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
     }

@@ -134,6 +134,12 @@ async def test_catalog_lists_platforms_actions_and_input_schemas(
     actions = {a["name"]: a for a in platforms["shopify"]["actions"]}
     assert "reason" in actions["cancel_order"]["input_schema"]["properties"]
     assert actions["create_discount_code"]["resource_type"] == "customer"
+    for platform in ("ordergroove", "recharge"):
+        offered = {a["name"]: a for a in platforms[platform]["actions"]}
+        schema = offered["reschedule_subscription_order"]["input_schema"]
+        assert schema["required"] == ["date"]
+        assert schema["properties"]["date"]["format"] == "date"
+        assert offered["reschedule_subscription_order"]["resource_type"] == "subscription"
     matrix = await client.get("/v1/platforms/shopify/eligibility")
     assert matrix.status_code == 200
     json.dumps(matrix.json())
@@ -159,12 +165,12 @@ async def test_health_and_routing_errors(client: httpx.AsyncClient) -> None:
         (
             {"status": "ACTIVE", "prepaid": False, "skippable": True, "has_next_order": True},
             "OPEN",
-            ["cancel_subscription", "skip_subscription_order"],
+            ["cancel_subscription", "skip_subscription_order", "reschedule_subscription_order"],
         ),
         (
             {"status": "active", "prepaid": False, "skippable": False, "has_next_order": True},
             "open",
-            ["cancel_subscription"],
+            ["cancel_subscription", "reschedule_subscription_order"],
         ),
         (
             {"status": "active", "prepaid": True, "skippable": True, "has_next_order": True},
@@ -178,10 +184,11 @@ async def test_health_and_routing_errors(client: httpx.AsyncClient) -> None:
             "open",
             [],
         ),
+        # Only Ordergroove's reschedule needs an open conversation.
         (
             {"status": "active", "prepaid": False, "skippable": True, "has_next_order": True},
             "closed",
-            [],
+            ["reschedule_subscription_order"],
         ),
     ],
 )

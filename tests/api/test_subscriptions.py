@@ -80,13 +80,18 @@ async def test_customer_context_lists_linked_subscriptions_with_their_actions(
     [customer] = result["customers"]
     assert [o["name"] for o in customer["orders"]] == ["#1001"]
     subs = {s["id"]: s for s in customer["subscriptions"]}
-    assert subs["sub-1"]["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert subs["sub-1"]["available_actions"] == [
+        "cancel_subscription",
+        "skip_subscription_order",
+        "reschedule_subscription_order",
+    ]
     assert subs["sub-1"]["frequency"] == "every 2 weeks"
     assert subs["sub-1"]["connection"] == "og"
     prepaid = {d["action"]: d["code"] for d in subs["sub-prepaid"]["eligibility"]["decisions"]}
     assert prepaid == {
         "cancel_subscription": "subscription_prepaid",
         "skip_subscription_order": "subscription_prepaid",
+        "reschedule_subscription_order": "subscription_prepaid",
     }
     assert subs["sub-nothing-next"]["available_actions"] == ["cancel_subscription"]
     assert subs["sub-cancelled"]["available_actions"] == []
@@ -173,7 +178,11 @@ async def test_connection_kinds_do_not_mix(client: httpx.AsyncClient) -> None:
         "/v1/connections/og/subscriptions/sub-1", params={"conversation_status": "open"}
     )
     assert one.status_code == 200
-    assert one.json()["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert one.json()["available_actions"] == [
+        "cancel_subscription",
+        "skip_subscription_order",
+        "reschedule_subscription_order",
+    ]
     missing = await client.get("/v1/connections/og/subscriptions/nope")
     assert missing.json()["code"] == "subscription_not_found"
 
@@ -188,12 +197,20 @@ async def test_conversation_status_is_matched_case_insensitively(
     assert listed.status_code == 200, listed.text
     [customer] = listed.json()["results"][0]["customers"]
     subs = {s["id"]: s for s in customer["subscriptions"]}
-    assert subs["sub-1"]["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert subs["sub-1"]["available_actions"] == [
+        "cancel_subscription",
+        "skip_subscription_order",
+        "reschedule_subscription_order",
+    ]
     assert subs["sub-1"]["eligibility"]["helpdesk_context"] == {"conversation_status": "open"}
     one = await client.get(
         "/v1/connections/og/subscriptions/sub-1", params={"conversation_status": status}
     )
-    assert one.json()["available_actions"] == ["cancel_subscription", "skip_subscription_order"]
+    assert one.json()["available_actions"] == [
+        "cancel_subscription",
+        "skip_subscription_order",
+        "reschedule_subscription_order",
+    ]
     done = await client.post(
         "/v1/actions", json=act("cancel_subscription", "sub-1", status=status), headers=key()
     )
@@ -255,3 +272,52 @@ async def test_an_unknown_conversation_status_is_refused_with_the_accepted_ones(
         assert ACCEPTED in error["message"]
         assert "'done' or 'closed'" in error["message"]
     assert subscriptions.calls == []
+
+
+async def test_reschedule_is_switched_off_and_limited_to_roles_per_connection(
+    subscriptions: FakeSubscriptionAdapter,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from action_gateway.config import ActionsConfig
+
+    off = subscription_connection().model_copy(
+        update={
+            "id": "og-off",
+            "actions": ActionsConfig(allowed=["cancel_subscription", "skip_subscription_order"]),
+        }
+    )
+    leads = subscription_connection().model_copy(
+        update={
+            "id": "og-leads",
+            "actions": ActionsConfig(roles={"reschedule_subscription_order": ["lead"]}),
+        }
+    )
+    config = GatewayConfig(connections=[fake_connection("shop"), off, leads])
+    adapters = {"shop": FakeAdapter(), "og-off": subscriptions, "og-leads": subscriptions}
+    day = (datetime.now(UTC).date() + timedelta(days=9)).isoformat()
+
+    def reschedule(connection: str, roles: list[str]) -> dict[str, Any]:
+        body = act("reschedule_subscription_order", "sub-1")
+        body.update(connection=connection, input={"date": day})
+        body["context"]["agent_roles"] = roles
+        return body
+
+    async with running_app(config, adapters=adapters) as (client, _):
+        listed = await client.get(
+            "/v1/connections/og-off/subscriptions/sub-1", params={"conversation_status": "open"}
+        )
+        disabled = await client.post("/v1/actions", json=reschedule("og-off", []), headers=key())
+        forbidden = await client.post(
+            "/v1/actions", json=reschedule("og-leads", ["support"]), headers=key()
+        )
+        allowed = await client.post(
+            "/v1/actions", json=reschedule("og-leads", ["lead"]), headers=key()
+        )
+
+    assert "reschedule_subscription_order" not in listed.json()["available_actions"]
+    assert (disabled.status_code, disabled.json()["code"]) == (403, "action_disabled")
+    assert (forbidden.status_code, forbidden.json()["code"]) == (403, "role_not_allowed")
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json()["subscription"]["next_order_date"] == day
+    assert subscriptions.calls == [("reschedule", "sub-1")]

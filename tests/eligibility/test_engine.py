@@ -373,6 +373,7 @@ def test_every_platform_has_its_matrix() -> None:
     assert ORDERGROOVE.actions() == [
         ActionName.CANCEL_SUBSCRIPTION,
         ActionName.SKIP_SUBSCRIPTION_ORDER,
+        ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
     ]
 
 
@@ -407,6 +408,8 @@ def test_the_document_expands_the_rules() -> None:
     assert [(g["input"], g.get("require", g.get("deny_if"))) for g in guards] == [
         ("live", True),
         ("context.conversation_status", "open"),
+        ("prepaid", True),
+        ("has_next_order", True),
         ("prepaid", True),
         ("has_next_order", True),
     ]

@@ -10,7 +10,11 @@ from action_gateway.domain.models import ActionName, ResourceType
 from action_gateway.eligibility import PlatformMatrix
 from action_gateway.platforms.registry import load_matrices
 
-ACTIONS = [ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER]
+ACTIONS = [
+    ActionName.CANCEL_SUBSCRIPTION,
+    ActionName.SKIP_SUBSCRIPTION_ORDER,
+    ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
+]
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +81,26 @@ def test_skip_needs_an_upcoming_order_and_missing_facts_deny(ordergroove: Platfo
     assert (skip.allowed, skip.code) == (False, "no_upcoming_order")
     unknown = ordergroove.evaluate(ResourceType.SUBSCRIPTION, {"live": True}, context=open_)
     assert not any(d.allowed for d in unknown.decisions)  # prepaid unknown: fail closed
+
+
+def test_reschedule_needs_an_upcoming_order_and_says_why_not_prepaid(
+    ordergroove: PlatformMatrix,
+) -> None:
+    open_ = {"conversation_status": "open"}
+    nothing_upcoming = ordergroove.evaluate(
+        ResourceType.SUBSCRIPTION, {**PLAIN, "live": True, "has_next_order": False}, context=open_
+    )
+    reschedule = nothing_upcoming.decision(ActionName.RESCHEDULE_SUBSCRIPTION_ORDER)
+    assert (reschedule.allowed, reschedule.code, reschedule.reason) == (
+        False,
+        "no_upcoming_order",
+        "reschedule_subscription_order is not available: the subscription has no upcoming "
+        "order to move.",
+    )
+    prepaid = ordergroove.evaluate(
+        ResourceType.SUBSCRIPTION, {**PLAIN, "live": True, "prepaid": True}, context=open_
+    )
+    assert prepaid.decision(ActionName.RESCHEDULE_SUBSCRIPTION_ORDER).reason == (
+        "reschedule_subscription_order is not available: the subscription is prepaid, whose "
+        "orders the gateway does not move."
+    )

@@ -1,5 +1,6 @@
 """Recharge (beyond the seeds): an active subscription in an open conversation, never prepaid;
-skip also needs Recharge's is_skippable and a queued charge."""
+skip also needs Recharge's is_skippable and a queued charge. Reschedule: active, not prepaid,
+with a queued charge, in any conversation (only Ordergroove's rule names the conversation)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from action_gateway.eligibility import PlatformMatrix
 from action_gateway.platforms.registry import load_matrices
 
 ACTIONS = [ActionName.CANCEL_SUBSCRIPTION, ActionName.SKIP_SUBSCRIPTION_ORDER]
+RESCHEDULE = ActionName.RESCHEDULE_SUBSCRIPTION_ORDER
 OPEN = {"conversation_status": "open"}
 
 
@@ -43,17 +45,44 @@ def test_both_actions(
     recharge: PlatformMatrix, facts: dict[str, Any], context: dict[str, Any] | None, code: str
 ) -> None:
     result = recharge.evaluate(ResourceType.SUBSCRIPTION, {**PLAIN, **facts}, context=context)
-    assert [d.action for d in result.decisions] == ACTIONS
-    assert {(d.allowed, d.code) for d in result.decisions} == {(code == "eligible", code)}
+    assert [d.action for d in result.decisions] == [*ACTIONS, RESCHEDULE]
+    decisions = [d for d in result.decisions if d.action in ACTIONS]
+    assert {(d.allowed, d.code) for d in decisions} == {(code == "eligible", code)}
+
+
+@pytest.mark.parametrize(
+    ("facts", "context", "code"),
+    [
+        ({}, OPEN, "eligible"),
+        ({}, {"conversation_status": "closed"}, "eligible"),
+        ({}, {"conversation_status": "pending"}, "eligible"),
+        ({}, None, "eligible"),
+        ({"skippable": False}, None, "eligible"),
+        ({"prepaid": True}, OPEN, "subscription_prepaid"),
+        ({"has_next_order": False}, OPEN, "no_upcoming_order"),
+        ({"status": "cancelled"}, None, "status_not_eligible"),
+        ({"status": "paused"}, OPEN, "unknown_status"),
+    ],
+)
+def test_reschedule_in_any_conversation(
+    recharge: PlatformMatrix, facts: dict[str, Any], context: dict[str, Any] | None, code: str
+) -> None:
+    result = recharge.evaluate(ResourceType.SUBSCRIPTION, {**PLAIN, **facts}, context=context)
+    decision = result.decision(RESCHEDULE)
+    assert (decision.allowed, decision.code) == (code == "eligible", code)
 
 
 def test_prepaid_is_refused_with_its_reason(recharge: PlatformMatrix) -> None:
     prepaid = recharge.evaluate(ResourceType.SUBSCRIPTION, {**PLAIN, "prepaid": True}, context=OPEN)
-    for decision in prepaid.decisions:
-        assert decision.reason == (
-            f"{decision.action} is not available: the subscription is prepaid (its shipments are "
+    for action in ACTIONS:
+        assert prepaid.decision(action).reason == (
+            f"{action} is not available: the subscription is prepaid (its shipments are "
             "paid in advance), which the gateway neither cancels nor skips."
         )
+    assert prepaid.decision(RESCHEDULE).reason == (
+        "reschedule_subscription_order is not available: the subscription is prepaid, so its "
+        "next charge is the renewal, not the next shipment; the gateway does not move it."
+    )
 
 
 @pytest.mark.parametrize(

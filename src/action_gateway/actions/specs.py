@@ -31,6 +31,7 @@ from action_gateway.domain.models import (
     PartialRefundOrderInput,
     RefundOrderInput,
     RefundSummary,
+    RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     Subscription,
 )
@@ -46,6 +47,7 @@ from action_gateway.platforms.base import (
     PartiallyRefundsOrders,
     PreviewsRefunds,
     RefundsOrders,
+    ReschedulesSubscriptionOrders,
     SkipsSubscriptionOrders,
 )
 from action_gateway.timeline import (
@@ -57,6 +59,7 @@ from action_gateway.timeline import (
     ISSUE_STORE_CREDIT,
     PARTIAL_REFUND_ORDER,
     REFUND_ORDER,
+    RESCHEDULE_SUBSCRIPTION_ORDER,
     SKIP_SUBSCRIPTION_ORDER,
     ActionWording,
 )
@@ -252,6 +255,14 @@ ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
             check_amounts=_store_credit_amounts,
             appraise=_store_credit_value,
             foresee=_store_credit_preview,
+        ),
+        ActionSpec[ReschedulesSubscriptionOrders, Subscription, RescheduleSubscriptionOrderInput](
+            facts=ACTION_FACTS[ActionName.RESCHEDULE_SUBSCRIPTION_ORDER],
+            capability=ReschedulesSubscriptionOrders,
+            perform=lambda adapter, subscription, data, call: adapter.reschedule_subscription_order(
+                subscription, data, call=call
+            ),
+            wording=RESCHEDULE_SUBSCRIPTION_ORDER,
         ),
     )
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal, cast
@@ -73,6 +73,7 @@ class ActionName(StrEnum):
     CANCEL_SUBSCRIPTION = "cancel_subscription"
     SKIP_SUBSCRIPTION_ORDER = "skip_subscription_order"
     ISSUE_STORE_CREDIT = "issue_store_credit"
+    RESCHEDULE_SUBSCRIPTION_ORDER = "reschedule_subscription_order"
 
 
 class ResourceType(StrEnum):
@@ -180,7 +181,8 @@ ConversationStatusInput = Annotated[
 CONVERSATION_STATUS_DESCRIPTION = (
     "The conversation's status in the helpdesk, case-insensitive (Zendesk's `hold` is "
     "`on_hold`); anything else is refused. Actions that need an open conversation "
-    "(subscriptions) are offered only when it is `open`."
+    "(subscription cancel and skip; reschedule on Ordergroove) are offered only when it is "
+    "`open`."
 )
 
 
@@ -212,6 +214,12 @@ class SubscriptionTarget(StrictModel):
 
 
 StaffNote = Annotated[str, Field(max_length=255)]
+ReasonNote = Annotated[
+    str,
+    Field(max_length=255, description="Why, in the agent's words: told in the timeline."),
+    NamedSchema("ReasonNote"),
+]
+"""The free-text reason of an action whose platform keeps none (one schema, one generated name)."""
 
 
 class CancelOrderInput(StrictModel):
@@ -385,7 +393,7 @@ class IssueStoreCreditInput(StrictModel):
         Field(description="Shopify only: when the credit expires (in the future, with a zone)."),
     ] = None
     notify_customer: bool = False
-    reason: Annotated[str | None, Field(max_length=255)] = None
+    reason: ReasonNote | None = None
 
     @field_validator("currency")
     @classmethod
@@ -424,6 +432,44 @@ def _iso_currencies() -> frozenset[str]:
         for territory in get_global("territory_currencies")
         for code in get_territory_currencies(territory, tender=True)
     )
+
+
+RESCHEDULE_HORIZON_DAYS = 365
+"""How far ahead a subscription's next order may be moved."""
+_Date = date  # the input's field is named `date`
+
+
+def subscription_today() -> date:
+    """Today, as a rescheduled date is held against it."""
+    # UTC: Recharge's dates are UTC, and Ordergroove's API names no merchant time zone (its own
+    # refusal of a date its clock calls past reaches the caller verbatim).
+    return datetime.now(UTC).date()
+
+
+class RescheduleSubscriptionOrderInput(StrictModel):
+    date: Annotated[
+        _Date,
+        Field(
+            description="The new date of the subscription's next order (YYYY-MM-DD): after "
+            f"today (UTC) and at most {RESCHEDULE_HORIZON_DAYS} days ahead.",
+            examples=["2027-01-15"],
+        ),
+    ]
+    reason: ReasonNote | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _ahead_within_horizon(cls, value: _Date) -> _Date:
+        today = subscription_today()
+        if value <= today:
+            raise ValueError(f"date must be after today ({today.isoformat()}, UTC)")
+        latest = today + timedelta(days=RESCHEDULE_HORIZON_DAYS)
+        if value > latest:
+            raise ValueError(
+                f"date must be at most {RESCHEDULE_HORIZON_DAYS} days ahead "
+                f"({latest.isoformat()} at the latest)"
+            )
+        return value
 
 
 class _ActionRequestBase(StrictModel):
@@ -493,6 +539,12 @@ class IssueStoreCreditRequest(_ActionRequestBase):
     input: IssueStoreCreditInput
 
 
+class RescheduleSubscriptionOrderRequest(_ActionRequestBase):
+    action: Literal["reschedule_subscription_order"]
+    target: SubscriptionTarget
+    input: RescheduleSubscriptionOrderInput
+
+
 ActionRequest = Annotated[
     CancelOrderRequest
     | CancelAndRefundOrderRequest
@@ -502,7 +554,8 @@ ActionRequest = Annotated[
     | CreateDiscountCodeRequest
     | CancelSubscriptionRequest
     | SkipSubscriptionOrderRequest
-    | IssueStoreCreditRequest,
+    | IssueStoreCreditRequest
+    | RescheduleSubscriptionOrderRequest,
     Field(discriminator="action"),
 ]
 
@@ -602,6 +655,12 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             request_model=IssueStoreCreditRequest,
             compensates=True,
             ceiling=Ceiling.COMPENSATION,
+        ),
+        # Not every platform needs an open conversation for it: Ordergroove's matrix guards it.
+        ActionFacts(
+            name=ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
+            resource_type=ResourceType.SUBSCRIPTION,
+            request_model=RescheduleSubscriptionOrderRequest,
         ),
     )
 }
@@ -850,6 +909,9 @@ class SubscriptionChange(ResponseModel):
     skipped_order_date: date | None = None
     next_order_date: date | None = None
     cancelled_at: datetime | None = None
+    previous_order_date: date | None = Field(
+        default=None, description="A rescheduled order's date before it moved."
+    )
 
 
 class StoreCredit(ResponseModel):

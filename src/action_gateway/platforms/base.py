@@ -22,6 +22,7 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     StoreCredit,
     Subscription,
@@ -240,5 +241,24 @@ class IssuesStoreCredit(Protocol):
         No platform deduplicates it: after an ambiguous failure the adapter looks for its own
         credit (Shopify: a matching transaction since the send; BigCommerce: the balance at the
         target it wrote) before anything else, and never re-sends blind.
+        """
+        ...
+
+
+@runtime_checkable
+class ReschedulesSubscriptionOrders(Protocol):
+    async def reschedule_subscription_order(
+        self,
+        subscription: Subscription,
+        data: RescheduleSubscriptionOrderInput,
+        *,
+        call: ActionCall,
+    ) -> ActionOutcome:
+        """Move this subscription's next order to ``data.date``; the outcome names the date
+        before (``previous_order_date``) and the date the platform now has.
+
+        Setting a date converges but is not deduplicated: after an ambiguous failure the
+        adapter re-reads the next order date and compares it with the requested one, never
+        re-sending blindly.
         """
         ...

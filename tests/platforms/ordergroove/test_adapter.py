@@ -100,6 +100,7 @@ def test_it_is_a_subscription_adapter(adapter: OrdergrooveAdapter) -> None:
     assert supported_actions(typed) == {
         ActionName.CANCEL_SUBSCRIPTION,
         ActionName.SKIP_SUBSCRIPTION_ORDER,
+        ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
     }
 
 

@@ -267,4 +267,5 @@ async def test_build_recharge_adapter() -> None:
     assert supported_actions(adapter) == {
         ActionName.CANCEL_SUBSCRIPTION,
         ActionName.SKIP_SUBSCRIPTION_ORDER,
+        ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
     }

@@ -527,6 +527,84 @@ async def test_skip_refusals(
     assert sim.ledger == []
 
 
+async def change_date(client: httpx.AsyncClient, subscription: str, day: str) -> httpx.Response:
+    return await client.patch(
+        f"/subscriptions/{subscription}/change_next_order_date/", json={"order_date": day}
+    )
+
+
+async def test_change_next_order_date_moves_only_that_subscription(
+    client: httpx.AsyncClient, sim: OrdergrooveSimulator
+) -> None:
+    answer = await change_date(client, sub(1), "2026-04-02")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["public_id"] == sub(1)  # the subscription, no next-date field
+    assert "place" not in answer.json()
+    assert await items_of(client, order_id(2)) == [
+        (None, "TOT-CAN"),
+        (sub(2), "FLT-V60-100"),
+        (sub(3), "DSC-CIT-250"),
+    ]
+    [moved] = (await get(client, "/items/", subscription=sub(1), status=1))["results"]
+    target = await get(client, f"/orders/{moved['order']}/")
+    assert (target["place"], target["status"]) == ("2026-04-02 06:00:00", 1)  # time kept
+    [entry] = sim.ledger
+    assert (entry.operation, entry.subscription, entry.order, entry.new_order) == (
+        "subscription.change_next_order_date",
+        sub(1),
+        order_id(2),
+        moved["order"],
+    )
+
+
+async def test_change_next_order_date_of_the_only_subscription_moves_its_order(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await change_date(client, sub(10), "2026-03-12")  # earlier than before
+    assert answer.status_code == 200, answer.text
+    assert (await get(client, f"/orders/{order_id(6)}/"))["place"] == "2026-03-12 06:00:00"
+
+
+async def test_change_next_order_date_refusals(
+    client: httpx.AsyncClient, raw: httpx.AsyncClient, sim: OrdergrooveSimulator
+) -> None:
+    for day in ("2026-03-10", "2026-03-09"):  # today and the past (the merchant's clock)
+        past = await change_date(client, sub(1), day)
+        assert (past.status_code, past.json()) == (
+            400,
+            {"detail": "order_date must be in the future."},
+        )
+    prepaid = await change_date(client, sub(5), "2026-04-01")
+    assert (prepaid.status_code, prepaid.json()) == (
+        400,
+        {"detail": "Prepaid subscriptions cannot be changed."},
+    )
+    assert (await change_date(client, sub(4), "2026-04-01")).status_code == 400  # not live
+    assert (await change_date(client, sub(7), "2026-04-01")).json() == {
+        "detail": "This subscription has no upcoming order."
+    }
+    locked = await change_date(client, sub(9), "2026-04-01")
+    assert "locked" in locked.json()["detail"]
+    assert (await change_date(client, "f" * 32, "2026-04-01")).status_code == 404
+    for body in ({}, {"order_date": "2026-4-1"}, {"order_date": 20260401}, {"date": "x"}):
+        answer = await raw.patch(f"/subscriptions/{sub(1)}/change_next_order_date/", json=body)
+        assert answer.status_code == 400, body
+    assert sim.ledger == []
+
+
+async def test_drop_after_change_next_order_date_executes_once(
+    client: httpx.AsyncClient, sim: OrdergrooveSimulator
+) -> None:
+    sim.faults.drop_after(
+        operation="PATCH /subscriptions/{subscription_id}/change_next_order_date/"
+    )
+    with pytest.raises(httpx.TransportError):
+        await change_date(client, sub(2), "2026-04-02")
+    [moved] = (await get(client, "/items/", subscription=sub(2), status=1))["results"]
+    assert (await get(client, f"/orders/{moved['order']}/"))["place"] == "2026-04-02 06:00:00"
+    assert len(sim.ledger) == 1
+
+
 # -- rate limit and faults ------------------------------------------------------------------------
 
 

@@ -667,3 +667,73 @@ async def test_random_faults_are_reproducible() -> None:
     await assert_seeded_faults_reproducible(
         RechargeSimulator, TOKEN, BASE, HEADERS, lambda c: c.get(f"/subscriptions/{COFFEE}")
     )
+
+
+# -- set_next_charge_date -------------------------------------------------------------------------
+
+
+async def set_date(client: httpx.AsyncClient, sub_id: int, body: Any) -> httpx.Response:
+    return await client.post(f"/subscriptions/{sub_id}/set_next_charge_date", json=body)
+
+
+async def test_set_next_charge_date_moves_only_that_subscription(
+    client: httpx.AsyncClient, sim: RechargeSimulator, today: date
+) -> None:
+    before = await subscription(client, OAT_MILK)
+    new_date = (today + timedelta(days=30)).isoformat()
+    response = await set_date(client, OAT_MILK, {"date": new_date})
+    assert response.status_code == 200, response.text
+    moved = response.json()["subscription"]
+    assert moved["next_charge_scheduled_at"] == new_date
+    assert moved["updated_at"] == before["updated_at"]  # not bumped by a date change [§5.2]
+    [charge] = await queued(client, OAT_MILK)
+    assert (charge["scheduled_at"], item_ids(charge)) == (new_date, [OAT_MILK])
+    [shared] = await queued(client, COFFEE)
+    assert (shared["id"], item_ids(shared)) == (AVA_CHARGE, [COFFEE, FILTERS])
+    [entry] = sim.ledger
+    assert (entry.operation, entry.subscription_id, entry.next_date.isoformat()) == (
+        "subscription.set_next_charge_date",
+        OAT_MILK,
+        new_date,
+    )
+
+
+async def test_two_subscriptions_set_to_one_date_merge_into_one_charge(
+    client: httpx.AsyncClient, today: date
+) -> None:
+    new_date = (today + timedelta(days=20)).isoformat()
+    for sub_id in (COFFEE, OAT_MILK):
+        assert (await set_date(client, sub_id, {"date": new_date})).status_code == 200
+    [coffee] = await queued(client, COFFEE)
+    [oat] = await queued(client, OAT_MILK)
+    assert coffee["id"] == oat["id"]
+    assert item_ids(coffee) == [COFFEE, OAT_MILK]
+
+
+@pytest.mark.parametrize(
+    ("sub_id", "days", "body", "status", "field"),
+    [
+        (COFFEE, 0, None, 422, "date"),  # today
+        (COFFEE, -1, None, 422, "date"),  # the past
+        (PROTEIN, 10, None, 422, "date"),  # cancelled
+        (MATCHA, 10, None, 422, "date"),  # expired
+        (COFFEE, 10, {}, 422, "date"),
+        (COFFEE, 10, {"date": "2027-1-5"}, 422, "date"),
+        (COFFEE, 10, {"date": "soon"}, 422, "date"),
+        (COFFEE, 10, {"next_charge_date": "2027-01-05"}, 422, "next_charge_date"),
+        (99999999, 10, None, 404, None),
+    ],
+)
+async def test_set_next_charge_date_refusals(
+    client: httpx.AsyncClient,
+    sim: RechargeSimulator,
+    today: date,
+    sub_id: int,
+    days: int,
+    body: Any,
+    status: int,
+    field: str | None,
+) -> None:
+    payload = body if body is not None else {"date": (today + timedelta(days=days)).isoformat()}
+    assert_error(await set_date(client, sub_id, payload), status, field)
+    assert sim.ledger == []

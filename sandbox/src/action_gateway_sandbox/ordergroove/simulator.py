@@ -66,6 +66,11 @@ _ROUTES = (
     route("GET", "/subscriptions/", "subscriptions-list"),
     route("GET", "/subscriptions/{subscription_id}/", "subscriptions-retrieve"),
     route("PATCH", "/subscriptions/{subscription_id}/cancel/", "subscriptions-cancel"),
+    route(
+        "PATCH",
+        "/subscriptions/{subscription_id}/change_next_order_date/",
+        "subscriptions-change-next-order-date",
+    ),
     route("GET", "/orders/", "orders-list"),
     route("GET", "/orders/{order_id}/", "orders-retrieve"),
     route("PATCH", "/orders/{order_id}/skip_subscription/", "skip-subscription"),
@@ -192,6 +197,14 @@ class OrdergrooveSimulator:
                 request.headers.get("Content-Type", ""), request.content, required=False
             )
             store.cancel(sub, validation.cancel_reason(body), self.clock())
+            return self._json(200, render.subscription(sub))
+        if op == "subscriptions-change-next-order-date":
+            sub = store.subscription(match[1])
+            body = validation.json_body(
+                request.headers.get("Content-Type", ""), request.content, required=True
+            )
+            store.change_next_order_date(sub, validation.change_next_order_date(body), self.clock())
+            # The subscription, with no next-date field [next-actions §5.1].
             return self._json(200, render.subscription(sub))
         if op == "skip-subscription":
             order = store.order(match[1])

@@ -182,11 +182,12 @@ class Order:
 class LedgerEntry:
     """One executed effect, recorded when it happens (refused or dropped-before: nothing)."""
 
-    operation: str  # "subscription.cancel" or "order.skip_subscription"
+    # "subscription.cancel", "order.skip_subscription" or "subscription.change_next_order_date"
+    operation: str
     at: datetime
     subscription: str
-    order: str | None = None  # skip: the source order
-    new_order: str | None = None  # skip: the generated order holding the moved items
-    place: datetime | None = None  # skip: the generated order's place
+    order: str | None = None  # skip, date change: the source order
+    new_order: str | None = None  # skip, date change: the order now holding the moved items
+    place: datetime | None = None  # skip, date change: that order's place
     cancel_reason: str | None = None
     orders_changed: tuple[str, ...] = ()  # cancel: the upcoming orders the items left

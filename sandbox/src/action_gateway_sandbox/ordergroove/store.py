@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from . import seed
 from .state import (
@@ -28,6 +28,9 @@ NOT_LIVE_SKIP = "This subscription is not active."  # unverified
 ORDER_NOT_UNSENT = "Only unsent orders can be changed."  # unverified: 400 (or 423?) [§1.9]
 ORDER_LOCKED = "This order is locked for placement and cannot be changed."  # unverified [§1.9]
 NOT_IN_ORDER = "The subscription has no items in this order."  # unverified [§1.9][§1.14]
+PREPAID_CHANGE = "Prepaid subscriptions cannot be changed."  # unverified: 400 [next-actions §5.1]
+NOT_IN_FUTURE = "order_date must be in the future."  # the rule is documented, not its wording
+NO_UPCOMING_ORDER = "This subscription has no upcoming order."  # unverified [next-actions §5.1]
 FIRST_GENERATED_ORDER = 101
 
 
@@ -142,3 +145,66 @@ class Store:
             )
         )
         return generated
+
+    def change_next_order_date(self, sub: Subscription, order_date: date, now: datetime) -> Order:
+        """Move `sub`'s next (earliest unsent) order to `order_date`, time of day kept.
+
+        Only `sub` moves (unverified whether the order's other subscriptions move too
+        [next-actions §5.1]): an order holding others keeps them, and `sub`'s items move to a
+        new order on that date. Returns the order now holding them.
+        """
+        if not sub.live:
+            raise ApiError(400, NOT_LIVE_SKIP)  # unverified
+        if sub.prepaid:
+            raise ApiError(400, PREPAID_CHANGE)  # unverified: the strict reading
+        if order_date <= now.date():
+            raise ApiError(400, NOT_IN_FUTURE)  # "must be in the future" [§1.9]
+        holding = sorted(
+            (
+                o
+                for o in self.orders.values()
+                if o.status == UNSENT and any(i.subscription == sub.public_id for i in o.items)
+            ),
+            key=lambda o: (o.place, o.public_id),
+        )
+        if not holding:
+            raise ApiError(400, NO_UPCOMING_ORDER)  # unverified
+        order = holding[0]
+        if order.locked:
+            raise ApiError(400, ORDER_LOCKED)  # unverified: refused, status 400
+        place = datetime.combine(order_date, order.place.time())
+        moving = [i for i in order.items if i.subscription == sub.public_id]
+        if len(moving) == len(order.items):
+            order.place, order.updated = place, now
+            target = order
+        else:
+            target = Order(
+                public_id=seed.order_id(self.next_order),
+                customer=order.customer,
+                payment=order.payment,
+                shipping_address=order.shipping_address,
+                place=place,
+                status=UNSENT,
+                created=now,
+                updated=now,
+                shipping_total=order.shipping_total,
+            )
+            self.next_order += 1
+            for item in moving:
+                item.order = target.public_id
+                target.items.append(item)
+            order.items = [i for i in order.items if i.subscription != sub.public_id]
+            order.updated = now
+            self.orders[target.public_id] = target
+        sub.updated = now
+        self.ledger.append(
+            LedgerEntry(
+                "subscription.change_next_order_date",
+                now,
+                sub.public_id,
+                order=order.public_id,
+                new_order=target.public_id,
+                place=place,
+            )
+        )
+        return target

@@ -71,6 +71,24 @@ def skip_subscription(body: Any) -> str:
     return value
 
 
+def change_next_order_date(body: Any) -> date:
+    """The `order_date` of `{"order_date": "YYYY-MM-DD"}` [next-actions §5.1].
+
+    The schema marks it optional; what the API does without it is unknown, so it is required
+    here (unverified).
+    """
+    fields = _object(body, ("order_date",))
+    value = fields.get("order_date")
+    if value is None:
+        raise ApiError(400, "order_date: this field is required.")  # unverified wording
+    if isinstance(value, str) and len(value) == len("YYYY-MM-DD"):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ApiError(400, "order_date: enter a valid date (YYYY-MM-DD).")  # unverified wording
+
+
 def page_size(params: Mapping[str, str]) -> int:
     raw = params.get("page_size")
     if raw is None:

@@ -72,6 +72,7 @@ _ROUTES = (
     route("GET", "/subscriptions", "listSubscriptions"),
     route("GET", "/subscriptions/{subscription_id}", "getSubscription"),
     route("POST", "/subscriptions/{subscription_id}/cancel", "cancelSubscription"),
+    route("POST", "/subscriptions/{subscription_id}/set_next_charge_date", "setNextChargeDate"),
     route("GET", "/charges", "listCharges"),
     route("GET", "/charges/{charge_id}", "getCharge"),
     route("POST", "/charges/{charge_id}/skip", "skipCharge"),
@@ -192,6 +193,9 @@ class RechargeSimulator:
             body = validation.json_object(request.content, request.headers.get("Content-Type", ""))
             cancel = validation.cancel_body(body)
             store.cancel(subscription, cancel.reason, cancel.comments, cancel.send_email, now)
+        if op == "setNextChargeDate":
+            body = validation.json_object(request.content, request.headers.get("Content-Type", ""))
+            store.set_next_charge_date(subscription, validation.next_charge_date_body(body), now)
         return self._json(200, {"subscription": self._sub(subscription)})
 
     # -- rendering and lists --------------------------------------------------------------

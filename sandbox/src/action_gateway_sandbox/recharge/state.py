@@ -161,7 +161,7 @@ class Charge:
 class LedgerEntry:
     """One executed effect, recorded when it happens (refused or dropped-before: nothing)."""
 
-    operation: str  # "subscription.cancel" or "charge.skip"
+    operation: str  # "subscription.cancel", "charge.skip", "subscription.set_next_charge_date"
     at: datetime
     subscription_id: int
     charge_id: int | None = None  # skip: the charge named in the request

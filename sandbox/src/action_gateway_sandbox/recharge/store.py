@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from . import seed
 from .state import (
@@ -152,6 +152,35 @@ class Store:
                 )
             )
         return skipped
+
+    # -- next charge date -------------------------------------------------------------------
+
+    def set_next_charge_date(self, sub: Subscription, day: date, now: datetime) -> None:
+        """Move `sub`'s next charge to `day`: its line leaves its queued charge and joins a
+        queued charge at its address on that date, else a new one ("their charges will get
+        merged into a new charge" [next-actions §5.2]). Prepaid ones move too: the renewal
+        charge is what moves (the gateway refuses them)."""
+        if sub.status != ACTIVE:
+            raise field_error("date", f"Subscription is {sub.status}.")  # unverified 422
+        if day <= now.date():
+            # Dates are UTC [§3.6]; today and past dates: refused (unverified [§5.2]).
+            raise field_error("date", "Must be a date in the future.")
+        previous = sub.next_charge
+        for charge in list(self.charges.values()):
+            if charge.status == QUEUED and charge.holds(sub.id):
+                self._remove_lines(charge, {sub.id}, now)
+        sub.next_charge = day  # updated_at is not bumped by a date change [next-actions §5.2]
+        queued = self._queue(sub, now)
+        self.ledger.append(
+            LedgerEntry(
+                "subscription.set_next_charge_date",
+                now,
+                sub.id,
+                queued_charge_id=queued.id,
+                previous_date=previous,
+                next_date=day,
+            )
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -200,3 +200,17 @@ def skip_body(body: dict[str, Any]) -> list[int]:
     if not all(_is_id(v) for v in ids) or len(set(ids)) != len(ids):
         raise field_error("purchase_item_ids", "Must be distinct integer ids.")
     return [int(v) for v in ids]
+
+
+def next_charge_date_body(body: dict[str, Any]) -> date:
+    """`{"date": "YYYY-MM-DD"}` of `set_next_charge_date` [next-actions §5.2]."""
+    _no_unknown(body, ("date",))
+    value = body.get("date")
+    if value is None:
+        raise field_error("date", "This field is required.")  # unverified wording
+    if isinstance(value, str) and len(value) == len("YYYY-MM-DD"):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise field_error("date", "Must be a date (YYYY-MM-DD).")  # unverified wording

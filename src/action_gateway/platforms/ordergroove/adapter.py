@@ -10,6 +10,7 @@ from action_gateway.domain.models import (
     CancelSubscriptionInput,
     Customer,
     Platform,
+    RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     Subscription,
     SubscriptionChange,
@@ -26,11 +27,13 @@ from action_gateway.platforms._outcomes import is_ambiguous, utc_now
 from action_gateway.platforms.base import (
     ActionCall,
     CancelsSubscriptions,
+    ReschedulesSubscriptionOrders,
     SkipsSubscriptionOrders,
 )
 from action_gateway.platforms.ordergroove.client import PAGE_SIZE, Node, OrdergrooveClient
 from action_gateway.platforms.ordergroove.endpoints import (
     CANCEL_SUBSCRIPTION,
+    CHANGE_NEXT_ORDER_DATE,
     GET_PRODUCT,
     GET_SUBSCRIPTION,
     LIST_ITEMS,
@@ -43,6 +46,7 @@ from action_gateway.platforms.ordergroove.mapping import (
     NextOrder,
     from_ordergroove_subscription,
     is_live,
+    is_prepaid,
     next_order,
     orders_holding,
     timestamp,
@@ -53,7 +57,9 @@ RECONCILE_RESERVE = 2.0
 """Seconds of the deadline a write leaves unused, so an ambiguous failure can be re-read."""
 
 
-class OrdergrooveAdapter(CancelsSubscriptions, SkipsSubscriptionOrders):
+class OrdergrooveAdapter(
+    CancelsSubscriptions, SkipsSubscriptionOrders, ReschedulesSubscriptionOrders
+):
     """An Ordergroove merchant through the RestRPC API (see ``client.py`` for the error layers).
 
     Customers are the linked commerce store's: Ordergroove keys them by that store's customer
@@ -349,3 +355,124 @@ class OrdergrooveAdapter(CancelsSubscriptions, SkipsSubscriptionOrders):
             platform_reference=skipped.ref,
             messages=notes,
         )
+
+    # --- Reschedule ---------------------------------------------------------------------------
+
+    async def reschedule_subscription_order(
+        self,
+        subscription: Subscription,
+        data: RescheduleSubscriptionOrderInput,
+        *,
+        call: ActionCall,
+    ) -> ActionOutcome:
+        public_id = subscription.platform_id
+        node = await self._read_subscription(public_id, call)
+        if node is None or node.get("customer") is None:
+            raise NotFound(
+                f"Subscription {public_id} no longer exists on Ordergroove.",
+                code="subscription_not_found",
+            )
+        # Ordergroove's answers for an inactive or prepaid subscription are UNCONFIRMED: gated here.
+        if not is_live(node):
+            raise PlatformRejected(
+                f"Subscription {public_id} is not live on Ordergroove: no next order to move."
+            )
+        if is_prepaid(node):
+            raise PlatformRejected(
+                f"Subscription {public_id} is prepaid on Ordergroove: its orders are not moved."
+            )
+        customer_id = str(node["customer"])
+        upcoming = await self._next_order(public_id, customer_id, call)
+        if upcoming is None:
+            raise PlatformRejected(
+                f"Subscription {public_id} has no upcoming (unsent) order on Ordergroove to move."
+            )
+        if upcoming.locked:
+            raise PlatformRejected(
+                f"Ordergroove order {upcoming.ref} is locked (being placed): it cannot be moved."
+            )
+        before = upcoming.place
+        if before == data.date:
+            return _rescheduled(
+                upcoming.ref,
+                before,
+                before,
+                f"The next order was already on {data.date.isoformat()}: nothing was sent.",
+            )
+        try:
+            # The 200 is the subscription, which has no next-date field: the date is re-read.
+            await self.client.request(
+                CHANGE_NEXT_ORDER_DATE,
+                path={"subscription_id": public_id},
+                json={"order_date": data.date.isoformat()},
+                call=call,
+                reserve=RECONCILE_RESERVE,
+            )
+        except GatewayError as exc:
+            if not is_ambiguous(exc):
+                raise
+            return await self._reconcile_reschedule(
+                public_id, customer_id, before, data.date, exc, call
+            )
+        notes: list[str] = []
+        after: NextOrder | None = None
+        try:
+            after = await self._next_order(public_id, customer_id, call)
+        except GatewayError as exc:
+            notes.append(f"The new next order date could not be read: {exc.detail or exc}")
+        if after is not None and after.place != data.date:
+            notes.append(
+                f"Ordergroove now shows the next order on "
+                f"{after.place.isoformat() if after.place else 'no date'}."
+            )
+        return _rescheduled(
+            after.ref if after else upcoming.ref,
+            before,
+            after.place if after else None,
+            *notes,
+        )
+
+    async def _reconcile_reschedule(
+        self,
+        public_id: str,
+        customer_id: str,
+        before: date | None,
+        requested: date,
+        exc: GatewayError,
+        call: ActionCall,
+    ) -> ActionOutcome:
+        """After an ambiguous date change: the next order on the requested date means it went
+        through, on the old date that it did not; anything else (or no re-read) stays unknown."""
+        try:
+            after = await self._next_order(public_id, customer_id, call)
+        except GatewayError:
+            raise exc from None
+        place = after.place if after is not None else None
+        if after is not None and place == requested:
+            return _rescheduled(
+                after.ref,
+                before,
+                place,
+                "The answer to the date change was lost; a re-read shows the next order on "
+                f"{requested.isoformat()}.",
+            )
+        if after is not None and place == before:
+            raise UpstreamUnavailable(
+                f"{exc.detail or exc} A re-read shows subscription {public_id}'s next order "
+                f"still on {place.isoformat() if place else 'its old date'}: it was not moved, "
+                "and the change is safe to retry.",
+                outcome=Outcome.NOT_EXECUTED,
+                platform_errors=exc.extensions.get("platform_errors"),
+            ) from exc
+        raise exc
+
+
+def _rescheduled(
+    ref: str, before: date | None, after: date | None, *messages: str
+) -> ActionOutcome:
+    return ActionOutcome(
+        status="succeeded",
+        subscription=SubscriptionChange(previous_order_date=before, next_order_date=after),
+        platform_reference=ref,
+        messages=list(messages),
+    )

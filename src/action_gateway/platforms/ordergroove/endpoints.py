@@ -38,3 +38,11 @@ SKIP_SUBSCRIPTION = Endpoint(
     "skip_subscription", "PATCH", "/orders/{order_id}/skip_subscription/", RequestKind.WRITE
 )
 GET_PRODUCT = Endpoint("get_product", "GET", "/products/{product_id}/", RequestKind.READ)
+# Setting a date converges (UNCONFIRMED), but no idempotency key exists: never re-sent blindly;
+# an ambiguous failure is settled by re-reading the next order's date and comparing it.
+CHANGE_NEXT_ORDER_DATE = Endpoint(
+    "change_next_order_date",
+    "PATCH",
+    "/subscriptions/{subscription_id}/change_next_order_date/",
+    RequestKind.WRITE,
+)

@@ -10,6 +10,7 @@ from action_gateway.domain.models import (
     CancelSubscriptionInput,
     Customer,
     Platform,
+    RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     Subscription,
     SubscriptionChange,
@@ -19,6 +20,7 @@ from action_gateway.platforms._outcomes import is_ambiguous, not_executed, recon
 from action_gateway.platforms.base import (
     ActionCall,
     CancelsSubscriptions,
+    ReschedulesSubscriptionOrders,
     SkipsSubscriptionOrders,
 )
 from action_gateway.platforms.recharge.client import RechargeClient
@@ -29,6 +31,7 @@ from action_gateway.platforms.recharge.endpoints import (
     LIST_CHARGES,
     LIST_CUSTOMERS,
     LIST_SUBSCRIPTIONS,
+    SET_NEXT_CHARGE_DATE,
     SKIP_CHARGE,
     Endpoint,
 )
@@ -44,6 +47,7 @@ from action_gateway.platforms.recharge.mapping import (
     datetime_of,
     earliest_charges,
     from_recharge_subscription,
+    is_prepaid,
     matches_customer,
     status_of,
     to_recharge_cancel,
@@ -62,7 +66,7 @@ PREPAID_NOTE = "This subscription is prepaid: skipping its charge may skip more 
 STALE_DATE_NOTE = "Recharge has not yet reported the subscription's new next charge date."
 
 
-class RechargeAdapter(CancelsSubscriptions, SkipsSubscriptionOrders):
+class RechargeAdapter(CancelsSubscriptions, SkipsSubscriptionOrders, ReschedulesSubscriptionOrders):
     """A Recharge account through API 2021-11 (see ``client.py`` for the error layers).
 
     Recharge keys customers by its own numeric id, so the linked store's customer is found by
@@ -335,6 +339,92 @@ class RechargeAdapter(CancelsSubscriptions, SkipsSubscriptionOrders):
                 "was skipped.",
             ) from exc
         raise exc
+
+    # --- Reschedule ---------------------------------------------------------------------------
+
+    async def reschedule_subscription_order(
+        self,
+        subscription: Subscription,
+        data: RescheduleSubscriptionOrderInput,
+        *,
+        call: ActionCall,
+    ) -> ActionOutcome:
+        node = await self._fresh(subscription, call)
+        sub_id = str(node["id"])
+        status = status_of(node)
+        if status != ACTIVE:
+            raise PlatformRejected(
+                f"Recharge subscription {sub_id} is {status or 'not active'}; only an active "
+                "subscription's next order can be moved.",
+                current_state={"status": status},
+            )
+        if is_prepaid(node):
+            # On a prepaid subscription the call moves the renewal charge, not the next delivery.
+            raise PlatformRejected(
+                f"Recharge subscription {sub_id} is prepaid: its next charge is the renewal, not "
+                "the next shipment, so the gateway does not move it.",
+                current_state={"status": status, "prepaid": True},
+            )
+        before = date_of(node.get("next_charge_scheduled_at"))
+        if before is None:
+            raise PlatformRejected(
+                f"Recharge subscription {sub_id} has no next charge date to move.",
+                current_state={"status": status, "has_next_order": False},
+            )
+        if before == data.date:
+            return _rescheduled(
+                sub_id,
+                before,
+                before,
+                [f"The next charge was already on {data.date.isoformat()}: nothing was sent."],
+            )
+        try:
+            body = await self.client.request(
+                SET_NEXT_CHARGE_DATE,
+                path={"subscription_id": sub_id},
+                json={"date": data.date.isoformat()},
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
+            )
+        except GatewayError as exc:
+            if not is_ambiguous(exc):
+                raise
+            return await self._reconcile_reschedule(sub_id, before, data.date, exc, call)
+        moved = (body or {}).get("subscription") or {}
+        after = date_of(moved.get("next_charge_scheduled_at")) if isinstance(moved, dict) else None
+        messages = [] if after is not None else [STALE_DATE_NOTE]
+        return _rescheduled(sub_id, before, after, messages)
+
+    async def _reconcile_reschedule(
+        self, sub_id: str, before: date, requested: date, exc: GatewayError, call: ActionCall
+    ) -> ActionOutcome:
+        """Settle a date change whose answer was lost by re-reading the date (``updated_at`` is
+        not bumped by it), never by re-sending it."""
+        try:
+            node = await self._get(sub_id, call)
+        except GatewayError:
+            raise exc from exc.__cause__  # the write's own failure, as it was
+        now = date_of(node.get("next_charge_scheduled_at")) if node is not None else None
+        if now == requested:
+            return _rescheduled(sub_id, before, now, [RECONCILED_NOTE.format(action="date change")])
+        if now == before:
+            raise not_executed(
+                exc,
+                f"Re-reading shows the next charge still on {before.isoformat()}: nothing "
+                "was changed.",
+            ) from exc
+        raise exc
+
+
+def _rescheduled(
+    sub_id: str, before: date | None, after: date | None, messages: list[str]
+) -> ActionOutcome:
+    return ActionOutcome(
+        status="succeeded",
+        subscription=SubscriptionChange(previous_order_date=before, next_order_date=after),
+        platform_reference=sub_id,
+        messages=messages,
+    )
 
 
 def _has_next_charge(node: Node) -> bool:

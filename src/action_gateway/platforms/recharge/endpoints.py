@@ -25,3 +25,11 @@ CANCEL_SUBSCRIPTION = Endpoint(
 )
 # A skip is not idempotent (a second one could skip the following charge): never re-sent.
 SKIP_CHARGE = Endpoint("skip_charge", "POST", "/charges/{charge_id}/skip", RequestKind.WRITE)
+# Setting a date converges (re-sending the same date is reportedly a no-op), but no idempotency
+# key exists: never re-sent blindly; an ambiguous failure is settled by re-reading the date.
+SET_NEXT_CHARGE_DATE = Endpoint(
+    "set_next_charge_date",
+    "POST",
+    "/subscriptions/{subscription_id}/set_next_charge_date",
+    RequestKind.WRITE,
+)
