@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from action_gateway.actions.flow import ActionResult, perform_action
 from action_gateway.actions.services import Services
@@ -32,7 +34,7 @@ from action_gateway.metrics import IDEMPOTENCY
 RenderResult = Callable[[ActionResult], StoredResponse]
 RenderError = Callable[[GatewayError], StoredResponse]
 
-_RUNNING: set[asyncio.Task[StoredResponse]] = set()
+_RUNNING: set[asyncio.Task[Answer]] = set()
 """Actions whose callers may have gone; kept referenced until they finish."""
 
 
@@ -60,8 +62,9 @@ async def perform_once(
     idempotency_key: str,
     render_result: RenderResult,
     render_error: RenderError,
-) -> tuple[StoredResponse, bool]:
-    """The answer to ``body`` under the caller's key, and whether it is a replay.
+) -> Answer:
+    """The answer to ``body`` under the caller's key (a replay, or a new one; a new answer that
+    is not kept comes with the release of the key, for the caller to run once it is delivered).
 
     Raises :class:`IdempotencyKeyReused` for the key with another request and
     :class:`IdempotencyRequestInFlight` while the first request with it runs.
@@ -85,7 +88,7 @@ async def perform_once(
         )
     if claim.state is ClaimState.REPLAY and claim.response is not None:
         IDEMPOTENCY.labels("replayed").inc()
-        return claim.response, True
+        return Answer(claim.response, replayed=True)
     # The action runs in its own task, shielded from the caller going away: a request cancelled
     # mid-way (client timeout, disconnect) must not abandon a write that may have reached the
     # platform, nor free its key for a blind second execution. It finishes and stores its answer,
@@ -95,7 +98,35 @@ async def perform_once(
     )
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
-    return await asyncio.shield(task), False
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        # Nobody waits for the answer now: a forgettable one is forgotten as soon as it is ready.
+        task.add_done_callback(_release_unanswered)
+        raise
+
+
+@dataclass(frozen=True)
+class Answer:
+    response: StoredResponse
+    replayed: bool = False
+    release: Callable[[], Awaitable[None]] | None = None
+    """For an answer that is not kept (nothing may have run): frees the key. Called once the
+    answer has reached the caller, so a concurrent copy of the request that takes the key
+    afterwards can never act before this answer ("not executed") is delivered."""
+
+
+def _release_unanswered(task: asyncio.Task[Answer]) -> None:
+    if task.cancelled() or task.exception() is not None:
+        return
+    release = task.result().release
+    if release is not None:
+        releasing = asyncio.ensure_future(release())
+        _RELEASING.add(releasing)
+        releasing.add_done_callback(_RELEASING.discard)
+
+
+_RELEASING: set[asyncio.Future[None]] = set()
 
 
 async def _execute_and_store(
@@ -106,7 +137,7 @@ async def _execute_and_store(
     digest: str,
     render_result: RenderResult,
     render_error: RenderError,
-) -> StoredResponse:
+) -> Answer:
     try:
         result = await perform_action(
             services,
@@ -119,12 +150,13 @@ async def _execute_and_store(
     except GatewayError as exc:
         response = render_error(exc)
         if retry_safe(exc):
-            await services.idempotency.release(key, digest)
-            return response
+            return Answer(
+                response, release=functools.partial(services.idempotency.release, key, digest)
+            )
     # No release on cancellation (shutdown): the write may have run, so the claim is left to
     # expire after the in-flight lease instead of being freed for a second execution.
     kept_headers = {k: v for k, v in response.headers.items() if k.lower() == "retry-after"}
     await services.idempotency.complete(
         key, digest, dataclasses.replace(response, headers=kept_headers)
     )
-    return response
+    return Answer(response)

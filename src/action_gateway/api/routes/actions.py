@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.background import BackgroundTask
 
 from action_gateway.actions.execution import perform_once
 from action_gateway.actions.flow import ActionResult, perform_action
@@ -120,7 +121,7 @@ async def perform(
     if body.dry_run:
         result = await perform_action(services, body, caller=caller.id, downstream_key=None)
         return JSONResponse(result.model_dump(mode="json"))
-    stored, replayed = await perform_once(
+    answer = await perform_once(
         services,
         body,
         caller_id=caller.id,
@@ -128,9 +129,15 @@ async def perform(
         render_result=_stored,
         render_error=lambda exc: _stored(render_problem(exc, request.url.path)),
     )
-    headers = {**stored.headers, REPLAY_HEADER: "true"} if replayed else stored.headers
+    stored = answer.response
+    headers = {**stored.headers, REPLAY_HEADER: "true"} if answer.replayed else stored.headers
     return Response(
-        stored.body, status_code=stored.status_code, media_type=stored.media_type, headers=headers
+        stored.body,
+        status_code=stored.status_code,
+        media_type=stored.media_type,
+        headers=headers,
+        # An answer that is not kept frees its key once sent (actions/execution.py).
+        background=BackgroundTask(answer.release) if answer.release is not None else None,
     )
 
 
