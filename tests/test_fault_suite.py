@@ -122,6 +122,10 @@ BIGCOMMERCE_MONEY: list[tuple[str, str, dict[str, Any]]] = [
     ("116", "refund_order", {"reason": "customer"}),  # offline-only provider: refused
     ("117", "refund_order", {"reason": "customer"}),  # the payment gateway declines
 ]
+# Replacement orders on the shipped orders no other one-shot action touches, several per order,
+# each told apart by its note: a second order for one logical replacement is a double.
+SHOPIFY_SHIPPED = [str(5500001000 + n) for n in (8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24)]
+REPLACEMENTS_PER_ORDER = 5
 OG_SKIPS = [f"5b{n:030x}" for n in (1, 2, 3, 6, 10, 12, 13)]
 OG_CANCELS = [f"5b{n:030x}" for n in (7, 11, 5)]  # 5 is prepaid: refused
 RC_SKIPS = ["66300101", "66300102", "66300103", "66300201", "66300501"]
@@ -156,7 +160,7 @@ class Answer:
 @dataclass
 class Logical:
     index: int
-    kind: str  # note / money / skip / sub_cancel
+    kind: str  # note / money / skip / sub_cancel / replacement
     connection: str
     action: str
     resource: str
@@ -237,6 +241,20 @@ def _plan(rng: random.Random) -> list[Logical]:
                 order,
                 _body(connection, action, {"order_id": order}, data),
             )
+    for n in range(len(SHOPIFY_SHIPPED) * REPLACEMENTS_PER_ORDER):
+        order = SHOPIFY_SHIPPED[n % len(SHOPIFY_SHIPPED)]
+        data = {
+            "line_items": [{"line_item_id": f"{order}1", "quantity": 1}],
+            "reason": "damaged",
+            "note": f"fault-suite replacement {n}",
+        }
+        add(
+            "replacement",
+            SHOPIFY,
+            "create_replacement_order",
+            order,
+            _body(SHOPIFY, "create_replacement_order", {"order_id": order}, data),
+        )
     for connection, skips in ((ORDERGROOVE, OG_SKIPS), (RECHARGE, RC_SKIPS)):
         for _ in range(SKIPS_PER_SUBSCRIPTION):
             for sub in skips:
@@ -305,6 +323,7 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
         SHOPIFY: [],
         BIGCOMMERCE: [],
         "bc_status": [],
+        "replacements": [],
     }
     shopify_store = sandbox[SHOPIFY].store
     original_update: Callable[..., Any] = shopify_store.order_update
@@ -318,6 +337,19 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
         return result
 
     shopify_store.order_update = order_update
+    original_create: Callable[..., Any] = shopify_store.order_create
+
+    def order_create(data: dict[str, Any], options: dict[str, Any]) -> Any:
+        result = original_create(data, options)
+        if result["order"] is not None:  # the original (its replacement-for tag), the note
+            [tag] = [t for t in data["tags"] if t.startswith("replacement-for-")]
+            original = tag.removeprefix("replacement-for-")
+            # "Replacement for order #1008 (damaged): <the request's note> [gw-…]"
+            note = str(data["note"]).split("): ", 1)[1].rsplit(" [", 1)[0]
+            written["replacements"].append((original, note, time.perf_counter()))
+        return result
+
+    shopify_store.order_create = order_create
     bc_store = sandbox[BIGCOMMERCE].store
     original_bc: Callable[..., Any] = bc_store.update_order
 
@@ -474,7 +506,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
         return effects[effect_key_of(logical)]
 
     def note_of(logical: Logical) -> str:
-        return str(logical.body["input"].get("note", "")) if logical.kind == "note" else ""
+        told_by_note = ("note", "replacement")
+        return str(logical.body["input"].get("note", "")) if logical.kind in told_by_note else ""
 
     effects: Counter[tuple[str, str, str, str]] = Counter()
     first_effect: dict[tuple[str, str, str, str], float] = {}
@@ -502,6 +535,9 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for (order, _status), at in status_changes.items():
         effect((BIGCOMMERCE, "money", order, ""), at)
         per_operation[(BIGCOMMERCE, "status_update", order)] += 1
+    for order, note, at in written["replacements"]:
+        effect((SHOPIFY, "replacement", order, note), at)
+        per_operation[(SHOPIFY, "orderCreate", f"{order} {note}")] += 1
     for order, count in shopify_jobs.items():
         per_operation[(SHOPIFY, "cancel_job", order)] += count
     resource_field: tuple[tuple[str, str], ...] = (
@@ -608,6 +644,12 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for name, counter in sorted(executions.items()):
         print(f"ledger {name}: {dict(counter)}")
     print(f"note writes: shopify {len(written[SHOPIFY])}, bigcommerce {len(written[BIGCOMMERCE])}")
+    replaced = Counter((order, note) for order, note, _ in written["replacements"])
+    asked = sum(lg.kind == "replacement" for lg in logicals)
+    print(
+        f"replacement orders: {asked} asked, {len(written['replacements'])} created, "
+        f"created twice for one request {sum(n > 1 for n in replaced.values())}"
+    )
     print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
     print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
     print(f"BigCommerce same-note PUT re-sends (deduplicated write, by design): {resent_puts}")
@@ -623,6 +665,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     assert stats.requests >= 2000
     # The wiring reaches every platform: a run in which nothing executed would prove nothing.
     assert all(executions.values()), executions
+    assert written["replacements"], "no replacement order was created"
     assert not stats.internal_errors, stats.internal_errors[:5]
     assert not stand_in_errors, stand_in_errors[:5]
     assert not stats.slow, stats.slow[:5]

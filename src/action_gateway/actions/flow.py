@@ -37,6 +37,7 @@ from action_gateway.domain.models import (
     Order,
     Platform,
     RefundSummary,
+    ReplacementOrder,
     ResourceType,
     ResponseModel,
     Subscription,
@@ -96,6 +97,9 @@ class ActionResult(ResponseModel):
     discount_code: DiscountCode | None = None
     subscription: SubscriptionChange | None = None
     warnings: list[str] = []
+    replacement_order: ReplacementOrder | None = Field(
+        default=None, description="create_replacement_order: the order it created."
+    )
 
 
 Target = Order | Customer | Subscription
@@ -291,6 +295,7 @@ async def _run(
         discount_code=outcome.discount_code,
         subscription=outcome.subscription,
         warnings=warnings + outcome.messages,
+        replacement_order=outcome.replacement_order,
     )
 
 

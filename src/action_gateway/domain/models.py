@@ -72,6 +72,7 @@ class ActionName(StrEnum):
     CREATE_DISCOUNT_CODE = "create_discount_code"
     CANCEL_SUBSCRIPTION = "cancel_subscription"
     SKIP_SUBSCRIPTION_ORDER = "skip_subscription_order"
+    CREATE_REPLACEMENT_ORDER = "create_replacement_order"
 
 
 class ResourceType(StrEnum):
@@ -414,10 +415,44 @@ class CancelSubscriptionRequest(_ActionRequestBase):
     input: CancelSubscriptionInput
 
 
+class ReplacementReason(StrEnum):
+    """Why the customer gets a replacement."""
+
+    DAMAGED = "damaged"
+    LOST_IN_TRANSIT = "lost_in_transit"
+    WRONG_ITEM = "wrong_item"
+    MISSING_ITEM = "missing_item"
+    OTHER = "other"
+
+
+class ReplacementLineItem(StrictModel):
+    line_item_id: PlatformId
+    quantity: Annotated[
+        int,
+        Field(ge=1, le=100_000, description="Units to send again: at most what was ordered."),
+    ]
+
+
+class CreateReplacementOrderInput(StrictModel):
+    """A new order for the same customer, at no charge, shipped to the original's shipping
+    address and linked to it both ways."""
+
+    line_items: Annotated[list[ReplacementLineItem], Field(min_length=1, max_length=250)]
+    reason: ReplacementReason
+    note: Annotated[str | None, Field(max_length=255)] = None
+    notify_customer: bool = False
+
+
 class SkipSubscriptionOrderRequest(_ActionRequestBase):
     action: Literal["skip_subscription_order"]
     target: SubscriptionTarget
     input: SkipSubscriptionOrderInput = SkipSubscriptionOrderInput()
+
+
+class CreateReplacementOrderRequest(_ActionRequestBase):
+    action: Literal["create_replacement_order"]
+    target: OrderTarget
+    input: CreateReplacementOrderInput
 
 
 ActionRequest = Annotated[
@@ -428,7 +463,8 @@ ActionRequest = Annotated[
     | EditOrderNoteRequest
     | CreateDiscountCodeRequest
     | CancelSubscriptionRequest
-    | SkipSubscriptionOrderRequest,
+    | SkipSubscriptionOrderRequest
+    | CreateReplacementOrderRequest,
     Field(discriminator="action"),
 ]
 
@@ -521,6 +557,13 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             resource_type=ResourceType.SUBSCRIPTION,
             request_model=SkipSubscriptionOrderRequest,
             needs_open_conversation=True,
+        ),
+        ActionFacts(
+            name=ActionName.CREATE_REPLACEMENT_ORDER,
+            resource_type=ResourceType.ORDER,
+            request_model=CreateReplacementOrderRequest,
+            compensates=True,
+            ceiling=Ceiling.COMPENSATION,
         ),
     )
 }
@@ -771,6 +814,14 @@ class SubscriptionChange(ResponseModel):
     cancelled_at: datetime | None = None
 
 
+class ReplacementOrder(ResponseModel):
+    """The order a replacement created."""
+
+    id: str
+    name: str
+    admin_url: str | None = None
+
+
 class ActionStatus(StrEnum):
     """``pending``: the platform accepted the action and finishes it later (e.g. a job)."""
 
@@ -791,6 +842,7 @@ class ActionOutcome(BaseModel):
     job_id: str | None = None
     platform_reference: str | None = None
     messages: list[str] = []
+    replacement_order: ReplacementOrder | None = None
 
     @field_validator("messages")
     @classmethod
