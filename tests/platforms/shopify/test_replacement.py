@@ -24,6 +24,7 @@ from action_gateway.platforms.shopify.adapter import FOUND_REPLACEMENT
 from action_gateway_sandbox.connections import Sandbox, build_sandbox, with_simulators
 from action_gateway_sandbox.shopify.store import Store
 from tests.helpers import problem_of, running_app
+from tests.shared_specs import require_spec
 
 CONNECTION = "sandbox-shopify"
 FULFILLED = "5500001002"  # #1002: paid, fulfilled (1 x Trail Running Socks, 2 x Tee)
@@ -340,3 +341,18 @@ async def test_a_replacement_above_the_agents_ceiling_needs_approval_over_http()
         allowed = await http.post("/v1/actions", json=lead, headers=key())
         assert allowed.status_code == 200, allowed.text
         assert len(creations(store_of(sandbox))) == 1
+
+
+@pytest.mark.parametrize("version", ["2026-04", "2026-07"])
+async def test_the_replacement_documents_and_variables_pass_shopifys_published_schema(
+    version: str,
+) -> None:
+    """The simulator coerces the variables against the real SDL: an input field Shopify does
+    not have (or a wrong type) would be refused there as INVALID_VARIABLE."""
+    sandbox = build_sandbox(shopify_schema=require_spec(f"shopify/{version}/schema.graphql"))
+    async with running_app(sandbox=sandbox) as (http, _):
+        preview = await http.post("/v1/actions/preview", json=replacement())
+        assert preview.status_code == 200, preview.text
+        done = await http.post("/v1/actions", json=replacement(), headers=key())
+        assert done.status_code == 200, done.text
+    assert len(creations(store_of(sandbox))) == 1
