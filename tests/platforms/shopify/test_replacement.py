@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from action_gateway.actions.services import Services
 from action_gateway.config import ActionsConfig, ConnectionConfig, GatewayConfig
@@ -356,3 +357,71 @@ async def test_the_replacement_documents_and_variables_pass_shopifys_published_s
         done = await http.post("/v1/actions", json=replacement(), headers=key())
         assert done.status_code == 200, done.text
     assert len(creations(store_of(sandbox))) == 1
+
+
+# --- What every action has: catalog, activation, roles, narrowing, metrics, the log line ------
+
+
+async def test_it_is_in_the_catalog_with_its_input_schema(client: httpx.AsyncClient) -> None:
+    platforms = {p["platform"]: p for p in (await client.get("/v1/platforms")).json()["platforms"]}
+    actions = {a["name"]: a for a in platforms["shopify"]["actions"]}
+    schema = actions["create_replacement_order"]["input_schema"]
+    assert set(schema["required"]) == {"line_items", "reason"}
+    assert set(schema["properties"]) == {"line_items", "reason", "note", "notify_customer"}
+    assert "create_replacement_order" not in {
+        a["name"] for a in platforms["bigcommerce"]["actions"]
+    }
+
+
+def configured_sandbox(**actions: Any) -> Sandbox:
+    config = ActionsConfig.model_validate(actions)
+    connection = ConnectionConfig(id=CONNECTION, platform="shopify", sandbox=True, actions=config)
+    return with_simulators(GatewayConfig(connections=[connection]))
+
+
+async def test_activation_roles_and_narrowing_apply_per_connection() -> None:
+    switched_off = configured_sandbox(allowed=["edit_order_note"])
+    async with running_app(sandbox=switched_off) as (http, _):
+        answer = await http.post("/v1/actions", json=replacement(), headers=key())
+        problem_of(answer, 403, "action_disabled")
+    leads_only = configured_sandbox(roles={"create_replacement_order": ["lead"]})
+    async with running_app(sandbox=leads_only) as (http, _):
+        answer = await http.post("/v1/actions", json=replacement(), headers=key())
+        problem_of(answer, 403, "role_not_allowed")
+    fully_shipped_only = configured_sandbox(
+        narrowing={"create_replacement_order": {"fulfillment": ["fulfilled"]}}
+    )
+    async with running_app(sandbox=fully_shipped_only) as (http, _):
+        partial = replacement(
+            PARTIALLY_FULFILLED, line_items=[{"line_item_id": "55000010041", "quantity": 1}]
+        )
+        problem_of(await http.post("/v1/actions", json=partial, headers=key()), 409, "not_eligible")
+        assert (
+            await http.post("/v1/actions", json=replacement(), headers=key())
+        ).status_code == 200
+    for sandbox in (switched_off, leads_only, fully_shipped_only):
+        assert len(creations(store_of(sandbox))) == (sandbox is fully_shipped_only)
+
+
+async def test_it_is_counted_and_logged_like_every_action(client: httpx.AsyncClient) -> None:
+    counted = (
+        'action_gateway_actions_total{action="create_replacement_order",caller="anonymous",'
+        'outcome="succeeded",platform="shopify"} '
+    )
+
+    async def count() -> float:
+        lines = (await client.get("/metrics")).text.splitlines()
+        return sum(float(line.removeprefix(counted)) for line in lines if line.startswith(counted))
+
+    before = await count()
+    with capture_logs() as logs:
+        done = await client.post("/v1/actions", json=replacement(), headers=key())
+    assert done.status_code == 200, done.text
+    [line] = [entry for entry in logs if entry.get("event") == "action"]
+    assert (line["action"], line["outcome"], line["target_name"]) == (
+        "create_replacement_order",
+        "succeeded",
+        "#1002",
+    )
+    assert line["event_id"] == done.json()["timeline_event"]["id"]
+    assert await count() == before + 1
