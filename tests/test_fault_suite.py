@@ -646,9 +646,19 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     print(f"note writes: shopify {len(written[SHOPIFY])}, bigcommerce {len(written[BIGCOMMERCE])}")
     replaced = Counter((order, note) for order, note, _ in written["replacements"])
     asked = sum(lg.kind == "replacement" for lg in logicals)
+    replacement_answers = [a for lg in logicals if lg.kind == "replacement" for a in lg.history]
+    settled = sum(
+        any(
+            "searching the store" in w or "earlier attempt" in w for w in a.body.get("warnings", [])
+        )
+        for a in replacement_answers
+        if not a.replayed
+    )
     print(
         f"replacement orders: {asked} asked, {len(written['replacements'])} created, "
-        f"created twice for one request {sum(n > 1 for n in replaced.values())}"
+        f"created twice for one request {sum(n > 1 for n in replaced.values())}, "
+        f"found again by their mark after a lost answer {settled}, answered unknown "
+        f"{sum(a.kind == 'unknown' and not a.replayed for a in replacement_answers)}"
     )
     print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
     print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
