@@ -126,6 +126,7 @@ BIGCOMMERCE_MONEY: list[tuple[str, str, dict[str, Any]]] = [
 # each told apart by its note: a second order for one logical replacement is a double.
 SHOPIFY_SHIPPED = [str(5500001000 + n) for n in (8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24)]
 REPLACEMENTS_PER_ORDER = 5
+BIGCOMMERCE_SHIPPED = ["116", "117"]  # Completed; their refunds are refused, so they stay so
 OG_SKIPS = [f"5b{n:030x}" for n in (1, 2, 3, 6, 10, 12, 13)]
 OG_CANCELS = [f"5b{n:030x}" for n in (7, 11, 5)]  # 5 is prepaid: refused
 RC_SKIPS = ["66300101", "66300102", "66300103", "66300201", "66300501"]
@@ -241,20 +242,21 @@ def _plan(rng: random.Random) -> list[Logical]:
                 order,
                 _body(connection, action, {"order_id": order}, data),
             )
-    for n in range(len(SHOPIFY_SHIPPED) * REPLACEMENTS_PER_ORDER):
-        order = SHOPIFY_SHIPPED[n % len(SHOPIFY_SHIPPED)]
-        data = {
-            "line_items": [{"line_item_id": f"{order}1", "quantity": 1}],
-            "reason": "damaged",
-            "note": f"fault-suite replacement {n}",
-        }
-        add(
-            "replacement",
-            SHOPIFY,
-            "create_replacement_order",
-            order,
-            _body(SHOPIFY, "create_replacement_order", {"order_id": order}, data),
-        )
+    for connection, shipped in ((SHOPIFY, SHOPIFY_SHIPPED), (BIGCOMMERCE, BIGCOMMERCE_SHIPPED)):
+        for n in range(len(shipped) * REPLACEMENTS_PER_ORDER):
+            order = shipped[n % len(shipped)]
+            data = {
+                "line_items": [{"line_item_id": f"{order}1", "quantity": 1}],
+                "reason": "damaged",
+                "note": f"fault-suite replacement {n}",
+            }
+            add(
+                "replacement",
+                connection,
+                "create_replacement_order",
+                order,
+                _body(connection, "create_replacement_order", {"order_id": order}, data),
+            )
     for connection, skips in ((ORDERGROOVE, OG_SKIPS), (RECHARGE, RC_SKIPS)):
         for _ in range(SKIPS_PER_SUBSCRIPTION):
             for sub in skips:
@@ -324,6 +326,7 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
         BIGCOMMERCE: [],
         "bc_status": [],
         "replacements": [],
+        "bc_replacements": [],
     }
     shopify_store = sandbox[SHOPIFY].store
     original_update: Callable[..., Any] = shopify_store.order_update
@@ -363,6 +366,18 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
             written["bc_status"].append((str(order.id), status, time.perf_counter()))
 
     bc_store.update_order = update_order
+    original_bc_create: Callable[..., Any] = bc_store.create_order
+
+    def create_order(body: dict[str, Any], now: Any) -> Any:
+        created = original_bc_create(body, now)
+        # "Replacement for order #116 (damaged): <the request's note> [gw-…]"
+        head, note = str(body["staff_notes"]).split("): ", 1)
+        original = head.split("#", 1)[1].split(" ", 1)[0]
+        note = note.rsplit(" [", 1)[0]
+        written["bc_replacements"].append((original, note, time.perf_counter()))
+        return created
+
+    bc_store.create_order = create_order
     return written
 
 
@@ -538,6 +553,9 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for order, note, at in written["replacements"]:
         effect((SHOPIFY, "replacement", order, note), at)
         per_operation[(SHOPIFY, "orderCreate", f"{order} {note}")] += 1
+    for order, note, at in written["bc_replacements"]:
+        effect((BIGCOMMERCE, "replacement", order, note), at)
+        per_operation[(BIGCOMMERCE, "order.create", f"{order} {note}")] += 1
     for order, count in shopify_jobs.items():
         per_operation[(SHOPIFY, "cancel_job", order)] += count
     resource_field: tuple[tuple[str, str], ...] = (
@@ -644,18 +662,28 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for name, counter in sorted(executions.items()):
         print(f"ledger {name}: {dict(counter)}")
     print(f"note writes: shopify {len(written[SHOPIFY])}, bigcommerce {len(written[BIGCOMMERCE])}")
-    replaced = Counter((order, note) for order, note, _ in written["replacements"])
+    created_replacements = written["replacements"] + written["bc_replacements"]
+    replaced = Counter(
+        (connection, order, note)
+        for connection, created in (
+            (SHOPIFY, written["replacements"]),
+            (BIGCOMMERCE, written["bc_replacements"]),
+        )
+        for order, note, _ in created
+    )
     asked = sum(lg.kind == "replacement" for lg in logicals)
     replacement_answers = [a for lg in logicals if lg.kind == "replacement" for a in lg.history]
     settled = sum(
         any(
-            "searching the store" in w or "earlier attempt" in w for w in a.body.get("warnings", [])
+            "found replacement order" in w or "earlier attempt" in w
+            for w in a.body.get("warnings", [])
         )
         for a in replacement_answers
         if not a.replayed
     )
     print(
-        f"replacement orders: {asked} asked, {len(written['replacements'])} created, "
+        f"replacement orders: {asked} asked, {len(created_replacements)} created "
+        f"(shopify {len(written['replacements'])}, bigcommerce {len(written['bc_replacements'])}), "
         f"created twice for one request {sum(n > 1 for n in replaced.values())}, "
         f"found again by their mark after a lost answer {settled}, answered unknown "
         f"{sum(a.kind == 'unknown' and not a.replayed for a in replacement_answers)}"
@@ -675,7 +703,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     assert stats.requests >= 2000
     # The wiring reaches every platform: a run in which nothing executed would prove nothing.
     assert all(executions.values()), executions
-    assert written["replacements"], "no replacement order was created"
+    assert written["replacements"], "no replacement order was created on Shopify"
+    assert written["bc_replacements"], "no replacement order was created on BigCommerce"
     assert not stats.internal_errors, stats.internal_errors[:5]
     assert not stand_in_errors, stand_in_errors[:5]
     assert not stats.slow, stats.slow[:5]

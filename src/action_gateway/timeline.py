@@ -742,6 +742,13 @@ def _replacement_words(order: Order, data: CreateReplacementOrderInput) -> str:
     return f"{items}, at no charge, to the shipping address of order {order.name}"
 
 
+def _replacement_notice(data: CreateReplacementOrderInput, platform: PlatformProfile) -> str:
+    if platform.notification is CustomerNotification.STORE_SETTINGS:
+        # BigCommerce sends no order email for orders created through its API [D-orders 60].
+        return "no order email is sent"
+    return _notified(data.notify_customer, platform)
+
+
 def _describe_replacement(
     told: Described[Order, CreateReplacementOrderInput], outcome: ActionOutcome
 ) -> Description:
@@ -752,7 +759,7 @@ def _describe_replacement(
     summary = (
         f"Created replacement order {replacement.name} for order {order.name}: "
         f"{_replacement_words(order, data)}; reason: {REPLACEMENT_REASON_LABELS[data.reason]}; "
-        f"{_notified(data.notify_customer, told.platform)}."
+        f"{_replacement_notice(data, told.platform)}."
     )
     details = {
         "replacement_order": replacement.model_dump(mode="json"),
@@ -774,7 +781,7 @@ def _preview_replacement(
         f"Would create a replacement order for order {order.name}: "
         f"{_replacement_words(order, data)}{worth}; reason: "
         f"{REPLACEMENT_REASON_LABELS[data.reason]}; "
-        f"{_notified(data.notify_customer, told.platform)}."
+        f"{_replacement_notice(data, told.platform)}."
     )
 
 

@@ -365,6 +365,7 @@ def test_every_platform_has_its_matrix() -> None:
         ActionName.REFUND_ORDER,
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
+        ActionName.CREATE_REPLACEMENT_ORDER,
         ActionName.CREATE_DISCOUNT_CODE,
     ]
     assert ORDERGROOVE.actions() == [

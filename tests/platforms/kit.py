@@ -33,6 +33,7 @@ from action_gateway.platforms.base import ActionCall
 ORDER_ACTIONS = {
     ActionName.CANCEL_ORDER, ActionName.CANCEL_AND_REFUND_ORDER, ActionName.REFUND_ORDER,
     ActionName.PARTIAL_REFUND_ORDER, ActionName.EDIT_ORDER_NOTE, ActionName.CREATE_DISCOUNT_CODE,
+    ActionName.CREATE_REPLACEMENT_ORDER,
 }  # fmt: skip
 """What a commerce adapter that does every order action supports."""
 
