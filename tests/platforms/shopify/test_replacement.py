@@ -125,7 +125,7 @@ async def test_a_replacement_is_a_free_order_for_the_customer_marked_and_linked(
     assert event["details"]["replacement_order"] == created
 
 
-async def test_a_dry_run_says_the_items_value_and_address_and_creates_nothing(
+async def test_a_dry_run_says_the_items_and_their_value_and_creates_nothing(
     client: httpx.AsyncClient, sandbox: Sandbox
 ) -> None:
     both = [
