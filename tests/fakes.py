@@ -15,6 +15,7 @@ from action_gateway.domain.models import (
     CancelOrderInput,
     CancelSubscriptionInput,
     CreateDiscountCodeInput,
+    CreateReplacementOrderInput,
     Customer,
     CustomerWithOrders,
     DiscountCode,
@@ -29,6 +30,7 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    ReplacementOrder,
     RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     StoreCredit,
@@ -220,6 +222,20 @@ class FakeAdapter:
         await self._act("store_credit", customer.id, call)
         self.store_credit[customer.id] = credit.balance.value
         return ActionOutcome(status="succeeded", store_credit=credit)
+
+    async def appraise_replacement(
+        self, order: Order, data: CreateReplacementOrderInput, *, call: ActionCall
+    ) -> Money:
+        """12.50 per unit, in the order's currency."""
+        units = sum(item.quantity for item in data.line_items)
+        return Money.of(Decimal("12.50") * units, order.currency)
+
+    async def create_replacement_order(
+        self, order: Order, data: CreateReplacementOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        await self._act("replacement", order.id, call)
+        created = ReplacementOrder(id="9001", name="#9001", admin_url=None)
+        return ActionOutcome(status="succeeded", replacement_order=created)
 
 
 @dataclass

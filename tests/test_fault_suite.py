@@ -124,6 +124,11 @@ BIGCOMMERCE_MONEY: list[tuple[str, str, dict[str, Any]]] = [
     ("116", "refund_order", {"reason": "customer"}),  # offline-only provider: refused
     ("117", "refund_order", {"reason": "customer"}),  # the payment gateway declines
 ]
+# Replacement orders on the shipped orders no other one-shot action touches, several per order,
+# each told apart by its note: a second order for one logical replacement is a double.
+SHOPIFY_SHIPPED = [str(5500001000 + n) for n in (8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24)]
+REPLACEMENTS_PER_ORDER = 5
+BIGCOMMERCE_SHIPPED = ["116", "117"]  # Completed; their refunds are refused, so they stay so
 OG_SKIPS = [f"5b{n:030x}" for n in (1, 2, 3, 6, 10, 12, 13)]
 OG_CANCELS = [f"5b{n:030x}" for n in (7, 11, 5)]  # 5 is prepaid: refused
 RC_SKIPS = ["66300101", "66300102", "66300103", "66300201", "66300501"]
@@ -169,7 +174,7 @@ class Answer:
 @dataclass
 class Logical:
     index: int
-    kind: str  # note / money / skip / sub_cancel / credit / reschedule
+    kind: str  # note / money / skip / sub_cancel / credit / reschedule / replacement
     connection: str
     action: str
     resource: str
@@ -249,6 +254,21 @@ def _plan(rng: random.Random) -> list[Logical]:
                 action,
                 order,
                 _body(connection, action, {"order_id": order}, data),
+            )
+    for connection, shipped in ((SHOPIFY, SHOPIFY_SHIPPED), (BIGCOMMERCE, BIGCOMMERCE_SHIPPED)):
+        for n in range(len(shipped) * REPLACEMENTS_PER_ORDER):
+            order = shipped[n % len(shipped)]
+            data = {
+                "line_items": [{"line_item_id": f"{order}1", "quantity": 1}],
+                "reason": "damaged",
+                "note": f"fault-suite replacement {n}",
+            }
+            add(
+                "replacement",
+                connection,
+                "create_replacement_order",
+                order,
+                _body(connection, "create_replacement_order", {"order_id": order}, data),
             )
     for connection, skips in ((ORDERGROOVE, OG_SKIPS), (RECHARGE, RC_SKIPS)):
         for _ in range(SKIPS_PER_SUBSCRIPTION):
@@ -354,6 +374,8 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
         SHOPIFY: [],
         BIGCOMMERCE: [],
         "bc_status": [],
+        "replacements": [],
+        "bc_replacements": [],
     }
     shopify_store = sandbox[SHOPIFY].store
     original_update: Callable[..., Any] = shopify_store.order_update
@@ -367,6 +389,19 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
         return result
 
     shopify_store.order_update = order_update
+    original_create: Callable[..., Any] = shopify_store.order_create
+
+    def order_create(data: dict[str, Any], options: dict[str, Any]) -> Any:
+        result = original_create(data, options)
+        if result["order"] is not None:  # the original (its replacement-for tag), the note
+            [tag] = [t for t in data["tags"] if t.startswith("replacement-for-")]
+            original = tag.removeprefix("replacement-for-")
+            # "Replacement for order #1008 (damaged): <the request's note> [gw-…]"
+            note = str(data["note"]).split("): ", 1)[1].rsplit(" [", 1)[0]
+            written["replacements"].append((original, note, time.perf_counter()))
+        return result
+
+    shopify_store.order_create = order_create
     bc_store = sandbox[BIGCOMMERCE].store
     original_bc: Callable[..., Any] = bc_store.update_order
 
@@ -380,6 +415,18 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
             written["bc_status"].append((str(order.id), status, time.perf_counter()))
 
     bc_store.update_order = update_order
+    original_bc_create: Callable[..., Any] = bc_store.create_order
+
+    def create_order(body: dict[str, Any], now: Any) -> Any:
+        created = original_bc_create(body, now)
+        # "Replacement for order #116 (damaged): <the request's note> [gw-…]"
+        head, note = str(body["staff_notes"]).split("): ", 1)
+        original = head.split("#", 1)[1].split(" ", 1)[0]
+        note = note.rsplit(" [", 1)[0]
+        written["bc_replacements"].append((original, note, time.perf_counter()))
+        return created
+
+    bc_store.create_order = create_order
     return written
 
 
@@ -530,7 +577,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     def note_of(logical: Logical) -> str:
         if logical.kind == "credit":  # a credit is told apart by its amount
             return _credit_amount(logical.body["input"]["amount"])
-        return str(logical.body["input"].get("note", "")) if logical.kind == "note" else ""
+        told_by_note = ("note", "replacement")
+        return str(logical.body["input"].get("note", "")) if logical.kind in told_by_note else ""
 
     effects: Counter[tuple[str, str, str, str]] = Counter()
     first_effect: dict[tuple[str, str, str, str], float] = {}
@@ -558,6 +606,12 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for (order, _status), at in status_changes.items():
         effect((BIGCOMMERCE, "money", order, ""), at)
         per_operation[(BIGCOMMERCE, "status_update", order)] += 1
+    for order, note, at in written["replacements"]:
+        effect((SHOPIFY, "replacement", order, note), at)
+        per_operation[(SHOPIFY, "orderCreate", f"{order} {note}")] += 1
+    for order, note, at in written["bc_replacements"]:
+        effect((BIGCOMMERCE, "replacement", order, note), at)
+        per_operation[(BIGCOMMERCE, "order.create", f"{order} {note}")] += 1
     for order, count in shopify_jobs.items():
         per_operation[(SHOPIFY, "cancel_job", order)] += count
     resource_field: tuple[tuple[str, str], ...] = (
@@ -688,6 +742,32 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for name, counter in sorted(executions.items()):
         print(f"ledger {name}: {dict(counter)}")
     print(f"note writes: shopify {len(written[SHOPIFY])}, bigcommerce {len(written[BIGCOMMERCE])}")
+    created_replacements = written["replacements"] + written["bc_replacements"]
+    replaced = Counter(
+        (connection, order, note)
+        for connection, created in (
+            (SHOPIFY, written["replacements"]),
+            (BIGCOMMERCE, written["bc_replacements"]),
+        )
+        for order, note, _ in created
+    )
+    asked = sum(lg.kind == "replacement" for lg in logicals)
+    replacement_answers = [a for lg in logicals if lg.kind == "replacement" for a in lg.history]
+    settled = sum(
+        any(
+            "found replacement order" in w or "earlier attempt" in w
+            for w in a.body.get("warnings", [])
+        )
+        for a in replacement_answers
+        if not a.replayed
+    )
+    print(
+        f"replacement orders: {asked} asked, {len(created_replacements)} created "
+        f"(shopify {len(written['replacements'])}, bigcommerce {len(written['bc_replacements'])}), "
+        f"created twice for one request {sum(n > 1 for n in replaced.values())}, "
+        f"found again by their mark after a lost answer {settled}, answered unknown "
+        f"{sum(a.kind == 'unknown' and not a.replayed for a in replacement_answers)}"
+    )
     print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
     print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
     print(f"BigCommerce same-note PUT re-sends (deduplicated write, by design): {resent_puts}")
@@ -708,6 +788,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     assert stats.requests >= 2000
     # The wiring reaches every platform: a run in which nothing executed would prove nothing.
     assert all(executions.values()), executions
+    assert written["replacements"], "no replacement order was created on Shopify"
+    assert written["bc_replacements"], "no replacement order was created on BigCommerce"
     assert not stats.internal_errors, stats.internal_errors[:5]
     assert not stand_in_errors, stand_in_errors[:5]
     assert not stats.slow, stats.slow[:5]

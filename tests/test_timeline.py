@@ -389,3 +389,45 @@ def test_a_reschedule_names_both_dates_and_the_reason() -> None:
     assert wording.preview(told, None) == (
         "Would move the next order of 2 × Morning Blend Coffee from Dec 8, 2026 to Jan 15, 2027."
     )
+
+
+def test_a_replacement_names_the_new_order_its_items_and_reason() -> None:
+    from action_gateway.domain.models import (
+        CreateReplacementOrderInput,
+        LineItem,
+        ReplacementOrder,
+    )
+
+    order = make_order("1002", financial_status="paid", fulfillment_status="fulfilled")
+    order = order.model_copy(
+        update={"line_items": [LineItem(id="11", name="Trail Running Socks", quantity=2)]}
+    )
+    data = CreateReplacementOrderInput.model_validate(
+        {"line_items": [{"line_item_id": "11", "quantity": 1}], "reason": "lost_in_transit"}
+    )
+    created = ReplacementOrder(id="9100000002", name="#1031", admin_url=None)
+    event = shopify_event(
+        ActionName.CREATE_REPLACEMENT_ORDER,
+        ActionOutcome(status="succeeded", replacement_order=created),
+        order=order,
+        data=data,
+    )
+    assert event.type == "order.replacement_created"
+    assert event.summary == (
+        "Created replacement order #1031 for order #1002: 1 × Trail Running Socks, at no "
+        "charge, to the shipping address of order #1002; reason: lost in transit; customer not "
+        "notified."
+    )
+    assert event.details["replacement_order"]["name"] == "#1031"
+    assert event.details["line_items"] == [
+        {"line_item_id": "11", "name": "Trail Running Socks", "quantity": 1}
+    ]
+    preview = timeline.build_preview_summary(
+        platform=SHOPIFY,
+        wording=ACTION_SPECS[ActionName.CREATE_REPLACEMENT_ORDER].wording,
+        data=data,
+        order=order,
+        value=Money.of("14.00", "USD"),
+    )
+    assert preview.startswith("Would create a replacement order for order #1002: 1 × Trail")
+    assert "(worth $14.00)" in preview

@@ -25,6 +25,7 @@ from action_gateway.domain.models import (
     CancelReason,
     CancelSubscriptionInput,
     CreateDiscountCodeInput,
+    CreateReplacementOrderInput,
     CurrencySide,
     Customer,
     DiscountType,
@@ -817,4 +818,84 @@ ISSUE_STORE_CREDIT = ActionWording(
     words="The store credit",
     describe=_describe_store_credit,
     preview=_preview_store_credit,
+)
+
+
+REPLACEMENT_REASON_LABELS = {
+    "damaged": "arrived damaged",
+    "lost_in_transit": "lost in transit",
+    "wrong_item": "wrong item sent",
+    "missing_item": "item missing from the parcel",
+    "other": "other",
+}
+"""The replacement reasons, as an agent would say them."""
+
+
+def _replacement_items(order: Order, data: CreateReplacementOrderInput) -> list[dict[str, Any]]:
+    names = {line.id: line.name for line in order.line_items}
+    return [
+        {
+            "line_item_id": item.line_item_id,
+            "name": names.get(item.line_item_id.rsplit("/", 1)[-1], item.line_item_id),
+            "quantity": item.quantity,
+        }
+        for item in data.line_items
+    ]
+
+
+def _replacement_words(order: Order, data: CreateReplacementOrderInput) -> str:
+    items = ", ".join(
+        f"{item['quantity']} × {item['name']}" for item in _replacement_items(order, data)
+    )
+    return f"{items}, at no charge, to the shipping address of order {order.name}"
+
+
+def _replacement_notice(data: CreateReplacementOrderInput, platform: PlatformProfile) -> str:
+    if platform.notification is CustomerNotification.STORE_SETTINGS:
+        # BigCommerce sends no order email for orders created through its API [D-orders 60].
+        return "no order email is sent"
+    return _notified(data.notify_customer, platform)
+
+
+def _describe_replacement(
+    told: Described[Order, CreateReplacementOrderInput], outcome: ActionOutcome
+) -> Description:
+    order, data = told.target, told.data
+    replacement = outcome.replacement_order
+    if replacement is None:
+        raise ValueError("a replacement event needs the replacement order")
+    summary = (
+        f"Created replacement order {replacement.name} for order {order.name}: "
+        f"{_replacement_words(order, data)}; reason: {REPLACEMENT_REASON_LABELS[data.reason]}; "
+        f"{_replacement_notice(data, told.platform)}."
+    )
+    details = {
+        "replacement_order": replacement.model_dump(mode="json"),
+        "original_order": {"id": order.id, "name": order.name},
+        "line_items": _replacement_items(order, data),
+        "reason": data.reason.value,
+        "note": data.note,
+        "notify_customer": data.notify_customer,
+    }
+    return Description(summary, details)
+
+
+def _preview_replacement(
+    told: Described[Order, CreateReplacementOrderInput], refund: RefundSummary | None
+) -> str:
+    order, data = told.target, told.data
+    worth = f" (worth {format_money(told.value)})" if told.value is not None else ""
+    return (
+        f"Would create a replacement order for order {order.name}: "
+        f"{_replacement_words(order, data)}{worth}; reason: "
+        f"{REPLACEMENT_REASON_LABELS[data.reason]}; "
+        f"{_replacement_notice(data, told.platform)}."
+    )
+
+
+CREATE_REPLACEMENT_ORDER = ActionWording(
+    event_type="order.replacement_created",
+    words="The replacement order",
+    describe=_describe_replacement,
+    preview=_preview_replacement,
 )

@@ -220,6 +220,11 @@ DISPATCH: dict[ActionName, tuple[dict[str, str], dict[str, Any], tuple[str, str]
         {"date": (datetime.now(UTC).date() + timedelta(days=30)).isoformat()},
         ("reschedule", "sub-1"),
     ),
+    ActionName.CREATE_REPLACEMENT_ORDER: (
+        {"order_id": "1001"},
+        {"line_items": [{"line_item_id": "1", "quantity": 2}], "reason": "damaged"},
+        ("replacement", "1001"),
+    ),
 }
 
 
@@ -231,6 +236,8 @@ def _fake_for(action: ActionName) -> FakePartialRefundAdapter | FakeSubscription
     commerce = FakePartialRefundAdapter()
     paid = ACTION_SPECS[action].facts.moves_money  # money moves back from a paid order only
     commerce.orders["1001"] = make_order("1001", financial_status="paid" if paid else "pending")
+    if ACTION_SPECS[action].facts.compensates:  # a replacement sends again what was sent
+        commerce.orders["1001"] = make_order("1001", fulfillment_status="fulfilled")
     commerce.customers["501"] = make_customer("501")
     return commerce
 
@@ -368,3 +375,50 @@ async def test_a_compensation_within_the_ceiling_runs_and_its_dry_run_says_the_v
 def test_compensation_ceilings_apply_to_compensating_actions_only() -> None:
     with pytest.raises(ValueError, match="compensating actions only, not refund_order"):
         ActionsConfig.model_validate({"compensation_ceilings": {"refund_order": {"*": "10"}}})
+
+
+# --- create_replacement_order's compensation ceiling (its appraisal, not a stand-in) ----------
+
+
+def _replacement(**fields: Any) -> Any:
+    target, input_, _ = DISPATCH[ActionName.CREATE_REPLACEMENT_ORDER]
+    return request("create_replacement_order", target, input=input_, **fields)
+
+
+def _replacement_adapter() -> FakeAdapter:
+    adapter = FakeAdapter()
+    adapter.orders["1001"] = make_order("1001", fulfillment_status="fulfilled")
+    return adapter
+
+
+def _replacement_ceiling(limit: str) -> dict[str, Any]:
+    actions = ActionsConfig.model_validate(
+        {"compensation_ceilings": {"create_replacement_order": {"*": limit}}}
+    )
+    return actions.model_dump(exclude_unset=True)
+
+
+async def test_a_replacement_above_its_ceiling_needs_approval_and_creates_nothing() -> None:
+    adapter = _replacement_adapter()
+    with pytest.raises(ApprovalRequired) as caught:
+        await perform_action(
+            services(adapter, **_replacement_ceiling("20")), _replacement(), downstream_key="dk"
+        )
+    assert (caught.value.extensions["amount"], caught.value.extensions["ceiling"]) == (
+        "25.00",
+        "20.00",
+    )
+    assert "The replacement order is worth 25.00 USD, above the ceiling" in str(caught.value)
+    assert adapter.calls == []
+
+
+async def test_a_replacement_within_its_ceiling_runs_and_answers_the_new_order() -> None:
+    adapter = _replacement_adapter()
+    within = services(adapter, **_replacement_ceiling("25"))
+    preview = await perform_action(within, _replacement(dry_run=True), downstream_key=None)
+    assert preview.compensation_value == Money.of("25.00", "USD")
+    done = await perform_action(within, _replacement(), downstream_key="dk")
+    assert done.replacement_order is not None
+    assert (done.replacement_order.name, adapter.calls) == ("#9001", [("replacement", "1001")])
+    assert done.timeline_event is not None
+    assert done.timeline_event.type == "order.replacement_created"

@@ -36,6 +36,7 @@ SEED: dict[int, tuple[str, set[ActionName]]] = {
 }
 ORDER_ACTIONS = [CANCEL, CANCEL_REFUND, REFUND, PARTIAL]
 NOTE = ActionName.EDIT_ORDER_NOTE  # beyond the seed: the Orders V2 spec lets staff_notes be written
+REPLACEMENT = ActionName.CREATE_REPLACEMENT_ORDER  # issue 15: once something was shipped
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def test_every_status_id_and_action(
 
 
 def test_the_order_actions_are_the_seeds(bigcommerce: PlatformMatrix) -> None:
-    assert bigcommerce.actions_for(ResourceType.ORDER) == [*ORDER_ACTIONS, NOTE]
+    assert bigcommerce.actions_for(ResourceType.ORDER) == [*ORDER_ACTIONS, NOTE, REPLACEMENT]
     assert bigcommerce.resource_types() == [ResourceType.ORDER, ResourceType.CUSTOMER]
 
 
@@ -100,3 +101,14 @@ def test_discount_codes_for_any_linked_customer(bigcommerce: PlatformMatrix) -> 
         ActionName.CREATE_DISCOUNT_CODE,
         ActionName.ISSUE_STORE_CREDIT,
     ]
+
+
+@pytest.mark.parametrize("status_id", sorted(SEED))
+def test_a_replacement_once_something_was_shipped(
+    bigcommerce: PlatformMatrix, status_id: int
+) -> None:
+    name, _ = SEED[status_id]
+    decision = bigcommerce.evaluate(ResourceType.ORDER, {"status_id": status_id}).decision(
+        REPLACEMENT
+    )
+    assert decision.allowed is (name in ("Shipped", "Partially Shipped", "Completed")), name

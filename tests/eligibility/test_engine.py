@@ -356,6 +356,7 @@ def test_every_platform_has_its_matrix() -> None:
         ActionName.REFUND_ORDER,
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
+        ActionName.CREATE_REPLACEMENT_ORDER,
     ]
     assert SHOPIFY.actions()[-2:] == [
         ActionName.CREATE_DISCOUNT_CODE,
@@ -367,6 +368,7 @@ def test_every_platform_has_its_matrix() -> None:
         ActionName.REFUND_ORDER,
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
+        ActionName.CREATE_REPLACEMENT_ORDER,
         ActionName.CREATE_DISCOUNT_CODE,
         ActionName.ISSUE_STORE_CREDIT,
     ]
@@ -395,7 +397,7 @@ def test_the_document_expands_the_rules() -> None:
             "code": "already_cancelled",
             "input": "cancelled",
             "deny_if": True,
-            "actions": ["cancel_order", "cancel_and_refund_order"],
+            "actions": ["cancel_order", "cancel_and_refund_order", "create_replacement_order"],
             "reason": "the order is already cancelled",
         }
     ]

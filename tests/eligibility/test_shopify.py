@@ -90,6 +90,8 @@ def test_every_cell_of_the_seed_tables(
         ActionName.REFUND_ORDER: REFUND[(row, column)] == "Refund",
         ActionName.PARTIAL_REFUND_ORDER: REFUND[(row, column)] == "Refund",
         ActionName.EDIT_ORDER_NOTE: True,
+        # Something was sent to replace: partially or fully fulfilled, whatever was paid.
+        ActionName.CREATE_REPLACEMENT_ORDER: row != "Unfulfilled",
     }
     assert {d.action: d.allowed for d in result.decisions} == expected
     for decision in result.decisions:
@@ -130,12 +132,14 @@ def test_fulfillment_values_classify_into_the_seed_rows(
 ) -> None:
     result = evaluate(shopify, financial_status="paid", fulfillment_status=raw, cancelled=False)
     assert result.state == {"payment": "paid", "fulfillment": expected}
-    # The seed's table is the same in every fulfillment row.
+    # The seed's table is the same in every fulfillment row; a replacement needs a shipment.
+    shipped = expected in ("partially_fulfilled", "fulfilled")
     assert result.allowed_actions() == [
         ActionName.CANCEL_AND_REFUND_ORDER,
         ActionName.REFUND_ORDER,
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
+        *([ActionName.CREATE_REPLACEMENT_ORDER] if shipped else []),
     ]
 
 
@@ -182,3 +186,28 @@ def test_discount_codes_for_any_linked_customer(shopify: PlatformMatrix) -> None
         ActionName.ISSUE_STORE_CREDIT,
     ]
     assert result.decisions[0].reason == "create_discount_code is available."
+
+
+def test_a_replacement_needs_a_shipment_and_an_order_not_cancelled(
+    shopify: PlatformMatrix,
+) -> None:
+    action = ActionName.CREATE_REPLACEMENT_ORDER
+    for fulfillment in ("fulfilled", "partially_fulfilled"):
+        shipped = evaluate(
+            shopify, financial_status="paid", fulfillment_status=fulfillment, cancelled=False
+        )
+        assert shipped.decision(action).allowed
+    unshipped = evaluate(
+        shopify, financial_status="paid", fulfillment_status="in_progress", cancelled=False
+    )
+    assert unshipped.decision(action).reason == (
+        "create_replacement_order is not available: the order is being fulfilled."
+    )
+    cancelled = evaluate(
+        shopify, financial_status="refunded", fulfillment_status="fulfilled", cancelled=True
+    )
+    decision = cancelled.decision(action)
+    assert (decision.allowed, decision.code) == (False, "already_cancelled")
+    assert decision.reason == (
+        "create_replacement_order is not available: the order is already cancelled."
+    )

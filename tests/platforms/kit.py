@@ -34,6 +34,7 @@ ORDER_ACTIONS = {
     ActionName.CANCEL_ORDER, ActionName.CANCEL_AND_REFUND_ORDER, ActionName.REFUND_ORDER,
     ActionName.PARTIAL_REFUND_ORDER, ActionName.EDIT_ORDER_NOTE, ActionName.CREATE_DISCOUNT_CODE,
     ActionName.ISSUE_STORE_CREDIT,
+    ActionName.CREATE_REPLACEMENT_ORDER,
 }  # fmt: skip
 """What a commerce adapter that does every order action supports."""
 

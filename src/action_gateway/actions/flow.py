@@ -37,6 +37,7 @@ from action_gateway.domain.models import (
     Order,
     Platform,
     RefundSummary,
+    ReplacementOrder,
     ResourceType,
     ResponseModel,
     StoreCredit,
@@ -101,6 +102,9 @@ class ActionResult(ResponseModel):
         default=None,
         description="issue_store_credit: the credit and the customer's new balance (a dry run: "
         "what they would be).",
+    )
+    replacement_order: ReplacementOrder | None = Field(
+        default=None, description="create_replacement_order: the order it created."
     )
 
 
@@ -298,6 +302,7 @@ async def _run(
         subscription=outcome.subscription,
         warnings=warnings + outcome.messages,
         store_credit=outcome.store_credit,
+        replacement_order=outcome.replacement_order,
     )
 
 

@@ -22,6 +22,7 @@ from action_gateway.domain.models import (
     CancelSubscriptionInput,
     Ceiling,
     CreateDiscountCodeInput,
+    CreateReplacementOrderInput,
     Customer,
     DiscountType,
     EditOrderNoteInput,
@@ -42,6 +43,7 @@ from action_gateway.platforms.base import (
     CancelsOrders,
     CancelsSubscriptions,
     CreatesDiscountCodes,
+    CreatesReplacementOrders,
     EditsOrderNotes,
     IssuesStoreCredit,
     PartiallyRefundsOrders,
@@ -55,6 +57,7 @@ from action_gateway.timeline import (
     CANCEL_ORDER,
     CANCEL_SUBSCRIPTION,
     CREATE_DISCOUNT_CODE,
+    CREATE_REPLACEMENT_ORDER,
     EDIT_ORDER_NOTE,
     ISSUE_STORE_CREDIT,
     PARTIAL_REFUND_ORDER,
@@ -263,6 +266,17 @@ ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
                 subscription, data, call=call
             ),
             wording=RESCHEDULE_SUBSCRIPTION_ORDER,
+        ),
+        ActionSpec[CreatesReplacementOrders, Order, CreateReplacementOrderInput](
+            facts=ACTION_FACTS[ActionName.CREATE_REPLACEMENT_ORDER],
+            capability=CreatesReplacementOrders,
+            perform=lambda adapter, order, data, call: adapter.create_replacement_order(
+                order, data, call=call
+            ),
+            wording=CREATE_REPLACEMENT_ORDER,
+            appraise=lambda adapter, order, data, call: adapter.appraise_replacement(
+                order, data, call=call
+            ),
         ),
     )
 }

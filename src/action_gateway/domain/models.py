@@ -74,6 +74,7 @@ class ActionName(StrEnum):
     SKIP_SUBSCRIPTION_ORDER = "skip_subscription_order"
     ISSUE_STORE_CREDIT = "issue_store_credit"
     RESCHEDULE_SUBSCRIPTION_ORDER = "reschedule_subscription_order"
+    CREATE_REPLACEMENT_ORDER = "create_replacement_order"
 
 
 class ResourceType(StrEnum):
@@ -527,6 +528,34 @@ class CancelSubscriptionRequest(_ActionRequestBase):
     input: CancelSubscriptionInput
 
 
+class ReplacementReason(StrEnum):
+    """Why the customer gets a replacement."""
+
+    DAMAGED = "damaged"
+    LOST_IN_TRANSIT = "lost_in_transit"
+    WRONG_ITEM = "wrong_item"
+    MISSING_ITEM = "missing_item"
+    OTHER = "other"
+
+
+class ReplacementLineItem(StrictModel):
+    line_item_id: PlatformId
+    quantity: Annotated[
+        int,
+        Field(ge=1, le=100_000, description="Units to send again: at most what was ordered."),
+    ]
+
+
+class CreateReplacementOrderInput(StrictModel):
+    """A new order for the same customer, at no charge, shipped to the original's shipping
+    address and linked to it both ways."""
+
+    line_items: Annotated[list[ReplacementLineItem], Field(min_length=1, max_length=250)]
+    reason: ReplacementReason
+    note: Annotated[str | None, Field(max_length=255)] = None
+    notify_customer: bool = False
+
+
 class SkipSubscriptionOrderRequest(_ActionRequestBase):
     action: Literal["skip_subscription_order"]
     target: SubscriptionTarget
@@ -545,6 +574,12 @@ class RescheduleSubscriptionOrderRequest(_ActionRequestBase):
     input: RescheduleSubscriptionOrderInput
 
 
+class CreateReplacementOrderRequest(_ActionRequestBase):
+    action: Literal["create_replacement_order"]
+    target: OrderTarget
+    input: CreateReplacementOrderInput
+
+
 ActionRequest = Annotated[
     CancelOrderRequest
     | CancelAndRefundOrderRequest
@@ -555,7 +590,8 @@ ActionRequest = Annotated[
     | CancelSubscriptionRequest
     | SkipSubscriptionOrderRequest
     | IssueStoreCreditRequest
-    | RescheduleSubscriptionOrderRequest,
+    | RescheduleSubscriptionOrderRequest
+    | CreateReplacementOrderRequest,
     Field(discriminator="action"),
 ]
 
@@ -661,6 +697,13 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             name=ActionName.RESCHEDULE_SUBSCRIPTION_ORDER,
             resource_type=ResourceType.SUBSCRIPTION,
             request_model=RescheduleSubscriptionOrderRequest,
+        ),
+        ActionFacts(
+            name=ActionName.CREATE_REPLACEMENT_ORDER,
+            resource_type=ResourceType.ORDER,
+            request_model=CreateReplacementOrderRequest,
+            compensates=True,
+            ceiling=Ceiling.COMPENSATION,
         ),
     )
 }
@@ -935,6 +978,14 @@ class StoreCredit(ResponseModel):
     )
 
 
+class ReplacementOrder(ResponseModel):
+    """The order a replacement created."""
+
+    id: str
+    name: str
+    admin_url: str | None = None
+
+
 class ActionStatus(StrEnum):
     """``pending``: the platform accepted the action and finishes it later (e.g. a job)."""
 
@@ -956,6 +1007,7 @@ class ActionOutcome(BaseModel):
     platform_reference: str | None = None
     messages: list[str] = []
     store_credit: StoreCredit | None = None
+    replacement_order: ReplacementOrder | None = None
 
     @field_validator("messages")
     @classmethod

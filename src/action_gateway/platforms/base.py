@@ -12,10 +12,12 @@ from action_gateway.domain.models import (
     CancelOrderInput,
     CancelSubscriptionInput,
     CreateDiscountCodeInput,
+    CreateReplacementOrderInput,
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
     IssueStoreCreditInput,
+    Money,
     Order,
     OrderPage,
     PartialRefundOrderInput,
@@ -260,5 +262,28 @@ class ReschedulesSubscriptionOrders(Protocol):
         Setting a date converges but is not deduplicated: after an ambiguous failure the
         adapter re-reads the next order date and compares it with the requested one, never
         re-sending blindly.
+        """
+        ...
+
+
+@runtime_checkable
+class CreatesReplacementOrders(Protocol):
+    async def appraise_replacement(
+        self, order: Order, data: CreateReplacementOrderInput, *, call: ActionCall
+    ) -> Money:
+        """What the replacement gives: its items at the original's prices after discounts, in
+        the currency the customer paid in; executes nothing. Raises ValidationFailed for lines
+        the order does not have (or has fewer units of)."""
+        ...
+
+    async def create_replacement_order(
+        self, order: Order, data: CreateReplacementOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """A new order for the same customer, at no charge, to the original's shipping address,
+        marked with a value derived from ``call.idempotency_key``.
+
+        No platform deduplicates order creation: the adapter looks for its marker before
+        creating and after an ambiguous failure, and never sends a second create; when it
+        cannot tell, the failure keeps ``outcome: unknown``.
         """
         ...

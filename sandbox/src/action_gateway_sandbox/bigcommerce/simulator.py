@@ -70,6 +70,7 @@ class RateLimitWindow:
 
 _ROUTES = (
     route("GET", "/v2/orders", "getOrders"),
+    route("POST", "/v2/orders", "createOrder"),
     route("GET", "/v2/orders/{order_id}", "getOrder"),
     route("PUT", "/v2/orders/{order_id}", "updateOrder"),
     route("GET", "/v2/orders/{order_id}/products", "getOrderProducts"),
@@ -221,6 +222,12 @@ class BigCommerceSimulator:
         op = route.operation
         if op == "getOrders":
             return self._list_orders(params)
+        if op == "createOrder":
+            created = self.store.create_order(
+                validation.order_create(self._body(request, v2=True)), now
+            )
+            # The spec declares 200 for POST /v2/orders [O2 568].
+            return self._json(200, render.order(created, self.store_hash))
         if op == "getOrderStatuses":
             return self._json(200, render.order_statuses(self.store))
         if op in ("getOrder", "getOrderProducts", "getOrderShippingAddresses", "updateOrder"):
@@ -278,6 +285,7 @@ class BigCommerceSimulator:
             raise v2_error(400, "The field 'limit' is invalid.")  # unverified
         sort, descending = validation.order_sort(params.get("sort"))
         email = params.get("email")
+        external_order_id = params.get("external_order_id")
         orders = [
             o
             for o in self.store.orders.values()
@@ -287,6 +295,7 @@ class BigCommerceSimulator:
             and (max_id is None or o.id <= max_id)
             # unverified: `email` compared with the billing email, case-insensitively
             and (email is None or o.email.casefold() == email.casefold())
+            and (external_order_id is None or o.external_order_id == external_order_id)
         ]
         key: Callable[[Order], Any] = {
             "customer_id": lambda o: (o.customer_id, o.id),

@@ -206,6 +206,8 @@ class Order:
     staff_notes: str = ""
     customer_message: str = ""
     refunds: list[Refund] = field(default_factory=list)
+    external_source: str | None = None
+    external_order_id: str = ""
 
     @property
     def subtotal(self) -> Decimal:

@@ -17,12 +17,15 @@ from .state import (
     Category,
     CouponCode,
     Customer,
+    Gateway,
     LedgerEntry,
     Order,
+    OrderProduct,
     Promotion,
     Refund,
     RefundItem,
     RefundPayment,
+    ShippingAddress,
     cents,
     iso,
     promotions_error,
@@ -98,6 +101,10 @@ class Quote:
         }
 
 
+MANUAL_PAYMENT = Gateway("manual", "Manual", "Manual")
+"""How an order created through the API without a payment is paid."""
+
+
 @dataclass
 class Store:
     customers: dict[int, Customer] = field(default_factory=dict)
@@ -160,6 +167,67 @@ class Store:
                 )
             updated.append(customer)
         return updated
+
+    def create_order(self, body: dict[str, Any], now: datetime) -> Order:
+        """POST /v2/orders: a new order as sent, never deduplicated [O2 POST /orders]; priced as
+        sent (overridden prices), status Pending unless told [D-orders 153]."""
+        order_id = max(self.orders, default=99) + 1
+        catalog = {
+            (p.product_id, p.variant_id): p for o in self.orders.values() for p in o.products
+        }
+        billing = body["billing_address"]
+        shipping = (body.get("shipping_addresses") or [billing])[0]
+        address_id = order_id * 10 + 9
+        products = []
+        for index, item in enumerate(body["products"]):
+            known = catalog.get((item["product_id"], item.get("variant_id", 0)))
+            price = Decimal(str(item.get("price_inc_tax", known.price if known else 0)))
+            products.append(
+                OrderProduct(
+                    id=order_id * 10 + index + 1,
+                    product_id=item["product_id"],
+                    variant_id=item.get("variant_id", 0),
+                    name=known.name if known else f"Product {item['product_id']}",
+                    sku=known.sku if known else "",
+                    quantity=item["quantity"],
+                    price=price,
+                    order_address_id=address_id,
+                )
+            )
+        address = ShippingAddress(
+            id=address_id,
+            first_name=str(shipping.get("first_name", "")),
+            last_name=str(shipping.get("last_name", "")),
+            street_1=str(shipping.get("street_1", "")),
+            city=str(shipping.get("city", "")),
+            state=str(shipping.get("state", "")),
+            zip=str(shipping.get("zip", "")),
+            email=str(shipping.get("email", billing.get("email", ""))),
+            phone=str(shipping.get("phone", "")),
+            shipping_method="Free Shipping",
+            cost=Decimal(str(body.get("shipping_cost_inc_tax") or 0)),
+        )
+        order = Order(
+            id=order_id,
+            customer_id=body.get("customer_id", 0),
+            email=str(billing.get("email", "")),
+            first_name=str(billing.get("first_name", "")),
+            last_name=str(billing.get("last_name", "")),
+            status_id=body.get("status_id", 1),
+            created=now,
+            modified=now,
+            gateway=MANUAL_PAYMENT,
+            payment_status="",
+            products=products,
+            addresses=[address],
+            staff_notes=body.get("staff_notes", ""),
+            customer_message=body.get("customer_message", ""),
+            external_source=body.get("external_source"),
+            external_order_id=body.get("external_order_id", ""),
+        )
+        self.orders[order_id] = order
+        self.ledger.append(LedgerEntry("order.create", at=now, order_id=order_id))
+        return order
 
     # -- refunds --------------------------------------------------------------------------
 

@@ -94,6 +94,54 @@ def order_update(body: object) -> dict[str, Any]:
     return body
 
 
+# Fields of order_Post the sandbox stores or accepts [O2 order_Post + order_Shared].
+_ORDER_POST = {"products", "billing_address", "shipping_addresses", "customer_id", "status_id",
+    "staff_notes", "customer_message", "external_source", "external_order_id", "payment_method",
+    "shipping_cost_ex_tax", "shipping_cost_inc_tax"}  # fmt: skip
+
+
+def order_create(body: object) -> dict[str, Any]:
+    """POST /v2/orders: products and billing_address required, billing zip >= 2 [O2 359, 4189]."""
+    if not isinstance(body, dict) or not body:
+        raise v2_error(400, "The request body must be a JSON object.")  # unverified wording
+    for name in body:
+        if name not in _ORDER_POST:
+            raise v2_error(400, f"The field '{name}' is not supported by this resource.")
+    products = body.get("products")
+    if not isinstance(products, list) or not products:
+        raise v2_error(400, "The field 'products' is invalid.")
+    for product in products:
+        if (
+            not isinstance(product, dict)
+            or not is_int(product.get("product_id"))
+            or not is_int(product.get("quantity"))
+            or product["quantity"] < 1
+            or ("variant_id" in product and not is_int(product["variant_id"]))
+        ):
+            raise v2_error(400, "The field 'products' is invalid.")
+        for price in ("price_inc_tax", "price_ex_tax"):
+            if price in product and (not is_number(product[price]) or product[price] < 0):
+                raise v2_error(400, f"The field '{price}' is invalid.")
+    billing = body.get("billing_address")
+    if not isinstance(billing, dict):
+        raise v2_error(400, "The required field 'billing_address' was not supplied.")
+    if not isinstance(billing.get("zip"), str) or len(billing["zip"]) < 2:
+        raise v2_error(400, "The field 'zip' is invalid.")
+    shipping = body.get("shipping_addresses", [])
+    if not isinstance(shipping, list) or not all(isinstance(a, dict) for a in shipping):
+        raise v2_error(400, "The field 'shipping_addresses' is invalid.")
+    if "status_id" in body and (
+        not is_int(body["status_id"]) or body["status_id"] not in STATUS_NAMES
+    ):
+        raise v2_error(400, "The field 'status_id' is invalid.")
+    if "customer_id" in body and not is_int(body["customer_id"]):
+        raise v2_error(400, "The field 'customer_id' is invalid.")
+    for text in ("staff_notes", "customer_message", "external_order_id"):
+        if text in body and not isinstance(body[text], str):
+            raise v2_error(400, f"The field '{text}' is invalid.")
+    return body
+
+
 # -- V3 customers ---------------------------------------------------------------------------
 
 CUSTOMER_PARAMS = {"page", "limit", "id:in", "email:in", "phone:in", "name:in", "include",

@@ -272,6 +272,9 @@ class Views:
                 self.refund(o, r) for r in o.refunds[: first if first is not None else None]
             ],
             "suggestedRefund": lambda _info, **args: self.suggested_refund(o, args),
+            "tags": list(o.tags),
+            "sourceIdentifier": o.source_identifier,
+            "shippingAddress": None if o.shipping_address is None else dict(o.shipping_address),
         }
 
     def line_item(self, o: Order, li: LineItem) -> View:
@@ -288,6 +291,10 @@ class Views:
             "originalUnitPriceSet": money_bag(o, li.unit_price),
             "discountedUnitPriceAfterAllDiscountsSet": money_bag(o, li.unit_price),
             "originalTotalSet": money_bag(o, li.unit_price * li.quantity),
+            "requiresShipping": li.requires_shipping,
+            "variant": None
+            if li.variant_id is None
+            else {"id": gid("ProductVariant", li.variant_id)},
         }
 
     def shipping_line(self, o: Order, s: ShippingLine) -> View:
@@ -571,7 +578,18 @@ def root_resolvers(
             "userErrors": result["userErrors"],
         }
 
+    def order_create(
+        _info: Info, order: dict[str, Any], options: dict[str, Any] | None = None
+    ) -> View:
+        result = store.order_create(order, options or {})
+        created = result["order"]
+        return {
+            "order": None if created is None else views.order(created),
+            "userErrors": result["userErrors"],
+        }
+
     return {
+        "orderCreate": order_create,
         "customerByIdentifier": customer_by_identifier,
         "customers": lambda _info, **args: views.customers(args),
         "customer": customer,

@@ -62,6 +62,7 @@ type Mutation {
     id: ID!
     creditInput: StoreCreditAccountCreditInput!
   ): StoreCreditAccountCreditPayload
+  orderCreate(order: OrderCreateOrderInput!, options: OrderCreateOptionsInput): OrderCreatePayload
 }
 type Customer {
   id: ID!
@@ -308,6 +309,9 @@ type Order {
     refundLineItems: [RefundLineItemInput!]
     suggestFullRefund: Boolean
   ): SuggestedRefund
+  tags: [String!]!
+  sourceIdentifier: String
+  shippingAddress: MailingAddress
 }
 type OrderCancellation {
   staffNote: String
@@ -336,6 +340,8 @@ type LineItem {
   originalUnitPriceSet: MoneyBag!
   discountedUnitPriceAfterAllDiscountsSet: MoneyBag!
   originalTotalSet: MoneyBag!
+  requiresShipping: Boolean!
+  variant: ProductVariant
 }
 type ShippingLine {
   id: ID
@@ -679,4 +685,101 @@ enum SuggestedOrderTransactionKind {
   SUGGESTED_REFUND
 }
 scalar UnsignedInt64
+type ProductVariant {
+  id: ID!
+}
+type MailingAddress {
+  firstName: String
+  lastName: String
+  company: String
+  address1: String
+  address2: String
+  city: String
+  provinceCode: String
+  zip: String
+  countryCodeV2: CountryCode
+  phone: String
+}
+type OrderCreatePayload {
+  order: Order
+  userErrors: [OrderCreateUserError!]!
+}
+type OrderCreateUserError {
+  code: OrderCreateUserErrorCode
+  field: [String!]
+  message: String!
+}
+input OrderCreateOrderInput {
+  billingAddress: MailingAddressInput
+  customAttributes: [OrderCreateCustomAttributeInput!]
+  customer: OrderCreateCustomerInput
+  email: String
+  financialStatus: OrderCreateFinancialStatus
+  lineItems: [OrderCreateLineItemInput!]
+  note: String
+  shippingAddress: MailingAddressInput
+  shippingLines: [OrderCreateShippingLineInput!]
+  sourceIdentifier: String
+  tags: [String!]
+  test: Boolean = false
+}
+input OrderCreateOptionsInput {
+  inventoryBehaviour: OrderCreateInputsInventoryBehavior = BYPASS
+  sendReceipt: Boolean = false
+  sendFulfillmentReceipt: Boolean = false
+}
+input OrderCreateLineItemInput {
+  priceSet: MoneyBagInput
+  quantity: Int!
+  requiresShipping: Boolean = false
+  sku: String
+  taxable: Boolean = true
+  title: String
+  variantId: ID
+}
+input OrderCreateShippingLineInput {
+  code: String
+  priceSet: MoneyBagInput!
+  title: String!
+}
+input OrderCreateCustomerInput {
+  toAssociate: OrderCreateAssociateCustomerAttributesInput
+}
+input OrderCreateAssociateCustomerAttributesInput {
+  id: ID
+  email: String
+}
+input OrderCreateCustomAttributeInput {
+  key: String!
+  value: String!
+}
+input MoneyBagInput {
+  shopMoney: MoneyInput!
+  presentmentMoney: MoneyInput
+}
+input MailingAddressInput {
+  address1: String
+  address2: String
+  city: String
+  company: String
+  countryCode: CountryCode
+  firstName: String
+  lastName: String
+  phone: String
+  provinceCode: String
+  zip: String
+}
+enum OrderCreateFinancialStatus {
+  PENDING AUTHORIZED PARTIALLY_PAID PAID PARTIALLY_REFUNDED REFUNDED VOIDED EXPIRED
+}
+enum OrderCreateInputsInventoryBehavior {
+  BYPASS DECREMENT_IGNORING_POLICY DECREMENT_OBEYING_POLICY
+}
+enum OrderCreateUserErrorCode {
+  INVALID FULFILLMENT_SERVICE_INVALID INVENTORY_CLAIM_FAILED PROCESSED_AT_INVALID
+  TAX_LINE_RATE_MISSING REDUNDANT_CUSTOMER_FIELDS SHOP_DORMANT
+}
+enum CountryCode {
+  AU CA DE FR GB IE NL NZ US
+}
 """

@@ -113,6 +113,17 @@ _PRODUCTS = (
     ("Insulated Water Bottle", "IWB-750-STL", Decimal("38.00")),
 )
 _EUR_RATE = Decimal("0.9")
+_VARIANT_BASE = 4_450_000_001
+"""The products' variant ids: _VARIANT_BASE + the product's index."""
+STOCK_PER_VARIANT = 500
+"""Units on hand per variant (replacement orders take stock as any order does)."""
+_SHIPPING_ADDRESSES = {
+    _AVA: ("Ava", "Lindqvist", "1 Market St", "San Francisco", "CA", "94105", "US"),
+    _BO: ("Bo", "Wang", "150 Elgin St", "Ottawa", "ON", "K2P 1L4", "CA"),
+    _CARMEN: ("Carmen", "Ortiz", "10 Downing St", "London", None, "SW1A 2AA", "GB"),
+    _DMITRI: ("Dmitri", "Petrov", "Unter den Linden 77", "Berlin", None, "10117", "DE"),
+    _EMEKA: ("Emeka", "Obi", "1 Macquarie St", "Sydney", "NSW", "2000", "AU"),
+}
 
 
 def seed_table() -> list[dict[str, str | int | bool | None]]:
@@ -144,6 +155,7 @@ def populate(store: Store, now: datetime) -> None:
         store.collections[col.id] = col
     for index, spec in enumerate(SEED_ORDERS):
         store.orders[spec.id] = _order(spec, index, now)
+    _add_variants_and_addresses(store)
     store.ledger.clear()
 
 
@@ -247,3 +259,26 @@ def _payments(order: Order, spec: SeedOrder, next_id: int, at: datetime, now: da
             order.refunds.append(
                 Refund(next_id + 50, at, None, refund_lines, [refund_txn], shipping)
             )
+
+
+def _add_variants_and_addresses(store: Store) -> None:
+    """Each line's product variant (and its stock), each order's shipping address."""
+    skus = {sku: index for index, (_, sku, _) in enumerate(_PRODUCTS)}
+    for index in range(len(_PRODUCTS)):
+        store.inventory[_VARIANT_BASE + index] = STOCK_PER_VARIANT
+    for order in store.orders.values():
+        for line in order.line_items:
+            line.variant_id = _VARIANT_BASE + skus[line.sku]
+        first, last, street, city, province, postal, country = _SHIPPING_ADDRESSES[
+            order.customer_id
+        ]
+        address = {
+            "firstName": first,
+            "lastName": last,
+            "address1": street,
+            "city": city,
+            "provinceCode": province,
+            "zip": postal,
+            "countryCodeV2": country,
+        }
+        order.shipping_address = {k: v for k, v in address.items() if v is not None}

@@ -74,6 +74,8 @@ class LineItem:
     refunded_unfulfilled: int = 0
     refunded_fulfilled: int = 0
     removed: int = 0  # units removed by a cancellation without a refund line
+    variant_id: int | None = None
+    requires_shipping: bool = True
 
     @property
     def refundable_quantity(self) -> int:
@@ -151,6 +153,13 @@ class Order:
     cancel_reason: str | None = None
     staff_note: str | None = None
     cancel_pending: bool = False
+    tags: list[str] = field(default_factory=list)
+    source_identifier: str | None = None
+    shipping_address: dict[str, str] | None = None
+    """MailingAddress fields as Shopify names them (countryCodeV2...); None: nothing to ship."""
+    custom_attributes: list[dict[str, str]] = field(default_factory=list)
+    declared_financial_status: str | None = None
+    """orderCreate's financialStatus: it persists while the order has no transactions."""
 
     @property
     def name(self) -> str:
@@ -223,7 +232,9 @@ class Order:
     # -- statuses ---------------------------------------------------------------------------
     def financial_status(self, now: datetime) -> str | None:
         if not self.transactions:
-            return None  # captured: an order without transactions has a null financial status
+            # captured: an order without transactions has a null financial status, unless
+            # orderCreate was told one (it persists until an operation recalculates it)
+            return self.declared_financial_status
         received, refunded = self.received, self.refunded
         if refunded > 0:
             return "REFUNDED" if refunded >= received else "PARTIALLY_REFUNDED"

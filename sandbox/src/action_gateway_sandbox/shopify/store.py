@@ -22,6 +22,7 @@ from .state import (
     Order,
     Refund,
     RefundLine,
+    ShippingLine,
     StoreCreditAccount,
     StoreCreditTransaction,
     Transaction,
@@ -94,6 +95,8 @@ class Store:
         self.ledger: list[LedgerEntry] = []
         self._ids = itertools.count(9_100_000_001)
         self._refund_keys: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.inventory: dict[int, int] = {}
+        """Available units per variant id (a variant not listed is not tracked)."""
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -160,6 +163,10 @@ class Store:
                 return status == wanted.get(value, value) or (
                     value == "partial" and status == "partially_fulfilled"
                 )
+            if key == "tag":
+                return any(t.lower() == value.lower() for t in o.tags)
+            if key == "source_identifier":
+                return o.source_identifier == value
             if key == "status":
                 closed = o.cancelled_at is not None
                 return {"open": not closed, "closed": closed, "cancelled": closed}.get(
@@ -643,6 +650,110 @@ class Store:
         )
         return {"account": account, "transaction": transaction, "userErrors": []}
 
+    # -- orderCreate ------------------------------------------------------------------------
+    def order_create(self, data: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+        """orderCreate as the captures show it (next-actions.md §3.1): no deduplication, stock
+        taken per ``inventoryBehaviour`` (BYPASS by default), the given financialStatus kept."""
+        lines_in = data.get("lineItems") or []
+        if not lines_in:
+            message = "Line items must have at least one line item"
+            return {
+                "order": None,
+                "userErrors": [user_error(["order", "lineItems"], message, "INVALID")],
+            }
+        customer_in = (data.get("customer") or {}).get("toAssociate") or {}
+        customer = self.customer_by_gid(customer_in["id"]) if customer_in.get("id") else None
+        if customer_in.get("id") and customer is None:
+            message = "Customer does not exist"
+            return {
+                "order": None,
+                "userErrors": [user_error(["order", "customer"], message, "INVALID")],
+            }
+        behaviour = options.get("inventoryBehaviour") or "BYPASS"
+        lines: list[LineItem] = []
+        taken: dict[int, int] = {}
+        for index, line in enumerate(lines_in):
+            variant = (
+                parse_gid(line["variantId"], "ProductVariant") if line.get("variantId") else None
+            )
+            if line.get("variantId") and variant is None:
+                message = f"Product variant with id {line['variantId']} does not exist"
+                field = ["order", "lineItems", str(index), "variantId"]
+                return {"order": None, "userErrors": [user_error(field, message, "INVALID")]}
+            if variant is not None:
+                taken[variant] = taken.get(variant, 0) + int(line["quantity"])
+            price = (line.get("priceSet") or {}).get("shopMoney") or {}
+            lines.append(
+                LineItem(
+                    self.next_id(),
+                    line.get("title") or self._variant_title(variant),
+                    line.get("sku") or "",
+                    int(line["quantity"]),
+                    _decimal(price.get("amount") or 0),
+                    variant_id=variant,
+                    requires_shipping=bool(line.get("requiresShipping")),
+                )
+            )
+        if behaviour == "DECREMENT_OBEYING_POLICY":
+            short = [v for v, n in taken.items() if v in self.inventory and self.inventory[v] < n]
+            if short:
+                message = "Unable to claim inventory: not enough stock for the requested items"
+                return {
+                    "order": None,
+                    "userErrors": [
+                        user_error(["order", "lineItems"], message, "INVENTORY_CLAIM_FAILED")
+                    ],
+                }
+        if behaviour != "BYPASS":
+            for variant_id, count in taken.items():
+                if variant_id in self.inventory:
+                    self.inventory[variant_id] -= count
+        now = self.now()
+        order_id = self.next_id()
+        shipping = [
+            ShippingLine(
+                self.next_id(),
+                s["title"],
+                s.get("code") or "",
+                _decimal(((s.get("priceSet") or {}).get("shopMoney") or {}).get("amount") or 0),
+            )
+            for s in data.get("shippingLines") or []
+        ]
+        address = data.get("shippingAddress")
+        order = Order(
+            id=order_id,
+            number=max((o.number for o in self.orders.values()), default=1000) + 1,
+            customer_id=customer.id if customer else 0,
+            email=data.get("email") or (customer.email if customer else ""),
+            created_at=now,
+            updated_at=now,
+            line_items=lines,
+            shipping_lines=shipping,
+            note=data.get("note"),
+            tags=list(dict.fromkeys(data.get("tags") or [])),
+            source_identifier=data.get("sourceIdentifier"),
+            shipping_address=None if address is None else _mailing_address(address),
+            custom_attributes=list(data.get("customAttributes") or []),
+            declared_financial_status=data.get("financialStatus"),
+        )
+        self.orders[order_id] = order
+        self.ledger.append(
+            LedgerEntry(
+                "orderCreate",
+                at=now,
+                order_id=gid("Order", order_id),
+                code=data.get("sourceIdentifier"),
+            )
+        )
+        return {"order": order, "userErrors": []}
+
+    def _variant_title(self, variant_id: int | None) -> str:
+        for order in self.orders.values():
+            for line in order.line_items:
+                if variant_id is not None and line.variant_id == variant_id:
+                    return line.title
+        return "Custom item"
+
 
 STORE_CREDIT_LIMIT = Decimal("100000")
 """A credit of 100000.00 USD was refused with CREDIT_LIMIT_EXCEEDED (C11); the limit itself is
@@ -651,3 +762,9 @@ unconfirmed, so a balance reaching it is refused here."""
 
 def _credit_error(path: list[str], message: str, code: str) -> dict[str, Any]:
     return {"account": None, "transaction": None, "userErrors": [user_error(path, message, code)]}
+
+
+def _mailing_address(data: dict[str, Any]) -> dict[str, str]:
+    """A MailingAddressInput as the MailingAddress Shopify reads back."""
+    renamed = {("countryCodeV2" if k == "countryCode" else k): v for k, v in data.items()}
+    return {k: str(v) for k, v in renamed.items() if v is not None}

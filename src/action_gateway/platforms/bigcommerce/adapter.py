@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from action_gateway.domain.models import (
     ActionOutcome,
     CancelOrderInput,
     CreateDiscountCodeInput,
+    CreateReplacementOrderInput,
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
@@ -27,6 +29,11 @@ from action_gateway.domain.models import (
 )
 from action_gateway.domain.phones import text_forms
 from action_gateway.domain.refunds import check_partial_refund
+from action_gateway.domain.replacements import (
+    ReplacementLine,
+    replacement_lines,
+    replacement_marker,
+)
 from action_gateway.errors import (
     DiscountCodeTaken,
     FieldError,
@@ -49,6 +56,7 @@ from action_gateway.platforms.base import (
     ActionCall,
     CancelsAndRefundsOrders,
     CreatesDiscountCodes,
+    CreatesReplacementOrders,
     EditsOrderNotes,
     IssuesStoreCredit,
     PartiallyRefundsOrders,
@@ -57,6 +65,7 @@ from action_gateway.platforms.base import (
 from action_gateway.platforms.bigcommerce.client import BigCommerceClient
 from action_gateway.platforms.bigcommerce.endpoints import (
     CREATE_COUPON_CODE,
+    CREATE_ORDER,
     CREATE_PROMOTION,
     CREATE_REFUND,
     CREATE_REFUND_QUOTE,
@@ -105,12 +114,31 @@ from action_gateway.platforms.bigcommerce.reconcile import (
     reconcile_cancel,
     reconcile_refund,
 )
+from action_gateway.platforms.bigcommerce.replacement import (
+    from_bigcommerce_replacement,
+    is_marked,
+    replacement_value,
+    shipping_address,
+    to_bigcommerce_replacement,
+)
 
 MAX_PAGE_SIZE = 250
 MAX_ORDERS_OFFSET = 10_000
 """How deep a customer's order history is paged (each page re-reads the lists up to it)."""
 RECONCILE_MARGIN = 3.0
 """Seconds kept back from a write so an ambiguous failure can still be settled by re-reading."""
+FOUND_REPLACEMENT = (
+    "An earlier attempt of this request had already created replacement order {name}; "
+    "nothing new was created."
+)
+RECONCILED_REPLACEMENT = (
+    "BigCommerce's answer to the replacement order was lost; looking up this request's mark "
+    "found replacement order {name}."
+)
+NO_ORDER_EMAIL = (
+    "BigCommerce sends no order email for orders created through its API: tell the customer "
+    "in the conversation."
+)
 CANCEL_NOTES = {
     "staff_note": "BigCommerce: the staff note was not recorded (the cancel changes only the "
     "order status).",
@@ -139,6 +167,7 @@ class BigCommerceAdapter(
     CreatesDiscountCodes,
     # customer_Put's store_credit_amounts holds the balance (set, not added to) [CU3].
     IssuesStoreCredit,
+    CreatesReplacementOrders,
 ):
     """A BigCommerce store through REST V2 and V3 (see ``client.py`` for the error layers)."""
 
@@ -742,6 +771,79 @@ class BigCommerceAdapter(
             ) from again
         return RESENT_STORE_CREDIT
 
+    # --- Replacement orders -------------------------------------------------------------------
+
+    async def _replacement_source(
+        self, order: Order, data: CreateReplacementOrderInput, call: ActionCall
+    ) -> tuple[Node, list[Node], list[Node], list[ReplacementLine]]:
+        """The original (its customer and billing address), its products and shipping
+        addresses, and the request's lines checked against it."""
+        lines = replacement_lines(order, data)
+        path = {"order_id": order.platform_id}
+        node = await self.client.request(GET_ORDER, path=path, call=call)
+        products = await self.client.request(
+            LIST_ORDER_PRODUCTS, path=path, query={"limit": MAX_PAGE_SIZE}, call=call
+        )
+        addresses = await self.client.request(LIST_ORDER_SHIPPING_ADDRESSES, path=path, call=call)
+        return node or {}, list(products or []), list(addresses or []), lines
+
+    async def appraise_replacement(
+        self, order: Order, data: CreateReplacementOrderInput, *, call: ActionCall
+    ) -> Money:
+        _, products, addresses, lines = await self._replacement_source(order, data, call)
+        shipping_address(order, addresses)  # a dry run refuses what the execution would
+        return replacement_value(order, products, lines)
+
+    async def create_replacement_order(
+        self, order: Order, data: CreateReplacementOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        node, products, addresses, lines = await self._replacement_source(order, data, call)
+        marker = replacement_marker(call.idempotency_key or uuid.uuid4().hex)
+        notes = [NO_ORDER_EMAIL] if data.notify_customer else []
+        # An earlier attempt of this request (its process stopped after the write) may have
+        # created it already: never a second one.
+        found = await self._find_replacement(marker, call)
+        if found is not None:
+            return _replacement_outcome(found, [*notes, FOUND_REPLACEMENT])
+        body = to_bigcommerce_replacement(
+            order, node, products, addresses, lines, data, marker=marker
+        )
+        try:
+            created = await self.client.request(
+                CREATE_ORDER,
+                json=body,
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
+            )
+            if not isinstance(created, dict) or "id" not in created:
+                raise UpstreamError(
+                    "BigCommerce answered POST /v2/orders without the order",
+                    outcome=Outcome.UNKNOWN,
+                )
+        except GatewayError as exc:
+            if not is_ambiguous(exc):
+                raise
+            try:
+                found = await self._find_replacement(marker, call)
+            except GatewayError:
+                raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+            if found is None:
+                raise still_unknown(
+                    exc,
+                    f"Looking up this request's mark ({marker}) found no replacement for order "
+                    f"{order.name}: check the customer's orders for external order id "
+                    f"{marker} before creating another replacement.",
+                ) from exc.__cause__
+            return _replacement_outcome(found, [*notes, RECONCILED_REPLACEMENT])
+        return _replacement_outcome(created, notes)
+
+    async def _find_replacement(self, marker: str, call: ActionCall) -> Node | None:
+        # GET /v2/orders filters on the writable external_order_id; 204 (nothing) reads as [].
+        found = await self.client.request(
+            LIST_ORDERS, query={"external_order_id": marker}, call=call
+        )
+        return next((n for n in found or [] if is_marked(n, marker)), None)
+
 
 RECONCILED_STORE_CREDIT = (
     "BigCommerce's answer to the store credit was lost; re-reading the customer shows the new "
@@ -783,3 +885,13 @@ def _cancel_failed_after_refund(
     if isinstance(exc, PlatformRejected | NotFound):
         return PlatformRejected(detail, platform_errors=platform_errors)
     return UpstreamError(detail, outcome=Outcome.UNKNOWN, platform_errors=platform_errors)
+
+
+def _replacement_outcome(node: Node, messages: list[str]) -> ActionOutcome:
+    replacement = from_bigcommerce_replacement(node)
+    return ActionOutcome(
+        status="succeeded",
+        replacement_order=replacement,
+        platform_reference=str(node["id"]),
+        messages=[m.format(name=replacement.name) for m in messages],
+    )

@@ -71,3 +71,6 @@ CREATE_COUPON_CODE = Endpoint(
 DELETE_PROMOTION = Endpoint(
     "delete_promotion", "DELETE", "/v3/promotions/{promotion_id}", RequestKind.WRITE_DEDUPLICATED
 )
+# Order creation is never deduplicated: a replacement is marked (external_order_id) and looked
+# for before it is sent and after an ambiguous failure, never re-sent.
+CREATE_ORDER = Endpoint("create_order", "POST", "/v2/orders", RequestKind.WRITE)

@@ -12,6 +12,7 @@ from action_gateway.domain.models import (
     ActionOutcome,
     CancelOrderInput,
     CreateDiscountCodeInput,
+    CreateReplacementOrderInput,
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
@@ -26,6 +27,11 @@ from action_gateway.domain.models import (
     StoreCredit,
 )
 from action_gateway.domain.refunds import check_partial_refund
+from action_gateway.domain.replacements import (
+    ReplacementLine,
+    replacement_lines,
+    replacement_marker,
+)
 from action_gateway.errors import (
     DeadlineExceeded,
     DiscountCodeTaken,
@@ -39,12 +45,14 @@ from action_gateway.errors import (
 from action_gateway.platforms._outcomes import (
     is_ambiguous,
     reconcile_reserve,
+    still_unknown,
     utc_now,
 )
 from action_gateway.platforms.base import (
     ActionCall,
     CancelsAndRefundsOrders,
     CreatesDiscountCodes,
+    CreatesReplacementOrders,
     EditsOrderNotes,
     IssuesStoreCredit,
     PartiallyRefundsOrders,
@@ -65,6 +73,7 @@ from action_gateway.platforms.shopify.mapping import (
     from_shopify_refund,
     from_shopify_suggested_refund,
     from_shopify_user_errors,
+    legacy_id,
     normalize_order_name,
     note_after_edit,
     refundable_maximum,
@@ -93,10 +102,13 @@ from action_gateway.platforms.shopify.operations import (
     CUSTOMER_WITH_ORDERS,
     CUSTOMERS_SEARCH,
     DISCOUNT_CODE_BASIC_CREATE,
+    FIND_REPLACEMENT,
     ORDER,
     ORDER_BY_NAME,
     ORDER_CANCEL,
     ORDER_UPDATE_NOTE,
+    REPLACEMENT_ORDER_CREATE,
+    REPLACEMENT_SOURCE,
     SHOP_CURRENCY,
     STORE_CREDIT_ACCOUNT_CREDIT,
     SUGGESTED_PARTIAL_REFUND,
@@ -113,6 +125,14 @@ from action_gateway.platforms.shopify.reconcile import (
     reconcile_store_credit,
 )
 from action_gateway.platforms.shopify.refund_allocation import refund_transactions
+from action_gateway.platforms.shopify.replacement import (
+    from_shopify_replacement,
+    is_marked,
+    marker_query,
+    replacement_value,
+    shipping_address,
+    to_shopify_replacement_variables,
+)
 
 MAX_PAGE_SIZE = 250
 PENDING_CANCEL_MESSAGE = "Shopify accepted the cancellation and is still processing it."
@@ -120,6 +140,14 @@ RECONCILE_MARGIN = 3.0
 """Seconds kept back from a write so an ambiguous failure can still be settled by re-reading."""
 RECONCILE_READS = 3
 """Re-reads of an order after an ambiguous orderCancel (poll_interval apart, budget allowing)."""
+FOUND_REPLACEMENT = (
+    "An earlier attempt of this request had already created replacement order {name}; "
+    "nothing new was created."
+)
+RECONCILED_REPLACEMENT = (
+    "Shopify's answer to the replacement order was lost; searching the store for this "
+    "request's mark found replacement order {name}."
+)
 
 
 class ShopifyAdapter(
@@ -129,6 +157,7 @@ class ShopifyAdapter(
     EditsOrderNotes,
     CreatesDiscountCodes,
     IssuesStoreCredit,
+    CreatesReplacementOrders,
 ):
     """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
 
@@ -591,3 +620,104 @@ class ShopifyAdapter(
             platform_reference=credit.transaction_id,
             messages=messages,
         )
+
+    # --- Replacement orders -------------------------------------------------------------------
+
+    async def _replacement_source(
+        self, order: Order, data: CreateReplacementOrderInput, call: ActionCall
+    ) -> tuple[Node, list[ReplacementLine]]:
+        """The original as a replacement needs it, and the request's lines checked against it."""
+        ids = []
+        for item in data.line_items:
+            gid = to_shopify_gid("LineItem", item.line_item_id)
+            ids.append(legacy_id(gid) if gid is not None else item.line_item_id)
+        lines = replacement_lines(order, data, ids)
+        result = await self.client.execute(REPLACEMENT_SOURCE, {"id": order.platform_id}, call=call)
+        node = result.get("order")
+        if not node:
+            raise NotFound(f"order {order.name} was not found on Shopify")
+        return node, lines
+
+    async def appraise_replacement(
+        self, order: Order, data: CreateReplacementOrderInput, *, call: ActionCall
+    ) -> Money:
+        node, lines = await self._replacement_source(order, data, call)
+        shipping_address(order, node)  # a dry run refuses what the execution would
+        return replacement_value(order, node, lines)
+
+    async def create_replacement_order(
+        self, order: Order, data: CreateReplacementOrderInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        node, lines = await self._replacement_source(order, data, call)
+        # Without the caller's key (a direct call), a fresh one still guards our own retries.
+        marker = replacement_marker(call.idempotency_key or uuid.uuid4().hex)
+        # An attempt of this request may already have created it (its process stopped after
+        # the write; the key's lease expired and this is the next attempt): never a second one.
+        found = await self._find_replacement(marker, call)
+        if found is not None:
+            return self._replacement_outcome(found, FOUND_REPLACEMENT)
+        variables = to_shopify_replacement_variables(order, node, lines, data, marker=marker)
+        try:
+            result = await self.client.execute(
+                REPLACEMENT_ORDER_CREATE,
+                variables,
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
+            )
+            payload = result.get("orderCreate") or {}
+            errors = payload.get("userErrors") or []
+            if errors:
+                raise from_shopify_user_errors(errors, action="create the replacement order")
+            created = payload.get("order")
+            if not created:
+                raise UpstreamError(
+                    "Shopify answered orderCreate without the order", outcome=Outcome.UNKNOWN
+                )
+        except GatewayError as exc:
+            if not is_ambiguous(exc):
+                raise
+            return await self._reconcile_replacement(order, marker, exc, call)
+        return self._replacement_outcome(created, None)
+
+    def _replacement_outcome(self, node: Node, message: str | None) -> ActionOutcome:
+        replacement = from_shopify_replacement(node, handle=self.handle)
+        return ActionOutcome(
+            status="succeeded",
+            replacement_order=replacement,
+            platform_reference=str(node["id"]),
+            messages=[message.format(name=replacement.name)] if message else [],
+        )
+
+    async def _find_replacement(self, marker: str, call: ActionCall) -> Node | None:
+        result = await self.client.execute(
+            FIND_REPLACEMENT, {"query": marker_query(marker)}, call=call
+        )
+        nodes = (result.get("orders") or {}).get("nodes") or []
+        return next((n for n in nodes if is_marked(n, marker)), None)
+
+    async def _reconcile_replacement(
+        self, order: Order, marker: str, exc: GatewayError, call: ActionCall
+    ) -> ActionOutcome:
+        """After an ambiguous orderCreate: search for the mark a few times (search can lag a
+        write); found answers succeeded, never found stays outcome unknown. Never re-sent."""
+        reads = 0
+        while True:
+            try:
+                found = await self._find_replacement(marker, call)
+            except GatewayError:
+                raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+            if found is not None:
+                return self._replacement_outcome(found, RECONCILED_REPLACEMENT)
+            reads += 1
+            if (
+                reads >= self.reconcile_reads
+                or call.remaining() - self.poll_interval <= self.poll_margin
+            ):
+                break
+            await self.sleep(self.poll_interval)
+        raise still_unknown(
+            exc,
+            f"Searching the store for this request's mark ({marker}) found no replacement for "
+            f"order {order.name} yet, but Shopify's search can lag a new order: look for the "
+            f"tag {marker} before creating another replacement.",
+        ) from exc.__cause__

@@ -468,6 +468,60 @@ mutation StoreCreditAccountCredit($id: ID!, $creditInput: StoreCreditAccountCred
 )
 
 
+# What a free replacement needs of the original: its customer, shipping address, and each
+# line's variant and price after all discounts (what the replacement is worth).
+REPLACEMENT_SOURCE = Operation(
+    "ReplacementSource",
+    f"""
+query ReplacementSource($id: ID!) {{
+  order(id: $id) {{
+    id name email currencyCode presentmentCurrencyCode
+    customer {{ id }}
+    shippingAddress {{
+      firstName lastName company address1 address2 city provinceCode zip countryCodeV2 phone
+    }}
+    lineItems(first: 100) {{
+      pageInfo {{ hasNextPage }}
+      nodes {{
+        id name title sku quantity requiresShipping
+        variant {{ id }}
+        discountedUnitPriceAfterAllDiscountsSet {_MONEY_BAG}
+      }}
+    }}
+  }}
+}}
+""",
+    RequestKind.READ,
+)
+
+# orderCreate is not @idempotent: the order carries our marker (a tag and its
+# sourceIdentifier), which FIND_REPLACEMENT looks for before anything is re-sent.
+REPLACEMENT_ORDER_CREATE = Operation(
+    "ReplacementOrderCreate",
+    """
+mutation ReplacementOrderCreate($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
+  orderCreate(order: $order, options: $options) {
+    order { id legacyResourceId name tags sourceIdentifier }
+    userErrors { field message code }
+  }
+}
+""",
+    RequestKind.WRITE,
+)
+
+FIND_REPLACEMENT = Operation(
+    "FindReplacement",
+    """
+query FindReplacement($query: String!) {
+  orders(first: 5, query: $query, sortKey: CREATED_AT, reverse: true) {
+    nodes { id legacyResourceId name tags sourceIdentifier }
+  }
+}
+""",
+    RequestKind.READ,
+)
+
+
 ALL_OPERATIONS: tuple[Operation, ...] = (
     ORDER_REFUNDS,
     CUSTOMER_BY_IDENTIFIER,
@@ -489,4 +543,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     DISCOUNT_CODE_BASIC_CREATE,
     CUSTOMER_STORE_CREDIT,
     STORE_CREDIT_ACCOUNT_CREDIT,
+    REPLACEMENT_SOURCE,
+    REPLACEMENT_ORDER_CREATE,
+    FIND_REPLACEMENT,
 )
