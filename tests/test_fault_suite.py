@@ -88,6 +88,10 @@ BIGCOMMERCE_ORDERS = [str(n) for n in range(100, 118)]
 SHOPIFY_NOTES = 500
 BIGCOMMERCE_NOTES = 900
 SKIPS_PER_SUBSCRIPTION = 12
+SHOPIFY_TAG_ADDS = 60
+SHOPIFY_TAG_REMOVES = 30
+"""edit_order_tags: each logical action adds (or removes) one tag of its own, so a second
+tagsAdd / tagsRemove of that tag is a double write."""
 
 # One money-moving (or one-shot) logical action per order: a second effect on it is a double.
 SHOPIFY_MONEY: list[tuple[str, str, dict[str, Any]]] = [
@@ -156,7 +160,7 @@ class Answer:
 @dataclass
 class Logical:
     index: int
-    kind: str  # note / money / skip / sub_cancel
+    kind: str  # note / money / skip / sub_cancel / tags
     connection: str
     action: str
     resource: str
@@ -207,6 +211,23 @@ def _body(connection: str, action: str, target: dict[str, str], data: dict[str, 
     }
 
 
+def _fault_tag(n: int) -> str:
+    return f"fault-suite-tag-{n}"
+
+
+def _seed_tags_to_remove(sandbox: dict[str, Any]) -> None:
+    """The tags the removing logical actions take off, on their orders before the run."""
+    store = sandbox[SHOPIFY].store
+    for n in range(SHOPIFY_TAG_ADDS, SHOPIFY_TAG_ADDS + SHOPIFY_TAG_REMOVES):
+        order = store.orders[int(SHOPIFY_ORDERS[n % len(SHOPIFY_ORDERS)])]
+        order.tags.append(_fault_tag(n))
+
+
+def _tag_of(logical: Logical) -> str:
+    data = logical.body["input"]
+    return str((data.get("add") or data.get("remove"))[0])
+
+
 def _plan(rng: random.Random) -> list[Logical]:
     logicals: list[Logical] = []
 
@@ -228,6 +249,16 @@ def _plan(rng: random.Random) -> list[Logical]:
                 order,
                 _body(connection, "edit_order_note", {"order_id": order}, {"note": note}),
             )
+    for n in range(SHOPIFY_TAG_ADDS + SHOPIFY_TAG_REMOVES):
+        order = SHOPIFY_ORDERS[n % len(SHOPIFY_ORDERS)]
+        change = {"add": [_fault_tag(n)]} if n < SHOPIFY_TAG_ADDS else {"remove": [_fault_tag(n)]}
+        add(
+            "tags",
+            SHOPIFY,
+            "edit_order_tags",
+            order,
+            _body(SHOPIFY, "edit_order_tags", {"order_id": order}, change),
+        )
     for connection, money in ((SHOPIFY, SHOPIFY_MONEY), (BIGCOMMERCE, BIGCOMMERCE_MONEY)):
         for order, action, data in money:
             add(
@@ -424,6 +455,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     sandbox_build = build_sandbox(deadline_seconds=DEADLINE_SECONDS)
     sandbox: dict[str, Any] = sandbox_build.simulators
     written = _record_notes(sandbox)
+    _seed_tags_to_remove(sandbox)
     _inject_faults(sandbox)
     with running_redis(tmp_path / "redis") as redis_url:
         async with (
@@ -474,6 +506,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
         return effects[effect_key_of(logical)]
 
     def note_of(logical: Logical) -> str:
+        if logical.kind == "tags":
+            return _tag_of(logical)
         return str(logical.body["input"].get("note", "")) if logical.kind == "note" else ""
 
     effects: Counter[tuple[str, str, str, str]] = Counter()
@@ -487,7 +521,16 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for connection in (SHOPIFY, BIGCOMMERCE):
         for order, note, at in written[connection]:
             effect((connection, "note", order, note), at)
+    tag_writes: Counter[str] = Counter()
     for entry, at in ledgers[SHOPIFY]:
+        if entry.operation in ("tagsAdd", "tagsRemove"):
+            order = str(entry.order_id).rsplit("/", 1)[-1]
+            for tag in entry.tags or ():
+                # Every tagsAdd / tagsRemove that reached Shopify counts, even one that changed
+                # nothing: after a lost answer the gateway re-reads, it never re-sends.
+                effect((SHOPIFY, "tags", order, tag), at)
+                per_operation[(SHOPIFY, f"{entry.operation} {tag}", order)] += 1
+                tag_writes[entry.operation] += 1
         if entry.operation in ("refundCreate", "orderCancel"):
             order = str(entry.order_id).rsplit("/", 1)[-1]
             effect((SHOPIFY, "money", order, ""), at)
@@ -533,6 +576,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
                 resent_puts += count - 1
             else:
                 problems.append(f"DOUBLE execution ({count} writes): {logical.describe()}")
+        if count > 1 and logical.kind == "tags":
+            problems.append(f"DOUBLE tag write ({count} writes): {logical.describe()}")
         if count and "succeeded" not in kinds and "unknown" not in kinds:
             problems.append(f"LOST success (executed, answered failure): {logical.describe()}")
         # A "not executed" answer is true only while nothing has run: an answer given after the
@@ -608,6 +653,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for name, counter in sorted(executions.items()):
         print(f"ledger {name}: {dict(counter)}")
     print(f"note writes: shopify {len(written[SHOPIFY])}, bigcommerce {len(written[BIGCOMMERCE])}")
+    print(f"tag writes (one per logical action at most): {dict(tag_writes)}")
     print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
     print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
     print(f"BigCommerce same-note PUT re-sends (deduplicated write, by design): {resent_puts}")
@@ -623,6 +669,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     assert stats.requests >= 2000
     # The wiring reaches every platform: a run in which nothing executed would prove nothing.
     assert all(executions.values()), executions
+    assert tag_writes["tagsAdd"], tag_writes
+    assert tag_writes["tagsRemove"], tag_writes
     assert not stats.internal_errors, stats.internal_errors[:5]
     assert not stand_in_errors, stand_in_errors[:5]
     assert not stats.slow, stats.slow[:5]

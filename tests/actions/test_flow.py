@@ -201,6 +201,7 @@ DISPATCH: dict[ActionName, tuple[dict[str, str], dict[str, Any], tuple[str, str]
         ("cancel", "sub-1"),
     ),
     ActionName.SKIP_SUBSCRIPTION_ORDER: ({"subscription_id": "sub-1"}, {}, ("skip", "sub-1")),
+    ActionName.EDIT_ORDER_TAGS: ({"order_id": "1001"}, {"add": ["vip"]}, ("tags", "1001")),
 }
 
 

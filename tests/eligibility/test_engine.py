@@ -356,6 +356,7 @@ def test_every_platform_has_its_matrix() -> None:
         ActionName.REFUND_ORDER,
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
+        ActionName.EDIT_ORDER_TAGS,
     ]
     assert SHOPIFY.actions()[-1] is ActionName.CREATE_DISCOUNT_CODE
     assert BIGCOMMERCE.actions() == [

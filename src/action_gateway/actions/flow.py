@@ -34,6 +34,7 @@ from action_gateway.domain.models import (
     Customer,
     DiscountCode,
     Order,
+    OrderTagsChange,
     Platform,
     RefundSummary,
     ResourceType,
@@ -90,6 +91,9 @@ class ActionResult(ResponseModel):
     discount_code: DiscountCode | None = None
     subscription: SubscriptionChange | None = None
     warnings: list[str] = []
+    tags: OrderTagsChange | None = Field(
+        default=None, description="edit_order_tags: the tags added, removed and now on the order."
+    )
 
 
 Target = Order | Customer | Subscription
@@ -285,6 +289,7 @@ async def _run(
         discount_code=outcome.discount_code,
         subscription=outcome.subscription,
         warnings=warnings + outcome.messages,
+        tags=outcome.tags,
     )
 
 

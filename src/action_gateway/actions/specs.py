@@ -24,6 +24,7 @@ from action_gateway.domain.models import (
     Customer,
     DiscountType,
     EditOrderNoteInput,
+    EditOrderTagsInput,
     Order,
     PartialRefundOrderInput,
     RefundOrderInput,
@@ -39,6 +40,7 @@ from action_gateway.platforms.base import (
     CancelsSubscriptions,
     CreatesDiscountCodes,
     EditsOrderNotes,
+    EditsOrderTags,
     PartiallyRefundsOrders,
     PreviewsRefunds,
     RefundsOrders,
@@ -50,6 +52,7 @@ from action_gateway.timeline import (
     CANCEL_SUBSCRIPTION,
     CREATE_DISCOUNT_CODE,
     EDIT_ORDER_NOTE,
+    EDIT_ORDER_TAGS,
     PARTIAL_REFUND_ORDER,
     REFUND_ORDER,
     SKIP_SUBSCRIPTION_ORDER,
@@ -204,6 +207,14 @@ ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
                 subscription, data, call=call
             ),
             wording=SKIP_SUBSCRIPTION_ORDER,
+        ),
+        ActionSpec[EditsOrderTags, Order, EditOrderTagsInput](
+            facts=ACTION_FACTS[ActionName.EDIT_ORDER_TAGS],
+            capability=EditsOrderTags,
+            perform=lambda adapter, order, data, call: adapter.edit_order_tags(
+                order, data, call=call
+            ),
+            wording=EDIT_ORDER_TAGS,
         ),
     )
 }

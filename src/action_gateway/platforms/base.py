@@ -15,6 +15,7 @@ from action_gateway.domain.models import (
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
+    EditOrderTagsInput,
     Order,
     OrderPage,
     PartialRefundOrderInput,
@@ -216,5 +217,19 @@ class SkipsSubscriptionOrders(Protocol):
 
         The platform does not deduplicate a skip: after an ambiguous failure the adapter re-reads
         the next order before anything else, so one request never skips twice.
+        """
+        ...
+
+
+@runtime_checkable
+class EditsOrderTags(Protocol):
+    async def edit_order_tags(
+        self, order: Order, data: EditOrderTagsInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Add and remove tags, leaving the order's other tags as they are (never a rewrite of
+        the whole list, which loses tags written meanwhile).
+
+        The platform does not deduplicate it: after an ambiguous failure the adapter re-reads
+        the order's tags and compares them with the request instead of re-sending.
         """
         ...

@@ -183,6 +183,7 @@ class Views:
             "legacyResourceId": str(o.id),
             "name": o.name,
             "note": o.note,
+            "tags": list(o.tags),
             "email": o.email,
             "phone": None,
             "createdAt": iso(o.created_at),
@@ -512,6 +513,12 @@ def root_resolvers(
         o = result["order"]
         return {"order": None if o is None else views.order(o), "userErrors": result["userErrors"]}
 
+    def tags_change(operation: str, args: dict[str, Any]) -> View:
+        result = store.tags_change(operation, args)
+        o = result["order"]
+        node = None if o is None else {"__typename": "Order", **views.order(o)}
+        return {"node": node, "userErrors": result["userErrors"]}
+
     def discount_create(_info: Info, basicCodeDiscount: dict[str, Any]) -> View:
         result = store.discount_create(basicCodeDiscount)
         node = result["codeDiscountNode"]
@@ -534,4 +541,6 @@ def root_resolvers(
         "refundCreate": refund_create,
         "orderUpdate": order_update,
         "discountCodeBasicCreate": discount_create,
+        "tagsAdd": lambda _info, **args: tags_change("tagsAdd", args),
+        "tagsRemove": lambda _info, **args: tags_change("tagsRemove", args),
     }

@@ -55,6 +55,8 @@ type Mutation {
   ): OrderCancelPayload
   refundCreate(input: RefundInput!): RefundCreatePayload
   orderUpdate(input: OrderInput!): OrderUpdatePayload
+  tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
+  tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
   discountCodeBasicCreate(
     basicCodeDiscount: DiscountCodeBasicInput!
   ): DiscountCodeBasicCreatePayload
@@ -164,8 +166,20 @@ type PageInfo {
   startCursor: String
   endCursor: String
 }
-type Order {
+interface Node {
   id: ID!
+}
+type TagsAddPayload {
+  node: Node
+  userErrors: [UserError!]!
+}
+type TagsRemovePayload {
+  node: Node
+  userErrors: [UserError!]!
+}
+type Order implements Node {
+  id: ID!
+  tags: [String!]!
   legacyResourceId: UnsignedInt64!
   name: String!
   note: String

@@ -151,6 +151,7 @@ class Order:
     cancel_reason: str | None = None
     staff_note: str | None = None
     cancel_pending: bool = False
+    tags: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -305,6 +306,8 @@ class LedgerEntry:
     currency: str | None = None
     idempotency_key: str | None = None
     code: str | None = None
+    tags: tuple[str, ...] | None = None
+    """tagsAdd / tagsRemove: the tags it was sent."""
 
 
 @dataclass
