@@ -20,11 +20,13 @@ from action_gateway.domain.models import (
     CustomerWithOrders,
     DiscountCode,
     EditOrderNoteInput,
+    EditOrderTagsInput,
     IssueStoreCreditInput,
     Money,
     Order,
     OrderPage,
     OrderState,
+    OrderTagsChange,
     OrderTotals,
     PartialRefundOrderInput,
     Platform,
@@ -37,6 +39,7 @@ from action_gateway.domain.models import (
     Subscription,
     SubscriptionChange,
     SubscriptionState,
+    tags_after_edit,
 )
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import GatewayError
@@ -240,7 +243,8 @@ class FakeAdapter:
 
 @dataclass
 class FakePartialRefundAdapter(FakeAdapter):
-    """A ``FakeAdapter`` that partially refunds orders too (``PartiallyRefundsOrders``)."""
+    """A ``FakeAdapter`` that partially refunds orders (``PartiallyRefundsOrders``) and edits
+    their tags (``EditsOrderTags``) too."""
 
     async def partial_refund_order(
         self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
@@ -249,6 +253,15 @@ class FakePartialRefundAdapter(FakeAdapter):
         check_partial_refund(order, data, summary)
         await self._act("partial_refund", order.id, call)
         return ActionOutcome(status="succeeded", refund=summary)
+
+    async def edit_order_tags(
+        self, order: Order, data: EditOrderTagsInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        await self._act("tags", order.id, call)
+        added, removed, tags = tags_after_edit(order.tags or [], data)
+        self.orders[order.id] = order.model_copy(update={"tags": tags})
+        change = OrderTagsChange(added=added, removed=removed, tags=tags)
+        return ActionOutcome(status="succeeded", tags=change)
 
 
 def fake_connection(connection_id: str = "acme", **actions: object) -> ConnectionConfig:

@@ -90,6 +90,10 @@ BIGCOMMERCE_ORDERS = [str(n) for n in range(100, 118)]
 SHOPIFY_NOTES = 500
 BIGCOMMERCE_NOTES = 900
 SKIPS_PER_SUBSCRIPTION = 12
+SHOPIFY_TAG_ADDS = 60
+SHOPIFY_TAG_REMOVES = 30
+"""edit_order_tags: each logical action adds (or removes) one tag of its own, so a second
+tagsAdd / tagsRemove of that tag is a double write."""
 
 # One money-moving (or one-shot) logical action per order: a second effect on it is a double.
 SHOPIFY_MONEY: list[tuple[str, str, dict[str, Any]]] = [
@@ -174,7 +178,7 @@ class Answer:
 @dataclass
 class Logical:
     index: int
-    kind: str  # note / money / skip / sub_cancel / credit / reschedule / replacement
+    kind: str  # note / money / skip / sub_cancel / credit / reschedule / replacement / tags
     connection: str
     action: str
     resource: str
@@ -225,6 +229,23 @@ def _body(connection: str, action: str, target: dict[str, str], data: dict[str, 
     }
 
 
+def _fault_tag(n: int) -> str:
+    return f"fault-suite-tag-{n}"
+
+
+def _seed_tags_to_remove(sandbox: dict[str, Any]) -> None:
+    """The tags the removing logical actions take off, on their orders before the run."""
+    store = sandbox[SHOPIFY].store
+    for n in range(SHOPIFY_TAG_ADDS, SHOPIFY_TAG_ADDS + SHOPIFY_TAG_REMOVES):
+        order = store.orders[int(SHOPIFY_ORDERS[n % len(SHOPIFY_ORDERS)])]
+        order.tags.append(_fault_tag(n))
+
+
+def _tag_of(logical: Logical) -> str:
+    data = logical.body["input"]
+    return str((data.get("add") or data.get("remove"))[0])
+
+
 def _plan(rng: random.Random) -> list[Logical]:
     logicals: list[Logical] = []
 
@@ -246,6 +267,16 @@ def _plan(rng: random.Random) -> list[Logical]:
                 order,
                 _body(connection, "edit_order_note", {"order_id": order}, {"note": note}),
             )
+    for n in range(SHOPIFY_TAG_ADDS + SHOPIFY_TAG_REMOVES):
+        order = SHOPIFY_ORDERS[n % len(SHOPIFY_ORDERS)]
+        change = {"add": [_fault_tag(n)]} if n < SHOPIFY_TAG_ADDS else {"remove": [_fault_tag(n)]}
+        add(
+            "tags",
+            SHOPIFY,
+            "edit_order_tags",
+            order,
+            _body(SHOPIFY, "edit_order_tags", {"order_id": order}, change),
+        )
     for connection, money in ((SHOPIFY, SHOPIFY_MONEY), (BIGCOMMERCE, BIGCOMMERCE_MONEY)):
         for order, action, data in money:
             add(
@@ -521,6 +552,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     sandbox: dict[str, Any] = sandbox_build.simulators
     written = _record_notes(sandbox)
     credit_seed = {c.id: c.store_credit for c in sandbox[BIGCOMMERCE].store.customers.values()}
+    _seed_tags_to_remove(sandbox)
     _inject_faults(sandbox)
     with running_redis(tmp_path / "redis") as redis_url:
         async with (
@@ -577,6 +609,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     def note_of(logical: Logical) -> str:
         if logical.kind == "credit":  # a credit is told apart by its amount
             return _credit_amount(logical.body["input"]["amount"])
+        if logical.kind == "tags":
+            return _tag_of(logical)
         told_by_note = ("note", "replacement")
         return str(logical.body["input"].get("note", "")) if logical.kind in told_by_note else ""
 
@@ -591,7 +625,16 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for connection in (SHOPIFY, BIGCOMMERCE):
         for order, note, at in written[connection]:
             effect((connection, "note", order, note), at)
+    tag_writes: Counter[str] = Counter()
     for entry, at in ledgers[SHOPIFY]:
+        if entry.operation in ("tagsAdd", "tagsRemove"):
+            order = str(entry.order_id).rsplit("/", 1)[-1]
+            for tag in entry.tags or ():
+                # Every tagsAdd / tagsRemove that reached Shopify counts, even one that changed
+                # nothing: after a lost answer the gateway re-reads, it never re-sends.
+                effect((SHOPIFY, "tags", order, tag), at)
+                per_operation[(SHOPIFY, f"{entry.operation} {tag}", order)] += 1
+                tag_writes[entry.operation] += 1
         if entry.operation in ("refundCreate", "orderCancel"):
             order = str(entry.order_id).rsplit("/", 1)[-1]
             effect((SHOPIFY, "money", order, ""), at)
@@ -667,6 +710,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
                 resent_puts += count - 1
             else:
                 problems.append(f"DOUBLE execution ({count} writes): {logical.describe()}")
+        if count > 1 and logical.kind == "tags":
+            problems.append(f"DOUBLE tag write ({count} writes): {logical.describe()}")
         if count and "succeeded" not in kinds and "unknown" not in kinds:
             problems.append(f"LOST success (executed, answered failure): {logical.describe()}")
         # A "not executed" answer is true only while nothing has run: an answer given after the
@@ -768,6 +813,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
         f"found again by their mark after a lost answer {settled}, answered unknown "
         f"{sum(a.kind == 'unknown' and not a.replayed for a in replacement_answers)}"
     )
+    print(f"tag writes (one per logical action at most): {dict(tag_writes)}")
     print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
     print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
     print(f"BigCommerce same-note PUT re-sends (deduplicated write, by design): {resent_puts}")
@@ -790,6 +836,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     assert all(executions.values()), executions
     assert written["replacements"], "no replacement order was created on Shopify"
     assert written["bc_replacements"], "no replacement order was created on BigCommerce"
+    assert tag_writes["tagsAdd"], tag_writes
+    assert tag_writes["tagsRemove"], tag_writes
     assert not stats.internal_errors, stats.internal_errors[:5]
     assert not stand_in_errors, stand_in_errors[:5]
     assert not stats.slow, stats.slow[:5]

@@ -431,3 +431,61 @@ def test_a_replacement_names_the_new_order_its_items_and_reason() -> None:
     )
     assert preview.startswith("Would create a replacement order for order #1002: 1 × Trail")
     assert "(worth $14.00)" in preview
+
+
+def test_a_tag_edit_names_what_changed_and_what_is_now_on_the_order() -> None:
+    from action_gateway.domain.models import EditOrderTagsInput, OrderTagsChange
+
+    data = EditOrderTagsInput(add=["damaged", "vip"], remove=["gift"])
+    change = OrderTagsChange(added=["damaged"], removed=["Gift"], tags=["damaged", "VIP"])
+    event = build_timeline_event(
+        connection="acme",
+        platform=SHOPIFY,
+        action=ActionName.EDIT_ORDER_TAGS,
+        context=CONTEXT,
+        outcome=ActionOutcome(status="succeeded", tags=change),
+        order=make_order("1001"),
+        data=data,
+    )
+    assert event.type == "order.tags_updated"
+    assert event.summary == (
+        "Tags on order #1001: added “damaged” and removed “Gift”; now tagged “damaged”, “VIP”."
+    )
+    assert event.details == {
+        "added": ["damaged"],
+        "removed": ["Gift"],
+        "tags": ["damaged", "VIP"],
+        "requested_add": ["damaged", "vip"],
+        "requested_remove": ["gift"],
+    }
+    unchanged = build_timeline_event(
+        connection="acme",
+        platform=SHOPIFY,
+        action=ActionName.EDIT_ORDER_TAGS,
+        context=CONTEXT,
+        outcome=ActionOutcome(
+            status="succeeded", tags=OrderTagsChange(added=[], removed=[], tags=[])
+        ),
+        order=make_order("1001"),
+        data=EditOrderTagsInput(remove=["gone"]),
+    )
+    assert unchanged.summary == (
+        "The tags on order #1001 already matched the request; nothing changed (no tags left)."
+    )
+
+
+def test_a_tag_preview_says_the_tags_the_order_would_have() -> None:
+    from action_gateway.domain.models import EditOrderTagsInput
+    from action_gateway.timeline import build_preview_summary
+
+    wording = ACTION_SPECS[ActionName.EDIT_ORDER_TAGS].wording
+    order = make_order("1001").model_copy(update={"tags": ["Gift", "VIP"]})
+    data = EditOrderTagsInput(add=["vip", "damaged"], remove=["gift"])
+    summary = build_preview_summary(platform=SHOPIFY, wording=wording, data=data, order=order)
+    assert summary == (
+        "Would add “damaged” and remove “Gift” on order #1001; it would be tagged “damaged”, “VIP”."
+    )
+    same = EditOrderTagsInput(add=["VIP"])
+    assert build_preview_summary(platform=SHOPIFY, wording=wording, data=same, order=order) == (
+        "Would change nothing on order #1001: now tagged “Gift”, “VIP” already."
+    )

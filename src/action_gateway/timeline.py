@@ -30,6 +30,7 @@ from action_gateway.domain.models import (
     Customer,
     DiscountType,
     EditOrderNoteInput,
+    EditOrderTagsInput,
     IssueStoreCreditInput,
     Money,
     Order,
@@ -44,6 +45,7 @@ from action_gateway.domain.models import (
     Subscription,
     SubscriptionChange,
     format_decimal,
+    tags_after_edit,
 )
 from action_gateway.domain.platforms import CustomerNotification, PlatformProfile
 
@@ -880,6 +882,50 @@ def _describe_replacement(
     return Description(summary, details)
 
 
+def _tag_list(tags: list[str]) -> str:
+    """``“vip”, “damaged”``: tags quoted, for a sentence."""
+    return ", ".join(f"“{tag}”" for tag in tags)
+
+
+def _tag_changes(added: list[str], removed: list[str], *, would: bool) -> str:
+    add, remove = ("add", "remove") if would else ("added", "removed")
+    parts = []
+    if added:
+        parts.append(f"{add} {_tag_list(added)}")
+    if removed:
+        parts.append(f"{remove} {_tag_list(removed)}")
+    return " and ".join(parts)
+
+
+def _now_tagged(tags: list[str]) -> str:
+    return f"now tagged {_tag_list(tags)}" if tags else "no tags left"
+
+
+def _describe_tags(
+    told: Described[Order, EditOrderTagsInput], outcome: ActionOutcome
+) -> Description:
+    change = outcome.tags
+    if change is None:
+        raise ValueError("a tags event needs the tags")
+    order = told.target
+    changes = _tag_changes(change.added, change.removed, would=False)
+    if changes:
+        summary = f"Tags on order {order.name}: {changes}; {_now_tagged(change.tags)}."
+    else:
+        summary = (
+            f"The tags on order {order.name} already matched the request; nothing changed "
+            f"({_now_tagged(change.tags)})."
+        )
+    details = {
+        "added": change.added,
+        "removed": change.removed,
+        "tags": change.tags,
+        "requested_add": told.data.add,
+        "requested_remove": told.data.remove,
+    }
+    return Description(summary, details)
+
+
 def _preview_replacement(
     told: Described[Order, CreateReplacementOrderInput], refund: RefundSummary | None
 ) -> str:
@@ -898,4 +944,25 @@ CREATE_REPLACEMENT_ORDER = ActionWording(
     words="The replacement order",
     describe=_describe_replacement,
     preview=_preview_replacement,
+)
+
+
+def _preview_tags(told: Described[Order, EditOrderTagsInput], refund: RefundSummary | None) -> str:
+    order = told.target
+    if order.tags is None:
+        changes = _tag_changes(told.data.add, told.data.remove, would=True)
+        return f"Would {changes} on order {order.name}."
+    added, removed, tags = tags_after_edit(order.tags, told.data)
+    changes = _tag_changes(added, removed, would=True)
+    after = f"it would be tagged {_tag_list(tags)}" if tags else "it would have no tags"
+    if not changes:
+        return f"Would change nothing on order {order.name}: {_now_tagged(tags)} already."
+    return f"Would {changes} on order {order.name}; {after}."
+
+
+EDIT_ORDER_TAGS = ActionWording(
+    event_type="order.tags_updated",
+    words="The tag change",
+    describe=_describe_tags,
+    preview=_preview_tags,
 )

@@ -225,6 +225,7 @@ DISPATCH: dict[ActionName, tuple[dict[str, str], dict[str, Any], tuple[str, str]
         {"line_items": [{"line_item_id": "1", "quantity": 2}], "reason": "damaged"},
         ("replacement", "1001"),
     ),
+    ActionName.EDIT_ORDER_TAGS: ({"order_id": "1001"}, {"add": ["vip"]}, ("tags", "1001")),
 }
 
 

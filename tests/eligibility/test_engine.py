@@ -357,6 +357,7 @@ def test_every_platform_has_its_matrix() -> None:
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
         ActionName.CREATE_REPLACEMENT_ORDER,
+        ActionName.EDIT_ORDER_TAGS,
     ]
     assert SHOPIFY.actions()[-2:] == [
         ActionName.CREATE_DISCOUNT_CODE,

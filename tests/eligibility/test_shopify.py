@@ -92,6 +92,7 @@ def test_every_cell_of_the_seed_tables(
         ActionName.EDIT_ORDER_NOTE: True,
         # Something was sent to replace: partially or fully fulfilled, whatever was paid.
         ActionName.CREATE_REPLACEMENT_ORDER: row != "Unfulfilled",
+        ActionName.EDIT_ORDER_TAGS: True,
     }
     assert {d.action: d.allowed for d in result.decisions} == expected
     for decision in result.decisions:
@@ -140,6 +141,7 @@ def test_fulfillment_values_classify_into_the_seed_rows(
         ActionName.PARTIAL_REFUND_ORDER,
         ActionName.EDIT_ORDER_NOTE,
         *([ActionName.CREATE_REPLACEMENT_ORDER] if shipped else []),
+        ActionName.EDIT_ORDER_TAGS,
     ]
 
 
@@ -176,6 +178,18 @@ def test_notes_of_cancelled_orders_can_be_edited(shopify: PlatformMatrix) -> Non
         shopify, financial_status="refunded", fulfillment_status="unfulfilled", cancelled=True
     )
     assert result.decision(ActionName.EDIT_ORDER_NOTE).allowed
+
+
+@pytest.mark.parametrize(("row", "column", "payment"), CELLS)
+def test_tags_of_any_order_can_be_edited_cancelled_included(
+    shopify: PlatformMatrix, row: str, column: str, payment: dict[str, Any]
+) -> None:
+    for cancelled in (False, True):
+        result = evaluate(
+            shopify, fulfillment_status=ROW_FACTS[row], cancelled=cancelled, **payment
+        )
+        decision = result.decision(ActionName.EDIT_ORDER_TAGS)
+        assert (decision.allowed, decision.code) == (True, "eligible")
 
 
 def test_discount_codes_for_any_linked_customer(shopify: PlatformMatrix) -> None:

@@ -35,6 +35,7 @@ from action_gateway.domain.models import (
     DiscountCode,
     Money,
     Order,
+    OrderTagsChange,
     Platform,
     RefundSummary,
     ReplacementOrder,
@@ -105,6 +106,9 @@ class ActionResult(ResponseModel):
     )
     replacement_order: ReplacementOrder | None = Field(
         default=None, description="create_replacement_order: the order it created."
+    )
+    tags: OrderTagsChange | None = Field(
+        default=None, description="edit_order_tags: the tags added, removed and now on the order."
     )
 
 
@@ -303,6 +307,7 @@ async def _run(
         warnings=warnings + outcome.messages,
         store_credit=outcome.store_credit,
         replacement_order=outcome.replacement_order,
+        tags=outcome.tags,
     )
 
 

@@ -26,6 +26,7 @@ from action_gateway.domain.models import (
     Customer,
     DiscountType,
     EditOrderNoteInput,
+    EditOrderTagsInput,
     IssueStoreCreditInput,
     Money,
     Order,
@@ -45,6 +46,7 @@ from action_gateway.platforms.base import (
     CreatesDiscountCodes,
     CreatesReplacementOrders,
     EditsOrderNotes,
+    EditsOrderTags,
     IssuesStoreCredit,
     PartiallyRefundsOrders,
     PreviewsRefunds,
@@ -59,6 +61,7 @@ from action_gateway.timeline import (
     CREATE_DISCOUNT_CODE,
     CREATE_REPLACEMENT_ORDER,
     EDIT_ORDER_NOTE,
+    EDIT_ORDER_TAGS,
     ISSUE_STORE_CREDIT,
     PARTIAL_REFUND_ORDER,
     REFUND_ORDER,
@@ -277,6 +280,14 @@ ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
             appraise=lambda adapter, order, data, call: adapter.appraise_replacement(
                 order, data, call=call
             ),
+        ),
+        ActionSpec[EditsOrderTags, Order, EditOrderTagsInput](
+            facts=ACTION_FACTS[ActionName.EDIT_ORDER_TAGS],
+            capability=EditsOrderTags,
+            perform=lambda adapter, order, data, call: adapter.edit_order_tags(
+                order, data, call=call
+            ),
+            wording=EDIT_ORDER_TAGS,
         ),
     )
 }

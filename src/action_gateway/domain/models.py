@@ -75,6 +75,7 @@ class ActionName(StrEnum):
     ISSUE_STORE_CREDIT = "issue_store_credit"
     RESCHEDULE_SUBSCRIPTION_ORDER = "reschedule_subscription_order"
     CREATE_REPLACEMENT_ORDER = "create_replacement_order"
+    EDIT_ORDER_TAGS = "edit_order_tags"
 
 
 class ResourceType(StrEnum):
@@ -473,6 +474,71 @@ class RescheduleSubscriptionOrderInput(StrictModel):
         return value
 
 
+ORDER_TAG_MAX_LENGTH = 40
+"""Shopify keeps each order tag to 40 characters."""
+
+OrderTag = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=ORDER_TAG_MAX_LENGTH,
+        # Shopify splits a tag at each comma: "a,b" would become two tags.
+        pattern=r"^[^,]*$",
+        description="One tag, 1-40 characters, no commas.",
+        examples=["vip"],
+    ),
+]
+
+
+def _strip_tags(value: object) -> object:
+    """Tags as the platform keeps them: without surrounding spaces."""
+    if not isinstance(value, list):
+        return value
+    return [tag.strip() if isinstance(tag, str) else tag for tag in value]
+
+
+OrderTagList = Annotated[list[OrderTag], Field(max_length=100), BeforeValidator(_strip_tags)]
+
+
+class EditOrderTagsInput(StrictModel):
+    """Add and remove an order's tags; the other tags on it stay as they are."""
+
+    add: Annotated[OrderTagList, Field(description="Tags to put on the order.")] = []
+    remove: Annotated[
+        OrderTagList,
+        Field(description="Tags to take off the order (matched regardless of case)."),
+    ] = []
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> EditOrderTagsInput:
+        if not self.add and not self.remove:
+            raise ValueError("name at least one tag to add or remove")
+        added = {tag.casefold() for tag in self.add}
+        both = [tag for tag in self.remove if tag.casefold() in added]
+        if both:
+            raise ValueError(f"a tag cannot be both added and removed: {', '.join(both)}")
+        return self
+
+
+def tags_after_edit(
+    current: list[str], data: EditOrderTagsInput
+) -> tuple[list[str], list[str], list[str]]:
+    """The tags an edit adds and removes on an order tagged ``current``, and the tags then on it.
+
+    Tags compare regardless of case (Shopify: adding ``red`` to ``Red`` keeps ``Red``); a
+    removed tag is named with the order's own casing. Sorted as Shopify lists them.
+    """
+    present = {tag.casefold() for tag in current}
+    dropping = {tag.casefold() for tag in data.remove}
+    removed = [tag for tag in current if tag.casefold() in dropping]
+    added: list[str] = []
+    for tag in data.add:
+        if tag.casefold() not in present and tag.casefold() not in {a.casefold() for a in added}:
+            added.append(tag)
+    kept = [tag for tag in current if tag.casefold() not in dropping]
+    return added, removed, sorted(kept + added, key=str.casefold)
+
+
 class _ActionRequestBase(StrictModel):
     connection: Annotated[str, Field(min_length=1, max_length=100, examples=["sandbox-shopify"])]
     context: ActionContext = ActionContext()
@@ -580,6 +646,12 @@ class CreateReplacementOrderRequest(_ActionRequestBase):
     input: CreateReplacementOrderInput
 
 
+class EditOrderTagsRequest(_ActionRequestBase):
+    action: Literal["edit_order_tags"]
+    target: OrderTarget
+    input: EditOrderTagsInput
+
+
 ActionRequest = Annotated[
     CancelOrderRequest
     | CancelAndRefundOrderRequest
@@ -591,7 +663,8 @@ ActionRequest = Annotated[
     | SkipSubscriptionOrderRequest
     | IssueStoreCreditRequest
     | RescheduleSubscriptionOrderRequest
-    | CreateReplacementOrderRequest,
+    | CreateReplacementOrderRequest
+    | EditOrderTagsRequest,
     Field(discriminator="action"),
 ]
 
@@ -705,6 +778,11 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             compensates=True,
             ceiling=Ceiling.COMPENSATION,
         ),
+        ActionFacts(
+            name=ActionName.EDIT_ORDER_TAGS,
+            resource_type=ResourceType.ORDER,
+            request_model=EditOrderTagsRequest,
+        ),
     )
 }
 """Every action's plain facts, declared once (``actions/specs.py`` builds on each)."""
@@ -787,6 +865,11 @@ class Order(ResponseModel):
     note: str | None = None
     line_items: list[LineItem] = []
     admin_url: str | None = None
+    tags: list[str] | None = Field(
+        default=None,
+        description="The order's tags (Shopify), as read with the order; null where the "
+        "platform has none or they were not read (order lists).",
+    )
 
     @property
     def refund_currency(self) -> str:
@@ -986,6 +1069,14 @@ class ReplacementOrder(ResponseModel):
     admin_url: str | None = None
 
 
+class OrderTagsChange(ResponseModel):
+    """What an edit of an order's tags did: the tags added, removed, and now on the order."""
+
+    added: list[str]
+    removed: list[str]
+    tags: list[str]
+
+
 class ActionStatus(StrEnum):
     """``pending``: the platform accepted the action and finishes it later (e.g. a job)."""
 
@@ -1008,6 +1099,7 @@ class ActionOutcome(BaseModel):
     messages: list[str] = []
     store_credit: StoreCredit | None = None
     replacement_order: ReplacementOrder | None = None
+    tags: OrderTagsChange | None = None
 
     @field_validator("messages")
     @classmethod

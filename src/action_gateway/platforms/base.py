@@ -16,6 +16,7 @@ from action_gateway.domain.models import (
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
+    EditOrderTagsInput,
     IssueStoreCreditInput,
     Money,
     Order,
@@ -285,5 +286,19 @@ class CreatesReplacementOrders(Protocol):
         No platform deduplicates order creation: the adapter looks for its marker before
         creating and after an ambiguous failure, and never sends a second create; when it
         cannot tell, the failure keeps ``outcome: unknown``.
+        """
+        ...
+
+
+@runtime_checkable
+class EditsOrderTags(Protocol):
+    async def edit_order_tags(
+        self, order: Order, data: EditOrderTagsInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Add and remove tags, leaving the order's other tags as they are (never a rewrite of
+        the whole list, which loses tags written meanwhile).
+
+        The platform does not deduplicate it: after an ambiguous failure the adapter re-reads
+        the order's tags and compares them with the request instead of re-sending.
         """
         ...

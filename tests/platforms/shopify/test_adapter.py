@@ -11,6 +11,7 @@ import pytest
 
 from action_gateway.actions.specs import supported_actions
 from action_gateway.domain.models import (
+    ActionName,
     ActionOutcome,
     CancelOrderInput,
     CancelReason,
@@ -928,7 +929,7 @@ async def test_build_shopify_adapter(http: httpx.AsyncClient) -> None:
     adapter = build_shopify_adapter(connection(), http)
     assert adapter.platform == "shopify"
     assert adapter.client.endpoint == ENDPOINT
-    assert supported_actions(adapter) == ORDER_ACTIONS
+    assert supported_actions(adapter) == ORDER_ACTIONS | {ActionName.EDIT_ORDER_TAGS}
 
 
 async def test_api_base_url_overrides_the_shop_host(http: httpx.AsyncClient) -> None:

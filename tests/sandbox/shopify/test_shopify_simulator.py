@@ -69,7 +69,7 @@ query Orders($query: String, $first: Int!, $after: String) {
 ORDER_FOR_ACTION = f"""
 query OrderForAction($id: ID!) {{
   order(id: $id) {{
-    id name note cancelledAt cancelReason cancellation {{ staffNote }} closed closedAt
+    id name note tags cancelledAt cancelReason cancellation {{ staffNote }} closed closedAt
     displayFinancialStatus displayFulfillmentStatus refundable currencyCode presentmentCurrencyCode
     totalPriceSet {{ {MONEY} }}
     totalReceivedSet {{ {MONEY} }}
@@ -209,6 +209,21 @@ mutation DiscountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
 """
 
 CODE_EXISTS = "query CodeExists($code: String!) { codeDiscountNodeByCode(code: $code) { id } }"
+
+TAGS_ADD = """
+mutation OrderTagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) { node { id ... on Order { tags } } userErrors { field message } }
+}
+"""
+
+TAGS_REMOVE = """
+mutation OrderTagsRemove($id: ID!, $tags: [String!]!) {
+  tagsRemove(id: $id, tags: $tags) {
+    node { id ... on Order { tags } }
+    userErrors { field message }
+  }
+}
+"""
 
 COLLECTIONS = (
     "query Collections($q: String) { collections(first: 5, query: $q) { nodes { id title } } }"
@@ -993,4 +1008,40 @@ async def test_discount_user_errors(
             "code": code,
             "extraInfo": None,
         }
+    ]
+
+
+async def test_tags_add_and_remove_as_captured(
+    client: httpx.AsyncClient, sim: ShopifySimulator
+) -> None:
+    async def tags(mutation: str, field: str, *names: str, number: int = 1005) -> Any:
+        variables = {"id": order_gid(number), "tags": list(names)}
+        return (await gql(client, mutation, variables))["data"][field]
+
+    # A comma splits a tag; the answer lists every tag, sorted case-insensitively.
+    added = await tags(TAGS_ADD, "tagsAdd", "Red", "b, A")
+    assert added == {"node": {"id": order_gid(1005), "tags": ["A", "b", "Red"]}, "userErrors": []}
+    # Adding is case-insensitive: "red" on an order tagged "Red" keeps "Red".
+    assert (await tags(TAGS_ADD, "tagsAdd", "red"))["node"]["tags"] == ["A", "b", "Red"]
+    # Removing is case-sensitive on orders: "red" leaves "Red", "Red" removes it.
+    assert (await tags(TAGS_REMOVE, "tagsRemove", "red"))["node"]["tags"] == ["A", "b", "Red"]
+    assert (await tags(TAGS_REMOVE, "tagsRemove", "Red"))["node"]["tags"] == ["A", "b"]
+    assert (await order(client, 1005))["tags"] == ["A", "b"]  # a cancelled order too
+    too_long = await tags(TAGS_ADD, "tagsAdd", "x" * 41)
+    assert too_long["userErrors"] == [
+        {
+            "field": ["tags", "0"],
+            "message": "Title Tag exceeds the maximum length of 40 characters",
+        }
+    ]
+    unknown = await tags(TAGS_ADD, "tagsAdd", "x", number=9999)
+    assert unknown == {
+        "node": None,
+        "userErrors": [{"field": ["id"], "message": "Order does not exist"}],
+    }
+    assert [(e.operation, e.tags) for e in sim.ledger] == [
+        ("tagsAdd", ("Red", "b", "A")),
+        ("tagsAdd", ("red",)),
+        ("tagsRemove", ("red",)),
+        ("tagsRemove", ("Red",)),
     ]

@@ -224,6 +224,7 @@ class Views:
             "legacyResourceId": str(o.id),
             "name": o.name,
             "note": o.note,
+            "tags": list(o.tags),
             "email": o.email,
             "phone": None,
             "createdAt": iso(o.created_at),
@@ -272,7 +273,6 @@ class Views:
                 self.refund(o, r) for r in o.refunds[: first if first is not None else None]
             ],
             "suggestedRefund": lambda _info, **args: self.suggested_refund(o, args),
-            "tags": list(o.tags),
             "sourceIdentifier": o.source_identifier,
             "shippingAddress": None if o.shipping_address is None else dict(o.shipping_address),
         }
@@ -560,6 +560,12 @@ def root_resolvers(
         o = result["order"]
         return {"order": None if o is None else views.order(o), "userErrors": result["userErrors"]}
 
+    def tags_change(operation: str, args: dict[str, Any]) -> View:
+        result = store.tags_change(operation, args)
+        o = result["order"]
+        node = None if o is None else {"__typename": "Order", **views.order(o)}
+        return {"node": node, "userErrors": result["userErrors"]}
+
     def discount_create(_info: Info, basicCodeDiscount: dict[str, Any]) -> View:
         result = store.discount_create(basicCodeDiscount)
         node = result["codeDiscountNode"]
@@ -604,4 +610,6 @@ def root_resolvers(
         "orderUpdate": order_update,
         "discountCodeBasicCreate": discount_create,
         "storeCreditAccountCredit": store_credit_credit,
+        "tagsAdd": lambda _info, **args: tags_change("tagsAdd", args),
+        "tagsRemove": lambda _info, **args: tags_change("tagsRemove", args),
     }

@@ -55,6 +55,8 @@ type Mutation {
   ): OrderCancelPayload
   refundCreate(input: RefundInput!): RefundCreatePayload
   orderUpdate(input: OrderInput!): OrderUpdatePayload
+  tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
+  tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
   discountCodeBasicCreate(
     basicCodeDiscount: DiscountCodeBasicInput!
   ): DiscountCodeBasicCreatePayload
@@ -253,8 +255,20 @@ type PageInfo {
   startCursor: String
   endCursor: String
 }
-type Order {
+interface Node {
   id: ID!
+}
+type TagsAddPayload {
+  node: Node
+  userErrors: [UserError!]!
+}
+type TagsRemovePayload {
+  node: Node
+  userErrors: [UserError!]!
+}
+type Order implements Node {
+  id: ID!
+  tags: [String!]!
   legacyResourceId: UnsignedInt64!
   name: String!
   note: String
@@ -309,7 +323,6 @@ type Order {
     refundLineItems: [RefundLineItemInput!]
     suggestFullRefund: Boolean
   ): SuggestedRefund
-  tags: [String!]!
   sourceIdentifier: String
   shippingAddress: MailingAddress
 }

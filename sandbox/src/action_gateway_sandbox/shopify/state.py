@@ -317,6 +317,8 @@ class LedgerEntry:
     idempotency_key: str | None = None
     code: str | None = None
     customer_id: str | None = None
+    tags: tuple[str, ...] | None = None
+    """tagsAdd / tagsRemove: the tags it was sent."""
 
 
 @dataclass

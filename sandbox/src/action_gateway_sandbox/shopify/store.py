@@ -36,6 +36,8 @@ from .state import (
 
 _TERM = re.compile(r'(-?)(?:(\w+):)?("(?:[^"\\]|\\.)*"|\S+)')
 _SKIP_WORDS = {"AND", "OR"}  # conjunctions are accepted; every term must match (no OR support)
+TAG_MAX_LENGTH = 40
+"""Shopify keeps each order tag to 40 characters."""
 
 
 class IdempotencyMismatch(Exception):
@@ -468,6 +470,48 @@ class Store:
         order.updated_at = self.now()
         self.ledger.append(
             LedgerEntry("orderUpdate", at=order.updated_at, order_id=gid("Order", order.id))
+        )
+        return {"order": order, "userErrors": []}
+
+    # -- tagsAdd / tagsRemove ---------------------------------------------------------------
+    def tags_change(self, operation: str, data: dict[str, Any]) -> dict[str, Any]:
+        """tagsAdd / tagsRemove on an order, as captured on a dev store.
+
+        A comma splits a tag ("a,b" is two tags); adding is case-insensitive (``red`` on an
+        order tagged ``Red`` keeps ``Red``) but removing is case-sensitive on orders; the
+        answer lists every tag, sorted case-insensitively. Each tag is kept to 40 characters.
+        """
+        order = self.order_by_gid(data["id"])
+        if order is None:
+            return {"order": None, "userErrors": [user_error(["id"], "Order does not exist")]}
+        names = [part.strip() for tag in data["tags"] for part in tag.split(",") if part.strip()]
+        too_long = [n for n, tag in enumerate(names) if len(tag) > TAG_MAX_LENGTH]
+        if too_long:
+            # Captured on draft orders (the same tag rule), field and message verbatim.
+            return {
+                "order": order,
+                "userErrors": [
+                    user_error(
+                        ["tags", str(n)],
+                        f"Title Tag exceeds the maximum length of {TAG_MAX_LENGTH} characters",
+                    )
+                    for n in too_long
+                ],
+            }
+        if operation == "tagsAdd":
+            present = {tag.casefold() for tag in order.tags}
+            for tag in names:
+                if tag.casefold() not in present:
+                    order.tags.append(tag)
+                    present.add(tag.casefold())
+        else:
+            order.tags = [tag for tag in order.tags if tag not in names]
+        order.tags.sort(key=str.casefold)
+        order.updated_at = self.now()
+        self.ledger.append(
+            LedgerEntry(
+                operation, at=order.updated_at, order_id=gid("Order", order.id), tags=tuple(names)
+            )
         )
         return {"order": order, "userErrors": []}
 

@@ -16,15 +16,18 @@ from action_gateway.domain.models import (
     Customer,
     CustomerWithOrders,
     EditOrderNoteInput,
+    EditOrderTagsInput,
     IssueStoreCreditInput,
     Money,
     Order,
     OrderPage,
+    OrderTagsChange,
     PartialRefundOrderInput,
     Platform,
     RefundOrderInput,
     RefundSummary,
     StoreCredit,
+    tags_after_edit,
 )
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.domain.replacements import (
@@ -44,6 +47,7 @@ from action_gateway.errors import (
 )
 from action_gateway.platforms._outcomes import (
     is_ambiguous,
+    not_executed,
     reconcile_reserve,
     still_unknown,
     utc_now,
@@ -54,6 +58,7 @@ from action_gateway.platforms.base import (
     CreatesDiscountCodes,
     CreatesReplacementOrders,
     EditsOrderNotes,
+    EditsOrderTags,
     IssuesStoreCredit,
     PartiallyRefundsOrders,
     RefundsOrders,
@@ -76,6 +81,7 @@ from action_gateway.platforms.shopify.mapping import (
     legacy_id,
     normalize_order_name,
     note_after_edit,
+    order_tags,
     refundable_maximum,
     refunded_since,
     search_value,
@@ -106,6 +112,9 @@ from action_gateway.platforms.shopify.operations import (
     ORDER,
     ORDER_BY_NAME,
     ORDER_CANCEL,
+    ORDER_TAGS,
+    ORDER_TAGS_ADD,
+    ORDER_TAGS_REMOVE,
     ORDER_UPDATE_NOTE,
     REPLACEMENT_ORDER_CREATE,
     REPLACEMENT_SOURCE,
@@ -158,6 +167,7 @@ class ShopifyAdapter(
     CreatesDiscountCodes,
     IssuesStoreCredit,
     CreatesReplacementOrders,
+    EditsOrderTags,
 ):
     """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
 
@@ -502,6 +512,121 @@ class ShopifyAdapter(
         return ActionOutcome(
             status="succeeded", note=updated.get("note", note), previous_note=order.note
         )
+
+    # --- Tags ---------------------------------------------------------------------------------
+
+    async def edit_order_tags(
+        self, order: Order, data: EditOrderTagsInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        # tagsRemove is case-sensitive on orders: each tag is named as a fresh read spells it.
+        before = await self._order_tags(order, call)
+        added, removed, _ = tags_after_edit(before, data)
+        tags, messages = before, []
+        done: list[str] = []
+        steps = (
+            (ORDER_TAGS_ADD, "tagsAdd", added, "add"),
+            (ORDER_TAGS_REMOVE, "tagsRemove", removed, "remove"),
+        )
+        for operation, field, names, verb in steps:
+            if not names:
+                continue  # already as asked: nothing is sent
+            try:
+                tags = await self._change_tags(operation, field, order, names, verb, call)
+            except GatewayError as exc:
+                if done and not is_ambiguous(exc):
+                    # The earlier change stands: the caller must not read this as nothing done.
+                    partly = still_unknown(exc, f"Already done: {'; '.join(done)}.")
+                    partly.extensions["outcome"] = Outcome.UNKNOWN
+                    raise partly from exc
+                if not is_ambiguous(exc):
+                    raise
+                tags = await self._settle_tags(order, exc, names, verb, done, call)
+                messages.append(
+                    f"Shopify's answer to {field} was lost; re-reading the order shows the "
+                    f"tags {'on it' if verb == 'add' else 'gone'}."
+                )
+            done.append(f"{'added' if verb == 'add' else 'removed'} {', '.join(names)}")
+        present = {tag.casefold() for tag in tags}
+        dropped = [tag for tag in added if tag.casefold() not in present]
+        if dropped:
+            # Shopify has been seen dropping some tags without a userError: say so.
+            messages.append(f"Shopify did not keep the tags: {', '.join(dropped)}.")
+        return ActionOutcome(
+            status="succeeded",
+            tags=OrderTagsChange(
+                added=[tag for tag in added if tag not in dropped],
+                removed=[tag for tag in removed if tag.casefold() not in present],
+                tags=tags,
+            ),
+            platform_reference=order.platform_id,
+            messages=messages,
+        )
+
+    async def _order_tags(self, order: Order, call: ActionCall) -> list[str]:
+        data = await self.client.execute(ORDER_TAGS, {"id": order.platform_id}, call=call)
+        node: Node | None = data.get("order")
+        if not node:
+            raise NotFound(f"order {order.name} was not found on Shopify")
+        return order_tags(node)
+
+    async def _change_tags(
+        self,
+        operation: Operation,
+        field: str,
+        order: Order,
+        names: list[str],
+        verb: str,
+        call: ActionCall,
+    ) -> list[str]:
+        result = await self.client.execute(
+            operation,
+            {"id": order.platform_id, "tags": names},
+            call=call,
+            reserve=reconcile_reserve(call, self.reconcile_margin),
+        )
+        payload = result.get(field) or {}
+        errors = payload.get("userErrors") or []
+        if errors:
+            raise from_shopify_user_errors(errors, action=f"{verb} the order's tags")
+        node: Node | None = payload.get("node")
+        if not node or "tags" not in node:
+            raise UpstreamError(
+                f"Shopify answered {field} without the order's tags", outcome=Outcome.UNKNOWN
+            )
+        return order_tags(node)
+
+    async def _settle_tags(
+        self,
+        order: Order,
+        exc: GatewayError,
+        names: list[str],
+        verb: str,
+        done: list[str],
+        call: ActionCall,
+    ) -> list[str]:
+        """After an ambiguous tagsAdd / tagsRemove: re-read the tags and compare, never re-send.
+
+        Both converge (set semantics) and Shopify applies them before answering, so the re-read
+        tells: the tags as asked means it happened; otherwise it did not. A re-read that fails
+        leaves the write's own failure (outcome unknown) as it was.
+        """
+        try:
+            tags = await self._order_tags(order, call)
+        except GatewayError:
+            raise exc from exc.__cause__
+        present = {tag.casefold() for tag in tags}
+        if verb == "add":
+            applied = all(name.casefold() in present for name in names)
+        else:
+            applied = not any(name in tags for name in names)  # removal is case-sensitive
+        if applied:
+            return tags
+        shown = (
+            f"Re-reading order {order.name} shows the tags unchanged ({verb}: {', '.join(names)})"
+        )
+        if done:
+            raise still_unknown(exc, f"{shown}; already done: {'; '.join(done)}.") from exc
+        raise not_executed(exc, f"{shown}: nothing was changed.") from exc
 
     # --- Discount codes -----------------------------------------------------------------------
 

@@ -172,7 +172,13 @@ def from_shopify_order(node: Node, *, handle: str) -> Order:
         note=node.get("note"),
         line_items=[from_shopify_line_item(item) for item in _nodes(node.get("lineItems"))],
         admin_url=admin_url(handle, "orders", order_id),
+        tags=order_tags(node) if "tags" in node else None,
     )
+
+
+def order_tags(node: Node) -> list[str]:
+    """``Order.tags`` (a non-null list of strings)."""
+    return [str(tag) for tag in node.get("tags") or []]
 
 
 def from_shopify_customer(node: Node, *, handle: str) -> Customer:

@@ -48,7 +48,7 @@ _ORDER_DETAIL = (
     + f"""
 fragment OrderDetail on Order {{
   ...OrderSummary
-  closed refundable
+  closed refundable tags
   cancellation {{ staffNote }}
   netPaymentSet {_MONEY_BAG}
   totalRefundedShippingSet {_MONEY_BAG}
@@ -522,6 +522,47 @@ query FindReplacement($query: String!) {
 )
 
 
+# The tags alone: read fresh before tagsRemove (removal is case-sensitive on orders) and to
+# settle a tagsAdd / tagsRemove whose answer was lost.
+ORDER_TAGS = Operation(
+    "OrderTags",
+    """
+query OrderTags($id: ID!) {
+  order(id: $id) { id tags }
+}
+""",
+    RequestKind.READ,
+)
+
+# tagsAdd / tagsRemove change only the named tags (orderUpdate(tags:) would overwrite them all);
+# their payloads are plain UserError (no `code`). The node answers every tag on the order.
+ORDER_TAGS_ADD = Operation(
+    "OrderTagsAdd",
+    """
+mutation OrderTagsAdd($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) {
+    node { id ... on Order { tags } }
+    userErrors { field message }
+  }
+}
+""",
+    RequestKind.WRITE,
+)
+
+ORDER_TAGS_REMOVE = Operation(
+    "OrderTagsRemove",
+    """
+mutation OrderTagsRemove($id: ID!, $tags: [String!]!) {
+  tagsRemove(id: $id, tags: $tags) {
+    node { id ... on Order { tags } }
+    userErrors { field message }
+  }
+}
+""",
+    RequestKind.WRITE,
+)
+
+
 ALL_OPERATIONS: tuple[Operation, ...] = (
     ORDER_REFUNDS,
     CUSTOMER_BY_IDENTIFIER,
@@ -546,4 +587,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     REPLACEMENT_SOURCE,
     REPLACEMENT_ORDER_CREATE,
     FIND_REPLACEMENT,
+    ORDER_TAGS,
+    ORDER_TAGS_ADD,
+    ORDER_TAGS_REMOVE,
 )
