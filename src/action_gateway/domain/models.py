@@ -787,15 +787,6 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
 }
 """Every action's plain facts, declared once (``actions/specs.py`` builds on each)."""
 
-ACTION_RESOURCE: dict[ActionName, ResourceType] = {
-    name: facts.resource_type for name, facts in ACTION_FACTS.items()
-}
-"""Derived from ``ACTION_FACTS``: the resource type each action acts on."""
-ACTION_REQUEST_MODELS: dict[ActionName, type[_ActionRequestBase]] = {
-    name: facts.request_model for name, facts in ACTION_FACTS.items()
-}
-"""Derived from ``ACTION_FACTS``: each action's request model."""
-
 
 # --- Resource side (what adapters return) -----------------------------------------------------
 

@@ -10,8 +10,7 @@ from pydantic import Field, TypeAdapter
 from action_gateway.api.deps import ServicesDep
 from action_gateway.api.problems import problem_responses
 from action_gateway.domain.models import (
-    ACTION_REQUEST_MODELS,
-    ACTION_RESOURCE,
+    ACTION_FACTS,
     ActionName,
     Platform,
     ResourceType,
@@ -54,10 +53,7 @@ class EligibilityMatrix(ResponseModel):
 
 
 def _input_schema(action: ActionName) -> dict[str, Any]:
-    annotation = ACTION_REQUEST_MODELS[action].model_fields["input"].annotation
-    if annotation is None:  # every request model declares a typed input
-        raise TypeError(f"{action} has no input model")
-    schema: dict[str, Any] = TypeAdapter(annotation).json_schema()
+    schema: dict[str, Any] = TypeAdapter(ACTION_FACTS[action].input_model).json_schema()
     definitions = schema.pop("$defs", {})
     inlined: dict[str, Any] = _inline(schema, definitions)
     return inlined
@@ -92,7 +88,7 @@ async def list_platforms(services: ServicesDep) -> PlatformList:
         actions = [
             ActionInfo(
                 name=action,
-                resource_type=ACTION_RESOURCE[action],
+                resource_type=ACTION_FACTS[action].resource_type,
                 input_schema=_input_schema(action),
             )
             for action in matrix.actions()
