@@ -1,0 +1,356 @@
+"""The MCP server at /mcp, driven by the official SDK's client over real HTTP (uvicorn on
+loopback) against the sandbox: its tools and annotations, lookups, a preview, an action and its
+replay, refused keys, a read-only caller, approval_required, its metric and its log line."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from mcp_types import CallToolResult
+
+from action_gateway.app import create_app
+from action_gateway.auth import hash_key
+from action_gateway.config import ActionsConfig, CallerConfig
+from action_gateway.domain.models import ACTION_FACTS, ActionName
+from action_gateway.logging import configure_logging
+from action_gateway.settings import LogFormat, Settings
+from action_gateway_sandbox.connections import build_sandbox
+from tests.e2e_server import serving_app
+
+SHOPIFY = "sandbox-shopify"
+AVA = "ava.lindqvist@example.com"
+PAID_UNFULFILLED = "5500001001"  # #1001
+PAID_FULFILLED = "5500001002"  # #1002
+KEYS = {
+    "helpdesk": "mcp-key-h-6f1d2c3b4a5968778695a4b3c2d1e0f1",
+    "reader": "mcp-key-r-0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    "tiny": "mcp-key-t-99887766554433221100ffeeddccbbaa",
+}
+CALLERS = [
+    CallerConfig(
+        id="helpdesk",
+        key_sha256=[hash_key(KEYS["helpdesk"])],
+        connections="*",
+        actions="*",
+        requests_per_minute=100_000,
+    ),
+    CallerConfig(id="reader", key_sha256=[hash_key(KEYS["reader"])], connections="*", actions=[]),
+    CallerConfig(
+        id="tiny",
+        key_sha256=[hash_key(KEYS["tiny"])],
+        connections=[SHOPIFY],
+        actions=["edit_order_note"],
+        requests_per_minute=3,
+    ),
+]
+CEILINGS = ActionsConfig.model_validate({"refund_ceilings": {"refund_order": {"support": "10"}}})
+READS = {"find_customer", "get_order", "get_subscription", "explain_eligibility"}
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """The sandbox with callers (and a refund ceiling on Shopify) served by uvicorn: its base
+    URL and its simulators."""
+    sandbox = build_sandbox()
+    connections = [
+        c.model_copy(update={"actions": CEILINGS}) if c.id == SHOPIFY else c
+        for c in sandbox.config.connections
+    ]
+    config = sandbox.config.model_copy(update={"callers": CALLERS, "connections": connections})
+    app = create_app(Settings(config=None), config=config, sandbox=sandbox)
+    async with serving_app(app) as base_url:
+        yield base_url, sandbox.simulators
+
+
+@asynccontextmanager
+async def mcp_session(base_url: str, key: str) -> AsyncIterator[ClientSession]:
+    """An initialized SDK client session on /mcp with ``key`` as the bearer."""
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http,
+        streamable_http_client(f"{base_url}/mcp", http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        yield session
+
+
+def structured(result: CallToolResult) -> dict[str, Any]:
+    assert isinstance(result.structured_content, dict), result
+    return result.structured_content
+
+
+def text(result: CallToolResult) -> str:
+    return "\n".join(getattr(block, "text", "") for block in result.content)
+
+
+def refund_arguments(order_id: str, key: str | None = None) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "connection": SHOPIFY,
+        "target": {"order_id": order_id},
+        "input": {"reason": "customer"},
+        "context": {"agent_id": "agent-7", "agent_roles": ["support"]},
+    }
+    return arguments if key is None else {**arguments, "idempotency_key": key}
+
+
+async def test_tools_are_listed_with_annotations_and_the_actions_input_schemas(
+    gateway: tuple[str, dict[str, Any]],
+) -> None:
+    base_url, _ = gateway
+    async with mcp_session(base_url, KEYS["helpdesk"]) as session:
+        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+    assert set(tools) == READS | {"preview_action"} | {a.value for a in ACTION_FACTS}
+    for name in (*READS, "preview_action"):
+        annotations = tools[name].annotations
+        assert annotations is not None
+        assert annotations.read_only_hint is True, name
+    for facts in ACTION_FACTS.values():
+        tool = tools[facts.name.value]
+        assert tool.annotations is not None
+        assert tool.annotations.read_only_hint is False
+        assert tool.annotations.idempotent_hint is True
+        assert tool.annotations.destructive_hint is facts.destructive
+        schema = tool.input_schema
+        assert schema["type"] == "object"
+        assert set(schema["required"]) >= {"connection", "target", "idempotency_key"}
+        assert set(schema["properties"]) == {
+            "connection",
+            "target",
+            "input",
+            "context",
+            "idempotency_key",
+        }
+        assert "available_actions" in (tool.description or "")
+    assert tools["refund_order"].annotations.destructive_hint is True  # type: ignore[union-attr]
+    assert tools["cancel_subscription"].annotations.destructive_hint is True  # type: ignore[union-attr]
+    assert tools["edit_order_note"].annotations.destructive_hint is False  # type: ignore[union-attr]
+    refund_input = tools["refund_order"].input_schema
+    reference = refund_input["properties"]["input"]["$ref"].rsplit("/", 1)[-1]
+    assert set(refund_input["$defs"][reference]["properties"]) == set(
+        ACTION_FACTS[ActionName.REFUND_ORDER].input_model.model_fields
+    )
+
+
+async def test_lookup_preview_action_and_replay_write_once(
+    gateway: tuple[str, dict[str, Any]],
+) -> None:
+    base_url, simulators = gateway
+    headers = {"Authorization": f"Bearer {KEYS['helpdesk']}"}
+    async with (
+        mcp_session(base_url, KEYS["helpdesk"]) as session,
+        httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api,
+    ):
+        found = await session.call_tool("find_customer", {"email": AVA})
+        assert not found.is_error, text(found)
+        over_http = await api.get("/v1/customers", params={"email": AVA})
+        assert structured(found) == over_http.json()  # the same JSON as the HTTP API
+        results = {r["connection"]: r for r in structured(found)["results"]}
+        orders = {o["name"]: o for o in results[SHOPIFY]["customers"][0]["orders"]}
+        assert "cancel_and_refund_order" in orders["#1001"]["available_actions"]
+
+        order = await session.call_tool("get_order", {"connection": SHOPIFY, "name": "#1001"})
+        assert structured(order)["id"] == PAID_UNFULFILLED
+        total = structured(order)["totals"]["total"]
+
+        cancel = {
+            "connection": SHOPIFY,
+            "target": {"order_id": PAID_UNFULFILLED},
+            "input": {"reason": "customer", "notify_customer": True},
+            "context": {"agent_id": "agent-7", "conversation_id": "conv-9"},
+        }
+        preview = await session.call_tool(
+            "preview_action", {"action": "cancel_and_refund_order", **cancel}
+        )
+        assert not preview.is_error, text(preview)
+        assert structured(preview)["status"] == "preview"
+        assert structured(preview)["refund"]["total"] == total
+        assert structured(preview)["summary"] in text(preview)
+        assert f"{total['amount']} {total['currency']}" in text(preview)
+        assert not simulators[SHOPIFY].ledger
+
+        key = str(uuid.uuid4())
+        done = await session.call_tool(
+            "cancel_and_refund_order", {**cancel, "idempotency_key": key}
+        )
+        assert not done.is_error, text(done)
+        assert structured(done)["status"] == "succeeded"
+        event = structured(done)["timeline_event"]
+        assert text(done) == event["summary"]
+        assert event["actor"]["caller"] == "helpdesk"
+
+        again = await session.call_tool(
+            "cancel_and_refund_order", {**cancel, "idempotency_key": key}
+        )
+        assert structured(again) == structured(done)
+        assert "nothing was done again" in text(again)
+        # The key is the API's too: over HTTP the same request is the same replay.
+        replayed = await api.post(
+            "/v1/actions",
+            json={"action": "cancel_and_refund_order", **cancel},
+            headers={"Idempotency-Key": key},
+        )
+        assert replayed.headers.get("Idempotent-Replayed") == "true"
+        assert replayed.json() == structured(done)
+    # One platform write (the cancel, with its refund) for the action and its two replays.
+    assert [e.operation for e in simulators[SHOPIFY].ledger] == ["orderCancel"]
+
+
+def sdk_errors(error: BaseException) -> list[BaseException]:
+    """The errors inside the SDK client's exception groups."""
+    if isinstance(error, BaseExceptionGroup):
+        return [inner for nested in error.exceptions for inner in sdk_errors(nested)]
+    return [error]
+
+
+async def test_a_missing_or_wrong_key_is_refused(gateway: tuple[str, dict[str, Any]]) -> None:
+    base_url, _ = gateway
+    with pytest.raises(BaseExceptionGroup) as refused:
+        async with mcp_session(base_url, "not-a-key"):
+            pass
+    assert [type(e) for e in sdk_errors(refused.value)] == [MCPError]
+    async with httpx.AsyncClient(base_url=base_url) as plain:
+        for headers in ({}, {"Authorization": "Bearer not-a-key"}):
+            answer = await plain.post("/mcp", json={}, headers=headers)
+            assert answer.status_code == 401
+            assert answer.headers["www-authenticate"].startswith("Bearer ")
+            assert answer.json()["error"] == "invalid_token"
+
+
+async def test_a_read_only_caller_neither_lists_nor_calls_write_tools(
+    gateway: tuple[str, dict[str, Any]],
+) -> None:
+    base_url, simulators = gateway
+    async with mcp_session(base_url, KEYS["reader"]) as session:
+        names = {tool.name for tool in (await session.list_tools()).tools}
+        assert names == READS
+        order = await session.call_tool(
+            "get_order", {"connection": SHOPIFY, "order_id": PAID_UNFULFILLED}
+        )
+        assert not order.is_error
+        for tool, arguments in (
+            ("refund_order", refund_arguments(PAID_UNFULFILLED, str(uuid.uuid4()))),
+            ("preview_action", {"action": "refund_order", **refund_arguments(PAID_UNFULFILLED)}),
+        ):
+            refused = await session.call_tool(tool, arguments)
+            assert refused.is_error
+            assert structured(refused)["code"] == "action_forbidden"
+            assert "read-only" in text(refused)
+    assert not simulators[SHOPIFY].ledger
+
+
+async def test_approval_required_is_a_tool_error_telling_the_agent_to_hand_over(
+    gateway: tuple[str, dict[str, Any]],
+) -> None:
+    base_url, simulators = gateway
+    async with mcp_session(base_url, KEYS["helpdesk"]) as session:
+        refused = await session.call_tool(
+            "refund_order", refund_arguments(PAID_FULFILLED, str(uuid.uuid4()))
+        )
+    assert refused.is_error
+    problem = structured(refused)
+    assert problem["code"] == "approval_required"
+    assert problem["status"] == 403
+    assert problem["ceiling"] == "10.00"
+    assert {"amount", "currency", "detail", "type", "title"} <= set(problem)
+    assert problem["detail"] in text(refused)
+    assert "hand the decision to a human" in text(refused)
+    assert not simulators[SHOPIFY].ledger
+
+
+async def test_bad_arguments_and_platform_refusals_are_tool_errors_with_the_problem(
+    gateway: tuple[str, dict[str, Any]],
+) -> None:
+    base_url, _ = gateway
+    async with mcp_session(base_url, KEYS["helpdesk"]) as session:
+        missing_key = await session.call_tool("refund_order", refund_arguments(PAID_UNFULFILLED))
+        assert missing_key.is_error
+        problem = structured(missing_key)
+        assert problem["code"] == "validation_error"
+        assert ["arguments", "idempotency_key"] in [e["loc"] for e in problem["errors"]]
+
+        not_found = await session.call_tool("get_order", {"connection": SHOPIFY, "order_id": "1"})
+        assert structured(not_found)["code"] == "order_not_found"
+
+        eligibility = await session.call_tool(
+            "explain_eligibility",
+            {
+                "platform": "shopify",
+                "resource": {
+                    "type": "order",
+                    "financial_status": "paid",
+                    "fulfillment_status": "fulfilled",
+                },
+            },
+        )
+        assert not eligibility.is_error, text(eligibility)
+        decisions = {d["action"]: d for d in structured(eligibility)["decisions"]}
+        assert decisions["cancel_order"]["allowed"] is False
+        assert decisions["cancel_order"]["reason"]
+
+
+async def test_rate_limits_apply_to_mcp_requests(gateway: tuple[str, dict[str, Any]]) -> None:
+    base_url, _ = gateway
+    listed: list[int] = []
+
+    async def list_three_times() -> None:
+        async with mcp_session(base_url, KEYS["tiny"]) as session:
+            for attempt in range(3):
+                await session.list_tools()
+                listed.append(attempt)
+
+    with pytest.raises(BaseExceptionGroup) as refused:
+        await list_three_times()
+    assert [type(e) for e in sdk_errors(refused.value)] == [MCPError]
+    assert len(listed) < 3  # three requests a minute: initialize and its notice took two
+    async with httpx.AsyncClient(base_url=base_url) as plain:
+        answer = await plain.post(
+            "/mcp", json={}, headers={"Authorization": f"Bearer {KEYS['tiny']}"}
+        )
+    assert answer.status_code == 429
+    assert answer.json()["code"] == "rate_limited"
+    assert int(answer.headers["retry-after"]) >= 1
+
+
+async def test_each_tool_call_is_counted_and_logged_with_its_caller(
+    gateway: tuple[str, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base_url, _ = gateway
+    configure_logging(LogFormat.JSON, "info")
+    try:
+        async with mcp_session(base_url, KEYS["helpdesk"]) as session:
+            await session.call_tool("get_order", {"connection": SHOPIFY, "order_id": "1"})
+            await session.call_tool("find_customer", {"email": AVA})
+        async with httpx.AsyncClient(base_url=base_url) as plain:
+            metrics = (await plain.get("/metrics")).text
+    finally:
+        configure_logging()
+    assert (
+        'action_gateway_mcp_tool_calls_total{caller="helpdesk",outcome="order_not_found",'
+        'tool="get_order"}'
+    ) in metrics
+    assert (
+        'action_gateway_mcp_tool_calls_total{caller="helpdesk",outcome="ok",tool="find_customer"}'
+    ) in metrics
+    lines = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
+    calls = [
+        (line["caller"], line["tool"], line["outcome"])
+        for line in lines
+        if line["event"] == "mcp_tool"
+    ]
+    assert calls == [
+        ("helpdesk", "get_order", "order_not_found"),
+        ("helpdesk", "find_customer", "ok"),
+    ]
+    assert not any(KEYS["helpdesk"] in json.dumps(line) for line in lines)
