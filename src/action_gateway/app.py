@@ -59,6 +59,13 @@ each, check eligibility against a declarative status-to-action matrix, perform t
 a deadline (never moving money twice), and get back a timeline event to post.
 
 Errors are RFC 9457 `application/problem+json` with a stable `code`.
+
+AI agents: `/mcp` is a Model Context Protocol server (Streamable HTTP, stateless, JSON answers)
+with the same callers, scopes and rate limits. Its tools are the lookups (`find_customer`,
+`get_order`, `get_subscription`, `explain_eligibility`), `preview_action`, and one tool per action
+(named as the action; input `connection`, `target`, `input`, `context` and a required
+`idempotency_key`). Results carry this API's JSON as structured content; refusals are tool errors
+carrying the problem document.
 """
 
 

@@ -72,11 +72,16 @@ async def gateway() -> AsyncIterator[tuple[str, dict[str, Any]]]:
         yield base_url, sandbox.simulators
 
 
+def bearer(caller: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {KEYS.get(caller, caller)}"}
+
+
 @asynccontextmanager
-async def mcp_session(base_url: str, key: str) -> AsyncIterator[ClientSession]:
-    """An initialized SDK client session on /mcp with ``key`` as the bearer."""
+async def mcp_session(base_url: str, caller: str) -> AsyncIterator[ClientSession]:
+    """An initialized SDK client session on /mcp with the caller's key (or ``caller`` itself,
+    when it is no caller's) as the bearer."""
     async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http,
+        httpx2.AsyncClient(headers=bearer(caller), timeout=30) as http,
         streamable_http_client(f"{base_url}/mcp", http_client=http) as (read, write),
         ClientSession(read, write) as session,
     ):
@@ -107,7 +112,7 @@ async def test_tools_are_listed_with_annotations_and_the_actions_input_schemas(
     gateway: tuple[str, dict[str, Any]],
 ) -> None:
     base_url, _ = gateway
-    async with mcp_session(base_url, KEYS["helpdesk"]) as session:
+    async with mcp_session(base_url, "helpdesk") as session:
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
     assert set(tools) == READS | {"preview_action"} | {a.value for a in ACTION_FACTS}
     for name in (*READS, "preview_action"):
@@ -134,6 +139,11 @@ async def test_tools_are_listed_with_annotations_and_the_actions_input_schemas(
     assert tools["refund_order"].annotations.destructive_hint is True  # type: ignore[union-attr]
     assert tools["cancel_subscription"].annotations.destructive_hint is True  # type: ignore[union-attr]
     assert tools["edit_order_note"].annotations.destructive_hint is False  # type: ignore[union-attr]
+    async with httpx.AsyncClient(base_url=base_url, headers=bearer("helpdesk")) as api:
+        catalog = (await api.get("/v1/platforms")).json()["platforms"]
+    for platform in catalog:  # the catalog says which of its actions are destructive
+        for action in platform["actions"]:
+            assert action["destructive"] is tools[action["name"]].annotations.destructive_hint  # type: ignore[union-attr]
     refund_input = tools["refund_order"].input_schema
     reference = refund_input["properties"]["input"]["$ref"].rsplit("/", 1)[-1]
     assert set(refund_input["$defs"][reference]["properties"]) == set(
@@ -145,10 +155,9 @@ async def test_lookup_preview_action_and_replay_write_once(
     gateway: tuple[str, dict[str, Any]],
 ) -> None:
     base_url, simulators = gateway
-    headers = {"Authorization": f"Bearer {KEYS['helpdesk']}"}
     async with (
-        mcp_session(base_url, KEYS["helpdesk"]) as session,
-        httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api,
+        mcp_session(base_url, "helpdesk") as session,
+        httpx.AsyncClient(base_url=base_url, headers=bearer("helpdesk"), timeout=30) as api,
     ):
         found = await session.call_tool("find_customer", {"email": AVA})
         assert not found.is_error, text(found)
@@ -230,7 +239,7 @@ async def test_a_read_only_caller_neither_lists_nor_calls_write_tools(
     gateway: tuple[str, dict[str, Any]],
 ) -> None:
     base_url, simulators = gateway
-    async with mcp_session(base_url, KEYS["reader"]) as session:
+    async with mcp_session(base_url, "reader") as session:
         names = {tool.name for tool in (await session.list_tools()).tools}
         assert names == READS
         order = await session.call_tool(
@@ -252,7 +261,7 @@ async def test_approval_required_is_a_tool_error_telling_the_agent_to_hand_over(
     gateway: tuple[str, dict[str, Any]],
 ) -> None:
     base_url, simulators = gateway
-    async with mcp_session(base_url, KEYS["helpdesk"]) as session:
+    async with mcp_session(base_url, "helpdesk") as session:
         refused = await session.call_tool(
             "refund_order", refund_arguments(PAID_FULFILLED, str(uuid.uuid4()))
         )
@@ -271,7 +280,7 @@ async def test_bad_arguments_and_platform_refusals_are_tool_errors_with_the_prob
     gateway: tuple[str, dict[str, Any]],
 ) -> None:
     base_url, _ = gateway
-    async with mcp_session(base_url, KEYS["helpdesk"]) as session:
+    async with mcp_session(base_url, "helpdesk") as session:
         missing_key = await session.call_tool("refund_order", refund_arguments(PAID_UNFULFILLED))
         assert missing_key.is_error
         problem = structured(missing_key)
@@ -303,7 +312,7 @@ async def test_rate_limits_apply_to_mcp_requests(gateway: tuple[str, dict[str, A
     listed: list[int] = []
 
     async def list_three_times() -> None:
-        async with mcp_session(base_url, KEYS["tiny"]) as session:
+        async with mcp_session(base_url, "tiny") as session:
             for attempt in range(3):
                 await session.list_tools()
                 listed.append(attempt)
@@ -313,9 +322,7 @@ async def test_rate_limits_apply_to_mcp_requests(gateway: tuple[str, dict[str, A
     assert [type(e) for e in sdk_errors(refused.value)] == [MCPError]
     assert len(listed) < 3  # three requests a minute: initialize and its notice took two
     async with httpx.AsyncClient(base_url=base_url) as plain:
-        answer = await plain.post(
-            "/mcp", json={}, headers={"Authorization": f"Bearer {KEYS['tiny']}"}
-        )
+        answer = await plain.post("/mcp", json={}, headers=bearer("tiny"))
     assert answer.status_code == 429
     assert answer.json()["code"] == "rate_limited"
     assert int(answer.headers["retry-after"]) >= 1
@@ -327,7 +334,7 @@ async def test_each_tool_call_is_counted_and_logged_with_its_caller(
     base_url, _ = gateway
     configure_logging(LogFormat.JSON, "info")
     try:
-        async with mcp_session(base_url, KEYS["helpdesk"]) as session:
+        async with mcp_session(base_url, "helpdesk") as session:
             await session.call_tool("get_order", {"connection": SHOPIFY, "order_id": "1"})
             await session.call_tool("find_customer", {"email": AVA})
         async with httpx.AsyncClient(base_url=base_url) as plain:
