@@ -19,46 +19,25 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult
 
 from action_gateway.app import create_app
-from action_gateway.auth import hash_key
-from action_gateway.config import ActionsConfig, CallerConfig
+from action_gateway.config import ActionsConfig
 from action_gateway.domain.models import ACTION_FACTS, ActionName
 from action_gateway.logging import configure_logging
 from action_gateway.settings import LogFormat, Settings
 from action_gateway_sandbox.connections import build_sandbox
+from tests.api.test_security import CALLERS, KEYS, SHOPIFY, auth
 from tests.e2e_server import serving_app
 
-SHOPIFY = "sandbox-shopify"
 AVA = "ava.lindqvist@example.com"
 PAID_UNFULFILLED = "5500001001"  # #1001
 PAID_FULFILLED = "5500001002"  # #1002
-KEYS = {
-    "helpdesk": "mcp-key-h-6f1d2c3b4a5968778695a4b3c2d1e0f1",
-    "reader": "mcp-key-r-0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-    "tiny": "mcp-key-t-99887766554433221100ffeeddccbbaa",
-}
-CALLERS = [
-    CallerConfig(
-        id="helpdesk",
-        key_sha256=[hash_key(KEYS["helpdesk"])],
-        connections="*",
-        actions="*",
-        requests_per_minute=100_000,
-    ),
-    CallerConfig(id="reader", key_sha256=[hash_key(KEYS["reader"])], connections="*", actions=[]),
-    CallerConfig(
-        id="tiny",
-        key_sha256=[hash_key(KEYS["tiny"])],
-        connections=[SHOPIFY],
-        actions=["edit_order_note"],
-        requests_per_minute=3,
-    ),
-]
 CEILINGS = ActionsConfig.model_validate({"refund_ceilings": {"refund_order": {"support": "10"}}})
+Gateway = tuple[str, dict[str, Any]]
+"""The served gateway's base URL and its simulators."""
 READS = {"find_customer", "get_order", "get_subscription", "explain_eligibility"}
 
 
 @pytest.fixture
-async def gateway() -> AsyncIterator[tuple[str, dict[str, Any]]]:
+async def gateway() -> AsyncIterator[Gateway]:
     """The sandbox with callers (and a refund ceiling on Shopify) served by uvicorn: its base
     URL and its simulators."""
     sandbox = build_sandbox()
@@ -73,13 +52,13 @@ async def gateway() -> AsyncIterator[tuple[str, dict[str, Any]]]:
 
 
 def bearer(caller: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {KEYS.get(caller, caller)}"}
+    """The caller's key as the bearer (``caller`` itself when it is no caller's)."""
+    return auth(caller) if caller in KEYS else {"Authorization": f"Bearer {caller}"}
 
 
 @asynccontextmanager
 async def mcp_session(base_url: str, caller: str) -> AsyncIterator[ClientSession]:
-    """An initialized SDK client session on /mcp with the caller's key (or ``caller`` itself,
-    when it is no caller's) as the bearer."""
+    """An initialized SDK client session on /mcp as ``caller``."""
     async with (
         httpx2.AsyncClient(headers=bearer(caller), timeout=30) as http,
         streamable_http_client(f"{base_url}/mcp", http_client=http) as (read, write),
@@ -89,9 +68,21 @@ async def mcp_session(base_url: str, caller: str) -> AsyncIterator[ClientSession
         yield session
 
 
+async def call_once(base_url: str, tool: str, arguments: dict[str, Any]) -> CallToolResult:
+    """One tool call in a session of its own, as helpdesk-b."""
+    async with mcp_session(base_url, "helpdesk-b") as session:
+        return await session.call_tool(tool, arguments)
+
+
 def structured(result: CallToolResult) -> dict[str, Any]:
     assert isinstance(result.structured_content, dict), result
     return result.structured_content
+
+
+def problem_of(result: CallToolResult) -> dict[str, Any]:
+    """The problem a tool error carries."""
+    assert result.is_error, result
+    return structured(result)
 
 
 def text(result: CallToolResult) -> str:
@@ -109,10 +100,10 @@ def refund_arguments(order_id: str, key: str | None = None) -> dict[str, Any]:
 
 
 async def test_tools_are_listed_with_annotations_and_the_actions_input_schemas(
-    gateway: tuple[str, dict[str, Any]],
+    gateway: Gateway,
 ) -> None:
     base_url, _ = gateway
-    async with mcp_session(base_url, "helpdesk") as session:
+    async with mcp_session(base_url, "helpdesk-b") as session:
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
     assert set(tools) == READS | {"preview_action"} | {a.value for a in ACTION_FACTS}
     for name in (*READS, "preview_action"):
@@ -139,7 +130,7 @@ async def test_tools_are_listed_with_annotations_and_the_actions_input_schemas(
     assert tools["refund_order"].annotations.destructive_hint is True  # type: ignore[union-attr]
     assert tools["cancel_subscription"].annotations.destructive_hint is True  # type: ignore[union-attr]
     assert tools["edit_order_note"].annotations.destructive_hint is False  # type: ignore[union-attr]
-    async with httpx.AsyncClient(base_url=base_url, headers=bearer("helpdesk")) as api:
+    async with httpx.AsyncClient(base_url=base_url, headers=bearer("helpdesk-b")) as api:
         catalog = (await api.get("/v1/platforms")).json()["platforms"]
     for platform in catalog:  # the catalog says which of its actions are destructive
         for action in platform["actions"]:
@@ -151,13 +142,11 @@ async def test_tools_are_listed_with_annotations_and_the_actions_input_schemas(
     )
 
 
-async def test_lookup_preview_action_and_replay_write_once(
-    gateway: tuple[str, dict[str, Any]],
-) -> None:
+async def test_lookup_preview_action_and_replay_write_once(gateway: Gateway) -> None:
     base_url, simulators = gateway
     async with (
-        mcp_session(base_url, "helpdesk") as session,
-        httpx.AsyncClient(base_url=base_url, headers=bearer("helpdesk"), timeout=30) as api,
+        mcp_session(base_url, "helpdesk-b") as session,
+        httpx.AsyncClient(base_url=base_url, headers=bearer("helpdesk-b"), timeout=30) as api,
     ):
         found = await session.call_tool("find_customer", {"email": AVA})
         assert not found.is_error, text(found)
@@ -195,7 +184,7 @@ async def test_lookup_preview_action_and_replay_write_once(
         assert structured(done)["status"] == "succeeded"
         event = structured(done)["timeline_event"]
         assert text(done) == event["summary"]
-        assert event["actor"]["caller"] == "helpdesk"
+        assert event["actor"]["caller"] == "helpdesk-b"
 
         again = await session.call_tool(
             "cancel_and_refund_order", {**cancel, "idempotency_key": key}
@@ -221,7 +210,7 @@ def sdk_errors(error: BaseException) -> list[BaseException]:
     return [error]
 
 
-async def test_a_missing_or_wrong_key_is_refused(gateway: tuple[str, dict[str, Any]]) -> None:
+async def test_a_missing_or_wrong_key_is_refused(gateway: Gateway) -> None:
     base_url, _ = gateway
     with pytest.raises(BaseExceptionGroup) as refused:
         async with mcp_session(base_url, "not-a-key"):
@@ -235,9 +224,7 @@ async def test_a_missing_or_wrong_key_is_refused(gateway: tuple[str, dict[str, A
             assert answer.json()["error"] == "invalid_token"
 
 
-async def test_a_read_only_caller_neither_lists_nor_calls_write_tools(
-    gateway: tuple[str, dict[str, Any]],
-) -> None:
+async def test_a_read_only_caller_neither_lists_nor_calls_write_tools(gateway: Gateway) -> None:
     base_url, simulators = gateway
     async with mcp_session(base_url, "reader") as session:
         names = {tool.name for tool in (await session.list_tools()).tools}
@@ -251,22 +238,17 @@ async def test_a_read_only_caller_neither_lists_nor_calls_write_tools(
             ("preview_action", {"action": "refund_order", **refund_arguments(PAID_UNFULFILLED)}),
         ):
             refused = await session.call_tool(tool, arguments)
-            assert refused.is_error
-            assert structured(refused)["code"] == "action_forbidden"
+            assert problem_of(refused)["code"] == "action_forbidden"
             assert "read-only" in text(refused)
     assert not simulators[SHOPIFY].ledger
 
 
-async def test_approval_required_is_a_tool_error_telling_the_agent_to_hand_over(
-    gateway: tuple[str, dict[str, Any]],
-) -> None:
+async def test_approval_required_tells_the_agent_to_hand_over(gateway: Gateway) -> None:
     base_url, simulators = gateway
-    async with mcp_session(base_url, "helpdesk") as session:
-        refused = await session.call_tool(
-            "refund_order", refund_arguments(PAID_FULFILLED, str(uuid.uuid4()))
-        )
-    assert refused.is_error
-    problem = structured(refused)
+    refused = await call_once(
+        base_url, "refund_order", refund_arguments(PAID_FULFILLED, str(uuid.uuid4()))
+    )
+    problem = problem_of(refused)
     assert problem["code"] == "approval_required"
     assert problem["status"] == 403
     assert problem["ceiling"] == "10.00"
@@ -276,19 +258,19 @@ async def test_approval_required_is_a_tool_error_telling_the_agent_to_hand_over(
     assert not simulators[SHOPIFY].ledger
 
 
-async def test_bad_arguments_and_platform_refusals_are_tool_errors_with_the_problem(
-    gateway: tuple[str, dict[str, Any]],
-) -> None:
+async def test_bad_arguments_and_refusals_are_tool_errors(gateway: Gateway) -> None:
     base_url, _ = gateway
-    async with mcp_session(base_url, "helpdesk") as session:
-        missing_key = await session.call_tool("refund_order", refund_arguments(PAID_UNFULFILLED))
-        assert missing_key.is_error
-        problem = structured(missing_key)
+    async with mcp_session(base_url, "helpdesk-b") as session:
+        problem = problem_of(
+            await session.call_tool("refund_order", refund_arguments(PAID_UNFULFILLED))
+        )
         assert problem["code"] == "validation_error"
         assert ["arguments", "idempotency_key"] in [e["loc"] for e in problem["errors"]]
 
         not_found = await session.call_tool("get_order", {"connection": SHOPIFY, "order_id": "1"})
-        assert structured(not_found)["code"] == "order_not_found"
+        assert problem_of(not_found)["code"] == "order_not_found"
+        with pytest.raises(MCPError, match="Unknown tool"):
+            await session.call_tool("refund_everything", {})
 
         eligibility = await session.call_tool(
             "explain_eligibility",
@@ -307,7 +289,7 @@ async def test_bad_arguments_and_platform_refusals_are_tool_errors_with_the_prob
         assert decisions["cancel_order"]["reason"]
 
 
-async def test_rate_limits_apply_to_mcp_requests(gateway: tuple[str, dict[str, Any]]) -> None:
+async def test_rate_limits_apply_to_mcp_requests(gateway: Gateway) -> None:
     base_url, _ = gateway
     listed: list[int] = []
 
@@ -329,12 +311,12 @@ async def test_rate_limits_apply_to_mcp_requests(gateway: tuple[str, dict[str, A
 
 
 async def test_each_tool_call_is_counted_and_logged_with_its_caller(
-    gateway: tuple[str, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+    gateway: Gateway, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base_url, _ = gateway
     configure_logging(LogFormat.JSON, "info")
     try:
-        async with mcp_session(base_url, "helpdesk") as session:
+        async with mcp_session(base_url, "helpdesk-b") as session:
             await session.call_tool("get_order", {"connection": SHOPIFY, "order_id": "1"})
             await session.call_tool("find_customer", {"email": AVA})
         async with httpx.AsyncClient(base_url=base_url) as plain:
@@ -342,11 +324,11 @@ async def test_each_tool_call_is_counted_and_logged_with_its_caller(
     finally:
         configure_logging()
     assert (
-        'action_gateway_mcp_tool_calls_total{caller="helpdesk",outcome="order_not_found",'
+        'action_gateway_mcp_tool_calls_total{caller="helpdesk-b",outcome="order_not_found",'
         'tool="get_order"}'
     ) in metrics
     assert (
-        'action_gateway_mcp_tool_calls_total{caller="helpdesk",outcome="ok",tool="find_customer"}'
+        'action_gateway_mcp_tool_calls_total{caller="helpdesk-b",outcome="ok",tool="find_customer"}'
     ) in metrics
     lines = [
         json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
@@ -357,7 +339,7 @@ async def test_each_tool_call_is_counted_and_logged_with_its_caller(
         if line["event"] == "mcp_tool"
     ]
     assert calls == [
-        ("helpdesk", "get_order", "order_not_found"),
-        ("helpdesk", "find_customer", "ok"),
+        ("helpdesk-b", "get_order", "order_not_found"),
+        ("helpdesk-b", "find_customer", "ok"),
     ]
-    assert not any(KEYS["helpdesk"] in json.dumps(line) for line in lines)
+    assert not any(KEYS["helpdesk-b"] in json.dumps(line) for line in lines)

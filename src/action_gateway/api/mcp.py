@@ -38,7 +38,7 @@ from mcp_types import (
     PaginatedRequestParams,
     TextContent,
 )
-from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic import ConfigDict, ValidationError
 from starlette.authentication import AuthCredentials, AuthenticationBackend
 from starlette.middleware.authentication import AuthenticationMiddleware as StarletteAuthentication
 from starlette.requests import HTTPConnection
@@ -201,7 +201,7 @@ class McpServer:
         caller = _caller(_request_scope(ctx))
         return ListToolsResult(
             tools=[
-                tool.definition()
+                tool.definition
                 for tool in self.tools.values()
                 if tool.listed_for(caller, self.services)
             ]
@@ -237,7 +237,7 @@ class McpServer:
 async def _answer(tool: McpTool, call: ToolCall, arguments: dict[str, Any]) -> ToolAnswer:
     """The tool's answer; a refusal or failure is a tool error carrying the API's problem."""
     try:
-        validated = TypeAdapter(tool.arguments).validate_python(arguments)
+        validated = tool.adapter.validate_python(arguments)
         return await tool.run(call, validated)
     except ValidationError as exc:
         return problem_answer(_validation_failed(exc))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any
 
 from mcp_types import Tool, ToolAnnotations
@@ -79,8 +80,15 @@ class McpTool:
     needs_actions: bool = False
     destructive: bool = False
 
+    @cached_property
+    def adapter(self) -> TypeAdapter[Any]:
+        """Validates the arguments (built once: a union's adapter is not cheap)."""
+        return TypeAdapter(self.arguments)
+
+    @cached_property
     def definition(self) -> Tool:
-        schema = TypeAdapter(self.arguments).json_schema()
+        """The tool as ``tools/list`` shows it (the same for every caller)."""
+        schema = self.adapter.json_schema()
         if schema.get("type") != "object":
             # A union of objects (the eligibility request): MCP wants an object at the root.
             schema = {"type": "object", **schema}
