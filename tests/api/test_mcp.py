@@ -224,6 +224,16 @@ async def test_a_missing_or_wrong_key_is_refused(gateway: Gateway) -> None:
             assert answer.json()["error"] == "invalid_token"
 
 
+async def test_without_callers_only_this_machine_by_its_own_name_is_served() -> None:
+    app = create_app(Settings(config=None), sandbox=build_sandbox())
+    async with serving_app(app) as base_url, httpx.AsyncClient(base_url=base_url) as plain:
+        async with mcp_session(base_url, "no key is needed") as session:
+            assert {t.name for t in (await session.list_tools()).tools} >= READS
+        # A page that made its own name resolve to this machine (DNS rebinding) is refused.
+        rebound = await plain.post("/mcp", json={}, headers={"Host": "attacker.example:80"})
+        assert rebound.status_code == 421
+
+
 async def test_a_read_only_caller_neither_lists_nor_calls_write_tools(gateway: Gateway) -> None:
     base_url, simulators = gateway
     async with mcp_session(base_url, "reader") as session:
@@ -269,6 +279,14 @@ async def test_bad_arguments_and_refusals_are_tool_errors(gateway: Gateway) -> N
 
         not_found = await session.call_tool("get_order", {"connection": SHOPIFY, "order_id": "1"})
         assert problem_of(not_found)["code"] == "order_not_found"
+        rejected = await session.call_tool(
+            "cancel_and_refund_order",
+            {**refund_arguments(PAID_FULFILLED), "idempotency_key": str(uuid.uuid4())},
+        )
+        assert problem_of(rejected)["code"] == "platform_rejected"
+        refusal = "Cannot cancel an order that has outstanding fulfillments"
+        assert refusal in [e["message"] for e in problem_of(rejected)["platform_errors"]]
+        assert f"The platform said: {refusal}" in text(rejected)
         with pytest.raises(MCPError, match="Unknown tool"):
             await session.call_tool("refund_everything", {})
 

@@ -29,6 +29,7 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 from mcp_types import (
     INVALID_PARAMS,
@@ -74,6 +75,14 @@ the merchant's rules. Start with find_customer; act only on what an order's or s
 available_actions allows; preview_action before moving money; give every action a new \
 idempotency_key and reuse it only to retry that same action. An approval_required error means \
 a human must decide: hand over, do not retry."""
+
+LOOPBACK_ONLY = TransportSecuritySettings(
+    enable_dns_rebinding_protection=True,
+    allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+    allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+)
+"""Without callers (no key to present), a web page must not reach /mcp through a name it made
+resolve to this machine (DNS rebinding): only this machine's own names are answered."""
 
 _AFTER_ANSWER = "mcp_after_answer"
 """The key in the ASGI scope's ``state`` under which a request's tool calls leave what to run
@@ -145,7 +154,12 @@ class McpServer:
             on_list_tools=self._list_tools,
             on_call_tool=self._call_tool,
         )
-        self.sessions = StreamableHTTPSessionManager(server, json_response=True, stateless=True)
+        self.sessions = StreamableHTTPSessionManager(
+            server,
+            json_response=True,
+            stateless=True,
+            security_settings=LOOPBACK_ONLY if services.authenticator.open else None,
+        )
         self.asgi: ASGIApp = StarletteAuthentication(
             RequireAuthMiddleware(self._serve, required_scopes=[]),
             backend=_CallerBackend(services.authenticator),
