@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-from mcp import ClientSession
+from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult
@@ -156,6 +156,14 @@ async def test_lookup_preview_action_and_replay_write_once(gateway: Gateway) -> 
         orders = {o["name"]: o for o in results[SHOPIFY]["customers"][0]["orders"]}
         assert "cancel_and_refund_order" in orders["#1001"]["available_actions"]
 
+        [subscription, *_] = results[SHOPIFY]["customers"][0]["subscriptions"]
+        where = {"connection": subscription["connection"], "subscription_id": subscription["id"]}
+        read = await session.call_tool("get_subscription", where)
+        over_http = await api.get(
+            "/v1/connections/{connection}/subscriptions/{subscription_id}".format(**where)
+        )
+        assert structured(read) == over_http.json()
+
         order = await session.call_tool("get_order", {"connection": SHOPIFY, "name": "#1001"})
         assert structured(order)["id"] == PAID_UNFULFILLED
         total = structured(order)["totals"]["total"]
@@ -232,6 +240,22 @@ async def test_without_callers_only_this_machine_by_its_own_name_is_served() -> 
         # A page that made its own name resolve to this machine (DNS rebinding) is refused.
         rebound = await plain.post("/mcp", json={}, headers={"Host": "attacker.example:80"})
         assert rebound.status_code == 421
+
+
+async def test_the_2026_protocol_is_served_the_same(gateway: Gateway) -> None:
+    """A host on the per-request protocol (2026-07-28, no handshake) through the SDK's Client."""
+    base_url, _ = gateway
+    async with (
+        httpx2.AsyncClient(headers=bearer("reader"), timeout=30) as http,
+        Client(
+            streamable_http_client(f"{base_url}/mcp", http_client=http), mode="2026-07-28"
+        ) as client,
+    ):
+        assert {tool.name for tool in (await client.list_tools()).tools} == READS
+        order = await client.call_tool("get_order", {"connection": SHOPIFY, "name": "#1001"})
+        assert structured(order)["id"] == PAID_UNFULFILLED
+        refused = await client.call_tool("refund_order", refund_arguments(PAID_UNFULFILLED, "k-1"))
+        assert problem_of(refused)["code"] == "action_forbidden"
 
 
 async def test_a_read_only_caller_neither_lists_nor_calls_write_tools(gateway: Gateway) -> None:
