@@ -32,6 +32,7 @@ from action_gateway.domain.models import (
     ActionName,
     ActionRequest,
     ConversationStatusInput,
+    ResourceType,
     StrictModel,
 )
 from action_gateway.errors import GatewayError
@@ -75,9 +76,10 @@ class McpTool:
     read_only: bool
     run: Run
     action: ActionName | None = None
-    """An action's tool (or the preview, ``None`` with ``needs_actions``) is listed only to a
-    caller who may perform it."""
+    """An action's tool: listed only to a caller who may perform the action, when a connection
+    it may use has the action switched on."""
     needs_actions: bool = False
+    """The preview: not listed to a read-only caller (every preview would be refused)."""
     destructive: bool = False
 
     @cached_property
@@ -134,7 +136,7 @@ def _read_answer(structured: dict[str, Any]) -> ToolAnswer:
 _CONNECTION = Field(
     min_length=1,
     max_length=100,
-    description="A connection id, as find_customer's results name it (e.g. sandbox-shopify).",
+    description="A connection id, as find_customer's results name it.",
 )
 _CONVERSATION_STATUS = Field(
     description="The helpdesk conversation's status; some actions are offered only while it is "
@@ -341,25 +343,35 @@ def problem_answer(exc: GatewayError) -> ToolAnswer:
 # --- the catalog ----------------------------------------------------------------------------
 
 _ACTION_DESCRIPTION = """\
-{what} It acts on the platform: before calling it, read the {resource} (get_order, \
-get_subscription or find_customer) and check that "{action}" is in its available_actions \
-(eligibility.decisions says why not), and use preview_action to tell the customer what will \
-happen{money}. On success the text is the timeline summary to post in the conversation and the \
-structured content is the refreshed {resource} with its new available actions. An error result \
-carries a problem code: not_eligible (the state does not allow it), approval_required (above \
-this agent's ceiling: hand over to a human), validation_error (fix the arguments), \
+{what} It acts on the platform: before calling it, read the {resource} ({read}) and check that \
+"{action}" is in its available_actions (eligibility.decisions says why not), and use \
+preview_action to tell the customer what will happen{money}. On success the text is the timeline \
+summary to post in the conversation; the structured content is the API's answer: status, \
+timeline_event, and resource (the {resource} re-read, with its new available_actions). An error \
+result carries a problem code: not_eligible (the state does not allow it), approval_required \
+(above this agent's ceiling: hand over to a human), validation_error (fix the arguments), \
 upstream_* with outcome (not_executed: nothing happened; unknown: check before retrying)."""
+
+_READ_TOOL = {
+    ResourceType.ORDER: "get_order",
+    ResourceType.SUBSCRIPTION: "get_subscription",
+    ResourceType.CUSTOMER: "find_customer",
+}
+"""The tool that reads an action's target, with its available actions."""
 
 
 def _action_tool(facts: ActionFacts) -> McpTool:
     money = " and the amount the platform computes" if facts.moves_money else ""
     what = facts.name.value.replace("_", " ").capitalize() + "."
     doc = " ".join((facts.input_model.__doc__ or "").split())
+    if facts.needs_open_conversation:
+        doc += " Offered only in an open conversation: give context.conversation_status."
     return McpTool(
         name=facts.name.value,
         description=_ACTION_DESCRIPTION.format(
-            what=f"{what} {doc}" if doc else what,
+            what=f"{what} {doc.strip()}" if doc else what,
             resource=facts.resource_type.value,
+            read=_READ_TOOL[facts.resource_type],
             action=facts.name.value,
             money=money,
         ),
