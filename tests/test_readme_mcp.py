@@ -40,7 +40,8 @@ def test_the_readme_mcp_client_runs_and_prints_what_the_readme_says(tmp_path: Pa
 
 
 def test_the_readme_host_configuration_names_mcp_and_a_bearer_key() -> None:
-    [server] = json.loads(_fence("json"))["mcpServers"].values()
+    # jsonc: the walkthrough's test reads every json block as the answer of a curl request.
+    [server] = json.loads(_fence("jsonc"))["mcpServers"].values()
     assert server["type"] == "http"
     assert server["url"].endswith("/mcp")
     assert server["headers"]["Authorization"].startswith("Bearer ")
