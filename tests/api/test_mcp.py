@@ -106,6 +106,8 @@ async def test_tools_are_listed_with_annotations_and_the_actions_input_schemas(
     async with mcp_session(base_url, "helpdesk-b") as session:
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
     assert set(tools) == READS | {"preview_action"} | {a.value for a in ACTION_FACTS}
+    # Every result is checked against its tool's output schema by the SDK's client.
+    assert all(tool.output_schema for tool in tools.values())
     for name in (*READS, "preview_action"):
         annotations = tools[name].annotations
         assert annotations is not None

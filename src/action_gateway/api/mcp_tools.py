@@ -19,11 +19,13 @@ from mcp_types import Tool, ToolAnnotations
 from pydantic import BaseModel, Field, TypeAdapter, create_model, model_validator
 
 from action_gateway.actions.execution import perform_once
+from action_gateway.actions.flow import ActionResult
 from action_gateway.actions.services import Services
+from action_gateway.actions.views import OrderView, SubscriptionView
 from action_gateway.api.problems import render_problem
 from action_gateway.api.routes import context as context_routes
 from action_gateway.api.routes.actions import _stored, preview
-from action_gateway.api.routes.eligibility import _evaluate, request_model
+from action_gateway.api.routes.eligibility import EligibilityResponse, _evaluate, request_model
 from action_gateway.auth import Caller
 from action_gateway.domain.models import (
     ACTION_FACTS,
@@ -75,6 +77,8 @@ class McpTool:
     """The model (or annotated type) its arguments are validated with, and its input schema."""
     read_only: bool
     run: Run
+    answers: type[BaseModel]
+    """The HTTP operation's response model: the output schema of the structured content."""
     action: ActionName | None = None
     """An action's tool: listed only to a caller who may perform the action, when a connection
     it may use has the action switched on."""
@@ -108,6 +112,7 @@ class McpTool:
             name=self.name,
             description=self.description,
             input_schema=schema,
+            output_schema=self.answers.model_json_schema(mode="serialization"),
             annotations=annotations,
         )
 
@@ -378,6 +383,7 @@ def _action_tool(facts: ActionFacts) -> McpTool:
         arguments=_action_arguments(facts),
         read_only=False,
         run=_perform(facts),
+        answers=ActionResult,
         action=facts.name,
         destructive=facts.destructive,
     )
@@ -396,6 +402,7 @@ def build_tools(platforms: PlatformRegistry) -> dict[str, McpTool]:
             arguments=FindCustomerArguments,
             read_only=True,
             run=_find_customer,
+            answers=context_routes.CustomersResponse,
         ),
         McpTool(
             name="get_order",
@@ -405,6 +412,7 @@ def build_tools(platforms: PlatformRegistry) -> dict[str, McpTool]:
             arguments=GetOrderArguments,
             read_only=True,
             run=_get_order,
+            answers=OrderView,
         ),
         McpTool(
             name="get_subscription",
@@ -413,6 +421,7 @@ def build_tools(platforms: PlatformRegistry) -> dict[str, McpTool]:
             arguments=GetSubscriptionArguments,
             read_only=True,
             run=_get_subscription,
+            answers=SubscriptionView,
         ),
         McpTool(
             name="explain_eligibility",
@@ -423,6 +432,7 @@ def build_tools(platforms: PlatformRegistry) -> dict[str, McpTool]:
             arguments=request_model(platforms),
             read_only=True,
             run=_explain_eligibility,
+            answers=EligibilityResponse,
         ),
         McpTool(
             name="preview_action",
@@ -433,6 +443,7 @@ def build_tools(platforms: PlatformRegistry) -> dict[str, McpTool]:
             arguments=PreviewArguments,
             read_only=True,
             run=_preview_action,
+            answers=ActionResult,
             needs_actions=True,
         ),
     ]
