@@ -76,7 +76,8 @@ def shopify() -> PlatformMatrix:
 
 
 def evaluate(matrix: PlatformMatrix, **facts: Any) -> Evaluation:
-    return matrix.evaluate(ResourceType.ORDER, facts)
+    """The order's decisions; it ships somewhere unless the facts say otherwise."""
+    return matrix.evaluate(ResourceType.ORDER, {"has_shipping_address": True, **facts})
 
 
 @pytest.mark.parametrize(("row", "column", "payment"), CELLS)
@@ -91,6 +92,7 @@ def test_every_cell_of_the_seed_tables(
         ActionName.PARTIAL_REFUND_ORDER: REFUND[(row, column)] == "Refund",
         ActionName.EDIT_ORDER_NOTE: True,
         ActionName.EDIT_ORDER_TAGS: True,
+        ActionName.UPDATE_SHIPPING_ADDRESS: row == "Unfulfilled",
     }
     assert {d.action: d.allowed for d in result.decisions} == expected
     for decision in result.decisions:
@@ -132,7 +134,8 @@ def test_fulfillment_values_classify_into_the_seed_rows(
     result = evaluate(shopify, financial_status="paid", fulfillment_status=raw, cancelled=False)
     assert result.state == {"payment": "paid", "fulfillment": expected}
     # The seed's table is the same in every fulfillment row.
-    assert result.allowed_actions() == [
+    allowed = [a for a in result.allowed_actions() if a is not ActionName.UPDATE_SHIPPING_ADDRESS]
+    assert allowed == [
         ActionName.CANCEL_AND_REFUND_ORDER,
         ActionName.REFUND_ORDER,
         ActionName.PARTIAL_REFUND_ORDER,
@@ -193,3 +196,32 @@ def test_discount_codes_for_any_linked_customer(shopify: PlatformMatrix) -> None
     assert result.state == {}
     assert result.allowed_actions() == [ActionName.CREATE_DISCOUNT_CODE]
     assert result.decisions[0].reason == "create_discount_code is available."
+
+
+def test_the_shipping_address_changes_only_before_anything_shipped(shopify: PlatformMatrix) -> None:
+    def decision(**facts: Any) -> tuple[bool, str]:
+        found = evaluate(shopify, financial_status="paid", **facts).decision(
+            ActionName.UPDATE_SHIPPING_ADDRESS
+        )
+        return found.allowed, found.code
+
+    assert decision(fulfillment_status="unfulfilled", cancelled=False) == (True, "eligible")
+    assert decision(fulfillment_status="on_hold", cancelled=False) == (True, "eligible")
+    for shipped in ("partially_fulfilled", "fulfilled", "in_progress"):
+        assert decision(fulfillment_status=shipped, cancelled=False) == (
+            False,
+            "status_not_eligible",
+        )
+    assert decision(fulfillment_status="unfulfilled", cancelled=True) == (False, "order_cancelled")
+    pickup = evaluate(
+        shopify,
+        financial_status="paid",
+        fulfillment_status="unfulfilled",
+        cancelled=False,
+        has_shipping_address=False,
+    ).decision(ActionName.UPDATE_SHIPPING_ADDRESS)
+    assert (pickup.allowed, pickup.code) == (False, "no_shipping_address")
+    assert pickup.reason == (
+        "update_shipping_address is not available: the order has no shipping address "
+        "(a pickup or digital order)."
+    )

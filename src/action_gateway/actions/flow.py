@@ -39,6 +39,7 @@ from action_gateway.domain.models import (
     RefundSummary,
     ResourceType,
     ResponseModel,
+    ShippingAddressChange,
     Subscription,
     SubscriptionChange,
     format_decimal,
@@ -93,6 +94,9 @@ class ActionResult(ResponseModel):
     warnings: list[str] = []
     tags: OrderTagsChange | None = Field(
         default=None, description="edit_order_tags: the tags added, removed and now on the order."
+    )
+    shipping_address: ShippingAddressChange | None = Field(
+        default=None, description="update_shipping_address: the address before and after."
     )
 
 
@@ -290,6 +294,7 @@ async def _run(
         subscription=outcome.subscription,
         warnings=warnings + outcome.messages,
         tags=outcome.tags,
+        shipping_address=outcome.shipping_address,
     )
 
 

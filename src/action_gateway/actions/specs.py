@@ -31,6 +31,7 @@ from action_gateway.domain.models import (
     RefundSummary,
     SkipSubscriptionOrderInput,
     Subscription,
+    UpdateShippingAddressInput,
 )
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.platforms.base import (
@@ -45,6 +46,7 @@ from action_gateway.platforms.base import (
     PreviewsRefunds,
     RefundsOrders,
     SkipsSubscriptionOrders,
+    UpdatesShippingAddresses,
 )
 from action_gateway.timeline import (
     CANCEL_AND_REFUND_ORDER,
@@ -56,6 +58,7 @@ from action_gateway.timeline import (
     PARTIAL_REFUND_ORDER,
     REFUND_ORDER,
     SKIP_SUBSCRIPTION_ORDER,
+    UPDATE_SHIPPING_ADDRESS,
     ActionWording,
 )
 
@@ -215,6 +218,14 @@ ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
                 order, data, call=call
             ),
             wording=EDIT_ORDER_TAGS,
+        ),
+        ActionSpec[UpdatesShippingAddresses, Order, UpdateShippingAddressInput](
+            facts=ACTION_FACTS[ActionName.UPDATE_SHIPPING_ADDRESS],
+            capability=UpdatesShippingAddresses,
+            perform=lambda adapter, order, data, call: adapter.update_shipping_address(
+                order, data, call=call
+            ),
+            wording=UPDATE_SHIPPING_ADDRESS,
         ),
     )
 }

@@ -23,6 +23,7 @@ from .state import (
     Refund,
     RefundItem,
     RefundPayment,
+    ShippingAddress,
     cents,
     iso,
     promotions_error,
@@ -131,6 +132,25 @@ class Store:
         order.modified = now
         self.ledger.append(
             LedgerEntry("order.update", at=now, order_id=order.id, status_id=order.status_id)
+        )
+
+    def update_shipping_address(
+        self, order: Order, address: ShippingAddress, changes: dict[str, str], now: datetime
+    ) -> None:
+        """An absolute overwrite of the fields sent; shipping cost and tax are not recalculated
+        [O2 1043]."""
+        for name, value in changes.items():
+            if hasattr(address, name) and name not in ("id", "shipping_method"):
+                setattr(address, name, value)
+        order.modified = now
+        self.ledger.append(
+            LedgerEntry(
+                "order.shipping_address",
+                at=now,
+                order_id=order.id,
+                address_id=address.id,
+                street_1=address.street_1,
+            )
         )
 
     # -- refunds --------------------------------------------------------------------------

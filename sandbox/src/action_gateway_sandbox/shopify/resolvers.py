@@ -184,6 +184,7 @@ class Views:
             "name": o.name,
             "note": o.note,
             "tags": list(o.tags),
+            "shippingAddress": None if o.shipping_address is None else dict(o.shipping_address),
             "email": o.email,
             "phone": None,
             "createdAt": iso(o.created_at),

@@ -174,6 +174,7 @@ def _order(spec: SeedOrder, index: int, now: datetime) -> Order:
         presentment_currency=spec.presentment_currency,
         rate=_EUR_RATE if spec.presentment_currency == "EUR" else Decimal(1),
         in_progress=spec.fulfillment_status == "IN_PROGRESS",
+        shipping_address=None if spec.number in PICKUP_ORDERS else _address(customer, index),
     )
     if spec.fulfillment_status == "PARTIALLY_FULFILLED":
         a.fulfilled = 1
@@ -184,6 +185,26 @@ def _order(spec: SeedOrder, index: int, now: datetime) -> Order:
         order.cancelled_at = order.updated_at = created + timedelta(hours=2)
         order.cancel_reason, order.staff_note = "CUSTOMER", "Customer changed their mind"
     return order
+
+
+PICKUP_ORDERS = {1016}
+"""Picked up in store: no shipping address."""
+
+
+def _address(customer: SeedCustomer, index: int) -> dict[str, str | None]:
+    return {
+        "firstName": customer.first_name,
+        "lastName": customer.last_name,
+        "company": None,
+        "address1": f"{100 + index} Harbour Street",
+        "address2": None,
+        "city": "Toronto",
+        "province": "Ontario",
+        "provinceCode": "ON",
+        "countryCodeV2": "CA",
+        "zip": "M5J 2N8",
+        "phone": customer.phone,
+    }
 
 
 def _payments(order: Order, spec: SeedOrder, next_id: int, at: datetime, now: datetime) -> None:

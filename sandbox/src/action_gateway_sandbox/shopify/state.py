@@ -152,6 +152,8 @@ class Order:
     staff_note: str | None = None
     cancel_pending: bool = False
     tags: list[str] = field(default_factory=list)
+    shipping_address: dict[str, str | None] | None = None
+    """A MailingAddress by its GraphQL field names; None: a pickup or digital order."""
 
     @property
     def name(self) -> str:

@@ -68,3 +68,17 @@ CREATE_COUPON_CODE = Endpoint(
 DELETE_PROMOTION = Endpoint(
     "delete_promotion", "DELETE", "/v3/promotions/{promotion_id}", RequestKind.WRITE_DEDUPLICATED
 )
+
+GET_ORDER_SHIPPING_ADDRESS = Endpoint(
+    "get_order_shipping_address",
+    "GET",
+    "/v2/orders/{order_id}/shipping_addresses/{id}",
+    RequestKind.READ,
+)
+# An absolute overwrite, yet sent once: after a lost answer the address is re-read and compared.
+UPDATE_ORDER_SHIPPING_ADDRESS = Endpoint(
+    "update_order_shipping_address",
+    "PUT",
+    "/v2/orders/{order_id}/shipping_addresses/{id}",
+    RequestKind.WRITE,
+)
