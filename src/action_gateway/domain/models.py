@@ -449,7 +449,10 @@ CountryCode = Annotated[
 ]
 
 AddressLine = Annotated[str, Field(min_length=1, max_length=255)]
-OptionalAddressLine = Annotated[str | None, Field(max_length=255)]
+AddressText = Annotated[str, Field(max_length=255), NamedSchema("AddressText")]
+"""An optional part of an address, named once (generators would otherwise name its type after
+the field, ``Address2``)."""
+OptionalAddressLine = AddressText | None
 
 
 class AddressInput(StrictModel):
