@@ -21,6 +21,7 @@ from action_gateway.domain.models import (
     ActionContext,
     ActionName,
     ActionOutcome,
+    Address,
     CancelOrderInput,
     CancelReason,
     CancelSubscriptionInput,
@@ -44,6 +45,7 @@ from action_gateway.domain.models import (
     SkipSubscriptionOrderInput,
     Subscription,
     SubscriptionChange,
+    UpdateShippingAddressInput,
     format_decimal,
     tags_after_edit,
 )
@@ -965,4 +967,55 @@ EDIT_ORDER_TAGS = ActionWording(
     words="The tag change",
     describe=_describe_tags,
     preview=_preview_tags,
+)
+
+
+def _address_line(address: Address | None) -> str:
+    """``Ada Lovelace, 190 MacLaren, Sudbury ON K2P 0V6, CA``: one line, for a sentence."""
+    if address is None:
+        return "none"
+    name = " ".join(part for part in (address.first_name, address.last_name) if part)
+    place = " ".join(
+        part for part in (address.city, address.province_code, address.postal_code) if part
+    )
+    parts = (name, address.company, address.address1, address.address2, place, address.country_code)
+    return ", ".join(part for part in parts if part)
+
+
+def _describe_shipping_address(
+    told: Described[Order, UpdateShippingAddressInput], outcome: ActionOutcome
+) -> Description:
+    change = outcome.shipping_address
+    if change is None:
+        raise ValueError("a shipping address event needs the addresses")
+    summary = (
+        f"Changed the shipping address of order {told.target.name} to "
+        f"{_address_line(change.after)} (was: {_address_line(change.before)})"
+    )
+    summary += f"; reason: {_quote(told.data.reason)}." if told.data.reason else "."
+    details = {
+        "before": change.before.model_dump(mode="json") if change.before else None,
+        "after": change.after.model_dump(mode="json"),
+        "reason": told.data.reason,
+    }
+    return Description(summary, details)
+
+
+def _preview_shipping_address(
+    told: Described[Order, UpdateShippingAddressInput], refund: RefundSummary | None
+) -> str:
+    order = told.target
+    wanted = Address(**told.data.address.model_dump())
+    now = f" (now: {_address_line(order.shipping_address)})" if order.shipping_address else ""
+    return (
+        f"Would change the shipping address of order {order.name} to {_address_line(wanted)}"
+        f"{now}; shipping costs and taxes are not recalculated."
+    )
+
+
+UPDATE_SHIPPING_ADDRESS = ActionWording(
+    event_type="order.shipping_address_updated",
+    words="The shipping address change",
+    describe=_describe_shipping_address,
+    preview=_preview_shipping_address,
 )

@@ -41,6 +41,7 @@ from action_gateway.domain.models import (
     ReplacementOrder,
     ResourceType,
     ResponseModel,
+    ShippingAddressChange,
     StoreCredit,
     Subscription,
     SubscriptionChange,
@@ -109,6 +110,9 @@ class ActionResult(ResponseModel):
     )
     tags: OrderTagsChange | None = Field(
         default=None, description="edit_order_tags: the tags added, removed and now on the order."
+    )
+    shipping_address: ShippingAddressChange | None = Field(
+        default=None, description="update_shipping_address: the address before and after."
     )
 
 
@@ -308,6 +312,7 @@ async def _run(
         store_credit=outcome.store_credit,
         replacement_order=outcome.replacement_order,
         tags=outcome.tags,
+        shipping_address=outcome.shipping_address,
     )
 
 

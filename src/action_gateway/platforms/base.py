@@ -29,6 +29,7 @@ from action_gateway.domain.models import (
     SkipSubscriptionOrderInput,
     StoreCredit,
     Subscription,
+    UpdateShippingAddressInput,
 )
 
 
@@ -300,5 +301,18 @@ class EditsOrderTags(Protocol):
 
         The platform does not deduplicate it: after an ambiguous failure the adapter re-reads
         the order's tags and compares them with the request instead of re-sending.
+        """
+        ...
+
+
+@runtime_checkable
+class UpdatesShippingAddresses(Protocol):
+    async def update_shipping_address(
+        self, order: Order, data: UpdateShippingAddressInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Replace the order's shipping address with the whole address given.
+
+        The platform does not deduplicate it: after an ambiguous failure the adapter re-reads
+        the address and compares it with the request instead of re-sending.
         """
         ...
