@@ -847,11 +847,21 @@ def _replacement_items(order: Order, data: CreateReplacementOrderInput) -> list[
     ]
 
 
-def _replacement_words(order: Order, data: CreateReplacementOrderInput) -> str:
+def _replacement_words(
+    order: Order, data: CreateReplacementOrderInput, *, worth: str = "", address: bool = False
+) -> str:
+    """The items, free, and where they go: the address itself when a preview can say it."""
     items = ", ".join(
         f"{item['quantity']} × {item['name']}" for item in _replacement_items(order, data)
     )
-    return f"{items}, at no charge, to the shipping address of order {order.name}"
+    if address and order.shipping_address is not None:
+        where = (
+            f"to {_address_line(order.shipping_address)} "
+            f"(the shipping address of order {order.name})"
+        )
+    else:
+        where = f"to the shipping address of order {order.name}"
+    return f"{items}, at no charge{worth}, {where}"
 
 
 def _replacement_notice(data: CreateReplacementOrderInput, platform: PlatformProfile) -> str:
@@ -876,6 +886,9 @@ def _describe_replacement(
     details = {
         "replacement_order": replacement.model_dump(mode="json"),
         "original_order": {"id": order.id, "name": order.name},
+        "shipping_address": (
+            order.shipping_address.model_dump(mode="json") if order.shipping_address else None
+        ),
         "line_items": _replacement_items(order, data),
         "reason": data.reason.value,
         "note": data.note,
@@ -935,7 +948,7 @@ def _preview_replacement(
     worth = f" (worth {format_money(told.value)})" if told.value is not None else ""
     return (
         f"Would create a replacement order for order {order.name}: "
-        f"{_replacement_words(order, data)}{worth}; reason: "
+        f"{_replacement_words(order, data, worth=worth, address=True)}; reason: "
         f"{REPLACEMENT_REASON_LABELS[data.reason]}; "
         f"{_replacement_notice(data, told.platform)}."
     )

@@ -320,7 +320,13 @@ class BigCommerceAdapter(
             if len(batch or []) < MAX_PAGE_SIZE:
                 break
             page += 1
-        return from_bigcommerce_order(node, products)
+        addresses: list[Node] = []
+        if int(node.get("shipping_address_count") or 0) > 0:  # none on pickup/digital orders
+            path = {"order_id": number}
+            addresses = await self.client.request(
+                LIST_ORDER_SHIPPING_ADDRESSES, path=path, call=call
+            )
+        return from_bigcommerce_order(node, products, addresses or [])
 
     async def find_order_by_name(self, name: str, *, call: ActionCall) -> Order | None:
         # BigCommerce's order number is its id.

@@ -107,8 +107,11 @@ def from_bigcommerce_line_item(product: Node, currency: str) -> LineItem:
     )
 
 
-def from_bigcommerce_order(node: Node, products: Sequence[Node] = ()) -> Order:
-    """A V2 order (and its products) as the neutral Order; eligibility reads ``status_id`` only."""
+def from_bigcommerce_order(
+    node: Node, products: Sequence[Node] = (), addresses: Sequence[Node] = ()
+) -> Order:
+    """A V2 order (and its products and shipping addresses, when read) as the neutral Order;
+    eligibility reads ``status_id`` only."""
     currency = str(node.get("currency_code") or node.get("default_currency_code") or "USD")
     order_id = str(node["id"])
     customer_id = int(node.get("customer_id") or 0)
@@ -139,6 +142,8 @@ def from_bigcommerce_order(node: Node, products: Sequence[Node] = ()) -> Order:
             shipping=money(node.get("shipping_cost_inc_tax"), currency),
         ),
         note=node.get("staff_notes") or None,
+        # An order can ship to several addresses; the gateway's actions use the first.
+        shipping_address=from_bigcommerce_address(addresses[0]) if addresses else None,
         line_items=[from_bigcommerce_line_item(product, currency) for product in products],
         # The notes document no control-panel URL pattern for an order, so none is invented.
         admin_url=None,
