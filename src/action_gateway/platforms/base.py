@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from action_gateway.domain.models import (
@@ -51,6 +52,10 @@ class ActionCall:
     failure of the same action, even of a read, can no longer claim that nothing happened."""
     attempts: int = 0
     upstream_request_ids: list[str] = field(default_factory=list)
+    resumed_since: datetime | None = None
+    """Set when an earlier attempt of this request claimed its key at this time and never
+    answered (its process stopped): it may have acted. A write the platform cannot deduplicate
+    looks for that attempt's effect first, or answers outcome unknown; never a blind second."""
 
     @classmethod
     def within(cls, seconds: float, idempotency_key: str | None = None) -> ActionCall:

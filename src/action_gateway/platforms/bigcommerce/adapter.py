@@ -38,6 +38,7 @@ from action_gateway.domain.replacements import (
 )
 from action_gateway.errors import (
     DiscountCodeTaken,
+    EarlierAttemptUnknown,
     FieldError,
     GatewayError,
     NotEligible,
@@ -786,10 +787,19 @@ class BigCommerceAdapter(
         its write and its answer leaves the key to be claimed again once its lease expires
         (``idempotency.py``); the stateless gateway keeps no target for that attempt, and none
         can be derived (the balance read then already holds the first credit or not, nothing on
-        the customer says which). That case stays the lease's documented limit.
+        the customer says which): that attempt is reported as outcome unknown, never re-sent.
         """
         currency = await self._store_credit_currency(data, call)
         before = await self._store_credit_balance(customer, call)
+        if call.resumed_since is not None:
+            raise EarlierAttemptUnknown(
+                f"An earlier attempt of this request began at {call.resumed_since.isoformat()} "
+                "and stopped before it answered. BigCommerce keeps the balance "
+                f"({Money.of(before, currency)} now), not a record of each credit, so whether "
+                "that attempt credited cannot be told. Nothing was sent again: check the "
+                "customer's store credit in BigCommerce before issuing it again.",
+                outcome=Outcome.UNKNOWN,
+            )
         target = before + Decimal(data.amount)
         body = to_bigcommerce_store_credit(int(customer.platform_id), target)
         messages: list[str] = []

@@ -135,8 +135,10 @@ from action_gateway.platforms.shopify.operations import (
     supports_idempotent,
 )
 from action_gateway.platforms.shopify.reconcile import (
+    FOUND_EARLIER_STORE_CREDIT,
     RECONCILED_REFUND,
     RECONCILED_STORE_CREDIT,
+    earlier_store_credit,
     reconcile_cancel,
     reconcile_refund,
     reconcile_store_credit,
@@ -784,6 +786,16 @@ class ShopifyAdapter(
         # Not idempotent and no reference field: the balance, the credits already there and the
         # time are recorded first, so that a lost answer can be settled by re-reading.
         account, before = await self._store_credit(customer, data.currency, call)
+        if call.resumed_since is not None:
+            found = earlier_store_credit(account, data, since=call.resumed_since)
+            if found is not None:
+                credit = from_shopify_credit(found, previous_balance=None, notified=False)
+                return ActionOutcome(
+                    status="succeeded",
+                    store_credit=credit,
+                    platform_reference=credit.transaction_id,
+                    messages=[FOUND_EARLIER_STORE_CREDIT],
+                )
         seen = {t.get("id") for t in credit_transactions(account)}
         sent_at = self.clock()
         try:
