@@ -20,7 +20,7 @@ from action_gateway.errors import (
     UpstreamUnavailable,
 )
 from tests.fakes import FakeAdapter, fake_connection, make_customer, make_order
-from tests.helpers import client_over_fake, running_app
+from tests.helpers import client_over_fake, running_app, timeline_event_of
 
 PROBLEM = "application/problem+json"
 
@@ -366,9 +366,7 @@ async def test_note_and_discount_events(client: httpx.AsyncClient) -> None:
     assert note.status_code == 200, note.text
     assert note.json()["timeline_event"]["type"] == "order.note_updated"
     assert note.json()["timeline_event"]["details"]["note"] == "first note\nCustomer called"
-    assert discount.status_code == 200, discount.text
-    event = discount.json()["timeline_event"]
-    assert event["type"] == "discount_code.created"
+    event = timeline_event_of(discount, "discount_code.created")
     assert event["summary"] == (
         "Created one-time discount code SORRY15 (15% off all items, never expires) "
         "for Ava Lindqvist."
