@@ -21,7 +21,10 @@ from action_gateway_sandbox.bigcommerce import (
 )
 from tests.contracts.bigcommerce import validate_httpx_request, validate_response
 from tests.contracts.hooks import contract_checked_client
-from tests.sandbox.faults import assert_seeded_faults_reproducible
+from tests.sandbox.faults import (
+    assert_drop_before_does_not_execute,
+    assert_seeded_faults_reproducible,
+)
 
 TOKEN = "bc-test-token"
 BASE = "https://api.bigcommerce.com/stores/sandbox"
@@ -760,11 +763,9 @@ async def test_rate_limited_fault(client: httpx.AsyncClient, sim: BigCommerceSim
 async def test_drop_before_does_not_execute(
     client: httpx.AsyncClient, sim: BigCommerceSimulator
 ) -> None:
-    sim.faults.drop_before(operation="updateOrder")
-    sim.faults.latency_seconds = 0.01
-    with pytest.raises(httpx.ConnectError):
-        await client.put("/v2/orders/101", json={"status_id": 5})
-    assert sim.ledger == []
+    await assert_drop_before_does_not_execute(
+        sim, "updateOrder", lambda: client.put("/v2/orders/101", json={"status_id": 5})
+    )
     assert (await order(client, 101))["status_id"] == 1
 
 
