@@ -36,6 +36,7 @@ from tests.platforms.ordergroove.helpers import (
     item_body,
     ok,
     order_body,
+    read_then_answered,
     subscription_body,
 )
 from tests.platforms.ordergroove.test_adapter import DEC, JAN, load, next_order_read
@@ -75,10 +76,8 @@ async def change_answered(
     adapter: OrdergrooveAdapter, stub: OrdergrooveStub, *answers: Any
 ) -> Subscription:
     """The subscription loaded, its upcoming orders read, then ``answers`` to the date change."""
-    subscription = await loaded(adapter, stub)
-    upcoming(stub)
-    stub.reply(CHANGE_NEXT_ORDER_DATE, *answers)
-    return subscription
+    subscription = loaded(adapter, stub)
+    return await read_then_answered(subscription, stub, upcoming, CHANGE_NEXT_ORDER_DATE, *answers)
 
 
 async def reschedule(
