@@ -56,7 +56,7 @@ from action_gateway.api.mcp_tools import (
     problem_answer,
 )
 from action_gateway.api.problems import render_problem
-from action_gateway.auth import Authenticator, Caller
+from action_gateway.auth import Authenticator, Caller, hash_key
 from action_gateway.errors import (
     FieldError,
     GatewayError,
@@ -97,10 +97,11 @@ class CallerToken(AccessToken):
     caller: Caller
 
 
-def caller_token(caller: Caller, token: str) -> CallerToken:
-    """``lookup`` for every caller, ``act`` for one who may perform some action."""
+def caller_token(caller: Caller, key_sha256: str) -> CallerToken:
+    """The caller's token: ``lookup`` for every caller, ``act`` for one who may perform some
+    action. It holds the key's hash, never the key (the request keeps that)."""
     scopes = ["lookup"] + (["act"] if caller.actions is None or caller.actions else [])
-    return CallerToken(token=token, client_id=caller.id, scopes=scopes, caller=caller)
+    return CallerToken(token=key_sha256, client_id=caller.id, scopes=scopes, caller=caller)
 
 
 class CallerKeyVerifier:
@@ -114,7 +115,7 @@ class CallerKeyVerifier:
             caller = self._authenticator.authenticate(f"Bearer {token}", None)
         except Unauthenticated:
             return None
-        return caller_token(caller, token)
+        return caller_token(caller, hash_key(token))
 
 
 class _CallerBackend(AuthenticationBackend):
