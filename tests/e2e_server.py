@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 
 from tests.shared_specs import REPO_ROOT
 
@@ -91,3 +94,47 @@ def gateway_process(
             yield base_url, process
         finally:
             stop(process)
+
+
+SERVER_START_SECONDS = 30.0
+
+
+@asynccontextmanager
+async def serving_app(app: Any, **options: Any) -> AsyncIterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on a free loopback port from this event loop (its
+    lifespan runs unless ``lifespan="off"``); yield its base URL. ``options`` go to
+    ``uvicorn.Config``."""
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield  # pytest keeps its own SIGINT / SIGTERM handlers
+
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        **{
+            "host": "127.0.0.1",
+            "port": port,
+            "ws": "none",
+            "log_config": None,
+            "log_level": "warning",
+            "access_log": False,
+            **options,
+        },
+    )
+    server = Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not server.started:
+            if task.done():
+                task.result()  # raises why it stopped
+                raise RuntimeError("the server stopped at start-up")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

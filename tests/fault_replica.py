@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -136,44 +136,16 @@ async def serving_simulators(
     simulators: Mapping[str, Any],
 ) -> AsyncIterator[tuple[str, list[str]]]:
     """Serve ``simulators`` on loopback from this event loop; yield (base URL, errors)."""
-    import uvicorn
-
-    from tests.e2e_server import free_port
-
-    class Server(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            yield  # pytest keeps its own SIGINT / SIGTERM handlers
+    from tests.e2e_server import serving_app
 
     errors: list[str] = []
-    port = free_port()
-    config = uvicorn.Config(
+    async with serving_app(
         stand_in_app(simulators, errors),
-        host="127.0.0.1",
-        port=port,
         lifespan="off",
-        ws="none",
-        log_config=None,
-        log_level="warning",
-        access_log=False,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         timeout_graceful_shutdown=5,
-    )
-    server = Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not server.started:
-            if task.done():
-                task.result()  # raises why it stopped
-                raise RuntimeError("the simulators' stand-in server stopped at start-up")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the simulators' stand-in server did not start")
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}", errors
-    finally:
-        server.should_exit = True
-        await task
+    ) as base_url:
+        yield base_url, errors
 
 
 # --- a gateway replica: one OS process ------------------------------------------------------

@@ -10,11 +10,15 @@ import httpx
 import structlog
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from action_gateway import __version__
 from action_gateway.actions.services import Connection, Services
 from action_gateway.api.deps import AuthenticationMiddleware
 from action_gateway.api.limits import RequestLimitsMiddleware
+from action_gateway.api.mcp import McpServer
+from action_gateway.api.mcp_tools import MCP_PATH, build_tools
 from action_gateway.api.metrics import MetricsMiddleware
 from action_gateway.api.openapi import install_openapi
 from action_gateway.api.problems import install_problem_handlers
@@ -55,6 +59,13 @@ each, check eligibility against a declarative status-to-action matrix, perform t
 a deadline (never moving money twice), and get back a timeline event to post.
 
 Errors are RFC 9457 `application/problem+json` with a stable `code`.
+
+AI agents: `/mcp` is a Model Context Protocol server (Streamable HTTP, stateless, JSON answers)
+with the same callers, scopes and rate limits. Its tools are the lookups (`find_customer`,
+`get_order`, `get_subscription`, `explain_eligibility`), `preview_action`, and one tool per action
+(named as the action; input `connection`, `target`, `input`, `context` and a required
+`idempotency_key`). Results carry this API's JSON as structured content; refusals are tool errors
+carrying the problem document.
 """
 
 
@@ -176,6 +187,7 @@ def create_app(
     is validated against the same ones).
     """
     settings = settings or Settings()
+    mcp_tools = build_tools(platforms)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -238,6 +250,9 @@ def create_app(
                 rate_limiter=rate_limiter,
                 breakers=app_breakers,
             )
+            # The MCP server's session manager runs for the app's lifetime, with its services.
+            app.state.mcp = McpServer(app.state.services, mcp_tools)
+            await stack.enter_async_context(app.state.mcp.run())
             log.info(
                 "started",
                 connections=sorted(connections),
@@ -246,7 +261,7 @@ def create_app(
                 version=__version__,
             )
             yield
-            del app.state.services
+            del app.state.services, app.state.mcp
 
     # Swagger UI and ReDoc from the installed package's assets, so /docs works offline.
     app = FastAPIOffline(
@@ -278,8 +293,19 @@ def create_app(
     app.include_router(eligibility.router_for(platforms))
     app.include_router(context.router)
     app.include_router(actions.router)
+    app.router.routes.append(
+        Route(MCP_PATH, _McpEndpoint(), methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    )
     install_openapi(app, platforms)
     return app
+
+
+class _McpEndpoint:
+    """``/mcp``: the MCP server the lifespan started (an ASGI app, not a request handler)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        mcp: McpServer = scope["app"].state.mcp
+        await mcp.asgi(scope, receive, send)
 
 
 def create_app_from_env() -> FastAPI:

@@ -61,3 +61,8 @@ RATE_LIMITED = Counter(
     "Requests refused because the caller's rate limit was spent.",
     ["caller"],
 )
+MCP_TOOL_CALLS = Counter(
+    "action_gateway_mcp_tool_calls_total",
+    "MCP tool calls (/mcp) by tool, outcome (ok, or the problem code of a tool error) and caller.",
+    ["tool", "outcome", "caller"],
+)

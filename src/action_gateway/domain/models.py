@@ -772,6 +772,14 @@ class ActionFacts:
     (``eligibility/loading.py`` checks)."""
     ceiling: Ceiling | None = None
     """The per-role amount ceiling that limits it, if any."""
+    cancels: bool = False
+    """It cancels an order or a subscription (cannot be undone by another action)."""
+
+    @property
+    def destructive(self) -> bool:
+        """It cancels, or moves money or value to the customer: an agent host should confirm it
+        (the MCP tool's ``destructiveHint``)."""
+        return self.cancels or self.moves_money or self.compensates
 
     @property
     def input_model(self) -> type[BaseModel]:
@@ -788,6 +796,7 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             name=ActionName.CANCEL_ORDER,
             resource_type=ResourceType.ORDER,
             request_model=CancelOrderRequest,
+            cancels=True,
         ),
         ActionFacts(
             name=ActionName.CANCEL_AND_REFUND_ORDER,
@@ -795,6 +804,7 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             request_model=CancelAndRefundOrderRequest,
             moves_money=True,
             ceiling=Ceiling.REFUND,
+            cancels=True,
         ),
         ActionFacts(
             name=ActionName.REFUND_ORDER,
@@ -825,6 +835,7 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             resource_type=ResourceType.SUBSCRIPTION,
             request_model=CancelSubscriptionRequest,
             needs_open_conversation=True,
+            cancels=True,
         ),
         ActionFacts(
             name=ActionName.SKIP_SUBSCRIPTION_ORDER,

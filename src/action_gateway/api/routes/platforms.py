@@ -29,6 +29,10 @@ class ActionInfo(ResponseModel):
     name: ActionName
     resource_type: ResourceType
     input_schema: dict[str, Any]
+    destructive: bool = Field(
+        description="It cancels, or moves money or value to the customer: its MCP tool (of the "
+        "same name, at /mcp) is marked destructiveHint, for hosts to confirm it first."
+    )
 
 
 class PlatformInfo(ResponseModel):
@@ -90,6 +94,7 @@ async def list_platforms(services: ServicesDep) -> PlatformList:
                 name=action,
                 resource_type=ACTION_FACTS[action].resource_type,
                 input_schema=_input_schema(action),
+                destructive=ACTION_FACTS[action].destructive,
             )
             for action in matrix.actions()
         ]
