@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from action_gateway.actions.execution import perform_once
+from action_gateway.actions.execution import Answer, perform_once
 from action_gateway.actions.flow import ActionResult, perform_action
 from action_gateway.api.deps import JSON_BODY, CallerDep, ServicesDep
 from action_gateway.api.problem_catalog import UPSTREAM_CODES
@@ -126,25 +127,30 @@ async def perform(
         body,
         caller_id=caller.id,
         idempotency_key=parse_idempotency_key(idempotency_key),
-        render_result=_stored,
-        render_error=lambda exc: _stored(render_problem(exc, request.url.path)),
+        render_result=stored,
+        render_error=lambda exc: stored(render_problem(exc, request.url.path)),
     )
-    stored = answer.response
-    headers = {**stored.headers, REPLAY_HEADER: "true"} if answer.replayed else stored.headers
+    return answer_response(answer)
+
+
+def answer_response(answer: Answer) -> Response:
+    """The answer of a write as sent: marked when it is a replay, its key freed once sent
+    when it is not kept (actions/execution.py)."""
+    kept = answer.response
+    headers = {**kept.headers, REPLAY_HEADER: "true"} if answer.replayed else kept.headers
     return Response(
-        stored.body,
-        status_code=stored.status_code,
-        media_type=stored.media_type,
+        kept.body,
+        status_code=kept.status_code,
+        media_type=kept.media_type,
         headers=headers,
-        # An answer that is not kept frees its key once sent (actions/execution.py).
         background=BackgroundTask(answer.release) if answer.release is not None else None,
     )
 
 
-def _stored(answer: ActionResult | Response) -> StoredResponse:
+def stored(answer: BaseModel | Response) -> StoredResponse:
     """An answer as the idempotency store keeps it (the body as sent, byte for byte)."""
     response = (
-        JSONResponse(answer.model_dump(mode="json")) if isinstance(answer, ActionResult) else answer
+        JSONResponse(answer.model_dump(mode="json")) if isinstance(answer, BaseModel) else answer
     )
     return StoredResponse(
         status_code=response.status_code,
