@@ -43,7 +43,12 @@ from action_gateway.platforms._http import upstream_client
 from action_gateway.platforms._transport import build_transport
 from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry, load_matrices
 from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
-from action_gateway.settings import APPROVAL_KEYS_ENV, Settings, split_approval_keys
+from action_gateway.settings import (
+    APPROVAL_KEYS_ENV,
+    Settings,
+    approval_keys_problem,
+    split_approval_keys,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -304,7 +309,11 @@ def _approval_tokens(settings: Settings, config: GatewayConfig) -> ApprovalToken
     the sandbox (one process) and for a config whose only ceilings are on sandbox connections
     or that has none (it never signs anything)."""
     if settings.approval_keys is not None:
-        keys = split_approval_keys(settings.approval_keys.get_secret_value())
+        raw = settings.approval_keys.get_secret_value()
+        problem = approval_keys_problem(raw)
+        if problem is not None:
+            raise ConfigError(f"  - (environment): {problem}")
+        keys = split_approval_keys(raw)
         log.info("approval_keys", source="environment", count=len(keys))
         return ApprovalTokens(keys)
     if config.needs_approval_keys:

@@ -115,14 +115,10 @@ class Settings(BaseSettings):
 
     @field_validator("approval_keys", mode="before")
     @classmethod
-    def _approval_keys(cls, value: object) -> object:
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        if isinstance(value, str) and not value.strip():
-            return None  # an empty variable: none given
-        if isinstance(value, str) and (problem := approval_keys_problem(value)) is not None:
-            raise ValueError(problem)
-        return value
+    def _blank_approval_keys_are_none(cls, value: object) -> object:
+        """An empty variable means none given. The keys' lengths are checked at start-up, where
+        the problem is reported without the value (a validation error here would quote it)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("phone_region")
     @classmethod

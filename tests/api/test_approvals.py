@@ -148,8 +148,8 @@ async def test_approval_required_carries_a_token_for_either_ceiling(
             "ceiling": ceiling,
             "requested_by": {"agent_id": "agent-7", "agent_roles": ["support"]},
         }
-        expires_at = datetime.fromisoformat(approval["expires_at"])
-        assert timedelta(seconds=3590) < expires_at - asked_at <= timedelta(seconds=3600)
+        issued_at = datetime.fromisoformat(approval["expires_at"]) - timedelta(seconds=3600)
+        assert asked_at.replace(microsecond=0) <= issued_at <= datetime.now(UTC)
         grant = ApprovalTokens([APPROVAL_KEY]).read(approval["token"])
         assert (grant.caller, grant.idempotency_key) == ("helpdesk-b", "ask-1")
         assert grant.amount == amount

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import structlog
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import Response
+from pydantic import RootModel
 
 from action_gateway.actions.approvals import Approval, ApprovalDecisionRequest, ApprovalGrant
 from action_gateway.actions.execution import Answer, decline_once, perform_once
@@ -75,6 +76,10 @@ class ApprovalDeclined(ResponseModel):
     timeline_event: TimelineEvent
 
 
+class ApprovalDecisionResult(RootModel[ActionResult | ApprovalDeclined]):
+    """The answer of a decision: the action's own answer when approved, or the decline."""
+
+
 @router.post(
     "/approvals",
     operation_id="decideApproval",
@@ -85,7 +90,7 @@ class ApprovalDeclined(ResponseModel):
     "of one token is kept under a key derived from it: the same decision again (any "
     "Idempotency-Key, any replica) replays the first answer, the other decision is "
     "`approval_already_decided`.",
-    response_model=ActionResult | ApprovalDeclined,
+    response_model=ApprovalDecisionResult,
     responses=problem_responses(*ACTION_PROBLEMS, *APPROVAL_PROBLEMS),
     dependencies=[JSON_BODY],
 )
