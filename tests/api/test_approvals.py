@@ -38,6 +38,7 @@ CEILINGS = ActionsConfig.model_validate(
 REQUESTER = {"agent_id": "agent-7", "agent_roles": ["support"], "conversation_id": "conv-7"}
 LEAD = {"agent_id": "agent-9", "agent_roles": ["lead"], "conversation_id": "conv-9"}
 OTHER_LEAD = {"agent_id": "agent-11", "agent_roles": ["lead"]}
+HOUR = timedelta(hours=1)
 WRITES = {"partial_refund_order": "refundCreate", "issue_store_credit": "storeCreditAccountCredit"}
 
 
@@ -106,9 +107,12 @@ def writes(sandbox: Sandbox, action: str = "partial_refund_order") -> list[Any]:
     return [e for e in sandbox.simulators[SHOPIFY].ledger if e.operation == WRITES[action]]
 
 
-async def ask(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+async def ask(
+    client: httpx.AsyncClient, body: dict[str, Any], idempotency_key: str | None = None
+) -> dict[str, Any]:
     """The approval of an action refused above its agent's ceiling."""
-    refused = await client.post("/v1/actions", json=body, headers={**auth("helpdesk-b"), **key()})
+    headers = {**auth("helpdesk-b"), "Idempotency-Key": idempotency_key or str(uuid.uuid4())}
+    refused = await client.post("/v1/actions", json=body, headers=headers)
     return problem_of(refused, 403, "approval_required")["approval"]  # type: ignore[no-any-return]
 
 
@@ -244,12 +248,28 @@ async def test_an_approval_is_re_previewed_and_stale_when_it_would_move_more() -
         assert len(writes(sandbox)) == 1
 
 
+async def test_an_approval_re_checks_eligibility_and_keeps_nothing_when_refused() -> None:
+    async with replicas() as ([client], sandbox):
+        approval = await ask(client, partial_refund())
+        # Meanwhile another agent refunds the whole order (no ceiling on full refunds here).
+        full = {**partial_refund(), "action": "refund_order", "input": {"reason": "customer"}}
+        refunded = await client.post(
+            "/v1/actions", json=full, headers={**auth("helpdesk-b"), **key()}
+        )
+        assert refunded.status_code == 200, refunded.text
+        for _ in range(2):  # refused before any write: not kept, evaluated afresh each time
+            approved = await decide(client, decision(approval["token"], "approve", LEAD))
+            problem_of(approved, 409, "not_eligible")
+            assert "Idempotent-Replayed" not in approved.headers
+        assert len(writes(sandbox)) == 1  # the full refund only
+
+
 # --- decline ---------------------------------------------------------------------------------
 
 
 async def test_a_declined_approval_runs_nothing_and_stays_declined() -> None:
     async with replicas() as ([client], sandbox):
-        approval = await ask(client, partial_refund())
+        approval = await ask(client, partial_refund(), "asked-once")
         declined = await decide(
             client, decision(approval["token"], "decline", LEAD, note="Outside the policy")
         )
@@ -269,6 +289,14 @@ async def test_a_declined_approval_runs_nothing_and_stays_declined() -> None:
         assert again.content == declined.content
 
         approved = await decide(client, decision(approval["token"], "approve", LEAD))
+        assert problem_of(approved, 409, "approval_already_decided")["decision"] == "decline"
+        # The same request sent again (same key) later: another token, the same decision.
+        asked_again = await ask(client, partial_refund(), "asked-once")
+        tokens = ApprovalTokens([APPROVAL_KEY])
+        grant = tokens.read(asked_again["token"])
+        later = tokens.sign(grant.model_copy(update={"expires_at": grant.expires_at + HOUR}))
+        assert later != approval["token"]
+        approved = await decide(client, decision(later, "approve", LEAD))
         assert problem_of(approved, 409, "approval_already_decided")["decision"] == "decline"
         assert not writes(sandbox)
 
