@@ -38,7 +38,6 @@ CEILINGS = ActionsConfig.model_validate(
 REQUESTER = {"agent_id": "agent-7", "agent_roles": ["support"], "conversation_id": "conv-7"}
 LEAD = {"agent_id": "agent-9", "agent_roles": ["lead"], "conversation_id": "conv-9"}
 OTHER_LEAD = {"agent_id": "agent-11", "agent_roles": ["lead"]}
-HOUR = timedelta(hours=1)
 WRITES = {"partial_refund_order": "refundCreate", "issue_store_credit": "storeCreditAccountCredit"}
 
 
@@ -101,6 +100,12 @@ async def replicas(
             for s in [settings(redis_url)] * (count if redis_url else 1)
         ]
         yield clients * (1 if redis_url else count), sandbox
+
+
+def resigned(token: str, key: str = APPROVAL_KEY, **update: Any) -> str:
+    """The token's grant with ``update``, signed again with ``key`` (as a key's holder could)."""
+    grant = ApprovalTokens([APPROVAL_KEY]).read(token)
+    return ApprovalTokens([key]).sign(grant.model_copy(update=update))
 
 
 def writes(sandbox: Sandbox, action: str = "partial_refund_order") -> list[Any]:
@@ -230,10 +235,8 @@ async def test_two_replicas_approving_one_token_at_once_write_once(
 async def test_an_approval_is_re_previewed_and_stale_when_it_would_move_more() -> None:
     async with replicas() as ([client], sandbox):
         approval = await ask(client, partial_refund())
-        tokens = ApprovalTokens([APPROVAL_KEY])
-        grant = tokens.read(approval["token"])
         # As if the platform's preview had said 25.00 when the approval was asked for.
-        smaller = tokens.sign(grant.model_copy(update={"amount": "25.00"}))
+        smaller = resigned(approval["token"], amount="25.00")
         stale = await decide(client, decision(smaller, "approve", LEAD))
         problem = problem_of(stale, 409, "approval_stale")
         assert (problem["amount"], problem["approved_amount"], problem["currency"]) == (
@@ -292,9 +295,8 @@ async def test_a_declined_approval_runs_nothing_and_stays_declined() -> None:
         assert problem_of(approved, 409, "approval_already_decided")["decision"] == "decline"
         # The same request sent again (same key) later: another token, the same decision.
         asked_again = await ask(client, partial_refund(), "asked-once")
-        tokens = ApprovalTokens([APPROVAL_KEY])
-        grant = tokens.read(asked_again["token"])
-        later = tokens.sign(grant.model_copy(update={"expires_at": grant.expires_at + HOUR}))
+        expires_at = datetime.fromisoformat(asked_again["expires_at"])
+        later = resigned(asked_again["token"], expires_at=expires_at + timedelta(hours=1))
         assert later != approval["token"]
         approved = await decide(client, decision(later, "approve", LEAD))
         assert problem_of(approved, 409, "approval_already_decided")["decision"] == "decline"
@@ -325,27 +327,13 @@ def _tampered(token: str) -> str:
         (_tampered, 400, "approval_token_invalid"),
         (lambda token: "not-a-token", 400, "approval_token_invalid"),
         (
-            lambda token: ApprovalTokens(["another-gateway's-key-0123456789abcdef"]).sign(
-                ApprovalTokens([APPROVAL_KEY]).read(token)
-            ),
+            lambda token: resigned(token, "another-gateway's-key-0123456789abcdef"),
             400,
             "approval_token_invalid",
         ),
+        (lambda token: resigned(token, input_sha256="0" * 64), 400, "approval_token_invalid"),
         (
-            lambda token: ApprovalTokens([APPROVAL_KEY]).sign(
-                ApprovalTokens([APPROVAL_KEY])
-                .read(token)
-                .model_copy(update={"input_sha256": "0" * 64})
-            ),
-            400,
-            "approval_token_invalid",
-        ),
-        (
-            lambda token: ApprovalTokens([APPROVAL_KEY]).sign(
-                ApprovalTokens([APPROVAL_KEY])
-                .read(token)
-                .model_copy(update={"expires_at": datetime.now(UTC) - timedelta(seconds=1)})
-            ),
+            lambda token: resigned(token, expires_at=datetime.now(UTC) - timedelta(seconds=1)),
             410,
             "approval_expired",
         ),
@@ -363,10 +351,9 @@ async def test_a_bad_or_expired_token_is_refused(forge: Any, status: int, code: 
 async def test_a_token_signed_with_an_older_key_still_verifies() -> None:
     async with replicas() as ([client], sandbox):
         approval = await ask(client, partial_refund())
-        grant = ApprovalTokens([APPROVAL_KEY]).read(approval["token"])
         with pytest.raises(ApprovalTokenInvalid):
             ApprovalTokens([OLD_KEY]).read(approval["token"])  # the first key signs
-        older = ApprovalTokens([OLD_KEY]).sign(grant)
+        older = resigned(approval["token"], OLD_KEY)
         approved = await decide(client, decision(older, "approve", LEAD))
         assert approved.status_code == 200, approved.text
         assert len(writes(sandbox)) == 1
@@ -400,9 +387,7 @@ async def test_a_caller_without_the_action_may_not_decide() -> None:
     async with replicas() as ([client], sandbox):
         approval = await ask(client, partial_refund())
         # The caller's own token, its scope narrowed since: "reader" performs nothing.
-        tokens = ApprovalTokens([APPROVAL_KEY])
-        grant = tokens.read(approval["token"])
-        foreign = tokens.sign(grant.model_copy(update={"caller": "reader"}))
+        foreign = resigned(approval["token"], caller="reader")
         refused = await decide(client, decision(foreign, "approve", LEAD), "reader")
         assert (
             "may not perform partial_refund_order"

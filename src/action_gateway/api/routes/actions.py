@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, Response
@@ -67,6 +67,16 @@ IDEMPOTENCY_PROBLEMS = (
 )
 
 
+def idempotency_key_header(description: str) -> Any:
+    """The required Idempotency-Key header of a write (its absence: idempotency_key_missing)."""
+    return Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description=description,
+        examples=["5f0c7a2e-4b1d-4c8e-9a3f-0d2b6e8c1a47"],
+    )
+
+
 @router.post(
     "/actions/preview",
     operation_id="previewAction",
@@ -108,12 +118,9 @@ async def perform(
     body: Annotated[ActionRequest, Body(examples=[_EXAMPLE])],
     idempotency_key: Annotated[
         str,
-        Header(
-            alias="Idempotency-Key",
-            pattern=KEY_PATTERN,
-            description="A new key (a UUID) per logical action: the same key and body replay "
-            "the first answer, so a retry never performs the action twice.",
-            examples=["5f0c7a2e-4b1d-4c8e-9a3f-0d2b6e8c1a47"],
+        idempotency_key_header(
+            "A new key (a UUID) per logical action: the same key and body replay the first "
+            "answer, so a retry never performs the action twice."
         ),
     ],
 ) -> Response:

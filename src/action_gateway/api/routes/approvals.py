@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 import structlog
-from fastapi import APIRouter, Body, Header, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 from pydantic import RootModel
 
@@ -23,6 +23,7 @@ from action_gateway.api.problems import problem_responses, render_problem
 from action_gateway.api.routes.actions import (
     ACTION_PROBLEMS,
     answer_response,
+    idempotency_key_header,
     stored,
 )
 from action_gateway.auth import Caller
@@ -34,7 +35,7 @@ from action_gateway.errors import (
     IdempotencyKeyReused,
     IdempotencyRequestInFlight,
 )
-from action_gateway.idempotency import KEY_PATTERN, parse_idempotency_key
+from action_gateway.idempotency import parse_idempotency_key
 from action_gateway.timeline import TimelineEvent, build_approval_declined_event
 
 log = structlog.get_logger(__name__)
@@ -101,12 +102,9 @@ async def decide(
     body: Annotated[ApprovalDecisionRequest, Body(examples=[_EXAMPLE])],
     idempotency_key: Annotated[
         str,
-        Header(
-            alias="Idempotency-Key",
-            pattern=KEY_PATTERN,
-            description="Required as on every write. The decision itself is keyed by the "
-            "token, so retrying with another key cannot run the action twice.",
-            examples=["0c9d6e2a-3b4f-4a1e-8d7c-5f6a7b8c9d01"],
+        idempotency_key_header(
+            "Required as on every write. The decision itself is keyed by the token, so "
+            "retrying with another key cannot run the action twice."
         ),
     ],
 ) -> Response:
