@@ -25,6 +25,7 @@ from action_gateway.errors import (
     UpstreamError,
 )
 from action_gateway.idempotency import (
+    Claim,
     ClaimState,
     StoredResponse,
     downstream_key,
@@ -76,16 +77,24 @@ async def perform_once(
     # never be handed another's stored answer. Caller ids cannot contain ":".
     key = f"{caller_id}:{idempotency_key}"
     digest = fingerprint({"caller": caller_id, "request": body.model_dump(mode="json")})
-    replay = await _claim(services, key, digest)
-    if replay is not None:
-        return replay
+    claimed = await _claim(services, key, digest)
+    if isinstance(claimed, Answer):
+        return claimed
     # The action runs in its own task, shielded from the caller going away: a request cancelled
     # mid-way (client timeout, disconnect) must not abandon a write that may have reached the
     # platform, nor free its key for a blind second execution. It finishes and stores its answer,
     # which the caller's retry then gets (409 while it runs, the replay after).
     task = asyncio.create_task(
         _execute_and_store(
-            services, body, caller_id, key, digest, render_result, render_error, approval
+            services,
+            body,
+            caller_id,
+            key,
+            digest,
+            render_result,
+            render_error,
+            approval,
+            resumed_since=claimed.resumed_since,
         )
     )
     _RUNNING.add(task)
@@ -115,16 +124,16 @@ async def decline_once(
             "decision": "decline",
         }
     )
-    replay = await _claim(services, key, digest)
-    if replay is not None:
-        return replay
+    claimed = await _claim(services, key, digest)
+    if isinstance(claimed, Answer):
+        return claimed
     response = render_declined()
     await services.idempotency.complete(key, digest, response)
     return Answer(response)
 
 
-async def _claim(services: Services, key: str, digest: str) -> Answer | None:
-    """None once ``key`` is claimed for this request; the stored answer when it has one."""
+async def _claim(services: Services, key: str, digest: str) -> Answer | Claim:
+    """The claim of ``key`` for this request, or the stored answer when it has one."""
     claim = await services.idempotency.claim(key, digest)
     if claim.state is ClaimState.MISMATCH:
         IDEMPOTENCY.labels("reused").inc()
@@ -141,7 +150,7 @@ async def _claim(services: Services, key: str, digest: str) -> Answer | None:
     if claim.state is ClaimState.REPLAY and claim.response is not None:
         IDEMPOTENCY.labels("replayed").inc()
         return Answer(claim.response, replayed=True)
-    return None
+    return claim
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,8 @@ async def _execute_and_store(
     render_result: RenderResult,
     render_error: RenderError,
     approval: Approval | None,
+    *,
+    resumed_since: float | None = None,
 ) -> Answer:
     try:
         result = await perform_action(
@@ -184,6 +195,7 @@ async def _execute_and_store(
             caller=caller_id,
             downstream_key=downstream_key(f"{body.connection}:{body.action}", key),
             idempotency_key=key,
+            resumed_since=resumed_since,
             approval=approval,
         )
         response = render_result(result)
