@@ -26,6 +26,8 @@ from action_gateway.domain.models import (
     ActionRequest,
     Ceiling,
     Money,
+    NamedSchema,
+    ReasonNote,
     ResponseModel,
     StrictModel,
 )
@@ -116,13 +118,14 @@ class ApproverContext(StrictModel):
         )
 
 
+ApprovalDecision = Annotated[Literal["approve", "decline"], NamedSchema("ApprovalDecision")]
+
+
 class ApprovalDecisionRequest(StrictModel):
     token: Annotated[str, Field(min_length=1, max_length=16_384)]
-    decision: Literal["approve", "decline"]
+    decision: ApprovalDecision
     context: ApproverContext
-    note: Annotated[
-        str | None, Field(max_length=255, description="Why, in the approver's words.")
-    ] = None
+    note: ReasonNote | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from action_gateway.actions.approvals import ApprovalOffer
+from action_gateway.actions.approvals import ApprovalDecision, ApprovalOffer
 from action_gateway.api.problem_catalog import BY_CODE, status_description
 from action_gateway.api.request_context import current_request_id
 from action_gateway.domain.models import NamedSchema
@@ -88,7 +88,7 @@ class Problem(BaseModel):
     approved_currency: str | None = Field(
         default=None, description="approval_stale: the currency of the amount approved."
     )
-    decision: str | None = Field(
+    decision: ApprovalDecision | None = Field(
         default=None,
         description="approval_already_decided: how the approval was decided first "
         "(`approve` or `decline`).",
