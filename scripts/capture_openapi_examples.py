@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 
 from action_gateway.app import create_app
+from action_gateway.config import ActionsConfig
 from action_gateway.settings import Settings
+from action_gateway_sandbox.connections import build_sandbox
 
 OUTPUT = Path("src/action_gateway/api/openapi_examples.json")
 FIXED_TIME = "2026-11-24T09:30:00Z"
@@ -118,7 +120,47 @@ async def capture() -> dict[str, Any]:
                 headers={"Idempotency-Key": str(uuid.uuid4())},
                 json=CANCEL_AND_REFUND,
             )
+    answers["decideApproval"] = _trim(await _approved())
     return answers
+
+
+async def _approved() -> Any:
+    """A partial refund above its agent's ceiling, approved by a lead (a sandbox with ceilings)."""
+    sandbox = build_sandbox()
+    ceilings = ActionsConfig.model_validate(
+        {"refund_ceilings": {"partial_refund_order": {"*": "20.00", "lead": "500.00"}}}
+    )
+    connections = [
+        c.model_copy(update={"actions": ceilings}) if c.id == "sandbox-shopify" else c
+        for c in sandbox.config.connections
+    ]
+    config = sandbox.config.model_copy(update={"connections": connections})
+    app = create_app(Settings(config=None), config=config, sandbox=sandbox)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            refused = await client.post(
+                "/v1/actions",
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+                json={
+                    **CANCEL_AND_REFUND,
+                    "action": "partial_refund_order",
+                    "input": {"reason": "customer", "amount": "25.00"},
+                    "context": {"agent_id": "agent-7", "agent_roles": ["support"]},
+                },
+            )
+            assert refused.status_code == 403, refused.text
+            approved = await client.post(
+                "/v1/approvals",
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+                json={
+                    "token": refused.json()["approval"]["token"],
+                    "decision": "approve",
+                    "context": {"agent_id": "agent-9", "agent_roles": ["lead"]},
+                },
+            )
+            assert approved.status_code == 200, approved.text
+            return approved.json()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from action_gateway.actions.services import Services
 from action_gateway.app import create_app
@@ -17,6 +18,9 @@ from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry
 from action_gateway.settings import Settings
 from action_gateway_sandbox.connections import Sandbox, build_sandbox
 from tests.fakes import fake_connection
+
+APPROVAL_KEY = "test-approval-key-0123456789abcdef0123456789abcdef"
+"""Signs the approval tokens of apps the tests start with their default settings."""
 
 # An eligibility request for a Shopify order that is paid and not yet fulfilled.
 SHOPIFY_PAID_UNFULFILLED = {
@@ -76,7 +80,7 @@ async def running_app(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     """The app with its lifespan running; ``adapters`` replace built ones after start-up."""
     app = create_app(
-        settings or Settings(config=None),
+        settings or Settings(config=None, approval_keys=SecretStr(APPROVAL_KEY)),
         config=config,
         transports=transports,
         sandbox=sandbox,

@@ -57,6 +57,29 @@ def test_check_config_reads_the_token_variable(
     assert says in (output.out if status == 0 else output.err)
 
 
+@pytest.mark.parametrize(
+    ("keys", "skip_env", "status"), [(None, False, 1), (None, True, 0), ("k" * 32, False, 0)]
+)
+def test_check_config_needs_approval_keys_once_a_connection_has_ceilings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    keys: str | None,
+    skip_env: bool,
+    status: int,
+) -> None:
+    monkeypatch.setenv("ACME_TOKEN_FOR_CLI_TEST", "shpat_x")
+    if keys is None:
+        monkeypatch.delenv("ACTION_GATEWAY_APPROVAL_KEYS", raising=False)
+    else:
+        monkeypatch.setenv("ACTION_GATEWAY_APPROVAL_KEYS", keys)
+    ceilings = {"refund_ceilings": {"refund_order": {"*": "10"}}}
+    path = _write(tmp_path, {"connections": [_connection(**ceilings)]})
+    assert main(["check-config", *(["--skip-env"] if skip_env else []), str(path)]) == status
+    if status:
+        assert "$ACTION_GATEWAY_APPROVAL_KEYS is not set" in capsys.readouterr().err
+
+
 def test_check_config_refuses_widening_and_unknown_names(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from action_gateway.app import create_app
 from action_gateway.config import ConfigError, load_config, parse_config
 from action_gateway.domain.models import ActionName
+from action_gateway.settings import APPROVAL_KEYS_ENV, MIN_APPROVAL_KEY_BYTES, Settings
 
 GOOD = {
     "deadline_seconds": 10,
@@ -72,6 +74,8 @@ def test_load_config_reports_bad_yaml(tmp_path: Path) -> None:
 HASH_A = "a" * 64
 HASH_B = "b" * 64
 ENV = {"ACME_SHOPIFY_TOKEN": "shpat_secret"}
+APPROVAL_KEY = "k" * MIN_APPROVAL_KEY_BYTES
+ENV_WITH_APPROVAL_KEY = {**ENV, APPROVAL_KEYS_ENV: APPROVAL_KEY}
 
 
 def _with_callers(*callers: dict[str, object]) -> dict[str, object]:
@@ -138,8 +142,10 @@ def test_refund_ceilings_apply_to_refunding_actions_only() -> None:
     data["connections"][0]["actions"] = {  # type: ignore[index]
         "refund_ceilings": {"refund_order": {"support": "50", "*": "0"}}
     }
-    ceilings = parse_config(data, environ=ENV).connections[0].actions.refund_ceilings
-    assert {role: str(v) for role, v in ceilings[ActionName.REFUND_ORDER].items()} == {
+    ceilings = parse_config(data, environ=ENV_WITH_APPROVAL_KEY).connections[0].actions
+    assert {
+        role: str(v) for role, v in ceilings.refund_ceilings[ActionName.REFUND_ORDER].items()
+    } == {
         "support": "50",
         "*": "0",
     }
@@ -151,115 +157,57 @@ def test_refund_ceilings_apply_to_refunding_actions_only() -> None:
 
 
 @pytest.mark.parametrize(
-    "shop", ["evil.example.com", "acme.myshopify.com.evil.io", "169.254.169.254", "acme"]
-)
-def test_a_shopify_shop_must_be_a_myshopify_host(shop: str) -> None:
-    connection = {**GOOD["connections"][0], "shop": shop}  # type: ignore[index]
-    with pytest.raises(ConfigError, match=r"not a \*\.myshopify\.com host"):
-        parse_config({"connections": [connection]}, environ=ENV)
-    # Naming the endpoint explicitly (a proxy, a test double) is the operator's decision.
-    explicit = {**connection, "api_base_url": "https://shopify-proxy.internal"}
-    assert parse_config({"connections": [explicit]}, environ=ENV).connections[0].shop == shop
-
-
-def test_a_sandbox_connection_needs_no_token_nor_address() -> None:
-    data = {
-        "connections": [
-            {"id": "try-shopify", "platform": "shopify", "sandbox": True},
-            {"id": "try-bc", "platform": "bigcommerce", "sandbox": True},
-            {
-                "id": "try-og",
-                "platform": "ordergroove",
-                "sandbox": True,
-                "linked_connection": "try-shopify",
-            },
-        ]
-    }
-    config = parse_config(data, environ={})
-    assert [c.sandbox for c in config.connections] == [True, True, True]
-    assert all(c.access_token is None for c in config.connections)  # the simulator makes one
-
-
-@pytest.mark.parametrize(
-    ("connection", "message"),
+    ("keys", "problem"),
     [
-        ({"sandbox": True, "access_token_env": "X"}, "a sandbox connection has no"),
-        ({"sandbox": True, "api_base_url": "http://127.0.0.1:1"}, "a sandbox connection has no"),
-        ({}, "needs `access_token_env`"),
+        (None, r"\$ACTION_GATEWAY_APPROVAL_KEYS is not set"),
+        (" , ", r"\$ACTION_GATEWAY_APPROVAL_KEYS is not set"),
+        (f"{APPROVAL_KEY},short", "key 2 is shorter than 32 bytes"),
+        (APPROVAL_KEY, None),
+        (f"{APPROVAL_KEY}, {'o' * 40}", None),
     ],
 )
-def test_sandbox_and_real_connections_are_told_apart(
-    connection: dict[str, object], message: str
+@pytest.mark.parametrize("ceiling", ["refund_ceilings", "compensation_ceilings"])
+def test_ceilings_need_approval_keys_in_the_environment(
+    keys: str | None, problem: str | None, ceiling: str
 ) -> None:
-    data = {
-        "connections": [{"id": "x", "platform": "shopify", "shop": "x.myshopify.com", **connection}]
+    action = "refund_order" if ceiling == "refund_ceilings" else "issue_store_credit"
+    connection = {**GOOD["connections"][0], "actions": {ceiling: {action: {"*": "10"}}}}  # type: ignore[index]
+    data = {"connections": [connection]}
+    environ = ENV if keys is None else {**ENV, APPROVAL_KEYS_ENV: keys}
+    if problem is None:
+        assert parse_config(data, environ=environ).connections[0].actions.has_ceilings
+        return
+    with pytest.raises(ConfigError, match=problem) as refused:
+        parse_config(data, environ=environ)
+    assert "(environment)" in str(refused.value)
+    assert APPROVAL_KEY not in str(refused.value)
+    # Without ceilings, or on a sandbox connection (it makes its own key), none is needed.
+    parse_config({"connections": [GOOD["connections"][0]]}, environ=environ)  # type: ignore[index]
+    sandboxed = {
+        "id": "try",
+        "platform": "shopify",
+        "sandbox": True,
+        "actions": connection["actions"],
     }
-    with pytest.raises(ConfigError, match=message):
-        parse_config(data, environ={"X": "token"})
+    parse_config({"connections": [sandboxed]}, environ=environ)
 
 
-def test_sandbox_connections_are_served_by_simulators_next_to_real_ones() -> None:
-    from action_gateway_sandbox.connections import with_simulators
-
-    data = {
-        "connections": [
-            {**GOOD["connections"][0]},  # type: ignore[index]
-            {"id": "try-shopify", "platform": "shopify", "sandbox": True},
-        ]
-    }
-    sandbox = with_simulators(parse_config(data, environ=ENV))
-    real, simulated = sandbox.config.connections
-    assert real.shop == "acme.myshopify.com"
-    assert real.token.get_secret_value() == "shpat_secret"
-    assert set(sandbox.simulators) == set(sandbox.transports) == {"try-shopify"}
-    assert simulated.shop == "sandbox-shop.myshopify.com"
-    assert simulated.token.get_secret_value()  # a fresh token the simulator checks
-
-
-def test_a_connections_phone_region_is_a_known_region() -> None:
-    connection = {**GOOD["connections"][0], "phone_region": "gb"}  # type: ignore[dict-item]
-    config = parse_config({"connections": [connection]}, environ={"ACME_SHOPIFY_TOKEN": "x"})
-    assert config.connections[0].phone_region == "GB"
-    with pytest.raises(ConfigError, match=r"connections\.0\.phone_region.*not a region"):
-        parse_config(
-            {"connections": [{**connection, "phone_region": "XX"}]},
-            environ={"ACME_SHOPIFY_TOKEN": "x"},
-        )
-
-
-def test_the_default_phone_region_comes_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from pydantic import ValidationError
-
-    from action_gateway.settings import Settings
-
-    assert Settings(config=None).phone_region == "US"
-    monkeypatch.setenv("ACTION_GATEWAY_PHONE_REGION", "de")
-    assert Settings(config=None).phone_region == "DE"
-    monkeypatch.setenv("ACTION_GATEWAY_PHONE_REGION", "Mars")
-    with pytest.raises(ValidationError, match="not a region"):
-        Settings(config=None)
-
-
-@pytest.mark.parametrize("platform", ["woocommerce", ["shopify"], None])
-def test_an_unknown_platform_is_refused_at_its_key(platform: object) -> None:
-    connection = {**GOOD["connections"][0], "platform": platform}  # type: ignore[dict-item]
-    with pytest.raises(ConfigError, match=r"connections\.0\.platform: Input should be"):
-        parse_config({"connections": [connection]}, environ=ENV)
-
-
-def test_a_platforms_own_keys_are_checked_at_their_key() -> None:
-    og = {
-        "id": "og",
-        "platform": "ordergroove",
-        "access_token_env": "ACME_SHOPIFY_TOKEN",
-        "linked_connection": "acme-shopify",
-        "currency": "usd",
-        "shop": "acme.myshopify.com",
-    }
-    data = {"connections": [GOOD["connections"][0], og]}  # type: ignore[index]
-    with pytest.raises(ConfigError) as info:
-        parse_config(data, environ=ENV)
-    assert "  - connections.1.currency: String should match pattern" in str(info.value)
-    assert "  - connections.1.shop: Extra inputs are not permitted" in str(info.value)
+async def test_start_up_needs_approval_keys_of_32_bytes_for_ceilings() -> None:
+    connection = {
+        **GOOD["connections"][0],
+        "actions": {"refund_ceilings": {"refund_order": {"*": "1"}}},
+    }  # type: ignore[index]
+    config = parse_config({"connections": [connection]}, environ=ENV_WITH_APPROVAL_KEY)
+    for keys, problem in ((None, "is not set"), ("too-short-a-key", "key 1 is shorter")):
+        settings = Settings(config=None, approval_keys=keys)
+        app = create_app(settings, config=config)
+        with pytest.raises(ConfigError, match=problem) as refused:
+            async with app.router.lifespan_context(app):
+                pass
+        assert "too-short-a-key" not in str(refused.value)
+    settings = Settings(config=None, approval_keys=f"{APPROVAL_KEY},{'o' * 32}")
+    assert APPROVAL_KEY not in repr(settings)
+    app = create_app(settings, config=config)
+    async with app.router.lifespan_context(app):
+        assert app.state.services.approvals is not None
+    assert Settings(approval_keys="  ").approval_keys is None

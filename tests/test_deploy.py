@@ -543,7 +543,11 @@ def test_configmap_holds_a_valid_gateway_config_and_no_secret(chart: Any, values
     # The gateway itself accepts it, with every variable it names set (from the Secrets).
     container = _container(_one(manifests, "Deployment"))
     from_secrets = {e["name"] for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})}
-    environ = {name: ("0" * 64 if "SHA256" in name else "placeholder") for name in from_secrets}
+    # A key hash is 64 hex digits; an approval key at least 32 bytes.
+    environ = {
+        name: ("0" * 64 if "SHA256" in name or "APPROVAL_KEYS" in name else "placeholder")
+        for name in from_secrets
+    }
     parsed = parse_config(config, source="configmap", environ=environ)
     validate_matrices(parsed, load_matrices())
 
@@ -668,6 +672,22 @@ CALLER_ENV = {"name": "HELPDESK_KEY_SHA256", "secretName": "callers", "key": "he
             {"secretEnv": []},
             "reads its key hash from $HELPDESK_KEY_SHA256, which secretEnv does not list",
             id="key-hash-not-from-a-secret",
+        ),
+        pytest.param(
+            {
+                "config": {
+                    "connections": [
+                        {**CONNECTION, "actions": {"refund_ceilings": {"refund_order": {"*": 1}}}}
+                    ]
+                },
+                "secretEnv": [
+                    CALLER_ENV,
+                    {"name": "ACME_SHOPIFY_TOKEN", "secretName": "platforms", "key": "acme"},
+                ],
+            },
+            "connection acme-shopify has ceilings, whose approval tokens are signed with "
+            "$ACTION_GATEWAY_APPROVAL_KEYS, which secretEnv does not list",
+            id="ceilings-without-approval-keys-from-a-secret",
         ),
         pytest.param(
             {"terminationGracePeriodSeconds": 25},

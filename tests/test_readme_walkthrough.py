@@ -8,9 +8,10 @@ after an sh block without curl, fails the test.
 
 Running. The requests run in document order, one after the other, on one server (the README is a
 story: step 3 cancels order 5500001001, so the later lookups see it cancelled), each with
-``bash -euo pipefail -c``, ``http://127.0.0.1:8080`` replaced by the test server's address and a
-``curl`` shell function prepended that appends the HTTP status after the body, so the README's own
-text is what runs. A block must send exactly one request.
+``bash -euo pipefail -c`` in one scratch directory per server (a block may save an answer to a file
+a later block reads, as the Approvals section does), ``http://127.0.0.1:8080`` replaced by the test
+server's address and a ``curl`` shell function prepended that writes the HTTP status to stderr
+after the body, so the README's own text is what runs. A block must send exactly one request.
 
 Checks. The body must be JSON. Without an answer block the status must be 2xx. With one, every
 *literal* ``"key": value`` the README writes (at any depth) must occur somewhere in the actual
@@ -54,7 +55,9 @@ from tests.shared_specs import REPO_ROOT
 
 README_URL = "http://127.0.0.1:8080"
 STATUS_MARKER = "__STATUS__"
-CURL_WITH_STATUS = "curl() { command curl -sS -w '\\n" + STATUS_MARKER + '%{http_code}\' "$@"; }\n'
+CURL_WITH_STATUS = (
+    "curl() { command curl -sS -w '%{stderr}\\n" + STATUS_MARKER + '%{http_code}\' "$@"; }\n'
+)
 PROBLEM_TYPE = '"type": "urn:action-gateway:problem:'
 
 
@@ -274,16 +277,19 @@ def _group_alive(group: int, process: subprocess.Popen[bytes]) -> bool:
 
 
 SANDBOX_CONFIG_HEADING = "### Callers, roles and refund ceilings in the sandbox"
-"""The README section whose requests run against a sandbox served with its own config file."""
+APPROVALS_HEADING = "### Approvals"
+"""The README sections (consecutive) whose requests run against a sandbox served with its own
+config file: the first one's."""
 
 
 def split_sandbox_config_section(markdown: str) -> tuple[str, str]:
-    """The README without that section, and the section; each keeps the other's lines blank, so
-    line numbers stay the README's."""
+    """The README without those sections, and the sections; each keeps the other's lines blank,
+    so line numbers stay the README's."""
     lines = markdown.splitlines()
     start = lines.index(SANDBOX_CONFIG_HEADING)
+    last = lines.index(APPROVALS_HEADING)
     end = next(
-        (i for i in range(start + 1, len(lines)) if re.match(r"#{1,3} ", lines[i])), len(lines)
+        (i for i in range(last + 1, len(lines)) if re.match(r"#{1,3} ", lines[i])), len(lines)
     )
     blank = [""] * (end - start)
     rest = lines[:start] + blank + lines[end:]
@@ -374,7 +380,7 @@ def _run_requests(requests: list[Request], base_url: str, log_path: Path) -> Non
         script = CURL_WITH_STATUS + request.fence.text.replace(README_URL, base_url)
         ran = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],
-            cwd=REPO_ROOT,
+            cwd=log_path.parent,
             capture_output=True,
             text=True,
             timeout=30,
@@ -398,10 +404,10 @@ def _run_requests(requests: list[Request], base_url: str, log_path: Path) -> Non
 
 def _check(request: Request, ran: subprocess.CompletedProcess[str]) -> tuple[list[str], str, str]:
     """What is wrong with one request's outcome, its HTTP status and its body."""
-    markers = list(re.finditer(rf"\n{STATUS_MARKER}(\d{{3}})", ran.stdout))
+    markers = list(re.finditer(rf"\n{STATUS_MARKER}(\d{{3}})", ran.stderr))
     if ran.returncode != 0 or len(markers) != 1:
         return [f"expected one request that completes, got {len(markers)}"], "-", ran.stdout
-    body, status = ran.stdout[: markers[0].start()], markers[0].group(1)
+    body, status = ran.stdout, markers[0].group(1)
     try:
         document = json.loads(body)
     except ValueError:

@@ -4,7 +4,7 @@ A real server each time: the sandbox as `make run` serves it (no callers: the do
 no token), and the sandbox with a configured caller (every /v1 operation needs its bearer key,
 which st is given). Every check runs; the examples per operation are bounded so both runs take
 about a minute and a half together. schemathesis.toml (read from the repository root) tells the
-positive-data check about the three operations' business 422s that OpenAPI cannot state; st
+positive-data check about the operations' business refusals that OpenAPI cannot state; st
 is pointed at it explicitly and runs in a scratch directory (it keeps a crash cache there).
 """
 

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from action_gateway import __version__
+from action_gateway.actions.approvals import ApprovalTokens
 from action_gateway.actions.services import Connection, Services
 from action_gateway.api.deps import AuthenticationMiddleware
 from action_gateway.api.limits import RequestLimitsMiddleware
@@ -23,7 +24,7 @@ from action_gateway.api.metrics import MetricsMiddleware
 from action_gateway.api.openapi import install_openapi
 from action_gateway.api.problems import install_problem_handlers
 from action_gateway.api.request_context import LogContextMiddleware, request_id_middleware
-from action_gateway.api.routes import actions, context, eligibility, health
+from action_gateway.api.routes import actions, approvals, context, eligibility, health
 from action_gateway.api.routes import platforms as catalog
 from action_gateway.auth import Authenticator
 from action_gateway.config import (
@@ -46,7 +47,12 @@ from action_gateway.platforms._http import upstream_client
 from action_gateway.platforms._transport import build_transport
 from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry, load_matrices
 from action_gateway.ratelimit import RateLimiter, memory_rate_limiter, redis_rate_limiter
-from action_gateway.settings import Settings
+from action_gateway.settings import (
+    APPROVAL_KEYS_ENV,
+    Settings,
+    approval_keys_problem,
+    split_approval_keys,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -201,6 +207,7 @@ def create_app(
             transports = {**sandbox.transports, **(transports or {})}
         matrices = load_matrices(platforms)
         validate_matrices(config, matrices)
+        approval_tokens = _approval_tokens(settings, config)
         app_breakers = breakers if breakers is not None else CircuitBreakers()
         async with AsyncExitStack() as stack:
             connections: dict[str, Connection] = {}
@@ -249,6 +256,7 @@ def create_app(
                 authenticator=Authenticator(config.callers),
                 rate_limiter=rate_limiter,
                 breakers=app_breakers,
+                approvals=approval_tokens,
             )
             # The MCP server's session manager runs for the app's lifetime, with its services.
             app.state.mcp = McpServer(app.state.services, mcp_tools)
@@ -293,6 +301,7 @@ def create_app(
     app.include_router(eligibility.router_for(platforms))
     app.include_router(context.router)
     app.include_router(actions.router)
+    app.include_router(approvals.router)
     app.router.routes.append(
         Route(MCP_PATH, _McpEndpoint(), methods=["GET", "POST", "DELETE"], include_in_schema=False)
     )
@@ -319,6 +328,27 @@ def create_app_from_env() -> FastAPI:
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
     return create_app(settings)
+
+
+def _approval_tokens(settings: Settings, config: GatewayConfig) -> ApprovalTokens:
+    """The configured keys; without them, one random key of this process, which is enough for
+    the sandbox (one process) and for a config whose only ceilings are on sandbox connections
+    or that has none (it never signs anything)."""
+    if settings.approval_keys is not None:
+        raw = settings.approval_keys.get_secret_value()
+        problem = approval_keys_problem(raw)
+        if problem is not None:
+            raise ConfigError(f"  - (environment): {problem}")
+        keys = split_approval_keys(raw)
+        log.info("approval_keys", source="environment", count=len(keys))
+        return ApprovalTokens(keys)
+    if config.needs_approval_keys:
+        raise ConfigError(
+            f"  - (environment): ${APPROVAL_KEYS_ENV} is not set: a connection has ceilings, "
+            "which sign approvals (keys of at least 32 bytes, comma-separated; the first signs)"
+        )
+    log.info("approval_keys", source="per-process")
+    return ApprovalTokens.per_process()
 
 
 async def _idempotency_store(

@@ -33,8 +33,12 @@ from action_gateway.domain.phones import check_phone_region
 from action_gateway.domain.platforms import PlatformKind
 from action_gateway.platforms.registry import PLATFORMS, PlatformRegistry
 from action_gateway.platforms.spec import PlatformSettings, PlatformSpec
+from action_gateway.settings import APPROVAL_KEYS_ENV, approval_keys_problem
 
 DEFAULT_DEADLINE_SECONDS = 15.0
+MAX_APPROVAL_TTL_SECONDS = 24 * 3600
+"""No longer than the idempotency store keeps an answer (``RETENTION_SECONDS``): an approved
+token is answered from that record, so it must not outlive it."""
 ENV_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
 
 
@@ -88,6 +92,12 @@ class ActionsConfig(_Strict):
         ),
     )
 
+    approval_ttl_seconds: Annotated[int, Field(ge=60, le=MAX_APPROVAL_TTL_SECONDS)] = Field(
+        default=MAX_APPROVAL_TTL_SECONDS,
+        description="How long the approval token of an approval_required answer can be "
+        "approved or declined (POST /v1/approvals), in seconds; at most 86,400.",
+    )
+
     @field_validator("compensation_ceilings")
     @classmethod
     def _ceilings_on_compensations(
@@ -114,6 +124,11 @@ class ActionsConfig(_Strict):
 
     def is_active(self, action: ActionName) -> bool:
         return self.enabled and (self.allowed is None or action in self.allowed)
+
+    @property
+    def has_ceilings(self) -> bool:
+        """Some action may answer approval_required, whose token needs a signing key."""
+        return any(self.refund_ceilings.values()) or any(self.compensation_ceilings.values())
 
 
 CALLER_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
@@ -361,6 +376,12 @@ class GatewayConfig(_Strict):
     def deadline_for(self, connection: ConnectionConfig) -> float:
         return connection.deadline_seconds or self.deadline_seconds
 
+    @property
+    def needs_approval_keys(self) -> bool:
+        """A connection that is not simulated has ceilings: approval tokens need keys from the
+        environment (the sandbox makes its own, one per process)."""
+        return any(c.actions.has_ceilings for c in self.connections if not c.sandbox)
+
 
 _LINKS_CHECKED = "links_checked"
 _INLINE_SECRET_KEYS = ("access_token", "token", "api_key", "password")
@@ -524,6 +545,12 @@ def parse_config(
                 )
             )
         hashes[str(caller.get("id"))] = found
+    if config is not None and config.needs_approval_keys:
+        problem = approval_keys_problem(env.get(APPROVAL_KEYS_ENV))
+        if problem is not None:
+            problems.append(
+                ("(environment)", f"{problem}: a connection has ceilings, which sign approvals")
+            )
     if extra_checks is not None:
         valid: list[tuple[int, ConnectionConfig]] = []
         for i, connection in _items(document, "connections"):

@@ -7,7 +7,12 @@
     ├── ActionDisabled                 403    action_disabled
     ├── Unauthenticated                401    unauthenticated     (+ WWW-Authenticate)
     ├── Forbidden                      403    forbidden (connection_forbidden, action_forbidden)
-    │   └── ApprovalRequired           403    approval_required   (+ ceiling, amount)
+    │   ├── ApprovalRequired           403    approval_required   (+ ceiling, amount, approval)
+    │   └── ApprovalForbidden          403    approval_forbidden
+    ├── ApprovalTokenInvalid           400    approval_token_invalid
+    ├── ApprovalExpired                410    approval_expired
+    ├── ApprovalStale                  409    approval_stale      (+ amount, approved_amount)
+    ├── ApprovalAlreadyDecided         409    approval_already_decided (+ decision)
     ├── ActionNotSupported             422    action_not_supported
     ├── NotEligible                    409    not_eligible
     ├── IdempotencyKeyMissing          400    idempotency_key_missing
@@ -130,6 +135,35 @@ class Unauthenticated(GatewayError):
 class ApprovalRequired(Forbidden):
     code = "approval_required"
     title = "The refund is above the agent's ceiling and needs approval"
+
+
+class ApprovalForbidden(Forbidden):
+    code = "approval_forbidden"
+    title = "This approver may not decide this approval"
+
+
+class ApprovalTokenInvalid(GatewayError):
+    status = 400
+    code = "approval_token_invalid"
+    title = "The approval token is not valid"
+
+
+class ApprovalExpired(GatewayError):
+    status = 410
+    code = "approval_expired"
+    title = "The approval token has expired"
+
+
+class ApprovalStale(GatewayError):
+    status = 409
+    code = "approval_stale"
+    title = "The action would now move more than was approved"
+
+
+class ApprovalAlreadyDecided(GatewayError):
+    status = 409
+    code = "approval_already_decided"
+    title = "The approval was already decided the other way"
 
 
 class ActionNotSupported(GatewayError):

@@ -11,6 +11,29 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from action_gateway.domain.phones import DEFAULT_PHONE_REGION, check_phone_region
 
+APPROVAL_KEYS_ENV = "ACTION_GATEWAY_APPROVAL_KEYS"
+MIN_APPROVAL_KEY_BYTES = 32
+
+
+def split_approval_keys(raw: str) -> list[str]:
+    """The keys of ``ACTION_GATEWAY_APPROVAL_KEYS``: comma-separated, the first signs."""
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def approval_keys_problem(raw: str | None) -> str | None:
+    """What is wrong with a value of ``ACTION_GATEWAY_APPROVAL_KEYS`` (never quoting a key)."""
+    keys = split_approval_keys(raw or "")
+    if not keys:
+        return f"${APPROVAL_KEYS_ENV} is not set"
+    short = [i for i, key in enumerate(keys, start=1) if len(key.encode()) < MIN_APPROVAL_KEY_BYTES]
+    if short:
+        which = ", ".join(str(i) for i in short)
+        return (
+            f"${APPROVAL_KEYS_ENV}: key {which} is shorter than {MIN_APPROVAL_KEY_BYTES} bytes "
+            "(e.g. `openssl rand -hex 32` makes one)"
+        )
+    return None
+
 
 class LogFormat(StrEnum):
     CONSOLE = "console"
@@ -81,6 +104,21 @@ class Settings(BaseSettings):
         description="The region (ISO 3166-1 alpha-2, e.g. US, GB) whose numbering reads a phone "
         "number written without its country code, for connections that set no `phone_region`.",
     )
+
+    approval_keys: SecretStr | None = Field(
+        default=None,
+        description="Keys that sign approval tokens, comma-separated for rotation: the first "
+        "signs, every one verifies; at least 32 bytes each. Required once a connection has "
+        "refund or compensation ceilings; the sandbox makes one per process. Secret: never "
+        "logged.",
+    )
+
+    @field_validator("approval_keys", mode="before")
+    @classmethod
+    def _blank_approval_keys_are_none(cls, value: object) -> object:
+        """An empty variable means none given. The keys' lengths are checked at start-up, where
+        the problem is reported without the value (a validation error here would quote it)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("phone_region")
     @classmethod

@@ -231,6 +231,11 @@ def _target(
     raise ValueError("an event needs the action's subject")
 
 
+def timeline_subject(target: Order | Customer | Subscription) -> TimelineSubject:
+    """The subject an event about ``target`` names."""
+    return _subject(target)
+
+
 def _subject(target: Order | Customer | Subscription) -> TimelineSubject:
     if isinstance(target, Order):
         return _order_subject(target)
@@ -254,10 +259,13 @@ def build_timeline_event(
     occurred_at: datetime | None = None,
     caller: str | None = None,
     reason_labels: Mapping[str, str] | None = None,
+    approved_by: ActionContext | None = None,
+    approval_note: str | None = None,
 ) -> TimelineEvent:
     """The timeline event for one executed action (never for a preview), told by its wording.
 
     ``reason_labels``: the merchant's subscription cancel reason codes and their labels.
+    ``approved_by``: the agent who approved it above the requester's (``context``'s) ceiling.
     """
     target = _target(order, customer, subscription)
     summary, details, event_type = wording.describe(
@@ -266,6 +274,15 @@ def build_timeline_event(
     if outcome.messages:
         # e.g. a lost answer settled by re-reading the platform: the event keeps the trace.
         details = {**details, "notes": list(outcome.messages)}
+    if approved_by is not None:
+        summary += f" Requested by {_agent(context)}, approved by {_agent(approved_by)}" + (
+            f": {_quote(approval_note)}." if approval_note else "."
+        )
+        details = {
+            **details,
+            "approved_by": _agent_details(approved_by),
+            "approval_note": approval_note,
+        }
     return _event(
         event_type or wording.event_type,
         connection=connection,
@@ -307,6 +324,54 @@ def _event(
         conversation_id=context.conversation_id,
         summary=summary,
         details=details,
+    )
+
+
+def _agent(context: ActionContext) -> str:
+    return context.agent_id or "an agent"
+
+
+def _agent_details(context: ActionContext) -> dict[str, Any]:
+    return {"agent_id": context.agent_id, "agent_roles": list(context.agent_roles)}
+
+
+def build_approval_declined_event(
+    *,
+    connection: str,
+    platform: PlatformProfile,
+    action: ActionName,
+    wording: ActionWording[Any, Any],
+    subject: TimelineSubject,
+    amount: Money,
+    requested_by: ActionContext,
+    declined_by: ActionContext,
+    note: str | None,
+    caller: str | None = None,
+) -> TimelineEvent:
+    """``approval.declined``: an approver said no to an action above the requester's ceiling
+    (nothing was done); the approver is the actor, the requester is named beside."""
+    what = f"{_lower_first(wording.words)} of {format_money(amount)}"
+    on = f" on {subject.type.value} {subject.name or subject.id}"
+    summary = (
+        f"{_agent(declined_by)} declined {what}{on} requested by {_agent(requested_by)}"
+        + (f": {_quote(note)}" if note else "")
+        + "; nothing was done."
+    )
+    return _event(
+        "approval.declined",
+        connection=connection,
+        platform=platform,
+        action=action,
+        context=declined_by,
+        caller=caller,
+        subject=subject,
+        summary=summary,
+        details={
+            "amount": amount.model_dump(mode="json"),
+            "requested_by": _agent_details(requested_by),
+            "declined_by": _agent_details(declined_by),
+            "note": note,
+        },
     )
 
 

@@ -134,6 +134,18 @@ async def test_catalog_lists_platforms_actions_and_input_schemas(
     actions = {a["name"]: a for a in platforms["shopify"]["actions"]}
     assert "reason" in actions["cancel_order"]["input_schema"]["properties"]
     assert actions["create_discount_code"]["resource_type"] == "customer"
+    # An action a ceiling limits names the operation that approves it above the ceiling.
+    assert actions["cancel_order"]["approval"] is None
+    for action, ceiling in (
+        ("partial_refund_order", "refund_ceilings"),
+        ("issue_store_credit", "compensation_ceilings"),
+    ):
+        assert actions[action]["approval"] == {
+            "ceiling": ceiling,
+            "operation_id": "decideApproval",
+            "method": "POST",
+            "path": "/v1/approvals",
+        }
     for platform in ("ordergroove", "recharge"):
         offered = {a["name"]: a for a in platforms[platform]["actions"]}
         schema = offered["reschedule_subscription_order"]["input_schema"]

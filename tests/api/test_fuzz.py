@@ -37,11 +37,13 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     # Documented business 422s are not schema-valid requests wrongly refused: "an email, a phone,
     # or both" cannot be said with OpenAPI query parameters, and an action can be refused by the
     # platform (platform_rejected) or unknown to the connection's platform (action_not_supported),
-    # and an orders cursor is accepted only from the connection that gave it, for its customer.
+    # and an orders cursor is accepted only from the connection that gave it, for its customer;
+    # an approval token is accepted only as the gateway signed it (approval_token_invalid).
     business_422 = {
         "/v1/customers",
         "/v1/actions",
         "/v1/actions/preview",
+        "/v1/approvals",
         "/v1/connections/{connection}/customers/{customer_id}/orders",
     }
     excluded = [positive_data_acceptance] if case.path in business_422 else []

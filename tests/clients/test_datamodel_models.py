@@ -22,8 +22,13 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import TypeAdapter
 
-from tests.sandbox_with_caller import CALLER_KEY, sandbox_app_with_caller
+from action_gateway.actions.approvals import ApprovalTokens
+from action_gateway.domain.models import ActionRequest, Ceiling, Money, ResourceType
+from action_gateway.timeline import TimelineSubject
+from tests.helpers import APPROVAL_KEY
+from tests.sandbox_with_caller import CALLER, CALLER_KEY, sandbox_app_with_caller
 from tests.shared_specs import REPO_ROOT
 
 SPEC = REPO_ROOT / "openapi" / "openapi.json"
@@ -36,6 +41,23 @@ ACTION = {
     "target": {"order_id": "5500001001"},
     "input": {"note": "Gift wrap, please", "mode": "append"},
     "context": {"agent_id": "agent-42", "conversation_id": "conv-1"},
+}
+# A decline of a token the sandbox's key signed, as an approval_required answer carries one (the
+# sandbox of these tests sets no ceiling; nothing runs on a decline).
+DECLINE = {
+    "token": ApprovalTokens([APPROVAL_KEY])
+    .offer(
+        caller=CALLER.id,
+        idempotency_key="asked-1",
+        request=TypeAdapter(ActionRequest).validate_python(ACTION),
+        subject=TimelineSubject(type=ResourceType.ORDER, id="5500001001", name="#1001"),
+        amount=Money(amount="0.00", currency="USD"),
+        ceiling=Ceiling.REFUND,
+        ttl_seconds=3600,
+    )
+    .token,
+    "decision": "decline",
+    "context": {"agent_id": "agent-9", "agent_roles": ["lead"]},
 }
 
 # One real request per operation (operationId: method, path, request options).
@@ -71,6 +93,11 @@ REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         "/v1/actions",
         {"json": ACTION, "headers": {"Idempotency-Key": str(uuid.uuid4())}},
     ),
+    "decideApproval": (
+        "POST",
+        "/v1/approvals",
+        {"json": DECLINE, "headers": {"Idempotency-Key": str(uuid.uuid4())}},
+    ),
 }
 
 # A problem each /v1 operation answers with besides 401 (which every one gives without a key).
@@ -95,6 +122,7 @@ PROBLEMS: dict[str, tuple[str, str, dict[str, Any], str]] = {
         "POST", "/v1/actions/preview", {"content": b"note=x"}, "unsupported_media_type"
     ),
     "performAction": ("POST", "/v1/actions", {"json": ACTION}, "idempotency_key_missing"),
+    "decideApproval": ("POST", "/v1/approvals", {"json": DECLINE}, "idempotency_key_missing"),
 }  # fmt: skip
 
 

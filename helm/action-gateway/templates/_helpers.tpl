@@ -111,6 +111,12 @@ Deployment. Each message says what to change.
 {{- fail (printf "connection %s reads its token from $%s, which secretEnv does not list: add {name: %s, secretName: <an existing Secret>, key: <its key>}" (toString $connection.id) (toString $connection.access_token_env) (toString $connection.access_token_env)) }}
 {{- end }}
 {{- end }}
+{{- range $config.connections }}
+{{- $actions := .actions | default dict }}
+{{- if and (or $actions.refund_ceilings $actions.compensation_ceilings) (not .sandbox) (not (hasKey $provided "ACTION_GATEWAY_APPROVAL_KEYS")) }}
+{{- fail (printf "connection %s has ceilings, whose approval tokens are signed with $ACTION_GATEWAY_APPROVAL_KEYS, which secretEnv does not list" (toString .id)) }}
+{{- end }}
+{{- end }}
 {{- range $config.callers }}
 {{- if and .key_sha256_env (not (hasKey $provided .key_sha256_env)) }}
 {{- fail (printf "caller %s reads its key hash from $%s, which secretEnv does not list" (toString .id) .key_sha256_env) }}

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from action_gateway.actions.approvals import Approval
 from action_gateway.actions.flow import ActionResult, perform_action
 from action_gateway.actions.services import Services
 from action_gateway.domain.models import ActionRequest
@@ -24,6 +25,7 @@ from action_gateway.errors import (
     UpstreamError,
 )
 from action_gateway.idempotency import (
+    Claim,
     ClaimState,
     StoredResponse,
     downstream_key,
@@ -62,9 +64,11 @@ async def perform_once(
     idempotency_key: str,
     render_result: RenderResult,
     render_error: RenderError,
+    approval: Approval | None = None,
 ) -> Answer:
     """The answer to ``body`` under the caller's key (a replay, or a new one; a new answer that
     is not kept comes with the release of the key, for the caller to run once it is delivered).
+    ``approval``: it runs as approved (under the key of the approval's decision).
 
     Raises :class:`IdempotencyKeyReused` for the key with another request and
     :class:`IdempotencyRequestInFlight` while the first request with it runs.
@@ -73,6 +77,63 @@ async def perform_once(
     # never be handed another's stored answer. Caller ids cannot contain ":".
     key = f"{caller_id}:{idempotency_key}"
     digest = fingerprint({"caller": caller_id, "request": body.model_dump(mode="json")})
+    claimed = await _claim(services, key, digest)
+    if isinstance(claimed, Answer):
+        return claimed
+    # The action runs in its own task, shielded from the caller going away: a request cancelled
+    # mid-way (client timeout, disconnect) must not abandon a write that may have reached the
+    # platform, nor free its key for a blind second execution. It finishes and stores its answer,
+    # which the caller's retry then gets (409 while it runs, the replay after).
+    task = asyncio.create_task(
+        _execute_and_store(
+            services,
+            body,
+            caller_id,
+            key,
+            digest,
+            render_result,
+            render_error,
+            approval,
+            resumed_since=claimed.resumed_since,
+        )
+    )
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        # Nobody waits for the answer now: a forgettable one is forgotten as soon as it is ready.
+        task.add_done_callback(_release_unanswered)
+        raise
+
+
+async def decline_once(
+    services: Services,
+    approval: Approval,
+    *,
+    caller_id: str,
+    render_declined: Callable[[], StoredResponse],
+) -> Answer:
+    """Record a decline under the key of the approval's decision (an approve of the same token
+    then mismatches: :class:`IdempotencyKeyReused`); a second decline replays the first."""
+    key = f"{caller_id}:{approval.grant.decision_key()}"
+    digest = fingerprint(
+        {
+            "caller": caller_id,
+            "request": approval.grant.request.model_dump(mode="json"),
+            "decision": "decline",
+        }
+    )
+    claimed = await _claim(services, key, digest)
+    if isinstance(claimed, Answer):
+        return claimed
+    response = render_declined()
+    await services.idempotency.complete(key, digest, response)
+    return Answer(response)
+
+
+async def _claim(services: Services, key: str, digest: str) -> Answer | Claim:
+    """The claim of ``key`` for this request, or the stored answer when it has one."""
     claim = await services.idempotency.claim(key, digest)
     if claim.state is ClaimState.MISMATCH:
         IDEMPOTENCY.labels("reused").inc()
@@ -89,30 +150,7 @@ async def perform_once(
     if claim.state is ClaimState.REPLAY and claim.response is not None:
         IDEMPOTENCY.labels("replayed").inc()
         return Answer(claim.response, replayed=True)
-    # The action runs in its own task, shielded from the caller going away: a request cancelled
-    # mid-way (client timeout, disconnect) must not abandon a write that may have reached the
-    # platform, nor free its key for a blind second execution. It finishes and stores its answer,
-    # which the caller's retry then gets (409 while it runs, the replay after).
-    task = asyncio.create_task(
-        _execute_and_store(
-            services,
-            body,
-            caller_id,
-            key,
-            digest,
-            render_result,
-            render_error,
-            resumed_since=claim.resumed_since,
-        )
-    )
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        # Nobody waits for the answer now: a forgettable one is forgotten as soon as it is ready.
-        task.add_done_callback(_release_unanswered)
-        raise
+    return claim
 
 
 @dataclass(frozen=True)
@@ -146,6 +184,7 @@ async def _execute_and_store(
     digest: str,
     render_result: RenderResult,
     render_error: RenderError,
+    approval: Approval | None,
     *,
     resumed_since: float | None = None,
 ) -> Answer:
@@ -157,6 +196,7 @@ async def _execute_and_store(
             downstream_key=downstream_key(f"{body.connection}:{body.action}", key),
             idempotency_key=key,
             resumed_since=resumed_since,
+            approval=approval,
         )
         response = render_result(result)
     except GatewayError as exc:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypedDict, assert_never
@@ -15,6 +16,7 @@ from typing import Annotated, Any, TypedDict, assert_never
 import structlog
 from pydantic import Field
 
+from action_gateway.actions.approvals import Approval, ApprovalTokens
 from action_gateway.actions.services import Connection, Services
 from action_gateway.actions.specs import ACTION_SPECS, ActionSpec
 from action_gateway.actions.views import (
@@ -52,6 +54,7 @@ from action_gateway.errors import (
     ActionDisabled,
     ActionNotSupported,
     ApprovalRequired,
+    ApprovalStale,
     DeadlineExceeded,
     Forbidden,
     GatewayError,
@@ -67,6 +70,7 @@ from action_gateway.timeline import (
     build_preview_summary,
     build_timeline_event,
     build_unknown_outcome_event,
+    timeline_subject,
 )
 
 log = structlog.get_logger(__name__)
@@ -158,13 +162,15 @@ async def perform_action(
     caller: str | None = None,
     idempotency_key: str | None = None,
     resumed_since: float | None = None,
+    approval: Approval | None = None,
 ) -> ActionResult:
     """Run one action end to end within its connection's deadline; log one line about it.
 
     ``idempotency_key`` is the caller-scoped key (``caller:key``), logged so that on-call can
     find every attempt of one action; ``resumed_since`` (Unix time) says an earlier attempt
     with that key began then and never answered. A raised error says in ``write_sent`` whether
-    a state-changing request of the action had left for the platform.
+    a state-changing request of the action had left for the platform. ``approval``: an
+    approver said yes to this request above its agent's ceiling (``POST /v1/approvals``).
     """
     started = time.monotonic()
     connection = services.connection(request.connection)
@@ -185,9 +191,12 @@ async def perform_action(
         "idempotency_key": idempotency_key,
         "resumed_since": call.resumed_since.isoformat() if call.resumed_since else None,
     }
+    if approval is not None:
+        log_fields["approved_by"] = approval.approver.agent_id
+    authority = _Authority(services.approvals, caller, idempotency_key, approval)
     ACTIONS_IN_FLIGHT.inc()
     try:
-        result = await _run(connection, request, call, caller, log_fields)
+        result = await _run(connection, request, call, authority, log_fields)
     except GatewayError as exc:
         exc.write_sent = call.write_sent
         _count(connection, request, caller, _outcome_label(exc))
@@ -246,13 +255,26 @@ def _outcome_label(exc: GatewayError) -> str:
     return "rejected" if exc.status < 500 else "failed"
 
 
+@dataclass(frozen=True)
+class _Authority:
+    """Whose ceiling holds: the agent's (above it, ``tokens`` sign an approval for the caller's
+    key), or the approver's of ``approval``."""
+
+    tokens: ApprovalTokens | None
+    caller: str | None
+    idempotency_key: str | None
+    """Caller-scoped (``caller:key``)."""
+    approval: Approval | None
+
+
 async def _run(
     connection: Connection,
     request: ActionRequest,
     call: ActionCall,
-    caller: str | None,
+    authority: _Authority,
     log_fields: dict[str, Any],
 ) -> ActionResult:
+    caller = authority.caller
     action = _check_activation(connection, request)
     spec = ACTION_SPECS[action]
     target: Target | None = None
@@ -265,9 +287,11 @@ async def _run(
             _ensure_eligible(connection, action, target, request)
             if request.dry_run:
                 return await _preview(connection, spec, target, request, call)
-            await _check_ceiling(connection, spec, target, request, call)
+            await _check_ceiling(connection, spec, target, request, call, authority.approval)
             outcome = await spec.perform(connection.adapter, target, request.input, call)
     except GatewayError as exc:
+        if isinstance(exc, ApprovalRequired) and target is not None:
+            _offer_approval(exc, authority, connection, spec, target, request)
         if call.write_may_have_run and exc.extensions.get("outcome") == Outcome.NOT_EXECUTED:
             # Once a write may have run, no failure may free the key.
             exc.extensions["outcome"] = Outcome.UNKNOWN
@@ -301,6 +325,10 @@ async def _run(
         data=request.input,
         caller=caller,
         reason_labels=connection.reason_labels,
+        approved_by=(
+            authority.approval.approver.as_action_context() if authority.approval else None
+        ),
+        approval_note=authority.approval.note if authority.approval else None,
     )
     resource, warnings = await _reread(connection, spec, target, request, call)
     return ActionResult(
@@ -435,7 +463,7 @@ def _ensure_eligible(
         )
 
 
-def _ceilings(actions: ActionsConfig, facts: ActionFacts) -> Mapping[str, Decimal] | None:
+def action_ceilings(actions: ActionsConfig, facts: ActionFacts) -> Mapping[str, Decimal] | None:
     """The per-role ceilings of the action on this connection, if its kind has any set."""
     match facts.ceiling:
         case None:
@@ -448,53 +476,108 @@ def _ceilings(actions: ActionsConfig, facts: ActionFacts) -> Mapping[str, Decima
             assert_never(facts.ceiling)
 
 
+def agent_ceiling(ceilings: Mapping[str, Decimal], roles: Iterable[str]) -> Decimal:
+    """The highest ceiling of an agent with ``roles`` ("*" is any role's); 0 without one."""
+    held = set(roles)
+    return max(
+        (limit for role, limit in ceilings.items() if role == "*" or role in held),
+        default=Decimal(0),
+    )
+
+
 async def _check_ceiling(
     connection: Connection,
     spec: ActionSpec[Any, Any, Any],
     target: Target,
     request: ActionRequest,
     call: ActionCall,
+    approval: Approval | None,
 ) -> None:
     """Refuse, before anything moves, an action worth more than the agent's ceiling
-    (approval_required).
+    (approval_required), or than an approver approved (approval_stale).
 
     A refund's amount is the platform's own calculation for this request (its refund preview),
     so the ceiling holds for full refunds, line items, shipping and manual amounts alike; a
     compensation's is its appraisal (the replacement's items, the credit).
     """
-    ceilings = _ceilings(connection.config.actions, spec.facts)
+    ceilings = action_ceilings(connection.config.actions, spec.facts)
     if not ceilings:
         return
-    roles = set(request.context.agent_roles)
-    applicable = [limit for role, limit in ceilings.items() if role == "*" or role in roles]
-    ceiling = max(applicable, default=Decimal(0))
-    who = ", ".join(sorted(roles)) or "no role"
     if spec.quote is not None and isinstance(target, Order):
         total = (await spec.quote(connection.adapter, target, request.input, call)).total
-        if Decimal(total.amount) <= ceiling:
-            return
+    elif spec.appraise is not None:
+        total = await spec.appraise(connection.adapter, target, request.input, call)
+    else:
+        return
+    if approval is not None:
+        _check_approved(approval, total, connection)
+        return
+    roles = set(request.context.agent_roles)
+    ceiling = agent_ceiling(ceilings, roles)
+    if Decimal(total.amount) <= ceiling:
+        return
+    who = ", ".join(sorted(roles)) or "no role"
+    if spec.quote is not None and isinstance(target, Order):
         detail = (
             f"Refunding {total} on order {target.name} is above the ceiling of "
             f"{format_decimal(ceiling)} {total.currency} for {spec.name.value} by an agent "
             f"with {who}; nothing was refunded."
         )
-    elif spec.appraise is not None:
-        total = await spec.appraise(connection.adapter, target, request.input, call)
-        if Decimal(total.amount) <= ceiling:
-            return
+    else:
         detail = (
             f"{spec.wording.words} is worth {total}, above the ceiling of "
             f"{format_decimal(ceiling)} {total.currency} for {spec.name.value} by an agent "
             f"with {who}; nothing was done."
         )
-    else:
-        return
     raise ApprovalRequired(
         f"{detail} Ask an agent with a higher ceiling, or approve it on the platform.",
         ceiling=format_decimal(ceiling),
         amount=total.amount,
         currency=total.currency,
         connection=connection.id,
+    )
+
+
+def _check_approved(approval: Approval, total: Money, connection: Connection) -> None:
+    """The platform would now move no more than was approved (in the same currency)."""
+    approved = approval.grant.money
+    if total.currency == approved.currency and Decimal(total.amount) <= Decimal(approved.amount):
+        return
+    raise ApprovalStale(
+        f"The platform would now move {total}, more than the {approved} approved (the order "
+        "changed since the approval was asked for); nothing was done. Send the action again "
+        "for a new approval.",
+        amount=total.amount,
+        currency=total.currency,
+        approved_amount=approved.amount,
+        approved_currency=approved.currency,
+        connection=connection.id,
+    )
+
+
+def _offer_approval(
+    exc: ApprovalRequired,
+    authority: _Authority,
+    connection: Connection,
+    spec: ActionSpec[Any, Any, Any],
+    target: Target,
+    request: ActionRequest,
+) -> None:
+    """Attach a signed token an approver can approve (only for a request made with a key: an
+    approved action runs once under a key derived from it)."""
+    if authority.tokens is None or authority.caller is None or authority.idempotency_key is None:
+        return
+    if spec.facts.ceiling is None:
+        return
+    exc.extensions["approval"] = authority.tokens.offer(
+        caller=authority.caller,
+        # The caller's own key: the scoped one is ``caller:key`` (caller ids have no ":").
+        idempotency_key=authority.idempotency_key.partition(":")[2],
+        request=request,
+        subject=timeline_subject(target),
+        amount=Money(amount=exc.extensions["amount"], currency=exc.extensions["currency"]),
+        ceiling=spec.facts.ceiling,
+        ttl_seconds=connection.config.actions.approval_ttl_seconds,
     )
 
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import cast
 
+from action_gateway.actions.approvals import ApprovalTokens
 from action_gateway.actions.specs import supported_actions
 from action_gateway.auth import Authenticator, Caller
 from action_gateway.config import ConnectionConfig, GatewayConfig
@@ -78,6 +79,8 @@ class Services:
     idempotency: IdempotencyStore
     authenticator: Authenticator = field(default_factory=lambda: Authenticator(None))
     rate_limiter: RateLimiter | None = None
+    approvals: ApprovalTokens | None = None
+    """Signs the approval token of an approval_required answer, and reads it back."""
     breakers: CircuitBreakers = field(default_factory=CircuitBreakers)
     """The circuit breaker of each connection, handed to its client (see platforms/_breaker.py)."""
 

@@ -24,7 +24,7 @@ from action_gateway.actions.services import Services
 from action_gateway.actions.views import OrderView, SubscriptionView
 from action_gateway.api.problems import render_problem
 from action_gateway.api.routes import context as context_routes
-from action_gateway.api.routes.actions import _stored, preview
+from action_gateway.api.routes.actions import preview, stored
 from action_gateway.api.routes.eligibility import EligibilityResponse, _evaluate, request_model
 from action_gateway.auth import Caller
 from action_gateway.domain.models import (
@@ -306,8 +306,8 @@ def _perform(facts: ActionFacts) -> Run:
             body,  # type: ignore[arg-type]
             caller_id=call.caller.id,
             idempotency_key=parse_idempotency_key(arguments.idempotency_key),
-            render_result=_stored,
-            render_error=lambda exc: _stored(render_problem(exc, MCP_PATH)),
+            render_result=stored,
+            render_error=lambda exc: stored(render_problem(exc, MCP_PATH)),
         )
         if answer.release is not None:
             call.after_answer.append(answer.release)

@@ -31,6 +31,9 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
                 "POST /v1/actions was sent without an Idempotency-Key (previews need none)."),
     ProblemType("idempotency_key_invalid", 400, "The Idempotency-Key is not valid",
                 "The key is not 1-255 visible ASCII characters (bare, or quoted)."),
+    ProblemType("approval_token_invalid", 400, "The approval token is not valid",
+                "The token's signature is not one of the gateway's keys, or the token was "
+                "changed or cannot be read."),
     ProblemType("unauthenticated", 401, "The caller is not authenticated",
                 "No `Authorization: Bearer <key>`, or a key no caller has (see WWW-Authenticate); "
                 "without configured callers, a request from a peer that is not on loopback."),
@@ -45,7 +48,12 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("approval_required", 403,
                 "The refund is above the agent's ceiling and needs approval",
                 "The refund the platform computed is above the agent's refund ceiling; nothing "
-                "was refunded. `ceiling`, `amount` and `currency` say by how much."),
+                "was refunded. `ceiling`, `amount` and `currency` say by how much; `approval` "
+                "carries the token an approver sends to POST /v1/approvals."),
+    ProblemType("approval_forbidden", 403, "This approver may not decide this approval",
+                "The approver is the requester, none of the approver's roles has a ceiling "
+                "covering the amount, or the caller is not the one that asked (or may not use "
+                "the action on that connection)."),
     ProblemType("forbidden", 403, "Not allowed", "Any other refusal on authority grounds."),
     ProblemType("connection_not_found", 404, "Not found",
                 "No connection with this id (or not of the kind the operation needs)."),
@@ -70,6 +78,14 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
                 "again (`outcome: unknown`)."),
     ProblemType("discount_code_taken", 409, "The discount code already exists",
                 "The platform already has a discount with this code."),
+    ProblemType("approval_stale", 409, "The action would now move more than was approved",
+                "Re-previewed at approval, the platform would move more than `approved_amount`; "
+                "`amount` says how much. Nothing was sent."),
+    ProblemType("approval_already_decided", 409, "The approval was already decided the other way",
+                "The request was already approved (it ran) or declined; `decision` says which. A "
+                "second identical decision replays the first answer instead."),
+    ProblemType("approval_expired", 410, "The approval token has expired",
+                "The token is past its `expires_at`; nothing was done."),
     ProblemType("request_body_too_large", 413, "The request body is too large",
                 "The body is over the configured limit (64 KiB by default)."),
     ProblemType("unsupported_media_type", 415, "The request body must be JSON",

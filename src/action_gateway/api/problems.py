@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from action_gateway.actions.approvals import ApprovalDecision, ApprovalOffer
 from action_gateway.api.problem_catalog import BY_CODE, status_description
 from action_gateway.api.request_context import current_request_id
 from action_gateway.domain.models import NamedSchema
@@ -68,11 +69,29 @@ class Problem(BaseModel):
         default=None, description="approval_required: the agent's refund ceiling (decimal)."
     )
     amount: str | None = Field(
-        default=None, description="approval_required: the amount the action would refund."
+        default=None,
+        description="approval_required, approval_stale: the amount the action would move.",
     )
     currency: str | None = Field(
         default=None,
-        description="approval_required, amount_precision: the currency of the amounts.",
+        description="approval_required, approval_stale, amount_precision: the currency of the "
+        "amounts.",
+    )
+    approval: ApprovalOffer | None = Field(
+        default=None,
+        description="approval_required: the token an approver approves or declines with "
+        "POST /v1/approvals.",
+    )
+    approved_amount: str | None = Field(
+        default=None, description="approval_stale: the amount that was approved."
+    )
+    approved_currency: str | None = Field(
+        default=None, description="approval_stale: the currency of the amount approved."
+    )
+    decision: ApprovalDecision | None = Field(
+        default=None,
+        description="approval_already_decided: how the approval was decided first "
+        "(`approve` or `decline`).",
     )
     allowed_decimals: int | None = Field(
         default=None,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from action_gateway.actions.execution import perform_once
+from action_gateway.actions.execution import Answer, perform_once
 from action_gateway.actions.flow import ActionResult, perform_action
 from action_gateway.api.deps import JSON_BODY, CallerDep, ServicesDep
 from action_gateway.api.problem_catalog import UPSTREAM_CODES
@@ -67,6 +68,16 @@ IDEMPOTENCY_PROBLEMS = (
 )
 
 
+def idempotency_key_header(description: str) -> Any:
+    """The required Idempotency-Key header of a write (its absence: idempotency_key_missing)."""
+    return Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description=description,
+        examples=["5f0c7a2e-4b1d-4c8e-9a3f-0d2b6e8c1a47"],
+    )
+
+
 @router.post(
     "/actions/preview",
     operation_id="previewAction",
@@ -108,12 +119,9 @@ async def perform(
     body: Annotated[ActionRequest, Body(examples=[_EXAMPLE])],
     idempotency_key: Annotated[
         str,
-        Header(
-            alias="Idempotency-Key",
-            pattern=KEY_PATTERN,
-            description="A new key (a UUID) per logical action: the same key and body replay "
-            "the first answer, so a retry never performs the action twice.",
-            examples=["5f0c7a2e-4b1d-4c8e-9a3f-0d2b6e8c1a47"],
+        idempotency_key_header(
+            "A new key (a UUID) per logical action: the same key and body replay the first "
+            "answer, so a retry never performs the action twice."
         ),
     ],
 ) -> Response:
@@ -127,25 +135,30 @@ async def perform(
         body,
         caller_id=caller.id,
         idempotency_key=parse_idempotency_key(idempotency_key),
-        render_result=_stored,
-        render_error=lambda exc: _stored(render_problem(exc, request.url.path)),
+        render_result=stored,
+        render_error=lambda exc: stored(render_problem(exc, request.url.path)),
     )
-    stored = answer.response
-    headers = {**stored.headers, REPLAY_HEADER: "true"} if answer.replayed else stored.headers
+    return answer_response(answer)
+
+
+def answer_response(answer: Answer) -> Response:
+    """The answer of a write as sent: marked when it is a replay, its key freed once sent
+    when it is not kept (actions/execution.py)."""
+    kept = answer.response
+    headers = {**kept.headers, REPLAY_HEADER: "true"} if answer.replayed else kept.headers
     return Response(
-        stored.body,
-        status_code=stored.status_code,
-        media_type=stored.media_type,
+        kept.body,
+        status_code=kept.status_code,
+        media_type=kept.media_type,
         headers=headers,
-        # An answer that is not kept frees its key once sent (actions/execution.py).
         background=BackgroundTask(answer.release) if answer.release is not None else None,
     )
 
 
-def _stored(answer: ActionResult | Response) -> StoredResponse:
+def stored(answer: BaseModel | Response) -> StoredResponse:
     """An answer as the idempotency store keeps it (the body as sent, byte for byte)."""
     response = (
-        JSONResponse(answer.model_dump(mode="json")) if isinstance(answer, ActionResult) else answer
+        JSONResponse(answer.model_dump(mode="json")) if isinstance(answer, BaseModel) else answer
     )
     return StoredResponse(
         status_code=response.status_code,

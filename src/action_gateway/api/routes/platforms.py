@@ -12,6 +12,7 @@ from action_gateway.api.problems import problem_responses
 from action_gateway.domain.models import (
     ACTION_FACTS,
     ActionName,
+    Ceiling,
     Platform,
     ResourceType,
     ResponseModel,
@@ -25,6 +26,21 @@ _PLATFORM_IDS = f"{', '.join(list(PLATFORMS)[:-1])} or {list(PLATFORMS)[-1]}."
 """The shipped platforms' ids, for the path parameter's description."""
 
 
+class ApprovalInfo(ResponseModel):
+    """How an action above an agent's ceiling is approved."""
+
+    ceiling: Ceiling = Field(
+        description="The connection setting (`actions.<ceiling>`) whose per-role amounts limit it."
+    )
+    operation_id: str = Field(
+        default="decideApproval",
+        description="Above the ceiling, approval_required carries a token; an approver sends it "
+        "to this operation.",
+    )
+    method: str = "POST"
+    path: str = "/v1/approvals"
+
+
 class ActionInfo(ResponseModel):
     name: ActionName
     resource_type: ResourceType
@@ -32,6 +48,9 @@ class ActionInfo(ResponseModel):
     destructive: bool = Field(
         description="It cancels, or moves money or value to the customer: its MCP tool (of the "
         "same name, at /mcp) is marked destructiveHint, for hosts to confirm it first."
+    )
+    approval: ApprovalInfo | None = Field(
+        default=None, description="Set for an action a per-role ceiling can limit."
     )
 
 
@@ -81,6 +100,10 @@ def _inline(node: Any, definitions: dict[str, Any]) -> Any:
     return {key: _inline(value, definitions) for key, value in node.items()}
 
 
+def _approval(ceiling: Ceiling | None) -> ApprovalInfo | None:
+    return ApprovalInfo(ceiling=ceiling) if ceiling is not None else None
+
+
 @router.get(
     "/platforms",
     operation_id="listPlatforms",
@@ -95,6 +118,7 @@ async def list_platforms(services: ServicesDep) -> PlatformList:
                 resource_type=ACTION_FACTS[action].resource_type,
                 input_schema=_input_schema(action),
                 destructive=ACTION_FACTS[action].destructive,
+                approval=_approval(ACTION_FACTS[action].ceiling),
             )
             for action in matrix.actions()
         ]
