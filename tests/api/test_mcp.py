@@ -30,7 +30,9 @@ from tests.e2e_server import serving_app
 AVA = "ava.lindqvist@example.com"
 PAID_UNFULFILLED = "5500001001"  # #1001
 PAID_FULFILLED = "5500001002"  # #1002
-CEILINGS = ActionsConfig.model_validate({"refund_ceilings": {"refund_order": {"support": "10"}}})
+CEILINGS = ActionsConfig.model_validate(
+    {"refund_ceilings": {"refund_order": {"support": "10", "lead": "500"}}}
+)
 Gateway = tuple[str, dict[str, Any]]
 """The served gateway's base URL and its simulators."""
 READS = {"find_customer", "get_order", "get_subscription", "explain_eligibility"}
@@ -292,6 +294,21 @@ async def test_approval_required_tells_the_agent_to_hand_over(gateway: Gateway) 
     assert problem["detail"] in text(refused)
     assert "hand the decision to a human" in text(refused)
     assert not simulators[SHOPIFY].ledger
+    # The human decides through the HTTP API with the token the agent was given.
+    approval = problem["approval"]
+    assert (approval["amount"], approval["ceiling"]) == (problem["amount"], "refund_ceilings")
+    assert approval["requested_by"]["agent_id"] == "agent-7"
+    lead = {"agent_id": "agent-9", "agent_roles": ["lead"], "conversation_id": "conv-9"}
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        approved = await http.post(
+            "/v1/approvals",
+            json={"token": approval["token"], "decision": "approve", "context": lead},
+            headers={**auth("helpdesk-b"), "Idempotency-Key": str(uuid.uuid4())},
+        )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "succeeded"
+    assert "approved by agent-9" in approved.json()["timeline_event"]["summary"]
+    assert [e.operation for e in simulators[SHOPIFY].ledger].count("refundCreate") == 1
 
 
 async def test_bad_arguments_and_refusals_are_tool_errors(gateway: Gateway) -> None:
