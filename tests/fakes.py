@@ -12,6 +12,7 @@ import httpx
 from action_gateway.config import ConnectionConfig
 from action_gateway.domain.models import (
     ActionOutcome,
+    Address,
     CancelOrderInput,
     CancelSubscriptionInput,
     CreateDiscountCodeInput,
@@ -34,11 +35,13 @@ from action_gateway.domain.models import (
     RefundSummary,
     ReplacementOrder,
     RescheduleSubscriptionOrderInput,
+    ShippingAddressChange,
     SkipSubscriptionOrderInput,
     StoreCredit,
     Subscription,
     SubscriptionChange,
     SubscriptionState,
+    UpdateShippingAddressInput,
     tags_after_edit,
 )
 from action_gateway.domain.refunds import check_partial_refund
@@ -55,6 +58,7 @@ def make_order(
     total: str = "54.20",
     currency: str = "USD",
     customer_id: str = "501",
+    shipping_address: Address | None = None,
 ) -> Order:
     return Order(
         id=order_id,
@@ -66,11 +70,24 @@ def make_order(
             fulfillment_status=fulfillment_status,
             cancelled=cancelled,
             amount_received=total if financial_status == "paid" else "0.00",
+            has_shipping_address=shipping_address is not None,
         ),
         currency=currency,
         totals=OrderTotals(total=Money.of(total, currency)),
         note="first note",
+        shipping_address=shipping_address,
     )
+
+
+AN_ADDRESS = Address(
+    first_name="Ava",
+    last_name="Lindqvist",
+    address1="190 MacLaren Street",
+    city="Ottawa",
+    province_code="ON",
+    postal_code="K2P 0L6",
+    country_code="CA",
+)
 
 
 def make_customer(customer_id: str = "501") -> Customer:
@@ -243,8 +260,9 @@ class FakeAdapter:
 
 @dataclass
 class FakePartialRefundAdapter(FakeAdapter):
-    """A ``FakeAdapter`` that partially refunds orders (``PartiallyRefundsOrders``) and edits
-    their tags (``EditsOrderTags``) too."""
+    """A ``FakeAdapter`` that partially refunds orders (``PartiallyRefundsOrders``), edits
+    their tags (``EditsOrderTags``) and changes their shipping address
+    (``UpdatesShippingAddresses``) too."""
 
     async def partial_refund_order(
         self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
@@ -262,6 +280,15 @@ class FakePartialRefundAdapter(FakeAdapter):
         self.orders[order.id] = order.model_copy(update={"tags": tags})
         change = OrderTagsChange(added=added, removed=removed, tags=tags)
         return ActionOutcome(status="succeeded", tags=change)
+
+    async def update_shipping_address(
+        self, order: Order, data: UpdateShippingAddressInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        await self._act("address", order.id, call)
+        after = Address(**data.address.model_dump())
+        self.orders[order.id] = order.model_copy(update={"shipping_address": after})
+        change = ShippingAddressChange(before=order.shipping_address, after=after)
+        return ActionOutcome(status="succeeded", shipping_address=change)
 
 
 def fake_connection(connection_id: str = "acme", **actions: object) -> ConnectionConfig:

@@ -94,6 +94,11 @@ SHOPIFY_TAG_ADDS = 60
 SHOPIFY_TAG_REMOVES = 30
 """edit_order_tags: each logical action adds (or removes) one tag of its own, so a second
 tagsAdd / tagsRemove of that tag is a double write."""
+ADDRESS_CHANGES = 20
+"""update_shipping_address per platform: each logical action sets an address line of its own
+(a second write of it is a double write)."""
+SHOPIFY_ADDRESS_ORDERS = ["5500001003", "5500001027", "5500001030"]  # unfulfilled, not cancelled
+BIGCOMMERCE_ADDRESS_ORDERS = ["112", "111"]  # Manual Verification Required, Awaiting Fulfillment
 
 # One money-moving (or one-shot) logical action per order: a second effect on it is a double.
 SHOPIFY_MONEY: list[tuple[str, str, dict[str, Any]]] = [
@@ -178,7 +183,7 @@ class Answer:
 @dataclass
 class Logical:
     index: int
-    kind: str  # note / money / skip / sub_cancel / credit / reschedule / replacement / tags
+    kind: str  # note/money/skip/sub_cancel/credit/reschedule/replacement/tags/address
     connection: str
     action: str
     resource: str
@@ -241,6 +246,18 @@ def _seed_tags_to_remove(sandbox: dict[str, Any]) -> None:
         order.tags.append(_fault_tag(n))
 
 
+def _fault_address(connection: str, n: int) -> dict[str, str]:
+    return {
+        "first_name": "Fault",
+        "last_name": "Suite",
+        "address1": f"{n} {connection} Street",
+        "city": "Toronto",
+        "province_code": "ON",
+        "postal_code": "M5J 2N8",
+        "country_code": "CA",
+    }
+
+
 def _tag_of(logical: Logical) -> str:
     data = logical.body["input"]
     return str((data.get("add") or data.get("remove"))[0])
@@ -277,6 +294,24 @@ def _plan(rng: random.Random) -> list[Logical]:
             order,
             _body(SHOPIFY, "edit_order_tags", {"order_id": order}, change),
         )
+    for connection, orders in (
+        (SHOPIFY, SHOPIFY_ADDRESS_ORDERS),
+        (BIGCOMMERCE, BIGCOMMERCE_ADDRESS_ORDERS),
+    ):
+        for n in range(ADDRESS_CHANGES):
+            order = orders[n % len(orders)]
+            add(
+                "address",
+                connection,
+                "update_shipping_address",
+                order,
+                _body(
+                    connection,
+                    "update_shipping_address",
+                    {"order_id": order},
+                    {"address": _fault_address(connection, n)},
+                ),
+            )
     for connection, money in ((SHOPIFY, SHOPIFY_MONEY), (BIGCOMMERCE, BIGCOMMERCE_MONEY)):
         for order, action, data in money:
             add(
@@ -407,6 +442,7 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
         "bc_status": [],
         "replacements": [],
         "bc_replacements": [],
+        "shopify_address": [],
     }
     shopify_store = sandbox[SHOPIFY].store
     original_update: Callable[..., Any] = shopify_store.order_update
@@ -416,7 +452,11 @@ def _record_notes(sandbox: dict[str, Any]) -> dict[str, list[tuple[str, str, flo
         result = original_update(data)
         if len(shopify_store.ledger) > before:
             order = str(data["id"]).rsplit("/", 1)[-1]
-            written[SHOPIFY].append((order, str(data["note"]), time.perf_counter()))
+            if "note" in data:
+                written[SHOPIFY].append((order, str(data["note"]), time.perf_counter()))
+            if data.get("shippingAddress"):
+                line = str(data["shippingAddress"]["address1"])
+                written["shopify_address"].append((order, line, time.perf_counter()))
         return result
 
     shopify_store.order_update = order_update
@@ -611,6 +651,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
             return _credit_amount(logical.body["input"]["amount"])
         if logical.kind == "tags":
             return _tag_of(logical)
+        if logical.kind == "address":
+            return str(logical.body["input"]["address"]["address1"])
         told_by_note = ("note", "replacement")
         return str(logical.body["input"].get("note", "")) if logical.kind in told_by_note else ""
 
@@ -625,6 +667,17 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     for connection in (SHOPIFY, BIGCOMMERCE):
         for order, note, at in written[connection]:
             effect((connection, "note", order, note), at)
+    address_writes: Counter[str] = Counter()
+    for order, line, at in written["shopify_address"]:
+        effect((SHOPIFY, "address", order, line), at)
+        per_operation[(SHOPIFY, f"orderUpdate address {line}", order)] += 1
+        address_writes[SHOPIFY] += 1
+    for entry, at in ledgers[BIGCOMMERCE]:
+        if entry.operation == "order.shipping_address":
+            order, line = str(entry.order_id), str(entry.street_1)
+            effect((BIGCOMMERCE, "address", order, line), at)
+            per_operation[(BIGCOMMERCE, f"address {line}", order)] += 1
+            address_writes[BIGCOMMERCE] += 1
     tag_writes: Counter[str] = Counter()
     for entry, at in ledgers[SHOPIFY]:
         if entry.operation in ("tagsAdd", "tagsRemove"):
@@ -710,7 +763,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
                 resent_puts += count - 1
             else:
                 problems.append(f"DOUBLE execution ({count} writes): {logical.describe()}")
-        if count > 1 and logical.kind == "tags":
+        if count > 1 and logical.kind in ("tags", "address"):
             problems.append(f"DOUBLE tag write ({count} writes): {logical.describe()}")
         if count and "succeeded" not in kinds and "unknown" not in kinds:
             problems.append(f"LOST success (executed, answered failure): {logical.describe()}")
@@ -814,6 +867,7 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
         f"{sum(a.kind == 'unknown' and not a.replayed for a in replacement_answers)}"
     )
     print(f"tag writes (one per logical action at most): {dict(tag_writes)}")
+    print(f"address writes (one per logical action at most): {dict(address_writes)}")
     print(f"max answer time {stats.max_seconds:.3f}s (limit {DEADLINE_SECONDS + MARGIN_SECONDS}s)")
     print(f"500s {len(stats.internal_errors)}, pending cancel jobs {len(pending_jobs)}")
     print(f"BigCommerce same-note PUT re-sends (deduplicated write, by design): {resent_puts}")
@@ -838,6 +892,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     assert written["bc_replacements"], "no replacement order was created on BigCommerce"
     assert tag_writes["tagsAdd"], tag_writes
     assert tag_writes["tagsRemove"], tag_writes
+    assert address_writes[SHOPIFY], address_writes
+    assert address_writes[BIGCOMMERCE], address_writes
     assert not stats.internal_errors, stats.internal_errors[:5]
     assert not stand_in_errors, stand_in_errors[:5]
     assert not stats.slow, stats.slow[:5]

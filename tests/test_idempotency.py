@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,31 @@ async def test_records_expire() -> None:
     store = InMemoryIdempotencyStore(retention_seconds=0.0, in_flight_seconds=0.0)
     await store.claim("k", "fp")
     assert (await store.claim("k", "fp")).state is ClaimState.CLAIMED
+
+
+async def test_a_claim_taken_over_from_an_unanswered_attempt_says_when_it_began() -> None:
+    store = InMemoryIdempotencyStore(in_flight_seconds=0.0)  # every lease is already over
+    began = time.time()
+    first = await store.claim("k", "fp")
+    assert (first.state, first.resumed_since) == (ClaimState.CLAIMED, None)
+    # The first attempt never answered: the next claim says when it began...
+    resumed = await store.claim("k", "fp")
+    assert resumed.state is ClaimState.CLAIMED
+    assert resumed.resumed_since is not None
+    assert began <= resumed.resumed_since <= time.time()
+    # ...and releasing the resumed claim keeps that mark, as the first attempt may have acted.
+    await store.release("k", "fp")
+    assert (await store.claim("k", "fp")).resumed_since == resumed.resumed_since
+    # A claim released by its own attempt (it provably did nothing) leaves no mark; nor does
+    # an answered one.
+    await store.claim("clean", "fp")
+    await store.release("clean", "fp")
+    assert (await store.claim("clean", "fp")).resumed_since is None
+    await store.complete("k", "fp", StoredResponse(200, b"{}", "application/json"))
+    fresh = InMemoryIdempotencyStore(in_flight_seconds=0.0, retention_seconds=0.0)
+    await fresh.claim("done", "fp")
+    await fresh.complete("done", "fp", StoredResponse(200, b"{}", "application/json"))
+    assert (await fresh.claim("done", "fp")).resumed_since is None
 
 
 # --- which answers are kept (Stripe's rule) -------------------------------------------------

@@ -24,6 +24,7 @@ from action_gateway.idempotency import (
     redis_client,
 )
 from action_gateway.settings import Settings
+from action_gateway_sandbox.connections import build_sandbox
 from tests.e2e_server import free_port, served_gateway
 from tests.helpers import running_app
 from tests.redis_server import running_redis
@@ -79,7 +80,12 @@ async def test_claim_in_flight_mismatch_replay(redis: Redis) -> None:
 async def test_records_are_namespaced_with_a_lease_then_kept_24_hours(redis: Redis) -> None:
     store = store_on(redis, in_flight_seconds=60.0)
     await store.claim("order-1", "fp")
-    assert await redis.keys("*") == [b"action-gateway:idem:order-1"]
+    assert sorted(await redis.keys("*")) == [
+        b"action-gateway:idem:order-1",
+        b"action-gateway:idem:tried:order-1",  # outlives the lease: kept as long as an answer
+    ]
+    tried = RedisIdempotencyStore.tried_key("order-1")
+    assert 86_000_000 < await redis.pttl(tried) <= 86_400_000
     claimed = await record(redis, "order-1")
     assert claimed is not None
     assert claimed.keys() == {"state", "fp", "owner", "claimed_at"}
@@ -113,6 +119,27 @@ async def test_a_crashed_owners_claim_expires(redis: Redis) -> None:
     assert (await store_on(redis).claim("k", "fp")).state is ClaimState.IN_FLIGHT
     await asyncio.sleep(0.5)
     assert (await store_on(redis).claim("k", "fp")).state is ClaimState.CLAIMED
+
+
+async def test_a_claim_taken_over_from_a_crashed_owner_says_when_it_began(redis: Redis) -> None:
+    began = time.time()
+    crashed = store_on(redis, in_flight_seconds=0.2)
+    assert (await crashed.claim("k", "fp")).resumed_since is None
+    await asyncio.sleep(0.3)
+    replica = store_on(redis, in_flight_seconds=0.2)
+    resumed = await replica.claim("k", "fp")
+    assert resumed.state is ClaimState.CLAIMED
+    assert resumed.resumed_since is not None
+    assert began <= resumed.resumed_since <= time.time()
+    # Its release keeps the crashed attempt's mark (that attempt may have acted)...
+    await replica.release("k", "fp")
+    assert (await store_on(redis).claim("k", "fp")).resumed_since == resumed.resumed_since
+    # ...while an attempt that releases its own claim leaves none behind.
+    clean = store_on(redis)
+    await clean.claim("clean", "fp")
+    await clean.release("clean", "fp")
+    assert await redis.get(RedisIdempotencyStore.tried_key("clean")) is None
+    assert (await clean.claim("clean", "fp")).resumed_since is None
 
 
 async def test_answers_expire_after_the_retention(redis: Redis) -> None:
@@ -284,8 +311,12 @@ async def test_actions_replay_from_redis(redis_url: str, redis: Redis) -> None:
         assert other.status_code == 422
         assert other.json()["code"] == "idempotency_key_reused"
         assert (await order(client, "5500001007"))["note"] == "first"
-    # Keys are namespaced by caller ("anonymous" without configured callers).
-    assert await redis.keys("*") == [b"action-gateway:idem:anonymous:note-1"]
+    # Keys are namespaced by caller ("anonymous" without configured callers); the tried mark
+    # outlives the lease.
+    assert sorted(await redis.keys("*")) == [
+        b"action-gateway:idem:anonymous:note-1",
+        b"action-gateway:idem:tried:anonymous:note-1",
+    ]
 
 
 async def test_a_crashed_claim_gives_409_then_the_retry_re_reads_the_platform(
@@ -312,6 +343,52 @@ async def test_a_crashed_claim_gives_409_then_the_retry_re_reads_the_platform(
         assert retry.json()["code"] == "not_eligible"
         state = (await order(client, "5500001001"))["state"]
         assert (state["cancelled"], state["financial_status"]) == (True, "refunded")
+
+
+STORE_CREDIT = {"sandbox-shopify": "7410001", "sandbox-bigcommerce": "2"}
+CREDIT_WRITES = {
+    "sandbox-shopify": "storeCreditAccountCredit",
+    "sandbox-bigcommerce": "customer.store_credit",
+}
+
+
+@pytest.mark.parametrize("connection", sorted(STORE_CREDIT))
+async def test_store_credit_is_never_issued_again_after_its_process_died(
+    redis_url: str, redis: Redis, connection: str
+) -> None:
+    """The credit was issued, then the owner died before storing the answer; the next attempt
+    knows (the tried mark) and looks before crediting, or says it cannot tell."""
+    body = {
+        "connection": connection,
+        "action": "issue_store_credit",
+        "target": {"customer_id": STORE_CREDIT[connection]},
+        "input": {"amount": "15.00", "currency": "USD"},
+        "context": {"agent_id": "agent-42"},
+    }
+    sandbox = build_sandbox()
+    async with running_app(settings=redis_settings(redis_url), sandbox=sandbox) as (client, _):
+        headers = {"Idempotency-Key": "credit-crash"}
+        done = await client.post("/v1/actions", json=body, headers=headers)
+        assert done.status_code == 200, done.text
+        # Put the record back to "in flight, owned by a process that died", its lease over.
+        crashed = await record(redis, "anonymous:credit-crash")
+        assert crashed is not None
+        await redis.delete(REDIS_KEY_PREFIX + "anonymous:credit-crash")
+        retry = await client.post("/v1/actions", json=body, headers=headers)
+    writes = [
+        e for e in sandbox.simulators[connection].ledger if e.operation == CREDIT_WRITES[connection]
+    ]
+    assert len(writes) == 1  # never a second credit
+    if connection == "sandbox-shopify":  # the credit transaction is there to be found
+        assert retry.status_code == 200, retry.text
+        assert retry.json()["store_credit"]["amount"] == {"amount": "15.00", "currency": "USD"}
+        assert any("earlier attempt" in w for w in retry.json()["warnings"])
+    else:  # BigCommerce keeps only a balance: it cannot be told
+        assert retry.status_code == 409, retry.text
+        problem = retry.json()
+        assert (problem["code"], problem["outcome"]) == ("earlier_attempt_unknown", "unknown")
+        assert "Nothing was sent again" in problem["detail"]
+        assert problem["timeline_event"]["type"] == "action.outcome_unknown"
 
 
 async def test_a_refusal_is_not_kept_in_redis_and_the_retry_is_evaluated_afresh(

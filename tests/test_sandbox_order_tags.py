@@ -1,6 +1,6 @@
 """edit_order_tags end to end through the sandbox (the real Shopify adapter against the
-simulator): input checks, preview, the change, a lost answer settled by re-reading, and the
-connection's switches (activation, roles, narrowing) as for every action."""
+simulator): input checks, preview, the change, a lost answer settled by re-reading. The
+connection's switches, the metric and the log line: tests/api/test_order_edits.py."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from action_gateway.config import GatewayConfig
 from action_gateway_sandbox.connections import Sandbox
-from tests.fakes import FakePartialRefundAdapter, fake_connection, make_order
-from tests.helpers import problem_of, running_app, running_sandbox
+from tests.helpers import problem_of, running_sandbox
 
 SHOPIFY = "sandbox-shopify"
 CANCELLED = "5500001005"  # #1005, already cancelled: tags can still be edited
@@ -130,41 +128,3 @@ async def test_bigcommerce_does_not_offer_it(gateway: tuple[httpx.AsyncClient, S
     body = tags_body("112", connection="sandbox-bigcommerce", add=["vip"])
     response = await client.post("/v1/actions", json=body, headers=key())
     problem_of(response, 422, "action_not_supported")
-
-
-async def test_activation_roles_and_narrowing_apply_to_it() -> None:
-    adapter = FakePartialRefundAdapter()
-    adapter.orders["1001"] = make_order("1001", fulfillment_status="unfulfilled")
-    adapter.orders["1002"] = make_order("1002", fulfillment_status="fulfilled")
-    connections = [
-        fake_connection(
-            "acme",
-            allowed=["edit_order_tags"],
-            roles={"edit_order_tags": ["lead"]},
-            narrowing={"edit_order_tags": {"fulfillment": ["unfulfilled"]}},
-        ),
-        fake_connection("other", allowed=["edit_order_note"]),
-    ]
-    config = GatewayConfig(connections=connections)
-    adapters = {"acme": adapter, "other": FakePartialRefundAdapter()}
-    async with running_app(config, adapters=adapters) as (client, _):
-
-        def body(connection: str, order: str, roles: list[str]) -> dict[str, Any]:
-            request = tags_body(order, connection=connection, add=["vip"])
-            request["context"]["agent_roles"] = roles
-            return request
-
-        disabled = await client.post("/v1/actions", json=body("other", "1001", []), headers=key())
-        problem_of(disabled, 403, "action_disabled")
-        wrong_role = await client.post(
-            "/v1/actions", json=body("acme", "1001", ["support"]), headers=key()
-        )
-        problem_of(wrong_role, 403, "role_not_allowed")
-        narrowed = await client.post(
-            "/v1/actions", json=body("acme", "1002", ["lead"]), headers=key()
-        )
-        assert narrowed.status_code == 409, narrowed.text
-        done = await client.post("/v1/actions", json=body("acme", "1001", ["lead"]), headers=key())
-        assert done.status_code == 200, done.text
-        assert done.json()["tags"]["tags"] == ["vip"]
-    assert adapter.calls == [("tags", "1001")]

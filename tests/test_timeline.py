@@ -489,3 +489,55 @@ def test_a_tag_preview_says_the_tags_the_order_would_have() -> None:
     assert build_preview_summary(platform=SHOPIFY, wording=wording, data=same, order=order) == (
         "Would change nothing on order #1001: now tagged “Gift”, “VIP” already."
     )
+
+
+def test_an_address_change_names_the_address_before_and_after() -> None:
+    from action_gateway.domain.models import Address, ShippingAddressChange
+    from action_gateway.domain.models import UpdateShippingAddressInput as Data
+
+    before = Address(
+        first_name="Ava",
+        last_name="Lindqvist",
+        address1="1 Old Road",
+        city="Austin",
+        province_code="TX",
+        postal_code="78751",
+        country_code="US",
+    )
+    data = Data.model_validate(
+        {
+            "address": {
+                "first_name": "Ava",
+                "last_name": "Lindqvist",
+                "company": "Acme",
+                "address1": "190 MacLaren",
+                "city": "Sudbury",
+                "province_code": "on",
+                "postal_code": "K2P 0V6",
+                "country_code": "ca",
+            },
+            "reason": "Customer moved",
+        }
+    )
+    after = Address(**data.address.model_dump())
+    event = build_timeline_event(
+        connection="acme",
+        platform=SHOPIFY,
+        action=ActionName.UPDATE_SHIPPING_ADDRESS,
+        context=CONTEXT,
+        outcome=ActionOutcome(
+            status="succeeded",
+            shipping_address=ShippingAddressChange(before=before, after=after),
+        ),
+        order=make_order("1001"),
+        data=data,
+    )
+    assert event.type == "order.shipping_address_updated"
+    assert event.summary == (
+        "Changed the shipping address of order #1001 to Ava Lindqvist, Acme, 190 MacLaren, "
+        "Sudbury ON K2P 0V6, CA (was: Ava Lindqvist, 1 Old Road, Austin TX 78751, US); "
+        "reason: “Customer moved”."
+    )
+    assert event.details["before"]["address1"] == "1 Old Road"
+    assert event.details["after"]["country_code"] == "CA"
+    assert event.details["reason"] == "Customer moved"

@@ -215,6 +215,15 @@ class UpstreamAuthFailed(UpstreamError):
     title = "The platform refused the connection's credentials"
 
 
+class EarlierAttemptUnknown(GatewayError):
+    """An earlier attempt of the same request (same Idempotency-Key) stopped without answering,
+    and the platform cannot show whether it acted: nothing is sent again."""
+
+    status = 409
+    code = "earlier_attempt_unknown"
+    title = "An earlier attempt of this request may have acted"
+
+
 class DeadlineExceeded(GatewayError):
     status = 504
     code = "deadline_exceeded"

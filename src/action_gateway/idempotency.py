@@ -24,8 +24,12 @@ cancelling an order that is already cancelled is refused (``not_eligible``), and
 ``downstream_key``), so Shopify deduplicates it. That is the whole of the reconciliation: where
 the platform neither deduplicates nor shows the first attempt in the state the eligibility
 rules read (for example a second partial refund that still fits the refundable amount on a
-platform without idempotency keys), the action can run a second time. A lease is not a lock
-either: a process paused for longer than ``in_flight_seconds`` can still finish after another
+platform without idempotency keys), the action can run a second time. To let an adapter guard
+the writes the platform cannot deduplicate (store credit), every claim also leaves a "tried"
+mark that outlives the lease (``retention_seconds``): a claim taken over from an attempt that
+never answered says when that attempt began (``Claim.resumed_since``), and a release (the
+request provably did nothing) removes the mark only when its own claim made it. A lease is not
+a lock either: a process paused for longer than ``in_flight_seconds`` can still finish after another
 has claimed the key; its answer is then not stored (the owner check refuses it).
 """
 
@@ -109,6 +113,9 @@ class StoredResponse:
 class Claim:
     state: ClaimState
     response: StoredResponse | None = None
+    resumed_since: float | None = None
+    """On a claim taken over from an earlier attempt that never answered (its process stopped,
+    its lease expired): when that attempt claimed the key (Unix time). It may have acted."""
 
 
 class IdempotencyStore(Protocol):
@@ -126,6 +133,7 @@ class _Record:
     fingerprint: str
     expires_at: float
     response: StoredResponse | None = None
+    resumed: bool = False
 
 
 class InMemoryIdempotencyStore:
@@ -135,6 +143,8 @@ class InMemoryIdempotencyStore:
         self, *, retention_seconds: float = RETENTION_SECONDS, in_flight_seconds: float = 300.0
     ) -> None:
         self._records: dict[str, _Record] = {}
+        self._tried: dict[str, float] = {}
+        """key -> when its first unanswered claim was made (Unix time)."""
         self._retention = retention_seconds
         self._in_flight = in_flight_seconds
         self._lock = asyncio.Lock()
@@ -149,8 +159,14 @@ class InMemoryIdempotencyStore:
                 del self._records[key]
                 record = None
             if record is None:
-                self._records[key] = _Record(fingerprint, now + self._in_flight)
-                return Claim(ClaimState.CLAIMED)
+                # A mark left by a claim that neither answered nor was released: it expired.
+                resumed = self._tried.get(key)
+                if resumed is None:
+                    self._tried[key] = time.time()
+                self._records[key] = _Record(
+                    fingerprint, now + self._in_flight, resumed=resumed is not None
+                )
+                return Claim(ClaimState.CLAIMED, resumed_since=resumed)
             if record.fingerprint != fingerprint:
                 return Claim(ClaimState.MISMATCH)
             if record.response is None:
@@ -160,12 +176,15 @@ class InMemoryIdempotencyStore:
     async def complete(self, key: str, fingerprint: str, response: StoredResponse) -> None:
         async with self._lock:
             self._records[key] = _Record(fingerprint, time.monotonic() + self._retention, response)
+            self._tried.pop(key, None)
 
     async def release(self, key: str, fingerprint: str) -> None:
         async with self._lock:
             record = self._records.get(key)
             if record is not None and record.fingerprint == fingerprint and record.response is None:
                 del self._records[key]
+                if not record.resumed:  # an earlier attempt's mark stays: it may have acted
+                    self._tried.pop(key, None)
 
     def _evict(self, now: float) -> None:
         # A full sweep at most once a minute keeps claims O(1); the claimed key is checked itself.
@@ -175,6 +194,9 @@ class InMemoryIdempotencyStore:
         expired = [k for k, r in self._records.items() if r.expires_at <= now]
         for key in expired:
             del self._records[key]
+        oldest = time.time() - self._retention
+        for key in [k for k, at in self._tried.items() if at < oldest]:
+            del self._tried[key]
 
 
 def in_flight_seconds_for(deadlines: Iterable[float]) -> float:
@@ -238,6 +260,19 @@ end
 return 0
 """
 
+# KEYS[1] the tried mark; ARGV[1] the owner. Delete it only when this claim made it: an
+# earlier attempt's mark stays, as that attempt may have acted.
+_RELEASE_TRIED_LUA = """
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local ok, rec = pcall(cjson.decode, cur)
+if ok and type(rec) == 'table' and rec['owner'] == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+"""
+
 _IN_FLIGHT = "in_flight"
 _DONE = "done"
 
@@ -264,6 +299,7 @@ class RedisIdempotencyStore:
         self._retention_ms = max(1, round(retention_seconds * 1000))
         self._complete = redis.register_script(_COMPLETE_LUA)
         self._release = redis.register_script(_RELEASE_LUA)
+        self._release_tried = redis.register_script(_RELEASE_TRIED_LUA)
         self._owners: ContextVar[Mapping[str, str] | None] = ContextVar(
             f"idempotency_owners_{id(self):x}", default=None
         )
@@ -290,7 +326,7 @@ class RedisIdempotencyStore:
             for _ in range(3):
                 if await self._redis.set(name, record, nx=True, px=self._in_flight_ms):
                     self._remember(key, owner)
-                    return Claim(ClaimState.CLAIMED)
+                    return await self._claimed(key, owner)
                 raw = await self._redis.get(name)
                 if raw is None:  # expired or released between SET and GET: try again
                     continue
@@ -298,7 +334,7 @@ class RedisIdempotencyStore:
                 if current.get("owner") == owner:
                     # Our SET went through but its reply was lost, and the client re-sent it.
                     self._remember(key, owner)
-                    return Claim(ClaimState.CLAIMED)
+                    return await self._claimed(key, owner)
                 if current.get("fp") != fingerprint:
                     return Claim(ClaimState.MISMATCH)
                 if current.get("state") == _DONE:
@@ -308,6 +344,24 @@ class RedisIdempotencyStore:
             log.error("idempotency_store_failed", operation="claim", error=type(exc).__name__)
             raise _unavailable() from exc
         return Claim(ClaimState.IN_FLIGHT)  # the key keeps changing hands: retry shortly
+
+    async def _claimed(self, key: str, owner: str) -> Claim:
+        """The claim, with the mark of an earlier attempt that never answered, if any (else
+        this claim's own mark is left, to outlive its lease)."""
+        mark = json.dumps({"owner": owner, "at": time.time()}, separators=(",", ":"))
+        tried = self.tried_key(key)
+        if await self._redis.set(tried, mark, nx=True, px=self._retention_ms):
+            return Claim(ClaimState.CLAIMED)
+        raw = await self._redis.get(tried)
+        earlier = _decode(raw) if raw is not None else {}
+        if earlier.get("owner") == owner:  # our SET's reply was lost and it was re-sent
+            return Claim(ClaimState.CLAIMED)
+        at = earlier.get("at")
+        return Claim(ClaimState.CLAIMED, resumed_since=float(at) if at is not None else None)
+
+    @staticmethod
+    def tried_key(key: str) -> str:
+        return REDIS_KEY_PREFIX + "tried:" + key
 
     async def complete(self, key: str, fingerprint: str, response: StoredResponse) -> None:
         """Store the answer over this task's own claim; never raises once the action ran.
@@ -353,7 +407,8 @@ class RedisIdempotencyStore:
         if owner is None:
             return
         try:
-            await self._release(keys=[self.redis_key(key)], args=[owner])
+            if await self._release(keys=[self.redis_key(key)], args=[owner]):
+                await self._release_tried(keys=[self.tried_key(key)], args=[owner])
         except (RedisError, OSError) as exc:
             # The claim then expires by itself; the caller keeps the error that caused this.
             log.error("idempotency_store_failed", operation="release", error=type(exc).__name__)

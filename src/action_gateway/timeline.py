@@ -21,6 +21,7 @@ from action_gateway.domain.models import (
     ActionContext,
     ActionName,
     ActionOutcome,
+    Address,
     CancelOrderInput,
     CancelReason,
     CancelSubscriptionInput,
@@ -44,6 +45,7 @@ from action_gateway.domain.models import (
     SkipSubscriptionOrderInput,
     Subscription,
     SubscriptionChange,
+    UpdateShippingAddressInput,
     format_decimal,
     tags_after_edit,
 )
@@ -845,11 +847,21 @@ def _replacement_items(order: Order, data: CreateReplacementOrderInput) -> list[
     ]
 
 
-def _replacement_words(order: Order, data: CreateReplacementOrderInput) -> str:
+def _replacement_words(
+    order: Order, data: CreateReplacementOrderInput, *, worth: str = "", address: bool = False
+) -> str:
+    """The items, free, and where they go: the address itself when a preview can say it."""
     items = ", ".join(
         f"{item['quantity']} × {item['name']}" for item in _replacement_items(order, data)
     )
-    return f"{items}, at no charge, to the shipping address of order {order.name}"
+    if address and order.shipping_address is not None:
+        where = (
+            f"to {_address_line(order.shipping_address)} "
+            f"(the shipping address of order {order.name})"
+        )
+    else:
+        where = f"to the shipping address of order {order.name}"
+    return f"{items}, at no charge{worth}, {where}"
 
 
 def _replacement_notice(data: CreateReplacementOrderInput, platform: PlatformProfile) -> str:
@@ -874,6 +886,9 @@ def _describe_replacement(
     details = {
         "replacement_order": replacement.model_dump(mode="json"),
         "original_order": {"id": order.id, "name": order.name},
+        "shipping_address": (
+            order.shipping_address.model_dump(mode="json") if order.shipping_address else None
+        ),
         "line_items": _replacement_items(order, data),
         "reason": data.reason.value,
         "note": data.note,
@@ -933,7 +948,7 @@ def _preview_replacement(
     worth = f" (worth {format_money(told.value)})" if told.value is not None else ""
     return (
         f"Would create a replacement order for order {order.name}: "
-        f"{_replacement_words(order, data)}{worth}; reason: "
+        f"{_replacement_words(order, data, worth=worth, address=True)}; reason: "
         f"{REPLACEMENT_REASON_LABELS[data.reason]}; "
         f"{_replacement_notice(data, told.platform)}."
     )
@@ -965,4 +980,55 @@ EDIT_ORDER_TAGS = ActionWording(
     words="The tag change",
     describe=_describe_tags,
     preview=_preview_tags,
+)
+
+
+def _address_line(address: Address | None) -> str:
+    """``Ada Lovelace, 190 MacLaren, Sudbury ON K2P 0V6, CA``: one line, for a sentence."""
+    if address is None:
+        return "none"
+    name = " ".join(part for part in (address.first_name, address.last_name) if part)
+    place = " ".join(
+        part for part in (address.city, address.province_code, address.postal_code) if part
+    )
+    parts = (name, address.company, address.address1, address.address2, place, address.country_code)
+    return ", ".join(part for part in parts if part)
+
+
+def _describe_shipping_address(
+    told: Described[Order, UpdateShippingAddressInput], outcome: ActionOutcome
+) -> Description:
+    change = outcome.shipping_address
+    if change is None:
+        raise ValueError("a shipping address event needs the addresses")
+    summary = (
+        f"Changed the shipping address of order {told.target.name} to "
+        f"{_address_line(change.after)} (was: {_address_line(change.before)})"
+    )
+    summary += f"; reason: {_quote(told.data.reason)}." if told.data.reason else "."
+    details = {
+        "before": change.before.model_dump(mode="json") if change.before else None,
+        "after": change.after.model_dump(mode="json"),
+        "reason": told.data.reason,
+    }
+    return Description(summary, details)
+
+
+def _preview_shipping_address(
+    told: Described[Order, UpdateShippingAddressInput], refund: RefundSummary | None
+) -> str:
+    order = told.target
+    wanted = Address(**told.data.address.model_dump())
+    now = f" (now: {_address_line(order.shipping_address)})" if order.shipping_address else ""
+    return (
+        f"Would change the shipping address of order {order.name} to {_address_line(wanted)}"
+        f"{now}; shipping costs and taxes are not recalculated."
+    )
+
+
+UPDATE_SHIPPING_ADDRESS = ActionWording(
+    event_type="order.shipping_address_updated",
+    words="The shipping address change",
+    describe=_describe_shipping_address,
+    preview=_preview_shipping_address,
 )

@@ -35,6 +35,7 @@ from action_gateway.errors import (
 )
 from tests.actions.helpers import services, subscription_services
 from tests.fakes import (
+    AN_ADDRESS,
     FakeAdapter,
     FakePartialRefundAdapter,
     FakeSubscriptionAdapter,
@@ -226,6 +227,21 @@ DISPATCH: dict[ActionName, tuple[dict[str, str], dict[str, Any], tuple[str, str]
         ("replacement", "1001"),
     ),
     ActionName.EDIT_ORDER_TAGS: ({"order_id": "1001"}, {"add": ["vip"]}, ("tags", "1001")),
+    ActionName.UPDATE_SHIPPING_ADDRESS: (
+        {"order_id": "1001"},
+        {
+            "address": {
+                "first_name": "Ava",
+                "last_name": "Lindqvist",
+                "address1": "1 King Street",
+                "city": "Toronto",
+                "province_code": "ON",
+                "postal_code": "M5H 1A1",
+                "country_code": "CA",
+            }
+        },
+        ("address", "1001"),
+    ),
 }
 
 
@@ -236,9 +252,13 @@ def _fake_for(action: ActionName) -> FakePartialRefundAdapter | FakeSubscription
         return subscriptions
     commerce = FakePartialRefundAdapter()
     paid = ACTION_SPECS[action].facts.moves_money  # money moves back from a paid order only
-    commerce.orders["1001"] = make_order("1001", financial_status="paid" if paid else "pending")
+    commerce.orders["1001"] = make_order(
+        "1001", financial_status="paid" if paid else "pending", shipping_address=AN_ADDRESS
+    )
     if ACTION_SPECS[action].facts.compensates:  # a replacement sends again what was sent
-        commerce.orders["1001"] = make_order("1001", fulfillment_status="fulfilled")
+        commerce.orders["1001"] = make_order(
+            "1001", fulfillment_status="fulfilled", shipping_address=AN_ADDRESS
+        )
     commerce.customers["501"] = make_customer("501")
     return commerce
 

@@ -318,7 +318,7 @@ def test_reads_document_only_the_problems_they_can_return() -> None:
     preview, perform = by_id["previewAction"], by_id["performAction"]
     assert _codes(perform) - _codes(preview) == {
         "idempotency_key_missing", "idempotency_key_invalid", "idempotency_request_in_flight",
-        "idempotency_key_reused", "idempotency_store_unavailable",
+        "idempotency_key_reused", "idempotency_store_unavailable", "earlier_attempt_unknown",
     }  # fmt: skip
     assert "unsupported_media_type" in _codes(preview)
 

@@ -35,6 +35,7 @@ SEED: dict[int, tuple[str, set[ActionName]]] = {
     14: ("Partially Refunded", {REFUND, PARTIAL}),
 }
 ORDER_ACTIONS = [CANCEL, CANCEL_REFUND, REFUND, PARTIAL]
+ADDRESS = ActionName.UPDATE_SHIPPING_ADDRESS
 NOTE = ActionName.EDIT_ORDER_NOTE  # beyond the seed: the Orders V2 spec lets staff_notes be written
 REPLACEMENT = ActionName.CREATE_REPLACEMENT_ORDER  # issue 15: once something was shipped
 
@@ -56,7 +57,12 @@ def test_every_status_id_and_action(
 
 
 def test_the_order_actions_are_the_seeds(bigcommerce: PlatformMatrix) -> None:
-    assert bigcommerce.actions_for(ResourceType.ORDER) == [*ORDER_ACTIONS, NOTE, REPLACEMENT]
+    assert bigcommerce.actions_for(ResourceType.ORDER) == [
+        *ORDER_ACTIONS,
+        NOTE,
+        REPLACEMENT,
+        ADDRESS,
+    ]
     assert bigcommerce.resource_types() == [ResourceType.ORDER, ResourceType.CUSTOMER]
 
 
@@ -89,7 +95,7 @@ def test_reasons(bigcommerce: PlatformMatrix) -> None:
 def test_ids_outside_the_table_deny(bigcommerce: PlatformMatrix, status_id: int) -> None:
     result = bigcommerce.evaluate(ResourceType.ORDER, {"status_id": status_id})
     assert result.state == {"status": None}
-    assert {d.code for d in result.decisions} == {"unknown_status"}
+    assert {d.code for d in result.decisions if d.action is not ADDRESS} == {"unknown_status"}
     assert result.decisions[0].reason == (
         f"cancel_order is not available: the order's status_id {status_id} is not recognised."
     )
@@ -112,3 +118,16 @@ def test_a_replacement_once_something_was_shipped(
         REPLACEMENT
     )
     assert decision.allowed is (name in ("Shipped", "Partially Shipped", "Completed")), name
+
+
+@pytest.mark.parametrize("status_id", range(15))
+def test_the_shipping_address_changes_only_before_anything_shipped(
+    bigcommerce: PlatformMatrix, status_id: int
+) -> None:
+    # Pending, Awaiting Payment, Awaiting Fulfillment, Awaiting Shipment, Manual Verification
+    # Required; never Awaiting Pickup (8).
+    facts = {"status_id": status_id, "has_shipping_address": True}
+    result = bigcommerce.evaluate(ResourceType.ORDER, facts)
+    assert result.decision(ADDRESS).allowed is (status_id in {1, 7, 9, 11, 12})
+    pickup = bigcommerce.evaluate(ResourceType.ORDER, {**facts, "has_shipping_address": False})
+    assert pickup.decision(ADDRESS).code == "no_shipping_address"

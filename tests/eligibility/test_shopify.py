@@ -76,7 +76,8 @@ def shopify() -> PlatformMatrix:
 
 
 def evaluate(matrix: PlatformMatrix, **facts: Any) -> Evaluation:
-    return matrix.evaluate(ResourceType.ORDER, facts)
+    """The order's decisions; it ships somewhere unless the facts say otherwise."""
+    return matrix.evaluate(ResourceType.ORDER, {"has_shipping_address": True, **facts})
 
 
 @pytest.mark.parametrize(("row", "column", "payment"), CELLS)
@@ -93,6 +94,7 @@ def test_every_cell_of_the_seed_tables(
         # Something was sent to replace: partially or fully fulfilled, whatever was paid.
         ActionName.CREATE_REPLACEMENT_ORDER: row != "Unfulfilled",
         ActionName.EDIT_ORDER_TAGS: True,
+        ActionName.UPDATE_SHIPPING_ADDRESS: row == "Unfulfilled",
     }
     assert {d.action: d.allowed for d in result.decisions} == expected
     for decision in result.decisions:
@@ -135,7 +137,8 @@ def test_fulfillment_values_classify_into_the_seed_rows(
     assert result.state == {"payment": "paid", "fulfillment": expected}
     # The seed's table is the same in every fulfillment row; a replacement needs a shipment.
     shipped = expected in ("partially_fulfilled", "fulfilled")
-    assert result.allowed_actions() == [
+    allowed = [a for a in result.allowed_actions() if a is not ActionName.UPDATE_SHIPPING_ADDRESS]
+    assert allowed == [
         ActionName.CANCEL_AND_REFUND_ORDER,
         ActionName.REFUND_ORDER,
         ActionName.PARTIAL_REFUND_ORDER,
@@ -224,4 +227,33 @@ def test_a_replacement_needs_a_shipment_and_an_order_not_cancelled(
     assert (decision.allowed, decision.code) == (False, "already_cancelled")
     assert decision.reason == (
         "create_replacement_order is not available: the order is already cancelled."
+    )
+
+
+def test_the_shipping_address_changes_only_before_anything_shipped(shopify: PlatformMatrix) -> None:
+    def decision(**facts: Any) -> tuple[bool, str]:
+        found = evaluate(shopify, financial_status="paid", **facts).decision(
+            ActionName.UPDATE_SHIPPING_ADDRESS
+        )
+        return found.allowed, found.code
+
+    assert decision(fulfillment_status="unfulfilled", cancelled=False) == (True, "eligible")
+    assert decision(fulfillment_status="on_hold", cancelled=False) == (True, "eligible")
+    for shipped in ("partially_fulfilled", "fulfilled", "in_progress"):
+        assert decision(fulfillment_status=shipped, cancelled=False) == (
+            False,
+            "status_not_eligible",
+        )
+    assert decision(fulfillment_status="unfulfilled", cancelled=True) == (False, "order_cancelled")
+    pickup = evaluate(
+        shopify,
+        financial_status="paid",
+        fulfillment_status="unfulfilled",
+        cancelled=False,
+        has_shipping_address=False,
+    ).decision(ActionName.UPDATE_SHIPPING_ADDRESS)
+    assert (pickup.allowed, pickup.code) == (False, "no_shipping_address")
+    assert pickup.reason == (
+        "update_shipping_address is not available: the order has no shipping address "
+        "(a pickup or digital order)."
     )

@@ -94,7 +94,16 @@ async def perform_once(
     # platform, nor free its key for a blind second execution. It finishes and stores its answer,
     # which the caller's retry then gets (409 while it runs, the replay after).
     task = asyncio.create_task(
-        _execute_and_store(services, body, caller_id, key, digest, render_result, render_error)
+        _execute_and_store(
+            services,
+            body,
+            caller_id,
+            key,
+            digest,
+            render_result,
+            render_error,
+            resumed_since=claim.resumed_since,
+        )
     )
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
@@ -137,6 +146,8 @@ async def _execute_and_store(
     digest: str,
     render_result: RenderResult,
     render_error: RenderError,
+    *,
+    resumed_since: float | None = None,
 ) -> Answer:
     try:
         result = await perform_action(
@@ -145,6 +156,7 @@ async def _execute_and_store(
             caller=caller_id,
             downstream_key=downstream_key(f"{body.connection}:{body.action}", key),
             idempotency_key=key,
+            resumed_since=resumed_since,
         )
         response = render_result(result)
     except GatewayError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypedDict, assert_never
 
@@ -41,6 +42,7 @@ from action_gateway.domain.models import (
     ReplacementOrder,
     ResourceType,
     ResponseModel,
+    ShippingAddressChange,
     StoreCredit,
     Subscription,
     SubscriptionChange,
@@ -110,6 +112,9 @@ class ActionResult(ResponseModel):
     tags: OrderTagsChange | None = Field(
         default=None, description="edit_order_tags: the tags added, removed and now on the order."
     )
+    shipping_address: ShippingAddressChange | None = Field(
+        default=None, description="update_shipping_address: the address before and after."
+    )
 
 
 Target = Order | Customer | Subscription
@@ -152,16 +157,20 @@ async def perform_action(
     downstream_key: str | None,
     caller: str | None = None,
     idempotency_key: str | None = None,
+    resumed_since: float | None = None,
 ) -> ActionResult:
     """Run one action end to end within its connection's deadline; log one line about it.
 
     ``idempotency_key`` is the caller-scoped key (``caller:key``), logged so that on-call can
-    find every attempt of one action. A raised error says in ``write_sent`` whether a
-    state-changing request of the action had left for the platform.
+    find every attempt of one action; ``resumed_since`` (Unix time) says an earlier attempt
+    with that key began then and never answered. A raised error says in ``write_sent`` whether
+    a state-changing request of the action had left for the platform.
     """
     started = time.monotonic()
     connection = services.connection(request.connection)
     call = ActionCall.within(connection.deadline_seconds, idempotency_key=downstream_key)
+    if resumed_since is not None:
+        call.resumed_since = datetime.fromtimestamp(resumed_since, UTC)
     resource_type = ACTION_SPECS[ActionName(request.action)].facts.resource_type
     log_fields: dict[str, Any] = {
         "connection": connection.id,
@@ -174,6 +183,7 @@ async def perform_action(
         "target_id": getattr(request.target, f"{resource_type.value}_id", None),
         "target_name": None,  # known once the target is read
         "idempotency_key": idempotency_key,
+        "resumed_since": call.resumed_since.isoformat() if call.resumed_since else None,
     }
     ACTIONS_IN_FLIGHT.inc()
     try:
@@ -308,6 +318,7 @@ async def _run(
         store_credit=outcome.store_credit,
         replacement_order=outcome.replacement_order,
         tags=outcome.tags,
+        shipping_address=outcome.shipping_address,
     )
 
 

@@ -36,6 +36,7 @@ from action_gateway.domain.models import (
     RescheduleSubscriptionOrderInput,
     SkipSubscriptionOrderInput,
     Subscription,
+    UpdateShippingAddressInput,
 )
 from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.platforms.base import (
@@ -53,6 +54,7 @@ from action_gateway.platforms.base import (
     RefundsOrders,
     ReschedulesSubscriptionOrders,
     SkipsSubscriptionOrders,
+    UpdatesShippingAddresses,
 )
 from action_gateway.timeline import (
     CANCEL_AND_REFUND_ORDER,
@@ -67,6 +69,7 @@ from action_gateway.timeline import (
     REFUND_ORDER,
     RESCHEDULE_SUBSCRIPTION_ORDER,
     SKIP_SUBSCRIPTION_ORDER,
+    UPDATE_SHIPPING_ADDRESS,
     ActionWording,
 )
 
@@ -288,6 +291,14 @@ ACTION_SPECS: dict[ActionName, ActionSpec[Any, Any, Any]] = {
                 order, data, call=call
             ),
             wording=EDIT_ORDER_TAGS,
+        ),
+        ActionSpec[UpdatesShippingAddresses, Order, UpdateShippingAddressInput](
+            facts=ACTION_FACTS[ActionName.UPDATE_SHIPPING_ADDRESS],
+            capability=UpdatesShippingAddresses,
+            perform=lambda adapter, order, data, call: adapter.update_shipping_address(
+                order, data, call=call
+            ),
+            wording=UPDATE_SHIPPING_ADDRESS,
         ),
     )
 }

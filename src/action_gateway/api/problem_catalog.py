@@ -64,6 +64,10 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("idempotency_request_in_flight", 409, "A request with this key is in flight",
                 "The first request with this Idempotency-Key is still running; retry after "
                 "Retry-After."),
+    ProblemType("earlier_attempt_unknown", 409, "An earlier attempt of this request may have acted",
+                "An earlier attempt with this Idempotency-Key stopped without answering (its "
+                "process died) and the platform cannot show whether it acted; nothing was sent "
+                "again (`outcome: unknown`)."),
     ProblemType("discount_code_taken", 409, "The discount code already exists",
                 "The platform already has a discount with this code."),
     ProblemType("request_body_too_large", 413, "The request body is too large",

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import core_schema
+
+from action_gateway.domain.countries import is_country_code
 
 DECIMAL_PATTERN = r"^-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
 POSITIVE_DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,6})?$"
@@ -76,6 +79,7 @@ class ActionName(StrEnum):
     RESCHEDULE_SUBSCRIPTION_ORDER = "reschedule_subscription_order"
     CREATE_REPLACEMENT_ORDER = "create_replacement_order"
     EDIT_ORDER_TAGS = "edit_order_tags"
+    UPDATE_SHIPPING_ADDRESS = "update_shipping_address"
 
 
 class ResourceType(StrEnum):
@@ -539,6 +543,69 @@ def tags_after_edit(
     return added, removed, sorted(kept + added, key=str.casefold)
 
 
+def _country_code(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code that exists (pycountry's list), upper-cased."""
+    code = value.strip().upper()
+    if not is_country_code(code):
+        raise ValueError(f"{value} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+CountryCode = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=2,
+        description="ISO 3166-1 alpha-2 country code.",
+        examples=["CA"],
+    ),
+    AfterValidator(_country_code),
+]
+
+AddressLine = Annotated[str, Field(min_length=1, max_length=255)]
+AddressText = Annotated[str, Field(max_length=255), NamedSchema("AddressText")]
+"""An optional part of an address, named once (generators would otherwise name its type after
+the field, ``Address2``)."""
+OptionalAddressLine = AddressText | None
+
+
+class AddressInput(StrictModel):
+    """A complete shipping address; it replaces the order's whole shipping address."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_name: AddressLine
+    last_name: AddressLine
+    company: OptionalAddressLine = None
+    address1: AddressLine
+    address2: OptionalAddressLine = None
+    city: AddressLine
+    province_code: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=10,
+            pattern=r"^[A-Za-z0-9]+$",
+            description="The state or province code, as in ISO 3166-2 without the country "
+            "(`ON`, `NSW`); where the country has provinces.",
+            examples=["ON"],
+        ),
+    ] = None
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country_code: CountryCode
+    phone: Annotated[str | None, Field(max_length=50)] = None
+
+    @field_validator("province_code")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+
+class UpdateShippingAddressInput(StrictModel):
+    address: AddressInput
+    reason: Annotated[str | None, Field(max_length=255)] = None
+
+
 class _ActionRequestBase(StrictModel):
     connection: Annotated[str, Field(min_length=1, max_length=100, examples=["sandbox-shopify"])]
     context: ActionContext = ActionContext()
@@ -652,6 +719,12 @@ class EditOrderTagsRequest(_ActionRequestBase):
     input: EditOrderTagsInput
 
 
+class UpdateShippingAddressRequest(_ActionRequestBase):
+    action: Literal["update_shipping_address"]
+    target: OrderTarget
+    input: UpdateShippingAddressInput
+
+
 ActionRequest = Annotated[
     CancelOrderRequest
     | CancelAndRefundOrderRequest
@@ -664,7 +737,8 @@ ActionRequest = Annotated[
     | IssueStoreCreditRequest
     | RescheduleSubscriptionOrderRequest
     | CreateReplacementOrderRequest
-    | EditOrderTagsRequest,
+    | EditOrderTagsRequest
+    | UpdateShippingAddressRequest,
     Field(discriminator="action"),
 ]
 
@@ -783,6 +857,11 @@ ACTION_FACTS: dict[ActionName, ActionFacts] = {
             resource_type=ResourceType.ORDER,
             request_model=EditOrderTagsRequest,
         ),
+        ActionFacts(
+            name=ActionName.UPDATE_SHIPPING_ADDRESS,
+            resource_type=ResourceType.ORDER,
+            request_model=UpdateShippingAddressRequest,
+        ),
     )
 }
 """Every action's plain facts, declared once (``actions/specs.py`` builds on each)."""
@@ -809,6 +888,8 @@ class OrderState(ResponseModel):
     amount_received: DecimalString | None = None
     status_id: int | None = None
     status_label: str | None = None
+    has_shipping_address: bool | None = None
+    """The order ships somewhere (not a pickup or digital order); null where not read."""
 
     def as_facts(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -831,6 +912,22 @@ class OrderTotals(ResponseModel):
     outstanding: Money | None = None
     shipping: Money | None = None
     refunded_shipping: Money | None = None
+
+
+class Address(ResponseModel):
+    """A postal address as the platform keeps it."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province_code: str | None = None
+    province: str | None = Field(default=None, description="The province's name, when given.")
+    postal_code: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
 
 
 class Order(ResponseModel):
@@ -862,6 +959,11 @@ class Order(ResponseModel):
         default=None,
         description="The order's tags (Shopify), as read with the order; null where the "
         "platform has none or they were not read (order lists).",
+    )
+    shipping_address: Address | None = Field(
+        default=None,
+        description="Where the order ships; null when it ships nowhere (pickup, digital) or "
+        "was not read.",
     )
 
     @property
@@ -1070,6 +1172,13 @@ class OrderTagsChange(ResponseModel):
     tags: list[str]
 
 
+class ShippingAddressChange(ResponseModel):
+    """The order's shipping address before and after an update."""
+
+    before: Address | None
+    after: Address
+
+
 class ActionStatus(StrEnum):
     """``pending``: the platform accepted the action and finishes it later (e.g. a job)."""
 
@@ -1093,6 +1202,7 @@ class ActionOutcome(BaseModel):
     store_credit: StoreCredit | None = None
     replacement_order: ReplacementOrder | None = None
     tags: OrderTagsChange | None = None
+    shipping_address: ShippingAddressChange | None = None
 
     @field_validator("messages")
     @classmethod

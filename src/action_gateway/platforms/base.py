@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from action_gateway.domain.models import (
@@ -29,6 +30,7 @@ from action_gateway.domain.models import (
     SkipSubscriptionOrderInput,
     StoreCredit,
     Subscription,
+    UpdateShippingAddressInput,
 )
 
 
@@ -50,6 +52,10 @@ class ActionCall:
     failure of the same action, even of a read, can no longer claim that nothing happened."""
     attempts: int = 0
     upstream_request_ids: list[str] = field(default_factory=list)
+    resumed_since: datetime | None = None
+    """Set when an earlier attempt of this request claimed its key at this time and never
+    answered (its process stopped): it may have acted. A write the platform cannot deduplicate
+    looks for that attempt's effect first, or answers outcome unknown; never a blind second."""
 
     @classmethod
     def within(cls, seconds: float, idempotency_key: str | None = None) -> ActionCall:
@@ -300,5 +306,18 @@ class EditsOrderTags(Protocol):
 
         The platform does not deduplicate it: after an ambiguous failure the adapter re-reads
         the order's tags and compares them with the request instead of re-sending.
+        """
+        ...
+
+
+@runtime_checkable
+class UpdatesShippingAddresses(Protocol):
+    async def update_shipping_address(
+        self, order: Order, data: UpdateShippingAddressInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        """Replace the order's shipping address with the whole address given.
+
+        The platform does not deduplicate it: after an ambiguous failure the adapter re-reads
+        the address and compares it with the request instead of re-sending.
         """
         ...

@@ -9,6 +9,7 @@ import pytest
 
 from action_gateway.actions.specs import supported_actions
 from action_gateway.domain.models import (
+    ActionName,
     CancelOrderInput,
     CancelReason,
     CreateDiscountCodeInput,
@@ -714,7 +715,7 @@ async def test_build_and_supported_actions() -> None:
     async with httpx.AsyncClient(base_url=BASE_URL) as http:
         adapter = build_bigcommerce_adapter(connection(), http)
     assert adapter.client.store_hash == "abc123"
-    assert supported_actions(adapter) == ORDER_ACTIONS
+    assert supported_actions(adapter) == ORDER_ACTIONS | {ActionName.UPDATE_SHIPPING_ADDRESS}
 
 
 def test_store_credit_is_never_chosen_silently_for_a_refund() -> None:

@@ -929,7 +929,10 @@ async def test_build_shopify_adapter(http: httpx.AsyncClient) -> None:
     adapter = build_shopify_adapter(connection(), http)
     assert adapter.platform == "shopify"
     assert adapter.client.endpoint == ENDPOINT
-    assert supported_actions(adapter) == ORDER_ACTIONS | {ActionName.EDIT_ORDER_TAGS}
+    assert supported_actions(adapter) == ORDER_ACTIONS | {
+        ActionName.EDIT_ORDER_TAGS,
+        ActionName.UPDATE_SHIPPING_ADDRESS,
+    }
 
 
 async def test_api_base_url_overrides_the_shop_host(http: httpx.AsyncClient) -> None:

@@ -141,8 +141,9 @@ async def test_a_dry_run_says_the_items_and_their_value_and_creates_nothing(
     assert body["compensation_value"] == {"amount": "78.00", "currency": "USD"}
     assert body["summary"] == (
         "Would create a replacement order for order #1002: 1 × Trail Running Socks, "
-        "2 × Organic Cotton Tee, at no charge, to the shipping address of order #1002 "
-        "(worth $78.00); reason: lost in transit; customer not notified."
+        "2 × Organic Cotton Tee, at no charge (worth $78.00), to Ava Lindqvist, 101 Harbour "
+        "Street, Toronto ON M5J 2N8, CA (the shipping address of order #1002); reason: lost in "
+        "transit; customer not notified."
     )
     assert creations(store_of(sandbox)) == []
 

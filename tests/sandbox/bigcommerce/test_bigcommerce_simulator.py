@@ -825,3 +825,44 @@ async def test_store_credit_put_errors(client: httpx.AsyncClient, raw: httpx.Asy
         "/v3/customers", json=[{"id": 1, "store_credit_amounts": [{"amount": -5}]}]
     )
     assert negative.status_code == 422
+
+
+async def test_update_shipping_address(
+    raw: httpx.AsyncClient, client: httpx.AsyncClient, sim: BigCommerceSimulator
+) -> None:
+    [address] = (await client.get("/v2/orders/112/shipping_addresses")).json()
+    url = f"/v2/orders/112/shipping_addresses/{address['id']}"
+    read_only = await raw.put(url, json={"street_1": "1 New St", "items_total": 3})
+    assert read_only.status_code == 400
+    assert read_only.json() == [
+        {
+            "status": 400,
+            "message": "The field 'items_total' cannot be written to. Please remove it from "
+            "your request before trying again.",
+        }
+    ]
+    assert (await raw.put("/v2/orders/112/shipping_addresses/1", json={})).status_code in (
+        400,
+        404,
+    )
+    assert sim.ledger == []
+    body = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "street_1": "12 George Street",
+        "city": "Sydney",
+        "state": "New South Wales",
+        "zip": "2000",
+        "country": "Australia",
+        "country_iso2": "AU",
+    }
+    updated = await client.put(url, json=body)
+    assert updated.status_code == 200
+    assert {k: updated.json()[k] for k in body} == body
+    assert updated.json()["items_total"] == address["items_total"]  # nothing else changed
+    assert (await client.get(url)).json() == updated.json()
+    assert [(e.operation, e.order_id, e.street_1) for e in sim.ledger] == [
+        ("order.shipping_address", 112, "12 George Street")
+    ]
+    missing = await raw.put("/v2/orders/112/shipping_addresses/999999", json=body)
+    assert missing.status_code == 404

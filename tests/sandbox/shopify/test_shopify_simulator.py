@@ -225,6 +225,16 @@ mutation OrderTagsRemove($id: ID!, $tags: [String!]!) {
 }
 """
 
+ORDER_SHIPPING_ADDRESS_UPDATE = """
+mutation OrderShippingAddressUpdate($input: OrderInput!) {
+  orderUpdate(input: $input) {
+    order { id shippingAddress { firstName lastName address1 city province provinceCode
+      countryCodeV2 zip phone } }
+    userErrors { field message }
+  }
+}
+"""
+
 COLLECTIONS = (
     "query Collections($q: String) { collections(first: 5, query: $q) { nodes { id title } } }"
 )
@@ -1045,3 +1055,32 @@ async def test_tags_add_and_remove_as_captured(
         ("tagsRemove", ("red",)),
         ("tagsRemove", ("Red",)),
     ]
+
+
+async def test_shipping_address_update_as_captured(
+    client: httpx.AsyncClient, sim: ShopifySimulator
+) -> None:
+    async def update(**address: Any) -> Any:
+        variables = {"input": {"id": order_gid(1007), "shippingAddress": address}}
+        return (await gql(client, ORDER_SHIPPING_ADDRESS_UPDATE, variables))["data"]["orderUpdate"]
+
+    # A US address without last name and ZIP, with a Canadian province: three errors at once.
+    refused = await update(firstName="Ada", address1="1 Main", countryCode="US", provinceCode="ON")
+    assert refused["userErrors"] == [
+        {"field": ["shippingAddress", "lastName"], "message": "Enter a last name"},
+        {"field": ["shippingAddress", "zip"], "message": "Enter a ZIP code"},
+        {
+            "field": ["shippingAddress", "province"],
+            "message": "State is not a valid state in United States",
+        },
+    ]
+    assert sim.ledger == []
+    done = await update(
+        firstName="Ada", lastName="Lovelace", address1="190 MacLaren", city="Sudbury",
+        countryCode="CA", provinceCode="ON", zip="K2P 0V6",
+    )  # fmt: skip
+    assert done["userErrors"] == []
+    assert done["order"]["shippingAddress"]["province"] == "Ontario"
+    assert done["order"]["shippingAddress"]["countryCodeV2"] == "CA"
+    assert (await order(client, 1007))["note"] is None  # the note is left alone
+    assert [e.operation for e in sim.ledger] == ["orderUpdate"]

@@ -76,6 +76,8 @@ _ROUTES = (
     route("GET", "/v2/orders/{order_id}/products", "getOrderProducts"),
     route("GET", "/v2/orders/{order_id}/shipping_addresses", "getOrderShippingAddresses"),
     route("GET", "/v2/order_statuses", "getOrderStatuses"),
+    route("GET", "/v2/orders/{order_id}/shipping_addresses/{id}", "getOrderShippingAddress"),
+    route("PUT", "/v2/orders/{order_id}/shipping_addresses/{id}", "updateOrderShippingAddress"),
     route("GET", "/v3/customers", "getCustomers"),
     route("PUT", "/v3/customers", "updateCustomers"),
     route("POST", "/v3/orders/{order_id}/payment_actions/refund_quotes", "createOrderRefundQuotes"),
@@ -242,6 +244,15 @@ class BigCommerceSimulator:
             changes = validation.order_update(self._body(request, v2=True))
             self.store.update_order(order, changes, now)
             return self._json(200, render.order(order, self.store_hash))
+        if op in ("getOrderShippingAddress", "updateOrderShippingAddress"):
+            order = self._order(match[1], v2=True)
+            found = next((a for a in order.addresses if str(a.id) == match[2]), None)
+            if found is None:
+                raise v2_error(404, _NOT_FOUND)
+            if op == "updateOrderShippingAddress":
+                changes = validation.shipping_address_update(self._body(request, v2=True))
+                self.store.update_shipping_address(order, found, changes, now)
+            return self._json(200, render.address(order, found, self.store_hash))
         if op == "getCustomers":
             return self._json(200, render.customers(self.store, validation.customer_query(params)))
         if op == "updateCustomers":

@@ -143,6 +143,10 @@ class ShippingAddress:
     handling: Decimal = ZERO
     refunded_shipping: Decimal = ZERO
     refunded_handling: Decimal = ZERO
+    company: str = ""
+    street_2: str = ""
+    country: str = "United States"
+    country_iso2: str = "US"
 
 
 @dataclass(frozen=True)
@@ -273,3 +277,6 @@ class LedgerEntry:
     promotion_id: int | None = None
     code: str | None = None
     customer_id: int | None = None
+    address_id: int | None = None
+    street_1: str | None = None
+    """order.shipping_address: the address line it was set to."""

@@ -229,6 +229,25 @@ class Store:
         self.ledger.append(LedgerEntry("order.create", at=now, order_id=order_id))
         return order
 
+    def update_shipping_address(
+        self, order: Order, address: ShippingAddress, changes: dict[str, str], now: datetime
+    ) -> None:
+        """An absolute overwrite of the fields sent; shipping cost and tax are not recalculated
+        [O2 1043]."""
+        for name, value in changes.items():
+            if hasattr(address, name) and name not in ("id", "shipping_method"):
+                setattr(address, name, value)
+        order.modified = now
+        self.ledger.append(
+            LedgerEntry(
+                "order.shipping_address",
+                at=now,
+                order_id=order.id,
+                address_id=address.id,
+                street_1=address.street_1,
+            )
+        )
+
     # -- refunds --------------------------------------------------------------------------
 
     def quote(self, order: Order, items: list[RequestItem]) -> Quote:

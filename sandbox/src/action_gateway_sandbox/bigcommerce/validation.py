@@ -142,6 +142,29 @@ def order_create(body: object) -> dict[str, Any]:
     return body
 
 
+_ADDRESS_WRITABLE = {"first_name", "last_name", "company", "street_1", "street_2", "city",
+                     "state", "zip", "country", "country_iso2", "phone", "email",
+                     "shipping_method"}  # fmt: skip
+"""shippingAddress_Put: shippingAddress_Base + shipping_method (form_fields not modelled)."""
+
+
+def shipping_address_update(body: object) -> dict[str, str]:
+    """PUT /v2/orders/{id}/shipping_addresses/{id}: read-only fields give the spec's V2 400."""
+    if not isinstance(body, dict) or not body:
+        raise v2_error(400, "The request body must be a JSON object.")  # unverified wording
+    for name, value in body.items():
+        if name not in _ADDRESS_WRITABLE:
+            # [O2 updateOrderShippingAddress 400 example], verbatim.
+            raise v2_error(
+                400,
+                f"The field '{name}' cannot be written to. Please remove it from your request "
+                "before trying again.",
+            )
+        if not isinstance(value, str):
+            raise v2_error(400, f"The field '{name}' is invalid.")  # unverified wording
+    return body
+
+
 # -- V3 customers ---------------------------------------------------------------------------
 
 CUSTOMER_PARAMS = {"page", "limit", "id:in", "email:in", "phone:in", "name:in", "include",

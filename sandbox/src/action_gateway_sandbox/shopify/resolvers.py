@@ -225,6 +225,7 @@ class Views:
             "name": o.name,
             "note": o.note,
             "tags": list(o.tags),
+            "shippingAddress": None if o.shipping_address is None else dict(o.shipping_address),
             "email": o.email,
             "phone": None,
             "createdAt": iso(o.created_at),
@@ -274,7 +275,6 @@ class Views:
             ],
             "suggestedRefund": lambda _info, **args: self.suggested_refund(o, args),
             "sourceIdentifier": o.source_identifier,
-            "shippingAddress": None if o.shipping_address is None else dict(o.shipping_address),
         }
 
     def line_item(self, o: Order, li: LineItem) -> View:

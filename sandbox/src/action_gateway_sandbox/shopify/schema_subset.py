@@ -269,6 +269,7 @@ type TagsRemovePayload {
 type Order implements Node {
   id: ID!
   tags: [String!]!
+  shippingAddress: MailingAddress
   legacyResourceId: UnsignedInt64!
   name: String!
   note: String
@@ -324,7 +325,6 @@ type Order implements Node {
     suggestFullRefund: Boolean
   ): SuggestedRefund
   sourceIdentifier: String
-  shippingAddress: MailingAddress
 }
 type OrderCancellation {
   staffNote: String
@@ -569,6 +569,45 @@ input OrderTransactionInput {
 input OrderInput {
   id: ID!
   note: String
+  shippingAddress: MailingAddressInput
+}
+input MailingAddressInput {
+  address1: String
+  address2: String
+  city: String
+  company: String
+  countryCode: CountryCode
+  firstName: String
+  lastName: String
+  phone: String
+  provinceCode: String
+  zip: String
+}
+type MailingAddress {
+  address1: String
+  address2: String
+  city: String
+  company: String
+  countryCodeV2: CountryCode
+  firstName: String
+  lastName: String
+  phone: String
+  province: String
+  provinceCode: String
+  zip: String
+}
+enum CountryCode {
+  AF AX AL DZ AD AO AI AG AR AM AW AC AU AT AZ BS BH BD BB BY BE BZ BJ BM
+  BT BO BA BW BV BR IO BN BG BF BI KH CA CV BQ KY CF TD CL CN CX CC CO KM
+  CG CD CK CR HR CU CW CY CZ CI DK DJ DM DO EC EG SV GQ ER EE SZ ET FK FO
+  FJ FI FR GF PF TF GA GM GE DE GH GI GR GL GD GP GT GG GN GW GY HT HM VA
+  HN HK HU IS IN ID IR IQ IE IM IL IT JM JP JE JO KZ KE KI KP XK KW KG LA
+  LV LB LS LR LY LI LT LU MO MG MW MY MV ML MT MQ MR MU YT MX MD MC MN ME
+  MS MA MZ MM NA NR NP NL AN NC NZ NI NE NG NU NF MK NO OM PK PS PA PG PY
+  PE PH PN PL PT QA CM RE RO RU RW BL SH KN LC MF PM WS SM ST SA SN RS SC
+  SL SG SX SK SI SB SO ZA GS KR SS ES LK VC SD SR SJ SE CH SY TW TJ TZ TH
+  TL TG TK TO TT TA TN TR TM TC TV UG UA AE GB US UM UY UZ VU VE VN VG WF
+  EH YE ZM ZW ZZ
 }
 input DiscountCodeBasicInput {
   title: String
@@ -701,18 +740,6 @@ scalar UnsignedInt64
 type ProductVariant {
   id: ID!
 }
-type MailingAddress {
-  firstName: String
-  lastName: String
-  company: String
-  address1: String
-  address2: String
-  city: String
-  provinceCode: String
-  zip: String
-  countryCodeV2: CountryCode
-  phone: String
-}
 type OrderCreatePayload {
   order: Order
   userErrors: [OrderCreateUserError!]!
@@ -770,18 +797,6 @@ input MoneyBagInput {
   shopMoney: MoneyInput!
   presentmentMoney: MoneyInput
 }
-input MailingAddressInput {
-  address1: String
-  address2: String
-  city: String
-  company: String
-  countryCode: CountryCode
-  firstName: String
-  lastName: String
-  phone: String
-  provinceCode: String
-  zip: String
-}
 enum OrderCreateFinancialStatus {
   PENDING AUTHORIZED PARTIALLY_PAID PAID PARTIALLY_REFUNDED REFUNDED VOIDED EXPIRED
 }
@@ -791,8 +806,5 @@ enum OrderCreateInputsInventoryBehavior {
 enum OrderCreateUserErrorCode {
   INVALID FULFILLMENT_SERVICE_INVALID INVENTORY_CLAIM_FAILED PROCESSED_AT_INVALID
   TAX_LINE_RATE_MISSING REDUNDANT_CUSTOMER_FIELDS SHOP_DORMANT
-}
-enum CountryCode {
-  AU CA DE FR GB IE NL NZ US
 }
 """

@@ -117,13 +117,6 @@ _VARIANT_BASE = 4_450_000_001
 """The products' variant ids: _VARIANT_BASE + the product's index."""
 STOCK_PER_VARIANT = 500
 """Units on hand per variant (replacement orders take stock as any order does)."""
-_SHIPPING_ADDRESSES = {
-    _AVA: ("Ava", "Lindqvist", "1 Market St", "San Francisco", "CA", "94105", "US"),
-    _BO: ("Bo", "Wang", "150 Elgin St", "Ottawa", "ON", "K2P 1L4", "CA"),
-    _CARMEN: ("Carmen", "Ortiz", "10 Downing St", "London", None, "SW1A 2AA", "GB"),
-    _DMITRI: ("Dmitri", "Petrov", "Unter den Linden 77", "Berlin", None, "10117", "DE"),
-    _EMEKA: ("Emeka", "Obi", "1 Macquarie St", "Sydney", "NSW", "2000", "AU"),
-}
 
 
 def seed_table() -> list[dict[str, str | int | bool | None]]:
@@ -155,7 +148,7 @@ def populate(store: Store, now: datetime) -> None:
         store.collections[col.id] = col
     for index, spec in enumerate(SEED_ORDERS):
         store.orders[spec.id] = _order(spec, index, now)
-    _add_variants_and_addresses(store)
+    _add_variants(store)
     store.ledger.clear()
 
 
@@ -186,6 +179,7 @@ def _order(spec: SeedOrder, index: int, now: datetime) -> Order:
         presentment_currency=spec.presentment_currency,
         rate=_EUR_RATE if spec.presentment_currency == "EUR" else Decimal(1),
         in_progress=spec.fulfillment_status == "IN_PROGRESS",
+        shipping_address=None if spec.number in PICKUP_ORDERS else _address(customer, index),
     )
     if spec.fulfillment_status == "PARTIALLY_FULFILLED":
         a.fulfilled = 1
@@ -196,6 +190,26 @@ def _order(spec: SeedOrder, index: int, now: datetime) -> Order:
         order.cancelled_at = order.updated_at = created + timedelta(hours=2)
         order.cancel_reason, order.staff_note = "CUSTOMER", "Customer changed their mind"
     return order
+
+
+PICKUP_ORDERS = {1016}
+"""Picked up in store: no shipping address."""
+
+
+def _address(customer: SeedCustomer, index: int) -> dict[str, str | None]:
+    return {
+        "firstName": customer.first_name,
+        "lastName": customer.last_name,
+        "company": None,
+        "address1": f"{100 + index} Harbour Street",
+        "address2": None,
+        "city": "Toronto",
+        "province": "Ontario",
+        "provinceCode": "ON",
+        "countryCodeV2": "CA",
+        "zip": "M5J 2N8",
+        "phone": customer.phone,
+    }
 
 
 def _payments(order: Order, spec: SeedOrder, next_id: int, at: datetime, now: datetime) -> None:
@@ -261,24 +275,11 @@ def _payments(order: Order, spec: SeedOrder, next_id: int, at: datetime, now: da
             )
 
 
-def _add_variants_and_addresses(store: Store) -> None:
-    """Each line's product variant (and its stock), each order's shipping address."""
+def _add_variants(store: Store) -> None:
+    """Each line's product variant (and its stock)."""
     skus = {sku: index for index, (_, sku, _) in enumerate(_PRODUCTS)}
     for index in range(len(_PRODUCTS)):
         store.inventory[_VARIANT_BASE + index] = STOCK_PER_VARIANT
     for order in store.orders.values():
         for line in order.line_items:
             line.variant_id = _VARIANT_BASE + skus[line.sku]
-        first, last, street, city, province, postal, country = _SHIPPING_ADDRESSES[
-            order.customer_id
-        ]
-        address = {
-            "firstName": first,
-            "lastName": last,
-            "address1": street,
-            "city": city,
-            "provinceCode": province,
-            "zip": postal,
-            "countryCodeV2": country,
-        }
-        order.shipping_address = {k: v for k, v in address.items() if v is not None}

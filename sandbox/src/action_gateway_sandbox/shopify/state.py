@@ -155,8 +155,9 @@ class Order:
     cancel_pending: bool = False
     tags: list[str] = field(default_factory=list)
     source_identifier: str | None = None
-    shipping_address: dict[str, str] | None = None
-    """MailingAddress fields as Shopify names them (countryCodeV2...); None: nothing to ship."""
+    shipping_address: dict[str, str | None] | None = None
+    """A MailingAddress by its GraphQL field names (countryCodeV2...); None: a pickup or digital
+    order, nothing to ship."""
     custom_attributes: list[dict[str, str]] = field(default_factory=list)
     declared_financial_status: str | None = None
     """orderCreate's financialStatus: it persists while the order has no transactions."""

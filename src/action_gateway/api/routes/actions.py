@@ -61,6 +61,7 @@ IDEMPOTENCY_PROBLEMS = (
     "idempotency_key_missing",
     "idempotency_key_invalid",
     "idempotency_request_in_flight",
+    "earlier_attempt_unknown",
     "idempotency_key_reused",
     "idempotency_store_unavailable",
 )

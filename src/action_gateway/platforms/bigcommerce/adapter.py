@@ -25,7 +25,9 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    ShippingAddressChange,
     StoreCredit,
+    UpdateShippingAddressInput,
 )
 from action_gateway.domain.phones import text_forms
 from action_gateway.domain.refunds import check_partial_refund
@@ -36,8 +38,10 @@ from action_gateway.domain.replacements import (
 )
 from action_gateway.errors import (
     DiscountCodeTaken,
+    EarlierAttemptUnknown,
     FieldError,
     GatewayError,
+    NotEligible,
     NotFound,
     Outcome,
     PlatformRejected,
@@ -48,6 +52,7 @@ from action_gateway.errors import (
 )
 from action_gateway.platforms._outcomes import (
     is_ambiguous,
+    not_executed,
     reconcile_reserve,
     still_unknown,
     utc_now,
@@ -61,6 +66,7 @@ from action_gateway.platforms.base import (
     IssuesStoreCredit,
     PartiallyRefundsOrders,
     RefundsOrders,
+    UpdatesShippingAddresses,
 )
 from action_gateway.platforms.bigcommerce.client import BigCommerceClient
 from action_gateway.platforms.bigcommerce.endpoints import (
@@ -72,22 +78,26 @@ from action_gateway.platforms.bigcommerce.endpoints import (
     DELETE_PROMOTION,
     FIND_COUPON_CODES,
     GET_ORDER,
+    GET_ORDER_SHIPPING_ADDRESS,
     LIST_CUSTOMERS,
     LIST_ORDER_PRODUCTS,
     LIST_ORDER_SHIPPING_ADDRESSES,
     LIST_ORDERS,
     UPDATE_CUSTOMERS,
     UPDATE_ORDER,
+    UPDATE_ORDER_SHIPPING_ADDRESS,
 )
 from action_gateway.platforms.bigcommerce.mapping import (
     CANCELLED_STATUS_ID,
     NO_RESTOCK_NOTE,
     NOTIFY_NOTE,
     Node,
+    bigcommerce_address_matches,
     check_coupon_code,
     choose_refund_method,
     decimal_of,
     declined_error,
+    from_bigcommerce_address,
     from_bigcommerce_customer,
     from_bigcommerce_order,
     from_bigcommerce_promotion,
@@ -100,6 +110,7 @@ from action_gateway.platforms.bigcommerce.mapping import (
     refunded_total,
     remaining_shipping,
     store_credit_of,
+    to_bigcommerce_address,
     to_bigcommerce_coupon_code,
     to_bigcommerce_full_refund_items,
     to_bigcommerce_id,
@@ -168,6 +179,7 @@ class BigCommerceAdapter(
     # customer_Put's store_credit_amounts holds the balance (set, not added to) [CU3].
     IssuesStoreCredit,
     CreatesReplacementOrders,
+    UpdatesShippingAddresses,
 ):
     """A BigCommerce store through REST V2 and V3 (see ``client.py`` for the error layers)."""
 
@@ -309,7 +321,13 @@ class BigCommerceAdapter(
             if len(batch or []) < MAX_PAGE_SIZE:
                 break
             page += 1
-        return from_bigcommerce_order(node, products)
+        addresses: list[Node] = []
+        if int(node.get("shipping_address_count") or 0) > 0:  # none on pickup/digital orders
+            path = {"order_id": number}
+            addresses = await self.client.request(
+                LIST_ORDER_SHIPPING_ADDRESSES, path=path, call=call
+            )
+        return from_bigcommerce_order(node, products, addresses or [])
 
     async def find_order_by_name(self, name: str, *, call: ActionCall) -> Order | None:
         # BigCommerce's order number is its id.
@@ -541,6 +559,91 @@ class BigCommerceAdapter(
             previous_note=order.note,
         )
 
+    # --- Shipping address ---------------------------------------------------------------------
+
+    async def update_shipping_address(
+        self, order: Order, data: UpdateShippingAddressInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        addresses: list[Node] = (
+            await self.client.request(
+                LIST_ORDER_SHIPPING_ADDRESSES, path={"order_id": order.platform_id}, call=call
+            )
+            or []
+        )
+        if not addresses:
+            raise NotEligible(
+                f"Order {order.name} has no shipping address (a pickup or digital order): "
+                "there is none to change.",
+                current_state={"decision_code": "no_shipping_address"},
+            )
+        if len(addresses) > 1:
+            raise NotEligible(
+                f"Order {order.name} ships to {len(addresses)} addresses; change them in "
+                "BigCommerce, where each can be picked.",
+                current_state={"decision_code": "several_shipping_addresses"},
+            )
+        current = addresses[0]
+        if int(current.get("items_shipped") or 0) > 0:
+            raise NotEligible(
+                f"Items of order {order.name} have shipped to its address already.",
+                current_state={"decision_code": "already_shipped"},
+            )
+        body = to_bigcommerce_address(data.address)
+        path = {"order_id": order.platform_id, "id": current["id"]}
+        messages: list[str] = []
+        try:
+            node: Node | None = await self.client.request(
+                UPDATE_ORDER_SHIPPING_ADDRESS,
+                path=path,
+                json=body,
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
+            )
+            if not node:
+                raise UpstreamError(
+                    "BigCommerce answered the address change without the address",
+                    outcome=Outcome.UNKNOWN,
+                )
+        except GatewayError as exc:
+            if not is_ambiguous(exc):
+                raise
+            node = await self._settle_address(order, path, body, exc, call)
+            messages.append(
+                "BigCommerce's answer to the address change was lost; re-reading the address "
+                "shows the new one."
+            )
+        return ActionOutcome(
+            status="succeeded",
+            shipping_address=ShippingAddressChange(
+                before=from_bigcommerce_address(current), after=from_bigcommerce_address(node)
+            ),
+            platform_reference=str(current["id"]),
+            messages=messages,
+        )
+
+    async def _settle_address(
+        self,
+        order: Order,
+        path: Mapping[str, str | int],
+        body: Mapping[str, str],
+        exc: GatewayError,
+        call: ActionCall,
+    ) -> Node:
+        """After an ambiguous PUT: re-read the address and compare, never re-send."""
+        try:
+            node: Node | None = await self.client.request(
+                GET_ORDER_SHIPPING_ADDRESS, path=path, call=call
+            )
+        except GatewayError:
+            raise exc from exc.__cause__  # cannot tell: the write's own failure, as it was
+        if node and bigcommerce_address_matches(node, body):
+            return node
+        raise not_executed(
+            exc,
+            f"Re-reading order {order.name}'s shipping address shows another address than the "
+            "one sent: it was not changed.",
+        ) from exc
+
     # --- Discount codes -----------------------------------------------------------------------
 
     async def discount_currency(self, *, call: ActionCall) -> str | None:
@@ -684,10 +787,19 @@ class BigCommerceAdapter(
         its write and its answer leaves the key to be claimed again once its lease expires
         (``idempotency.py``); the stateless gateway keeps no target for that attempt, and none
         can be derived (the balance read then already holds the first credit or not, nothing on
-        the customer says which). That case stays the lease's documented limit.
+        the customer says which): that attempt is reported as outcome unknown, never re-sent.
         """
         currency = await self._store_credit_currency(data, call)
         before = await self._store_credit_balance(customer, call)
+        if call.resumed_since is not None:
+            raise EarlierAttemptUnknown(
+                f"An earlier attempt of this request began at {call.resumed_since.isoformat()} "
+                "and stopped before it answered. BigCommerce keeps the balance "
+                f"({Money.of(before, currency)} now), not a record of each credit, so whether "
+                "that attempt credited cannot be told. Nothing was sent again: check the "
+                "customer's store credit in BigCommerce before issuing it again.",
+                outcome=Outcome.UNKNOWN,
+            )
         target = before + Decimal(data.amount)
         body = to_bigcommerce_store_credit(int(customer.platform_id), target)
         messages: list[str] = []

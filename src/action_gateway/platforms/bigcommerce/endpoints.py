@@ -74,3 +74,17 @@ DELETE_PROMOTION = Endpoint(
 # Order creation is never deduplicated: a replacement is marked (external_order_id) and looked
 # for before it is sent and after an ambiguous failure, never re-sent.
 CREATE_ORDER = Endpoint("create_order", "POST", "/v2/orders", RequestKind.WRITE)
+
+GET_ORDER_SHIPPING_ADDRESS = Endpoint(
+    "get_order_shipping_address",
+    "GET",
+    "/v2/orders/{order_id}/shipping_addresses/{id}",
+    RequestKind.READ,
+)
+# An absolute overwrite, yet sent once: after a lost answer the address is re-read and compared.
+UPDATE_ORDER_SHIPPING_ADDRESS = Endpoint(
+    "update_order_shipping_address",
+    "PUT",
+    "/v2/orders/{order_id}/shipping_addresses/{id}",
+    RequestKind.WRITE,
+)

@@ -9,7 +9,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from action_gateway.domain.countries import country_name, province_code, province_name
 from action_gateway.domain.models import (
+    Address,
+    AddressInput,
     CreateDiscountCodeInput,
     Customer,
     DiscountCode,
@@ -29,7 +32,7 @@ from action_gateway.domain.models import (
     format_decimal,
 )
 from action_gateway.errors import FieldError, PlatformMessage, PlatformRejected, ValidationFailed
-from action_gateway.platforms.shopify.mapping import add_months
+from action_gateway.platforms.shopify.mapping import add_months, same_address_part
 
 Node = Mapping[str, Any]
 
@@ -104,8 +107,11 @@ def from_bigcommerce_line_item(product: Node, currency: str) -> LineItem:
     )
 
 
-def from_bigcommerce_order(node: Node, products: Sequence[Node] = ()) -> Order:
-    """A V2 order (and its products) as the neutral Order; eligibility reads ``status_id`` only."""
+def from_bigcommerce_order(
+    node: Node, products: Sequence[Node] = (), addresses: Sequence[Node] = ()
+) -> Order:
+    """A V2 order (and its products and shipping addresses, when read) as the neutral Order;
+    eligibility reads ``status_id`` only."""
     currency = str(node.get("currency_code") or node.get("default_currency_code") or "USD")
     order_id = str(node["id"])
     customer_id = int(node.get("customer_id") or 0)
@@ -122,6 +128,11 @@ def from_bigcommerce_order(node: Node, products: Sequence[Node] = ()) -> Order:
             # `status` is the merchant-renamable label: shown, never decided on.
             status_label=node.get("custom_status") or node.get("status"),
             cancelled=status_id == CANCELLED_STATUS_ID,
+            has_shipping_address=(
+                int(node["shipping_address_count"]) > 0
+                if node.get("shipping_address_count") is not None
+                else None
+            ),
         ),
         currency=currency,
         totals=OrderTotals(
@@ -131,6 +142,8 @@ def from_bigcommerce_order(node: Node, products: Sequence[Node] = ()) -> Order:
             shipping=money(node.get("shipping_cost_inc_tax"), currency),
         ),
         note=node.get("staff_notes") or None,
+        # An order can ship to several addresses; the gateway's actions use the first.
+        shipping_address=from_bigcommerce_address(addresses[0]) if addresses else None,
         line_items=[from_bigcommerce_line_item(product, currency) for product in products],
         # The notes document no control-panel URL pattern for an order, so none is invented.
         admin_url=None,
@@ -556,3 +569,57 @@ def to_bigcommerce_store_credit(customer_id: int, balance: Decimal) -> list[dict
     """PUT /v3/customers body: an array of customer_Put; the amount is the whole new balance
     (one entry: several entries' meaning is unconfirmed)."""
     return [{"id": customer_id, "store_credit_amounts": [{"amount": float(balance)}]}]
+
+
+def from_bigcommerce_address(node: Node) -> Address:
+    """An ``orderShippingAddress`` (V2): ``state`` is the province's name."""
+    country = node.get("country_iso2") or None
+    state = node.get("state") or None
+    return Address(
+        first_name=node.get("first_name") or None,
+        last_name=node.get("last_name") or None,
+        company=node.get("company") or None,
+        address1=node.get("street_1") or None,
+        address2=node.get("street_2") or None,
+        city=node.get("city") or None,
+        province_code=province_code(country, state) if country and state else None,
+        province=state,
+        postal_code=node.get("zip") or None,
+        country_code=country,
+        phone=node.get("phone") or None,
+    )
+
+
+def to_bigcommerce_address(address: AddressInput) -> dict[str, str]:
+    """A ``shippingAddress_Put``: ``state`` takes the name (every example in the spec), both
+    ``country`` and ``country_iso2`` are sent; empty strings clear what the caller left out."""
+    return {
+        "first_name": address.first_name,
+        "last_name": address.last_name,
+        "company": address.company or "",
+        "street_1": address.address1,
+        "street_2": address.address2 or "",
+        "city": address.city,
+        "state": (
+            province_name(address.country_code, address.province_code)
+            if address.province_code
+            else None
+        )
+        or address.province_code
+        or "",
+        "zip": address.postal_code,
+        "country": country_name(address.country_code) or "",
+        "country_iso2": address.country_code,
+        "phone": address.phone or "",
+    }
+
+
+def bigcommerce_address_matches(node: Node | None, sent: Mapping[str, str]) -> bool:
+    """Whether a re-read address is the one sent (the country compared by its code)."""
+    if not node:
+        return False
+    return all(
+        same_address_part(key, node.get(key), value)
+        for key, value in sent.items()
+        if key != "country"
+    )

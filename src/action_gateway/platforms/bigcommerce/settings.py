@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from action_gateway.platforms.spec import PlatformSettings, ResourceFacts
 
@@ -24,4 +24,8 @@ class BigCommerceOrderFacts(ResourceFacts):
     type: Literal["order"]
     status_id: Annotated[
         StrictInt | None, Field(description="0-14; the renamable status label is never used.")
+    ] = None
+    has_shipping_address: Annotated[
+        StrictBool | None,
+        Field(description="shipping_address_count > 0 (false: a pickup or digital order)."),
     ] = None

@@ -26,7 +26,9 @@ from action_gateway.domain.models import (
     Platform,
     RefundOrderInput,
     RefundSummary,
+    ShippingAddressChange,
     StoreCredit,
+    UpdateShippingAddressInput,
     tags_after_edit,
 )
 from action_gateway.domain.refunds import check_partial_refund
@@ -62,11 +64,13 @@ from action_gateway.platforms.base import (
     IssuesStoreCredit,
     PartiallyRefundsOrders,
     RefundsOrders,
+    UpdatesShippingAddresses,
 )
 from action_gateway.platforms.shopify.client import ShopifyClient
 from action_gateway.platforms.shopify.mapping import (
     Node,
     credit_transactions,
+    from_shopify_address,
     from_shopify_credit,
     from_shopify_customer,
     from_shopify_customer_with_orders,
@@ -86,9 +90,11 @@ from action_gateway.platforms.shopify.mapping import (
     refunded_since,
     search_value,
     shop_handle,
+    shopify_address_matches,
     shopify_money,
     store_credit_account,
     suggested_partial_refund_variables,
+    to_shopify_address,
     to_shopify_cancel_variables,
     to_shopify_credit_input,
     to_shopify_discount_input,
@@ -112,10 +118,12 @@ from action_gateway.platforms.shopify.operations import (
     ORDER,
     ORDER_BY_NAME,
     ORDER_CANCEL,
+    ORDER_SHIPPING_ADDRESS,
     ORDER_TAGS,
     ORDER_TAGS_ADD,
     ORDER_TAGS_REMOVE,
     ORDER_UPDATE_NOTE,
+    ORDER_UPDATE_SHIPPING_ADDRESS,
     REPLACEMENT_ORDER_CREATE,
     REPLACEMENT_SOURCE,
     SHOP_CURRENCY,
@@ -127,8 +135,10 @@ from action_gateway.platforms.shopify.operations import (
     supports_idempotent,
 )
 from action_gateway.platforms.shopify.reconcile import (
+    FOUND_EARLIER_STORE_CREDIT,
     RECONCILED_REFUND,
     RECONCILED_STORE_CREDIT,
+    earlier_store_credit,
     reconcile_cancel,
     reconcile_refund,
     reconcile_store_credit,
@@ -168,6 +178,7 @@ class ShopifyAdapter(
     IssuesStoreCredit,
     CreatesReplacementOrders,
     EditsOrderTags,
+    UpdatesShippingAddresses,
 ):
     """A Shopify store through the GraphQL Admin API (see ``client.py`` for the error layers)."""
 
@@ -628,6 +639,72 @@ class ShopifyAdapter(
             raise still_unknown(exc, f"{shown}; already done: {'; '.join(done)}.") from exc
         raise not_executed(exc, f"{shown}: nothing was changed.") from exc
 
+    # --- Shipping address ---------------------------------------------------------------------
+
+    async def update_shipping_address(
+        self, order: Order, data: UpdateShippingAddressInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        address = to_shopify_address(data.address)
+        messages: list[str] = []
+        try:
+            result = await self.client.execute(
+                ORDER_UPDATE_SHIPPING_ADDRESS,
+                {"input": {"id": order.platform_id, "shippingAddress": address}},
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
+            )
+            payload = result.get("orderUpdate") or {}
+            errors = payload.get("userErrors") or []
+            if errors:
+                raise from_shopify_user_errors(errors, action="update the shipping address")
+            node: Node | None = (payload.get("order") or {}).get("shippingAddress")
+            if not node:
+                raise UpstreamError(
+                    "Shopify answered orderUpdate without the shipping address",
+                    outcome=Outcome.UNKNOWN,
+                )
+        except GatewayError as exc:
+            if not is_ambiguous(exc):
+                raise
+            node = await self._settle_address(order, address, exc, call)
+            messages.append(
+                "Shopify's answer to the address change was lost; re-reading the order shows "
+                "the new address."
+            )
+        after = from_shopify_address(node)
+        if after is None:
+            raise UpstreamError("Shopify answered without the shipping address")
+        return ActionOutcome(
+            status="succeeded",
+            shipping_address=ShippingAddressChange(before=order.shipping_address, after=after),
+            platform_reference=order.platform_id,
+            messages=messages,
+        )
+
+    async def _settle_address(
+        self, order: Order, address: dict[str, str | None], exc: GatewayError, call: ActionCall
+    ) -> Node:
+        """After an ambiguous orderUpdate: re-read the address and compare, never re-send.
+
+        Shopify applies orderUpdate before answering: the address as sent means it happened;
+        another one means it did not. A re-read that fails leaves the write's own failure
+        (outcome unknown) as it was.
+        """
+        try:
+            data = await self.client.execute(
+                ORDER_SHIPPING_ADDRESS, {"id": order.platform_id}, call=call
+            )
+        except GatewayError:
+            raise exc from exc.__cause__
+        node: Node | None = (data.get("order") or {}).get("shippingAddress")
+        if node and shopify_address_matches(node, address):
+            return node
+        raise not_executed(
+            exc,
+            f"Re-reading order {order.name} shows another shipping address than the one sent: "
+            "it was not changed.",
+        ) from exc
+
     # --- Discount codes -----------------------------------------------------------------------
 
     async def discount_currency(self, *, call: ActionCall) -> str | None:
@@ -709,6 +786,16 @@ class ShopifyAdapter(
         # Not idempotent and no reference field: the balance, the credits already there and the
         # time are recorded first, so that a lost answer can be settled by re-reading.
         account, before = await self._store_credit(customer, data.currency, call)
+        if call.resumed_since is not None:
+            found = earlier_store_credit(account, data, since=call.resumed_since)
+            if found is not None:
+                credit = from_shopify_credit(found, previous_balance=None, notified=False)
+                return ActionOutcome(
+                    status="succeeded",
+                    store_credit=credit,
+                    platform_reference=credit.transaction_id,
+                    messages=[FOUND_EARLIER_STORE_CREDIT],
+                )
         seen = {t.get("id") for t in credit_transactions(account)}
         sent_at = self.clock()
         try:

@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from action_gateway.domain.models import (
+    Address,
+    AddressInput,
     CancelOrderInput,
     CreateDiscountCodeInput,
     CurrencySide,
@@ -162,6 +164,9 @@ def from_shopify_order(node: Node, *, handle: str) -> Order:
             fulfillment_status=_lower(node.get("displayFulfillmentStatus")),
             cancelled=node.get("cancelledAt") is not None,
             amount_received=received.amount if received else None,
+            has_shipping_address=(
+                node.get("shippingAddress") is not None if "shippingAddress" in node else None
+            ),
         ),
         currency=currency,
         totals=_totals(node, currency, "shopMoney"),
@@ -173,7 +178,70 @@ def from_shopify_order(node: Node, *, handle: str) -> Order:
         line_items=[from_shopify_line_item(item) for item in _nodes(node.get("lineItems"))],
         admin_url=admin_url(handle, "orders", order_id),
         tags=order_tags(node) if "tags" in node else None,
+        shipping_address=from_shopify_address(node.get("shippingAddress")),
     )
+
+
+def from_shopify_address(node: Node | None) -> Address | None:
+    """A ``MailingAddress`` (``countryCodeV2``: ``countryCode`` is deprecated)."""
+    if not node:
+        return None
+    return Address(
+        first_name=node.get("firstName"),
+        last_name=node.get("lastName"),
+        company=node.get("company"),
+        address1=node.get("address1"),
+        address2=node.get("address2"),
+        city=node.get("city"),
+        province_code=node.get("provinceCode"),
+        province=node.get("province"),
+        postal_code=node.get("zip"),
+        country_code=node.get("countryCodeV2"),
+        phone=node.get("phone"),
+    )
+
+
+def to_shopify_address(address: AddressInput) -> dict[str, str | None]:
+    """A whole ``MailingAddressInput``: parts the caller left out are sent as null so none of
+    the old address survives (whether an omitted field is kept is UNCONFIRMED)."""
+    return {
+        "firstName": address.first_name,
+        "lastName": address.last_name,
+        "company": address.company,
+        "address1": address.address1,
+        "address2": address.address2,
+        "city": address.city,
+        "provinceCode": address.province_code,
+        "countryCode": address.country_code,
+        "zip": address.postal_code,
+        "phone": address.phone,
+    }
+
+
+_READ_BACK = {"countryCode": "countryCodeV2"}
+
+
+def shopify_address_matches(node: Node | None, sent: Mapping[str, str | None]) -> bool:
+    """Whether a re-read ``MailingAddress`` is the address sent, as Shopify may format it
+    (case, spaces in a ZIP, a phone's punctuation)."""
+    if not node:
+        return False
+    return all(
+        same_address_part(key, node.get(_READ_BACK.get(key, key)), value)
+        for key, value in sent.items()
+    )
+
+
+def same_address_part(key: str, got: object, sent: object) -> bool:
+    def norm(value: object) -> str:
+        text = "" if value is None else str(value)
+        if key in ("zip", "postal_code"):
+            text = text.replace(" ", "").replace("-", "")
+        if key == "phone":
+            text = "".join(ch for ch in text if ch.isdigit())
+        return " ".join(text.split()).casefold()
+
+    return norm(got) == norm(sent)
 
 
 def order_tags(node: Node) -> list[str]:

@@ -22,6 +22,11 @@ class Operation:
 
 _MONEY_BAG = "{ shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }"
 
+_ADDRESS = (
+    "{ firstName lastName company address1 address2 city province provinceCode countryCodeV2 "
+    "zip phone }"
+)
+
 _CUSTOMER_FIELDS = """
 fragment CustomerFields on Customer {
   id legacyResourceId displayName numberOfOrders
@@ -35,6 +40,7 @@ fragment OrderSummary on Order {{
   id legacyResourceId name createdAt cancelledAt cancelReason note
   displayFinancialStatus displayFulfillmentStatus currencyCode presentmentCurrencyCode
   customer {{ id }}
+  shippingAddress {_ADDRESS}
   totalPriceSet {_MONEY_BAG}
   totalReceivedSet {_MONEY_BAG}
   totalRefundedSet {_MONEY_BAG}
@@ -563,6 +569,33 @@ mutation OrderTagsRemove($id: ID!, $tags: [String!]!) {
 )
 
 
+# orderUpdate's shippingAddress "overwrites the existing shipping address": the whole address
+# is sent. Plain UserError (no `code`).
+ORDER_UPDATE_SHIPPING_ADDRESS = Operation(
+    "OrderShippingAddressUpdate",
+    f"""
+mutation OrderShippingAddressUpdate($input: OrderInput!) {{
+  orderUpdate(input: $input) {{
+    order {{ id shippingAddress {_ADDRESS} }}
+    userErrors {{ field message }}
+  }}
+}}
+""",
+    RequestKind.WRITE,
+)
+
+# The address alone, to settle an orderUpdate whose answer was lost.
+ORDER_SHIPPING_ADDRESS = Operation(
+    "OrderShippingAddress",
+    f"""
+query OrderShippingAddress($id: ID!) {{
+  order(id: $id) {{ id shippingAddress {_ADDRESS} }}
+}}
+""",
+    RequestKind.READ,
+)
+
+
 ALL_OPERATIONS: tuple[Operation, ...] = (
     ORDER_REFUNDS,
     CUSTOMER_BY_IDENTIFIER,
@@ -590,4 +623,6 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     ORDER_TAGS,
     ORDER_TAGS_ADD,
     ORDER_TAGS_REMOVE,
+    ORDER_UPDATE_SHIPPING_ADDRESS,
+    ORDER_SHIPPING_ADDRESS,
 )

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from action_gateway.domain.models import ActionOutcome, Customer, IssueStoreCreditInput, Order
-from action_gateway.errors import GatewayError
+from action_gateway.errors import EarlierAttemptUnknown, GatewayError, Outcome
 from action_gateway.platforms._outcomes import still_unknown
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.shopify.client import ShopifyClient
@@ -35,6 +35,10 @@ RECONCILED_CANCEL = (
 )
 RECONCILED_REFUND = (
     "Shopify's answer to the refund was lost; re-reading the order's refunds shows it was created."
+)
+FOUND_EARLIER_STORE_CREDIT = (
+    "An earlier attempt of this request stopped before it answered; the customer's store "
+    "credit shows it was issued then, so it was not issued again."
 )
 RECONCILED_STORE_CREDIT = (
     "Shopify's answer to the store credit was lost; re-reading the customer's store credit "
@@ -228,6 +232,27 @@ async def reconcile_store_credit(
         f"Re-reading the customer's store credit shows {found}: check the customer's store "
         "credit before issuing it again.",
     ) from exc.__cause__
+
+
+def earlier_store_credit(
+    account: Node | None, data: IssueStoreCreditInput, *, since: datetime
+) -> Node | None:
+    """Before crediting again for a request whose earlier attempt never answered: that
+    attempt's credit (one credit of this amount since it began), None when there is none
+    (it did not credit: the mutation answers synchronously and its lease is long over), and
+    outcome unknown when several could be it."""
+    earlier = [t for t in credit_transactions(account) if _is_our_credit(t, data, since)]
+    if len(earlier) == 1:
+        return {**earlier[0], "account": {"id": (account or {}).get("id")}}
+    if not earlier:
+        return None
+    raise EarlierAttemptUnknown(
+        f"An earlier attempt of this request began at {since.isoformat()} and stopped before it "
+        f"answered; the customer's store credit shows {len(earlier)} credits of this amount "
+        "since then, so whether one is that attempt's cannot be told. Nothing was sent again: "
+        "check the customer's store credit before issuing it again.",
+        outcome=Outcome.UNKNOWN,
+    )
 
 
 def _is_our_credit(transaction: Node, data: IssueStoreCreditInput, sent_at: datetime) -> bool:

@@ -64,6 +64,10 @@ class ShopifyOrderFacts(ResourceFacts):
     amount_received: Annotated[
         DecimalString | None, Field(description="Tells a null financial status apart.")
     ] = None
+    has_shipping_address: Annotated[
+        StrictBool | None,
+        Field(description="The order ships somewhere (false: a pickup or digital order)."),
+    ] = None
 
     def matrix_facts(self) -> dict[str, Any]:
         facts = super().matrix_facts()
