@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 
 from action_gateway.domain.models import (
+    AddressInput,
     CancelOrderInput,
     CreateDiscountCodeInput,
     EditOrderNoteInput,
     PartialRefundLineItem,
     PartialRefundOrderInput,
     RefundOrderInput,
+    UpdateShippingAddressInput,
 )
 from action_gateway.errors import GatewayError
 from action_gateway.platforms.magento import endpoints
@@ -26,6 +28,18 @@ from tests.platforms.magento.helpers import adapter_on, call, magento_connection
 
 BASE = "https://shop.example.com/rest/default"
 REFUND = RefundOrderInput(reason="customer")
+ADDRESS = UpdateShippingAddressInput(
+    address=AddressInput(
+        first_name="Jane",
+        last_name="Doe",
+        address1="500 Queen St W",
+        city="Toronto",
+        province_code="ON",
+        postal_code="M5V 2B5",
+        country_code="CA",
+        phone="+14165550100",
+    )
+)
 
 
 async def _every_operation(magento: MagentoAdapter, sim: MagentoSimulator) -> None:
@@ -67,6 +81,7 @@ async def _every_operation(magento: MagentoAdapter, sim: MagentoSimulator) -> No
     with pytest.raises(GatewayError):  # the code is taken: the rule is deleted again
         await _taken_coupon(magento, customer)
     await magento.discount_currency(call=call())
+    await magento.update_shipping_address(orders[4], ADDRESS, call=call())  # type: ignore[arg-type]
 
 
 async def _taken_coupon(magento: MagentoAdapter, customer: Any) -> None:

@@ -18,13 +18,14 @@ CANCEL_REFUND = ActionName.CANCEL_AND_REFUND_ORDER
 REFUND = ActionName.REFUND_ORDER
 PARTIAL = ActionName.PARTIAL_REFUND_ORDER
 NOTE = ActionName.EDIT_ORDER_NOTE
+ADDRESS = ActionName.UPDATE_SHIPPING_ADDRESS
 STATES = [
     "new", "pending_payment", "processing", "complete",
     "closed", "canceled", "holded", "payment_review",
 ]  # fmt: skip
 # An order with nothing invoiced, paid or shipped; then one paid in full and not shipped.
-UNPAID = {"uninvoiced": True, "paid": False, "shipped": False}
-PAID = {"uninvoiced": False, "paid": True, "shipped": False}
+UNPAID = {"uninvoiced": True, "paid": False, "shipped": False, "has_shipping_address": True}
+PAID = {"uninvoiced": False, "paid": True, "shipped": False, "has_shipping_address": True}
 MAGENTO_WORDING = "A creditmemo can not be created when an order has a status of"
 
 # (state, facts) → per action: the decision code ("eligible" or the why-not's code).
@@ -53,6 +54,17 @@ CELLS = [
     ("holded", PAID, dict.fromkeys((CANCEL, CANCEL_REFUND, REFUND, PARTIAL), "order_on_hold")),
     ("payment_review", UNPAID, dict.fromkeys((CANCEL, CANCEL_REFUND, REFUND, PARTIAL),
                                              "order_in_payment_review")),
+    # The address: before anything ships, where there is one (our rules; Magento allows all).
+    ("new", UNPAID, {ADDRESS: "eligible"}),
+    ("pending_payment", UNPAID, {ADDRESS: "eligible"}),
+    ("processing", PAID, {ADDRESS: "eligible"}),
+    ("holded", PAID, {ADDRESS: "eligible"}),
+    ("processing", {**PAID, "has_shipping_address": False}, {ADDRESS: "no_shipping_address"}),
+    ("processing", {**PAID, "shipped": True}, {ADDRESS: "shipped_to_address"}),
+    ("payment_review", UNPAID, {ADDRESS: "address_in_payment_review"}),
+    ("complete", {**PAID, "shipped": True}, {ADDRESS: "shipped_to_address"}),
+    ("canceled", UNPAID, {ADDRESS: "status_not_eligible"}),
+    ("closed", {**PAID, "paid": False}, {ADDRESS: "status_not_eligible"}),
 ]  # fmt: skip
 
 
@@ -107,9 +119,10 @@ def test_the_sandbox_seeds_every_state_and_every_cell() -> None:
                 decision.action if decision.allowed else decision.code
             )
     assert seen_states == set(STATES)
-    assert offered == {CANCEL, CANCEL_REFUND, REFUND, PARTIAL, NOTE}
+    assert offered == {CANCEL, CANCEL_REFUND, REFUND, PARTIAL, NOTE, ADDRESS}
     assert {
         "order_closed", "order_canceled", "order_on_hold", "order_in_payment_review",
         "order_complete", "order_complete_shipped", "nothing_to_cancel", "money_captured",
-        "nothing_paid", "already_shipped",
+        "nothing_paid", "already_shipped", "no_shipping_address", "shipped_to_address",
+        "address_in_payment_review",
     } <= refusals  # fmt: skip

@@ -877,7 +877,7 @@ class OrderState(ResponseModel):
     (``financial_status`` may be null), ``amount_received`` disambiguates a null status.
     BigCommerce: ``status_id`` (0-14), never the renamable label.
     A platform's own facts beyond these travel as extra keys, named as its matrix declares them
-    (Magento: ``state``, ``uninvoiced``, ``paid``, ``shipped``, ``virtual``).
+    (Magento: ``state``, ``uninvoiced``, ``paid``, ``shipped``).
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")

@@ -8,15 +8,18 @@ import httpx
 import pytest
 
 from action_gateway.domain.models import (
+    AddressInput,
     CancelOrderInput,
     CreateDiscountCodeInput,
     EditOrderNoteInput,
     PartialRefundLineItem,
     PartialRefundOrderInput,
     RefundOrderInput,
+    UpdateShippingAddressInput,
 )
 from action_gateway.errors import (
     DiscountCodeTaken,
+    NotEligible,
     Outcome,
     PlatformRejected,
     RefundExceedsRefundable,
@@ -349,3 +352,70 @@ async def test_a_coupon_refused_deletes_its_rule(
         await magento.create_discount_code(customer, data, call=call())
     assert sim.store.rules == {}
     assert [e.operation for e in sim.ledger] == ["rule.create", "rule.delete"]
+
+
+# --- Shipping address ---------------------------------------------------------------------------
+
+NEW_ADDRESS = UpdateShippingAddressInput(
+    address=AddressInput(
+        first_name="Jane",
+        last_name="Doe",
+        address1="500 Queen St W",
+        city="Toronto",
+        province_code="ON",
+        postal_code="M5V 2B5",
+        country_code="CA",
+    )
+)
+
+
+async def test_address_change_saves_the_same_row_with_the_whole_address(
+    magento: MagentoAdapter, sim: MagentoSimulator, recorded: Recorded
+) -> None:
+    order = await order_of(magento, "4")
+    outcome = await magento.update_shipping_address(order, NEW_ADDRESS, call=call())
+    assert outcome.shipping_address is not None
+    assert outcome.shipping_address.before is not None
+    assert outcome.shipping_address.before.city == "Austin"
+    assert outcome.shipping_address.after.province == "Ontario"
+    request = next(r for r in recorded.sent if r.method == "PUT")
+    assert request.url.path.endswith("/V1/orders/4")
+    entity = httpx.Response(200, content=request.content).json()["entity"]
+    # The row's entity_id (else Magento inserts a new row), its email, the phone kept.
+    assert (entity["entity_id"], entity["parent_id"], entity["address_type"]) == (42, 4, "shipping")
+    assert entity["email"] == "jane@example.com"
+    assert entity["telephone"] == "+14155550101"
+    assert "region_id" not in entity  # the old country's region id
+    assert "will not recalculate shipping, tax" in outcome.messages[0]
+    assert (await order_of(magento, "4")).shipping_address == outcome.shipping_address.after
+
+
+async def test_a_virtual_or_shipped_order_keeps_its_address(magento: MagentoAdapter) -> None:
+    for order_id, code in (("12", "no_shipping_address"), ("14", "already_shipped")):
+        order = await order_of(magento, order_id)
+        with pytest.raises(NotEligible) as refused:
+            await magento.update_shipping_address(order, NEW_ADDRESS, call=call())
+        assert refused.value.extensions["current_state"]["decision_code"] == code
+
+
+async def test_magentos_opaque_address_refusal_travels_verbatim_with_a_hint(
+    magento: MagentoAdapter, sim: MagentoSimulator
+) -> None:
+    sim.store.orders[4]["extension_attributes"]["shipping_assignments"][0]["shipping"][
+        "address"
+    ].pop("email")  # Magento's validator wants an email: it answers one sentence for all
+    order = await order_of(magento, "4")
+    with pytest.raises(PlatformRejected) as refused:
+        await magento.update_shipping_address(order, NEW_ADDRESS, call=call())
+    assert refused.value.extensions["platform_errors"][0].message == "Could not save order address"
+    assert "replaces every reason" in str(refused.value.detail)
+
+
+async def test_a_lost_address_answer_is_settled_by_re_reading_the_order(
+    magento: MagentoAdapter, sim: MagentoSimulator, recorded: Recorded
+) -> None:
+    sim.faults.drop_after(operation="PutV1OrdersParent_id")
+    order = await order_of(magento, "4")
+    outcome = await magento.update_shipping_address(order, NEW_ADDRESS, call=call())
+    assert "shows the new address" in outcome.messages[-1]
+    assert sum(r.method == "PUT" for r in recorded.sent) == 1

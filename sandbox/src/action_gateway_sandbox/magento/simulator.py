@@ -51,6 +51,7 @@ _ROUTES = (
     route("DELETE", "/V1/salesRules/{ruleId}", "DeleteV1SalesRulesRuleId"),
     route("POST", "/V1/coupons", "PostV1Coupons"),
     route("GET", "/V1/coupons/search", "GetV1CouponsSearch"),
+    route("PUT", "/V1/orders/{parent_id}", "PutV1OrdersParent_id"),
 )
 
 
@@ -285,6 +286,8 @@ class MagentoSimulator:
                 )
             store.delete_rule(int(match[1]), now)
             return _json(200, True)
+        if op == "PutV1OrdersParent_id":
+            return _json(200, store.save_address(_body(request).get("entity"), now))
         if op == "PostV1Coupons":
             coupon = _body(request).get("coupon")
             _require(coupon, ("rule_id", "times_used", "is_primary"))

@@ -366,3 +366,44 @@ class Store:
         self.coupons[saved["coupon_id"]] = saved
         self.ledger.append(LedgerEntry("coupon.create", now, reference=code))
         return saved
+
+    # --- order addresses: OrderAddressRepository::save ---------------------------------------
+
+    def save_address(self, entity: Any, now: datetime) -> Node:
+        """The body's ``parent_id`` names the order (the path's does not); any validation
+        failure becomes "Could not save order address" [M-AddrRepo]."""
+        required = ("address_type", "city", "country_id", "firstname", "lastname", "postcode",
+                    "telephone", "parent_id", "street", "email")  # fmt: skip
+        if not isinstance(entity, dict) or any(not entity.get(k) for k in required):
+            raise ApiError(400, "Could not save order address")
+        if entity["address_type"] not in ("billing", "shipping") or "@" not in entity["email"]:
+            raise ApiError(400, "Could not save order address")
+        order = self.orders.get(int(entity["parent_id"]))
+        if order is None:
+            raise ApiError(400, "Could not save order address")
+        shown = _shown_addresses(order)
+        current = shown.get(entity.get("entity_id"))
+        if current is None:
+            # Without a known entity_id Magento inserts a new row; the order keeps showing its
+            # own address (which one it then shows is unconfirmed: here, the old one).
+            saved = {**entity, "entity_id": self.next_id("address")}
+        else:
+            current.clear()
+            current.update(entity)
+            saved = current
+        order["updated_at"] = stamp(now)
+        self.ledger.append(
+            LedgerEntry(
+                "address.save", now, order_id=order["entity_id"], reference=saved["entity_id"]
+            )
+        )
+        return saved
+
+
+def _shown_addresses(order: Node) -> dict[Any, Node]:
+    """The order's billing address and its shipping assignment's, by entity_id."""
+    shown = {order["billing_address"]["entity_id"]: order["billing_address"]}
+    for assignment in (order.get("extension_attributes") or {}).get("shipping_assignments") or []:
+        address = assignment["shipping"]["address"]
+        shown[address["entity_id"]] = address
+    return shown

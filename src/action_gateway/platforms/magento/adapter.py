@@ -24,6 +24,8 @@ from action_gateway.domain.models import (
     RefundLine,
     RefundOrderInput,
     RefundSummary,
+    ShippingAddressChange,
+    UpdateShippingAddressInput,
     format_decimal,
 )
 from action_gateway.domain.phones import text_forms
@@ -31,6 +33,7 @@ from action_gateway.domain.refunds import check_partial_refund
 from action_gateway.errors import (
     DiscountCodeTaken,
     GatewayError,
+    NotEligible,
     NotFound,
     Outcome,
     PlatformMessage,
@@ -51,6 +54,7 @@ from action_gateway.platforms.base import (
     EditsOrderNotes,
     PartiallyRefundsOrders,
     RefundsOrders,
+    UpdatesShippingAddresses,
 )
 from action_gateway.platforms.magento.client import Filter, MagentoClient, search_criteria
 from action_gateway.platforms.magento.endpoints import (
@@ -64,6 +68,7 @@ from action_gateway.platforms.magento.endpoints import (
     LIST_COMMENTS,
     REFUND_INVOICE,
     REFUND_ORDER,
+    SAVE_ORDER_ADDRESS,
     SEARCH_COUPONS,
     SEARCH_CREDITMEMOS,
     SEARCH_CUSTOMERS,
@@ -73,6 +78,8 @@ from action_gateway.platforms.magento.endpoints import (
 from action_gateway.platforms.magento.mapping import (
     Node,
     RefundPlan,
+    address_matches,
+    from_magento_address,
     from_magento_customer,
     from_magento_order,
     order_facts,
@@ -81,7 +88,9 @@ from action_gateway.platforms.magento.mapping import (
     qty_to_refund,
     refund_summary,
     refundable_total,
+    shipping_address_of,
     shipping_left,
+    to_magento_address,
     to_magento_id,
     top_items,
     unit_refund,
@@ -121,6 +130,17 @@ CANCEL_REFUSALS = {
     "closed": "the order is closed",
     "canceled": "the order is already canceled",
 }
+NO_RECALCULATION = (
+    "Magento does not recalculate shipping, tax or other order amounts after an address change "
+    '("Changing address information will not recalculate shipping, tax or other order amount.").'
+)
+ADDRESS_REFUSED_HINT = (
+    "Magento replaces every reason it refuses an address for with this one sentence; check the "
+    "address's required parts (a region the country's list knows, the postcode) in Magento."
+)
+RECONCILED_ADDRESS = (
+    "Magento's answer to the address change was lost; re-reading the order shows the new address."
+)
 WHERE_THE_REASON_IS = (
     "Magento hides the reason of this refusal: the store's log (var/log/exception.log) has it. "
     "For an online refund a decline by the payment gateway ends here too: check the payment "
@@ -142,6 +162,8 @@ class MagentoAdapter(
     EditsOrderNotes,
     # A cart price rule with one specific coupon, one use (magento.md §7.2).
     CreatesDiscountCodes,
+    # PUT /V1/orders/{parent_id} of the address row (magento.md §6).
+    UpdatesShippingAddresses,
 ):
     """A Magento 2.4 store through its Admin REST API (see ``client.py`` for the error layers)."""
 
@@ -614,6 +636,61 @@ class MagentoAdapter(
                 f"Re-reading the comments of order {order.name} does not show it; it was not "
                 "sent again.",
             ) from exc.__cause__
+
+    # --- Shipping address -----------------------------------------------------------------------
+
+    async def update_shipping_address(
+        self, order: Order, data: UpdateShippingAddressInput, *, call: ActionCall
+    ) -> ActionOutcome:
+        node = await self._fresh(order, call)
+        current = shipping_address_of(node)
+        if current is None:
+            raise NotEligible(
+                f"Order {order.name} has no shipping address (a virtual order): there is none "
+                "to change.",
+                current_state={"decision_code": "no_shipping_address"},
+            )
+        if order_facts(node)["shipped"]:
+            # Magento does not stop it; an address changed after shipping misleads (our rule).
+            raise NotEligible(
+                f"Items of order {order.name} have shipped to its address already.",
+                current_state={"decision_code": "already_shipped"},
+            )
+        entity = to_magento_address(current, data.address, order.platform_id)
+        messages = [NO_RECALCULATION]
+        try:
+            saved = await self.client.request(
+                SAVE_ORDER_ADDRESS,
+                path={"parent_id": order.platform_id},
+                json={"entity": entity},
+                call=call,
+                reserve=reconcile_reserve(call, self.reconcile_margin),
+            )
+        except GatewayError as exc:
+            if isinstance(exc, PlatformRejected):
+                raise PlatformRejected(
+                    f"{exc.detail} {ADDRESS_REFUSED_HINT}",
+                    platform_errors=exc.extensions.get("platform_errors"),
+                ) from exc
+            if not is_ambiguous(exc):
+                raise
+            again = await self._order_node(order.platform_id, call)
+            saved = shipping_address_of(again) if again is not None else None
+            if not address_matches(saved, entity):
+                raise still_unknown(
+                    exc,
+                    f"Re-reading order {order.name} does not show the new address; it was not "
+                    "sent again.",
+                ) from exc.__cause__
+            messages.append(RECONCILED_ADDRESS)
+        return ActionOutcome(
+            status="succeeded",
+            shipping_address=ShippingAddressChange(
+                before=from_magento_address(current), after=from_magento_address(saved or entity)
+            ),
+            platform_reference=str(current["entity_id"]),
+            messages=messages,
+        )
 
     # --- Discount codes -----------------------------------------------------------------------
 

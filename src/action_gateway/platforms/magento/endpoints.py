@@ -31,3 +31,7 @@ DELETE_RULE = Endpoint(
 )
 CREATE_COUPON = Endpoint("create_coupon", "POST", "/V1/coupons", RequestKind.WRITE)
 SEARCH_COUPONS = Endpoint("search_coupons", "GET", "/V1/coupons/search", RequestKind.READ)
+# OrderAddressRepository::save: the link to the order is the body's parent_id; not deduplicated.
+SAVE_ORDER_ADDRESS = Endpoint(
+    "save_order_address", "PUT", "/V1/orders/{parent_id}", RequestKind.WRITE
+)

@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from action_gateway.domain.countries import province_name
 from action_gateway.domain.models import (
+    Address,
+    AddressInput,
     Customer,
     LineItem,
     Money,
@@ -71,8 +74,71 @@ def order_facts(node: Node) -> dict[str, Any]:
         "uninvoiced": any(qty_to_invoice(i) > 0 for i in top_items(node)),
         "paid": paid > 0,
         "shipped": any(_qty(i, "qty_shipped") > 0 for i in node.get("items") or []),
-        "virtual": bool(node.get("is_virtual")),
+        # A virtual order has nothing to ship, so no shipping address (magento.md §3).
+        "has_shipping_address": shipping_address_of(node) is not None,
     }
+
+
+def shipping_address_of(node: Node) -> Node | None:
+    """Not a top-level field: ``extension_attributes.shipping_assignments[0].shipping.address``."""
+    assignments = (node.get("extension_attributes") or {}).get("shipping_assignments") or []
+    if not assignments:
+        return None
+    address = (assignments[0].get("shipping") or {}).get("address")
+    return address if isinstance(address, dict) and address else None
+
+
+def from_magento_address(node: Node) -> Address:
+    street = [str(line) for line in node.get("street") or [] if line]
+    return Address(
+        first_name=node.get("firstname") or None,
+        last_name=node.get("lastname") or None,
+        company=node.get("company") or None,
+        address1=street[0] if street else None,
+        address2=", ".join(street[1:]) or None,
+        city=node.get("city") or None,
+        province_code=node.get("region_code") or None,
+        province=node.get("region") or None,
+        postal_code=node.get("postcode") or None,
+        country_code=node.get("country_id") or None,
+        phone=node.get("telephone") or None,
+    )
+
+
+def to_magento_address(current: Node, address: AddressInput, order_id: str) -> Node:
+    """The whole current address with the change applied: its ``entity_id`` kept (without it
+    Magento saves a new row), the email and other columns as they were (magento.md §6)."""
+    entity: Node = {
+        **current,
+        "entity_id": current["entity_id"],
+        "parent_id": int(order_id),
+        "address_type": "shipping",
+        "firstname": address.first_name,
+        "lastname": address.last_name,
+        "company": address.company or "",
+        "street": [line for line in (address.address1, address.address2) if line],
+        "city": address.city,
+        "postcode": address.postal_code,
+        "country_id": address.country_code,
+        # Required by the schema: the current number stays when none is given.
+        "telephone": address.phone or current.get("telephone") or "",
+    }
+    for stale in ("region_id", "region", "region_code"):
+        entity.pop(stale, None)  # a region id belongs to the old country's list
+    if address.province_code:
+        entity["region_code"] = address.province_code
+        entity["region"] = (
+            province_name(address.country_code, address.province_code) or address.province_code
+        )
+    return entity
+
+
+def address_matches(node: Node | None, sent: Node) -> bool:
+    """Whether a re-read address is the one sent."""
+    if node is None:
+        return False
+    keys = ("firstname", "lastname", "street", "city", "postcode", "country_id", "region_code")
+    return all(node.get(key) == sent.get(key) for key in keys)
 
 
 def newest_comment(node: Node) -> str | None:
@@ -140,6 +206,9 @@ def from_magento_order(node: Node) -> Order:
         presentment_totals=_totals(node, "", shown) if shown != base else None,
         note=newest_comment(node),
         line_items=lines,
+        shipping_address=(
+            from_magento_address(shipping) if (shipping := shipping_address_of(node)) else None
+        ),
     )
 
 

@@ -119,3 +119,7 @@ class MagentoOrderFacts(ResourceFacts):
         Field(description="Money was paid and not all of it refunded (total_paid > refunded)."),
     ] = None
     shipped: Annotated[StrictBool | None, Field(description="Some item was shipped.")] = None
+    has_shipping_address: Annotated[
+        StrictBool | None,
+        Field(description="The order ships somewhere (false for a virtual order)."),
+    ] = None
