@@ -18,7 +18,12 @@ def test_the_configuration_example_validates() -> None:
     block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
     assert block is not None
     data = yaml.safe_load(block.group(1))
-    environ = {c["access_token_env"]: "token" for c in data["connections"]}
+    environ = {
+        variable: "token"
+        for c in data["connections"]
+        for key, variable in c.items()
+        if key.endswith("_env")
+    }
     environ |= {c["key_sha256_env"]: "0" * 64 for c in data["callers"] if "key_sha256_env" in c}
     config = parse_config(data, source="README.md", environ=environ)
     assert config.callers is not None
@@ -29,4 +34,5 @@ def test_the_configuration_example_validates() -> None:
         "bigcommerce",
         "ordergroove",
         "recharge",
+        "magento",
     }

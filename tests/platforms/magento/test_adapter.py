@@ -419,3 +419,19 @@ async def test_a_lost_address_answer_is_settled_by_re_reading_the_order(
     outcome = await magento.update_shipping_address(order, NEW_ADDRESS, call=call())
     assert "shows the new address" in outcome.messages[-1]
     assert sum(r.method == "PUT" for r in recorded.sent) == 1
+
+
+async def test_notifying_goes_with_the_credit_memo_and_a_bare_cancel_cannot(
+    magento: MagentoAdapter, recorded: Recorded
+) -> None:
+    with pytest.raises(ValidationFailed, match="cancels without an email"):
+        await magento.cancel_order(
+            await order_of(magento, "1"),
+            CancelOrderInput(reason="customer", notify_customer=True),
+            refund=False,
+            call=call(),
+        )
+    notified = RefundOrderInput(reason="customer", notify_customer=True)
+    await magento.refund_order(await order_of(magento, "4"), notified, call=call())
+    request = next(r for r in recorded.sent if r.url.path.endswith("/refund"))
+    assert httpx.Response(200, content=request.content).json()["notify"] is True

@@ -11,6 +11,7 @@ import random
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import unquote
@@ -55,10 +56,12 @@ _ROUTES = (
 )
 
 
+@dataclass(frozen=True)
 class Fault(_faults.Fault):
-    pass
+    """A Magento simulator's fault (the REST kinds, nothing of its own)."""
 
 
+@dataclass
 class FaultPlan(_faults.FaultPlan[Fault]):
     """One-shot faults for the next matching requests, named by the schema's operationId
     (``PostV1OrderOrderIdRefund``) or ``METHOD /V1/order/{orderId}/refund``."""

@@ -394,7 +394,7 @@ class Store:
         order["updated_at"] = stamp(now)
         self.ledger.append(
             LedgerEntry(
-                "address.save", now, order_id=order["entity_id"], reference=saved["entity_id"]
+                "address.save", now, order_id=order["entity_id"], reference=saved["street"][0]
             )
         )
         return saved

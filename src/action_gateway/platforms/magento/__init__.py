@@ -52,8 +52,9 @@ SPEC = PlatformSpec(
     id="magento",
     name="Adobe Commerce",
     kind=PlatformKind.COMMERCE,
-    # Cancel and comments never notify; a credit memo's `notify` is not offered to callers.
-    notification=CustomerNotification.STORE_SETTINGS,
+    # A credit memo's `notify` emails it; a cancel through the API emails nothing (the adapter
+    # refuses notify_customer there), and comments are never notified.
+    notification=CustomerNotification.PER_REQUEST,
     settings=MagentoSettings,
     default_api_version=None,
     matrix=resources.files("action_gateway.eligibility") / "data" / "magento.yaml",

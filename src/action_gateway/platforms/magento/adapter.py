@@ -120,7 +120,10 @@ NOTE_HISTORY = (
     "Magento keeps order comments as a history: the note was added as the newest comment "
     "(not notified, not visible to the customer); earlier comments stay."
 )
-NO_CANCEL_EMAIL = "Magento sends no cancellation email through its API: tell the customer."
+NO_CANCEL_EMAIL = (
+    "notify_customer: Magento's API cancels without an email; tell the customer in the "
+    "conversation (cancel_and_refund_order emails the credit memo)"
+)
 RESTOCK_NOTE = "Magento returns canceled items to stock according to the store's settings."
 NO_RESTOCK_ON_CANCEL = "Magento's cancel has no restock switch; the store's settings decide."
 CANCEL_REFUSALS = {
@@ -316,8 +319,8 @@ class MagentoAdapter(
         self, order: Order, data: CancelOrderInput, *, refund: bool, call: ActionCall
     ) -> ActionOutcome:
         messages: list[str] = []
-        if data.notify_customer:
-            messages.append(NO_CANCEL_EMAIL)
+        if data.notify_customer and not refund:
+            raise ValidationFailed(NO_CANCEL_EMAIL)
         if data.restock:
             messages.append(NO_RESTOCK_ON_CANCEL)
         node = await self._fresh(order, call)
@@ -326,7 +329,9 @@ class MagentoAdapter(
             # Refund first (a credit memo per paid invoice), then cancel what is not invoiced.
             plan = await self._full_plan(order, node, call)
             if plan.total > 0:
-                refunded, notes = await self._refund(order, node, plan, _reason(data), call)
+                refunded, notes = await self._refund(
+                    order, node, plan, _reason(data), call, notify=data.notify_customer
+                )
                 messages.extend(notes)
                 node = await self._fresh(order, call)
             else:
@@ -492,7 +497,9 @@ class MagentoAdapter(
                     PlatformMessage(message="The order does not allow a creditmemo to be created.")
                 ],
             )
-        refunded, notes = await self._refund(order, node, plan, _reason(data), call)
+        refunded, notes = await self._refund(
+            order, node, plan, _reason(data), call, notify=data.notify_customer
+        )
         return ActionOutcome(
             status="succeeded",
             refund=refunded,
@@ -505,7 +512,9 @@ class MagentoAdapter(
     ) -> ActionOutcome:
         node = await self._fresh(order, call)
         plan = await self._partial_plan(order, node, data, call)
-        refunded, notes = await self._refund(order, node, plan, _reason(data), call)
+        refunded, notes = await self._refund(
+            order, node, plan, _reason(data), call, notify=data.notify_customer
+        )
         return ActionOutcome(
             status="succeeded",
             refund=refunded,
@@ -514,7 +523,14 @@ class MagentoAdapter(
         )
 
     async def _refund(
-        self, order: Order, node: Node, plan: RefundPlan, reason: str, call: ActionCall
+        self,
+        order: Order,
+        node: Node,
+        plan: RefundPlan,
+        reason: str,
+        call: ActionCall,
+        *,
+        notify: bool,
     ) -> tuple[RefundSummary, list[str]]:
         """Create the credit memo: online through the paid invoice when the payment method
         refunds online, else offline through the order. Never re-sent: an ambiguous failure
@@ -529,7 +545,8 @@ class MagentoAdapter(
             )
         marker = _marker(call, order, "refund")
         earlier = {str(memo.get("entity_id")) for memo in await self._creditmemos(order, call)}
-        body = plan.body(f"{reason} [{marker}]", notify=False)
+        # `notify` emails the credit memo; its comment stays on the credit memo only.
+        body = plan.body(f"{reason} [{marker}]", notify=notify)
         notes = _plan_notes(plan)
         try:
             if plan.invoice_id is not None:
