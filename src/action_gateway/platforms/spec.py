@@ -144,6 +144,9 @@ class PlatformSpec(PlatformProfile):
     facts: Mapping[ResourceType, type[ResourceFacts]]
     """Per resource type of its matrix, the facts ``POST /v1/eligibility`` takes."""
     build_adapter: AdapterFactory
+    phone_lookup_limits: str | None = None
+    """What a phone lookup on this platform cannot reach, told as a warning when it finds no one
+    by that number (None: nothing beyond the platform's own matching)."""
     wrap_transport: TransportWrapper | None = None
     """Applied to each connection's transport, injected ones (sandbox, tests) included: request
     signing stays on the transport every client of the platform sends through."""

@@ -1,4 +1,5 @@
-"""A Magento connection's settings: its address, store code and the credentials of each mode."""
+"""A Magento connection's settings (its address, store code and the credentials of each mode) and
+what its spec tells callers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from action_gateway.cli import main
 from action_gateway.config import ConfigError, parse_config
+from tests.helpers import running_sandbox
 from tests.platforms.magento.helpers import CREDENTIALS, OAUTH_CONNECTION, magento_connection
 
 
@@ -77,3 +79,11 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     )
     assert main(["check-config", str(config), "--skip-env"]) == 1
     assert "consumer_key_env" in capsys.readouterr().err
+
+
+async def test_a_phone_lookup_that_finds_no_one_says_what_magento_cannot_search() -> None:
+    async with running_sandbox() as (client, _):
+        answer = await client.get("/v1/customers", params={"phone": "+14155550199"})
+    (magento,) = [r for r in answer.json()["results"] if r["connection"] == "sandbox-magento"]
+    assert magento["customers"] == []
+    assert any("default billing telephone only" in w for w in magento["warnings"])

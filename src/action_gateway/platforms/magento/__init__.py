@@ -60,5 +60,10 @@ SPEC = PlatformSpec(
     matrix=resources.files("action_gateway.eligibility") / "data" / "magento.yaml",
     facts={ResourceType.ORDER: MagentoOrderFacts, ResourceType.CUSTOMER: CustomerFacts},
     build_adapter=build_magento_adapter,
+    phone_lookup_limits=(
+        "Magento searches a customer's default billing telephone only (billing_telephone): a "
+        "number kept on another address, or given on a guest order, is not found; look the "
+        "customer up by email or order number."
+    ),
     wrap_transport=sign_magento_requests,
 )
