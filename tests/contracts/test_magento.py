@@ -8,38 +8,23 @@ from typing import Any
 
 import pytest
 
-from action_gateway.domain.models import (
-    AddressInput,
-    CancelOrderInput,
-    CreateDiscountCodeInput,
-    EditOrderNoteInput,
-    PartialRefundLineItem,
-    PartialRefundOrderInput,
-    RefundOrderInput,
-    UpdateShippingAddressInput,
-)
+from action_gateway.domain import models
 from action_gateway.errors import GatewayError
 from action_gateway.platforms.magento import endpoints
 from action_gateway.platforms.magento.adapter import MagentoAdapter
 from action_gateway.platforms.magento.settings import MagentoAuth
 from action_gateway_sandbox.magento import MagentoSimulator
 from tests.contracts.magento import validate_exchange, validate_request, validate_response
-from tests.platforms.magento.helpers import adapter_on, call, magento_connection, simulator
+from tests.platforms.magento.helpers import (
+    NEW_ADDRESS,
+    adapter_on,
+    call,
+    magento_connection,
+    simulator,
+)
 
 BASE = "https://shop.example.com/rest/default"
-REFUND = RefundOrderInput(reason="customer")
-ADDRESS = UpdateShippingAddressInput(
-    address=AddressInput(
-        first_name="Jane",
-        last_name="Doe",
-        address1="500 Queen St W",
-        city="Toronto",
-        province_code="ON",
-        postal_code="M5V 2B5",
-        country_code="CA",
-        phone="+14165550100",
-    )
-)
+REFUND = models.RefundOrderInput(reason="customer")
 
 
 async def _every_operation(magento: MagentoAdapter, sim: MagentoSimulator) -> None:
@@ -53,18 +38,18 @@ async def _every_operation(magento: MagentoAdapter, sim: MagentoSimulator) -> No
     orders = {i: await magento.get_order(str(i), call=call()) for i in (1, 3, 4, 6, 9, 13, 14)}
     assert all(orders.values())
     await magento.cancel_order(
-        orders[1], CancelOrderInput(reason="customer"), refund=False, call=call()
+        orders[1], models.CancelOrderInput(reason="customer"), refund=False, call=call()
     )  # type: ignore[arg-type]
     with pytest.raises(GatewayError):  # 200 false
         await magento._cancel(orders[9], sim.store.orders[9], call())  # type: ignore[arg-type]
     await magento.cancel_order(
-        orders[13], CancelOrderInput(reason="customer"), refund=True, call=call()
+        orders[13], models.CancelOrderInput(reason="customer"), refund=True, call=call()
     )  # type: ignore[arg-type]
     await magento.refund_order(orders[3], REFUND, call=call())  # type: ignore[arg-type]
     await magento.refund_order(orders[4], REFUND, call=call())  # type: ignore[arg-type]
-    partial = PartialRefundOrderInput(
+    partial = models.PartialRefundOrderInput(
         reason="customer",
-        line_items=[PartialRefundLineItem(line_item_id="601", quantity=1, restock=True)],
+        line_items=[models.PartialRefundLineItem(line_item_id="601", quantity=1, restock=True)],
         shipping_amount="1",
     )
     await magento.partial_refund_order(orders[6], partial, call=call())  # type: ignore[arg-type]
@@ -72,16 +57,18 @@ async def _every_operation(magento: MagentoAdapter, sim: MagentoSimulator) -> No
     with pytest.raises(GatewayError):  # a credit memo validation error
         await magento.refund_order(orders[6], REFUND, call=call())  # type: ignore[arg-type]
     sim.faults.drop_after(operation="PostV1OrdersIdComments")
-    await magento.edit_order_note(orders[14], EditOrderNoteInput(note="n"), call=call())  # type: ignore[arg-type]
+    await magento.edit_order_note(orders[14], models.EditOrderNoteInput(note="n"), call=call())  # type: ignore[arg-type]
     customer = await magento.get_customer("1", call=call())
     assert customer is not None
     assert await magento.get_customer("77", call=call()) is None
-    code = CreateDiscountCodeInput(code="SORRY10", type="percentage", value="10", expiry="1_month")
+    code = models.CreateDiscountCodeInput(
+        code="SORRY10", type="percentage", value="10", expiry="1_month"
+    )
     await magento.create_discount_code(customer, code, call=call())
     with pytest.raises(GatewayError):  # the code is taken: the rule is deleted again
         await _taken_coupon(magento, customer)
     await magento.discount_currency(call=call())
-    await magento.update_shipping_address(orders[4], ADDRESS, call=call())  # type: ignore[arg-type]
+    await magento.update_shipping_address(orders[4], NEW_ADDRESS, call=call())  # type: ignore[arg-type]
 
 
 async def _taken_coupon(magento: MagentoAdapter, customer: Any) -> None:
@@ -92,7 +79,9 @@ async def _taken_coupon(magento: MagentoAdapter, customer: Any) -> None:
         return [] if endpoint is endpoints.SEARCH_COUPONS else await real(endpoint, *args, **kwargs)
 
     magento._search = no_coupons  # type: ignore[method-assign]
-    code = CreateDiscountCodeInput(code="SORRY10", type="fixed_amount", value="5", expiry="never")
+    code = models.CreateDiscountCodeInput(
+        code="SORRY10", type="fixed_amount", value="5", expiry="never"
+    )
     await magento.create_discount_code(customer, code, call=call())
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from action_gateway.config import ConnectionConfig, parse_config
+from action_gateway.domain.models import AddressInput, UpdateShippingAddressInput
 from action_gateway.platforms._http import upstream_client
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.magento import (
@@ -17,6 +18,7 @@ from action_gateway.platforms.magento import (
     sign_magento_requests,
 )
 from action_gateway_sandbox.magento import MagentoSimulator
+from tests.fakes import AN_ADDRESS
 
 CREDENTIALS = {
     "MAGENTO_TOKEN": "access-token",
@@ -33,6 +35,18 @@ OAUTH_CONNECTION = {
     "consumer_secret_env": "MAGENTO_CONSUMER_SECRET",
     "access_token_secret_env": "MAGENTO_TOKEN_SECRET",
 }
+
+
+NEW_ADDRESS = UpdateShippingAddressInput(
+    address=AddressInput.model_validate(AN_ADDRESS.model_dump(exclude={"province"}))
+)
+"""An address in Ontario, Canada: every seeded order ships to Austin, Texas."""
+
+
+def sent_json(recorded: Recorded, method: str, path_end: str = "") -> Any:
+    """The JSON body of the first ``method`` request sent to a path ending ``path_end``."""
+    request = next(r for r in recorded.sent if r.method == method and r.url.path.endswith(path_end))
+    return httpx.Response(200, content=request.content).json()
 
 
 def magento_connection(**fields: Any) -> ConnectionConfig:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx
 import pytest
 
 from action_gateway.domain.models import (
-    AddressInput,
     CancelOrderInput,
     CreateDiscountCodeInput,
     EditOrderNoteInput,
     PartialRefundLineItem,
     PartialRefundOrderInput,
     RefundOrderInput,
-    UpdateShippingAddressInput,
 )
 from action_gateway.errors import (
     DiscountCodeTaken,
@@ -28,7 +25,7 @@ from action_gateway.errors import (
 )
 from action_gateway.platforms.magento import MagentoAdapter
 from action_gateway_sandbox.magento import GUEST_EMAIL, MagentoSimulator
-from tests.platforms.magento.helpers import Recorded, call
+from tests.platforms.magento.helpers import NEW_ADDRESS, Recorded, call, sent_json
 
 REFUND = RefundOrderInput(reason="customer", note="ticket 42")
 
@@ -167,8 +164,7 @@ async def test_refund_of_an_online_payment_goes_through_its_invoice_online(
     assert outcome.refund is not None
     assert outcome.refund.total.amount == "78.00"  # 2 × 29 + 15 + 5 shipping
     assert outcome.refund.notes == []
-    request = next(r for r, _ in recorded.exchanges if r.url.path.endswith("/refund"))
-    body = httpx.Response(200, content=request.content).json()
+    body = sent_json(recorded, "POST", "/refund")
     assert body["isOnline"] is True
     assert body["arguments"]["shipping_amount"] == 5.0  # always sent
     assert body["comment"]["is_visible_on_front"] == 0
@@ -204,8 +200,7 @@ async def test_partial_refund_lists_every_row_and_sends_shipping_in_base_currenc
     outcome = await magento.partial_refund_order(order, data, call=call())
     assert outcome.refund is not None
     assert outcome.refund.total == preview.total
-    request = next(r for r, _ in recorded.exchanges if r.url.path.endswith("/refund"))
-    body = httpx.Response(200, content=request.content).json()
+    body = sent_json(recorded, "POST", "/refund")
     # Unasked rows at 0: an empty list would refund everything.
     assert {i["order_item_id"]: i["qty"] for i in body["items"]} == {601: 1, 603: 0}
     assert body["arguments"]["extension_attributes"] == {"return_to_stock_items": [601]}
@@ -265,18 +260,6 @@ async def test_opaque_could_not_save_is_a_refusal_pointing_at_the_stores_log(
     assert sim.ledger == []
 
 
-async def test_a_lost_refund_answer_is_settled_by_its_credit_memo_never_resent(
-    magento: MagentoAdapter, sim: MagentoSimulator, recorded: Recorded
-) -> None:
-    sim.faults.drop_after(operation="PostV1InvoiceInvoiceIdRefund")
-    order = await order_of(magento, "3")
-    outcome = await magento.refund_order(order, REFUND, call=call())
-    assert [e.operation for e in sim.ledger] == ["creditmemo"]
-    assert sum(op.endswith("/refund") for op in recorded.operations()) == 1
-    assert "credit memos shows it was created" in " ".join(outcome.messages)
-    assert outcome.platform_reference == str(sim.ledger[0].reference)
-
-
 async def test_a_refund_lost_before_magento_saved_it_stays_unknown_and_is_not_resent(
     magento: MagentoAdapter, sim: MagentoSimulator, recorded: Recorded
 ) -> None:
@@ -301,22 +284,12 @@ async def test_note_is_a_private_comment_sent_with_the_orders_current_status(
         order, EditOrderNoteInput(note="Customer called"), call=call()
     )
     assert outcome.note == "Customer called"
-    request = next(r for r, _ in recorded.exchanges if r.method == "POST")
-    history = httpx.Response(200, content=request.content).json()["statusHistory"]
+    history = sent_json(recorded, "POST")["statusHistory"]
     assert history["status"] == "processing"
     assert (history["is_customer_notified"], history["is_visible_on_front"]) == (0, 0)
     # Without the status Magento would have cleared the order's (magento/magento2#34180).
     assert sim.store.orders[14]["status"] == "processing"
     assert (await order_of(magento, "14")).note == "Customer called"
-
-
-async def test_a_lost_comment_answer_is_settled_by_re_reading_the_comments(
-    magento: MagentoAdapter, sim: MagentoSimulator
-) -> None:
-    sim.faults.drop_after(operation="PostV1OrdersIdComments")
-    order = await order_of(magento, "1")
-    await magento.edit_order_note(order, EditOrderNoteInput(note="Called back"), call=call())
-    assert [e.operation for e in sim.ledger] == ["comment"]
 
 
 async def test_discount_code_is_a_rule_and_one_specific_coupon_for_one_use(
@@ -356,38 +329,25 @@ async def test_a_coupon_refused_deletes_its_rule(
 
 # --- Shipping address ---------------------------------------------------------------------------
 
-NEW_ADDRESS = UpdateShippingAddressInput(
-    address=AddressInput(
-        first_name="Jane",
-        last_name="Doe",
-        address1="500 Queen St W",
-        city="Toronto",
-        province_code="ON",
-        postal_code="M5V 2B5",
-        country_code="CA",
-    )
-)
-
 
 async def test_address_change_saves_the_same_row_with_the_whole_address(
-    magento: MagentoAdapter, sim: MagentoSimulator, recorded: Recorded
+    magento: MagentoAdapter, recorded: Recorded
 ) -> None:
-    order = await order_of(magento, "4")
-    outcome = await magento.update_shipping_address(order, NEW_ADDRESS, call=call())
-    assert outcome.shipping_address is not None
-    assert outcome.shipping_address.before is not None
-    assert outcome.shipping_address.before.city == "Austin"
-    assert outcome.shipping_address.after.province == "Ontario"
-    request = next(r for r in recorded.sent if r.method == "PUT")
-    assert request.url.path.endswith("/V1/orders/4")
-    entity = httpx.Response(200, content=request.content).json()["entity"]
+    outcome = await magento.update_shipping_address(
+        await order_of(magento, "4"), NEW_ADDRESS, call=call()
+    )
+    change = outcome.shipping_address
+    assert change is not None
+    assert change.before is not None
+    assert (change.before.city, change.after.province) == ("Austin", "Ontario")
+    entity = sent_json(recorded, "PUT", "/V1/orders/4")["entity"]
     # The row's entity_id (else Magento inserts a new row), its email, the phone kept.
     assert (entity["entity_id"], entity["parent_id"], entity["address_type"]) == (42, 4, "shipping")
     assert entity["email"] == "jane@example.com"
     assert entity["telephone"] == "+14155550101"
     assert "region_id" not in entity  # the old country's region id
     assert "will not recalculate shipping, tax" in outcome.messages[0]
-    assert (await order_of(magento, "4")).shipping_address == outcome.shipping_address.after
+    assert (await order_of(magento, "4")).shipping_address == change.after
 
 
 async def test_a_virtual_or_shipped_order_keeps_its_address(magento: MagentoAdapter) -> None:
@@ -411,16 +371,6 @@ async def test_magentos_opaque_address_refusal_travels_verbatim_with_a_hint(
     assert "replaces every reason" in str(refused.value.detail)
 
 
-async def test_a_lost_address_answer_is_settled_by_re_reading_the_order(
-    magento: MagentoAdapter, sim: MagentoSimulator, recorded: Recorded
-) -> None:
-    sim.faults.drop_after(operation="PutV1OrdersParent_id")
-    order = await order_of(magento, "4")
-    outcome = await magento.update_shipping_address(order, NEW_ADDRESS, call=call())
-    assert "shows the new address" in outcome.messages[-1]
-    assert sum(r.method == "PUT" for r in recorded.sent) == 1
-
-
 async def test_notifying_goes_with_the_credit_memo_and_a_bare_cancel_cannot(
     magento: MagentoAdapter, recorded: Recorded
 ) -> None:
@@ -433,5 +383,41 @@ async def test_notifying_goes_with_the_credit_memo_and_a_bare_cancel_cannot(
         )
     notified = RefundOrderInput(reason="customer", notify_customer=True)
     await magento.refund_order(await order_of(magento, "4"), notified, call=call())
-    request = next(r for r in recorded.sent if r.url.path.endswith("/refund"))
-    assert httpx.Response(200, content=request.content).json()["notify"] is True
+    assert sent_json(recorded, "POST", "/refund")["notify"] is True
+
+
+LOST_ANSWERS = {
+    # operation whose answer is lost: (order, the action, what the answer tells, the effect)
+    "PostV1InvoiceInvoiceIdRefund": (
+        "3",
+        lambda adapter, order: adapter.refund_order(order, REFUND, call=call()),
+        "credit memos shows it was created",
+        "creditmemo",
+    ),
+    "PutV1OrdersParent_id": (
+        "4",
+        lambda adapter, order: adapter.update_shipping_address(order, NEW_ADDRESS, call=call()),
+        "shows the new address",
+        "address.save",
+    ),
+    "PostV1OrdersIdComments": (
+        "1",
+        lambda adapter, order: adapter.edit_order_note(
+            order, EditOrderNoteInput(note="Called back"), call=call()
+        ),
+        "",
+        "comment",
+    ),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(LOST_ANSWERS))
+async def test_a_lost_answer_is_settled_by_re_reading_never_by_sending_again(
+    magento: MagentoAdapter, sim: MagentoSimulator, recorded: Recorded, operation: str
+) -> None:
+    order_id, perform, told, effect = LOST_ANSWERS[operation]
+    sim.faults.drop_after(operation=operation)
+    outcome = await perform(magento, await order_of(magento, order_id))
+    assert [e.operation for e in sim.ledger] == [effect]
+    assert sum(r.method != "GET" for r in recorded.sent) == 1
+    assert told in " ".join(outcome.messages)

@@ -52,18 +52,19 @@ SPEC = PlatformSpec(
     id="magento",
     name="Adobe Commerce",
     kind=PlatformKind.COMMERCE,
+    settings=MagentoSettings,
+    build_adapter=build_magento_adapter,
+    wrap_transport=sign_magento_requests,
+    matrix=resources.files("action_gateway.eligibility") / "data" / "magento.yaml",
+    facts={ResourceType.ORDER: MagentoOrderFacts, ResourceType.CUSTOMER: CustomerFacts},
+    # Unversioned: the endpoints used are the same from 2.4.6 to 2.4.9 (magento.md §9).
+    default_api_version=None,
     # A credit memo's `notify` emails it; a cancel through the API emails nothing (the adapter
     # refuses notify_customer there), and comments are never notified.
     notification=CustomerNotification.PER_REQUEST,
-    settings=MagentoSettings,
-    default_api_version=None,
-    matrix=resources.files("action_gateway.eligibility") / "data" / "magento.yaml",
-    facts={ResourceType.ORDER: MagentoOrderFacts, ResourceType.CUSTOMER: CustomerFacts},
-    build_adapter=build_magento_adapter,
     phone_lookup_limits=(
         "Magento searches a customer's default billing telephone only (billing_telephone): a "
         "number kept on another address, or given on a guest order, is not found; look the "
         "customer up by email or order number."
     ),
-    wrap_transport=sign_magento_requests,
 )

@@ -497,21 +497,23 @@ class MagentoAdapter(
                     PlatformMessage(message="The order does not allow a creditmemo to be created.")
                 ],
             )
-        refunded, notes = await self._refund(
-            order, node, plan, _reason(data), call, notify=data.notify_customer
-        )
-        return ActionOutcome(
-            status="succeeded",
-            refund=refunded,
-            platform_reference=refunded.refund_id,
-            messages=notes,
-        )
+        return await self._refunded(order, node, plan, data, call)
 
     async def partial_refund_order(
         self, order: Order, data: PartialRefundOrderInput, *, call: ActionCall
     ) -> ActionOutcome:
         node = await self._fresh(order, call)
         plan = await self._partial_plan(order, node, data, call)
+        return await self._refunded(order, node, plan, data, call)
+
+    async def _refunded(
+        self,
+        order: Order,
+        node: Node,
+        plan: RefundPlan,
+        data: RefundOrderInput | PartialRefundOrderInput,
+        call: ActionCall,
+    ) -> ActionOutcome:
         refunded, notes = await self._refund(
             order, node, plan, _reason(data), call, notify=data.notify_customer
         )

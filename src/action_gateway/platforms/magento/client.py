@@ -20,15 +20,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
 from action_gateway.errors import PlatformMessage
-from action_gateway.platforms._breaker import CircuitBreakers
-from action_gateway.platforms._http import DEFAULT_RETRY_POLICY, RetryPolicy
 from action_gateway.platforms._rest import RestApi, RestClient, RestEndpoint
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.magento.settings import MagentoAuth, MagentoSettings
-from action_gateway.platforms.spec import PlatformConnection
 
 PLATFORM = "magento"
 _PLACEHOLDER = re.compile(r"%(\d+|[A-Za-z_][A-Za-z0-9_]*)")
@@ -118,16 +113,9 @@ class MagentoClient(RestClient):
 
     api = MAGENTO_API
 
-    def __init__(
-        self,
-        connection: PlatformConnection,
-        http: httpx.AsyncClient,
-        *,
-        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-        breakers: CircuitBreakers | None = None,
-    ) -> None:
-        super().__init__(connection, http, policy=policy, breakers=breakers)
-        self.settings = MagentoSettings.of(connection)
+    @property
+    def settings(self) -> MagentoSettings:
+        return MagentoSettings.of(self.connection)
 
     def auth_headers(self) -> dict[str, str]:
         if self.settings.auth is MagentoAuth.BEARER:
