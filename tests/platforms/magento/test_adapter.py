@@ -10,6 +10,7 @@ from action_gateway.domain.models import (
     CancelOrderInput,
     CreateDiscountCodeInput,
     EditOrderNoteInput,
+    Order,
     PartialRefundLineItem,
     PartialRefundOrderInput,
     RefundOrderInput,
@@ -30,7 +31,7 @@ from tests.platforms.magento.helpers import NEW_ADDRESS, Recorded, call, sent_js
 REFUND = RefundOrderInput(reason="customer", note="ticket 42")
 
 
-async def order_of(magento: MagentoAdapter, order_id: str):  # type: ignore[no-untyped-def]
+async def order_of(magento: MagentoAdapter, order_id: str) -> Order:
     order = await magento.get_order(order_id, call=call())
     assert order is not None
     return order

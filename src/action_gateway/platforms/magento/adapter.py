@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
@@ -47,6 +48,7 @@ from action_gateway.platforms._outcomes import (
     still_unknown,
     utc_now,
 )
+from action_gateway.platforms._rest import RestEndpoint
 from action_gateway.platforms.base import (
     ActionCall,
     CancelsAndRefundsOrders,
@@ -188,7 +190,7 @@ class MagentoAdapter(
     # --- Reads --------------------------------------------------------------------------------
 
     async def _search(
-        self, endpoint: Any, filters: list[Filter], call: ActionCall, **paging: Any
+        self, endpoint: RestEndpoint, filters: list[Filter], call: ActionCall, **paging: Any
     ) -> list[Node]:
         body = await self.client.request(
             endpoint, query=search_criteria(filters, **paging), call=call
@@ -472,7 +474,7 @@ class MagentoAdapter(
         check_partial_refund(order, data, refund_summary(plan, node))
         if online:
             invoice = paid_invoice(await self._invoices(order, call))
-            plan = RefundPlan(**{**plan.__dict__, "invoice_id": _entity(invoice)})
+            plan = dataclasses.replace(plan, invoice_id=_entity(invoice))
         return plan
 
     async def preview_refund(
