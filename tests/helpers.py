@@ -56,6 +56,14 @@ def problem_of(response: httpx.Response, status: int, code: str) -> dict[str, An
     return body
 
 
+def timeline_event_of(response: httpx.Response, event_type: str) -> dict[str, Any]:
+    """The timeline event of an executed action's answer, checked to be an ``event_type``."""
+    assert response.status_code == 200, response.text
+    event: dict[str, Any] = response.json()["timeline_event"]
+    assert event["type"] == event_type
+    return event
+
+
 @asynccontextmanager
 async def running_app(
     config: GatewayConfig | None = None,

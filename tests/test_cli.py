@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,27 @@ def recorded_run(monkeypatch: pytest.MonkeyPatch) -> _RecordedRun:
     return recorder
 
 
+@pytest.fixture
+def redis_url(recorded_run: _RecordedRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared Redis is configured (after ``recorded_run`` cleared it), as several workers need."""
+    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+Refused = Callable[[list[str]], str]
+
+
+@pytest.fixture
+def refused(recorded_run: _RecordedRun, capsys: pytest.CaptureFixture[str]) -> Refused:
+    """Runs ``main(argv)``, checks it exits 2 without starting the server, returns its stderr."""
+
+    def serve_refused(argv: list[str]) -> str:
+        assert main(argv) == 2
+        assert recorded_run.calls == []
+        return capsys.readouterr().err
+
+    return serve_refused
+
+
 def test_serve_one_worker_runs_the_validated_app_in_process(
     tmp_path: Path, recorded_run: _RecordedRun
 ) -> None:
@@ -222,12 +244,12 @@ def test_serve_one_worker_runs_the_validated_app_in_process(
     assert "factory" not in kwargs
 
 
+@pytest.mark.usefixtures("redis_url")
 def test_serve_several_workers_run_the_app_factory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded_run: _RecordedRun
+    tmp_path: Path, recorded_run: _RecordedRun
 ) -> None:
     import os
 
-    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
     path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
     argv = ["serve", "--config", str(path), "--host", "0.0.0.0", "--port", "0", "--workers", "3"]
     assert main(argv) == 0
@@ -247,11 +269,11 @@ def test_serve_several_workers_run_the_app_factory(
     assert os.environ["ACTION_GATEWAY_CONFIG"] == str(path.resolve())
 
 
+@pytest.mark.usefixtures("redis_url")
 def test_serve_workers_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded_run: _RecordedRun
 ) -> None:
     monkeypatch.setenv("ACTION_GATEWAY_WORKERS", "2")
-    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
     path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
     monkeypatch.setenv("ACTION_GATEWAY_CONFIG", str(path))
     assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 0
@@ -262,11 +284,7 @@ def test_serve_workers_from_the_environment(
 
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_serve_refuses_several_workers_without_redis(
-    how: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    recorded_run: _RecordedRun,
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
     path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
     argv = ["serve", "--config", str(path), "--host", "0.0.0.0", "--port", "0"]
@@ -274,68 +292,48 @@ def test_serve_refuses_several_workers_without_redis(
         argv += ["--workers", "4"]
     else:
         monkeypatch.setenv("ACTION_GATEWAY_WORKERS", "4")
-    assert main(argv) == 2
-    assert recorded_run.calls == []
-    err = capsys.readouterr().err
+    err = refused(argv)
     assert "idempotency across workers needs Redis" in err
     assert "ACTION_GATEWAY_REDIS_URL" in err
     assert "twice" in err
 
 
+@pytest.mark.usefixtures("redis_url")
 def test_serve_several_workers_still_refuse_a_non_loopback_address_without_callers(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    recorded_run: _RecordedRun,
+    tmp_path: Path, refused: Refused
 ) -> None:
-    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
     path = _write(tmp_path, {"connections": [_connection()]})
     argv = ["serve", "--config", str(path), "--host", "0.0.0.0", "--workers", "3"]
-    assert main(argv) == 2
-    assert recorded_run.calls == []
-    assert "refusing to serve on 0.0.0.0 without callers" in capsys.readouterr().err
+    assert "refusing to serve on 0.0.0.0 without callers" in refused(argv)
 
 
+@pytest.mark.usefixtures("redis_url")
 def test_serve_several_workers_validate_the_config_before_binding(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    recorded_run: _RecordedRun,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
-    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.delenv("ACME_TOKEN_FOR_CLI_TEST")
     path = _write(tmp_path, {"connections": [_connection()], "callers": [_caller()]})
-    assert main(["serve", "--config", str(path), "--workers", "3"]) == 2
-    assert recorded_run.calls == []
-    assert "ACME_TOKEN_FOR_CLI_TEST" in capsys.readouterr().err
+    assert "ACME_TOKEN_FOR_CLI_TEST" in refused(["serve", "--config", str(path), "--workers", "3"])
 
 
+@pytest.mark.usefixtures("redis_url")
 def test_serve_refuses_the_sandbox_with_several_workers(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    recorded_run: _RecordedRun,
+    monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
     monkeypatch.delenv("ACTION_GATEWAY_CONFIG")
-    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
-    assert main(["serve", "--port", "0", "--workers", "2"]) == 2
-    assert recorded_run.calls == []
-    assert "sandbox" in capsys.readouterr().err
+    assert "sandbox" in refused(["serve", "--port", "0", "--workers", "2"])
 
 
+@pytest.mark.usefixtures("redis_url")
 def test_serve_runs_a_config_with_sandbox_connections_in_one_process_only(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    recorded_run: _RecordedRun,
+    tmp_path: Path, recorded_run: _RecordedRun, refused: Refused
 ) -> None:
     from fastapi import FastAPI
 
     sandbox = {"id": "try-shopify", "platform": "shopify", "sandbox": True}
     path = _write(tmp_path, {"connections": [_connection(), sandbox], "callers": [_caller()]})
-    monkeypatch.setenv("ACTION_GATEWAY_REDIS_URL", "redis://127.0.0.1:6379/0")
-    assert main(["serve", "--config", str(path), "--port", "0", "--workers", "2"]) == 2
-    assert "without sandbox connections" in capsys.readouterr().err
-    assert recorded_run.calls == []
+    argv = ["serve", "--config", str(path), "--port", "0", "--workers", "2"]
+    assert "without sandbox connections" in refused(argv)
     assert main(["serve", "--config", str(path), "--port", "0"]) == 0
     [(args, _)] = recorded_run.calls
     assert isinstance(args[0], FastAPI)
@@ -358,11 +356,7 @@ SANDBOX_PACKAGE_MISSING = (
 @pytest.mark.usefixtures("without_the_sandbox_package")
 @pytest.mark.parametrize("given", ["no config", "a config with sandbox connections"])
 def test_serve_without_the_sandbox_package_says_so_and_does_not_start(
-    given: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    recorded_run: _RecordedRun,
+    given: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: Refused
 ) -> None:
     argv = ["serve", "--port", "0"]
     if given == "no config":
@@ -370,9 +364,7 @@ def test_serve_without_the_sandbox_package_says_so_and_does_not_start(
     else:
         sandbox = {"id": "try-shopify", "platform": "shopify", "sandbox": True}
         argv += ["--config", str(_write(tmp_path, {"connections": [_connection(), sandbox]}))]
-    assert main(argv) == 2
-    assert recorded_run.calls == []
-    err = capsys.readouterr().err
+    err = refused(argv)
     assert err.startswith("action-gateway: invalid configuration\n")
     assert SANDBOX_PACKAGE_MISSING in err
     assert "Traceback" not in err
@@ -391,12 +383,8 @@ def test_serve_runs_real_platforms_without_the_sandbox_package(
 
 
 @pytest.mark.parametrize("workers", ["0", "65"])
-def test_serve_refuses_a_worker_count_out_of_range(
-    workers: str, capsys: pytest.CaptureFixture[str], recorded_run: _RecordedRun
-) -> None:
-    assert main(["serve", "--port", "0", "--workers", workers]) == 2
-    assert recorded_run.calls == []
-    assert "workers" in capsys.readouterr().err
+def test_serve_refuses_a_worker_count_out_of_range(workers: str, refused: Refused) -> None:
+    assert "workers" in refused(["serve", "--port", "0", "--workers", workers])
 
 
 def test_serve_graceful_shutdown_covers_the_longest_connection_deadline(

@@ -35,6 +35,18 @@ async def gateway() -> AsyncIterator[tuple[httpx.AsyncClient, Sandbox]]:
         yield client, sandbox
 
 
+async def _read_subscription(
+    client: httpx.AsyncClient, connection: str, subscription_id: str, conversation_status: str
+) -> httpx.Response:
+    """The gateway's answer for one subscription, checked to be a 200."""
+    response = await client.get(
+        f"/v1/connections/{connection}/subscriptions/{subscription_id}",
+        params={"conversation_status": conversation_status},
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
 def _body(connection: str, action: str, subscription_id: str) -> dict[str, Any]:
     data = {"reason": "1", "reason_details": "Moving abroad"} if "cancel" in action else {}
     return {
@@ -150,10 +162,7 @@ async def test_a_prepaid_recharge_subscription_is_offered_nothing_and_says_why(
     gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
     client, _ = gateway
-    response = await client.get(
-        f"/v1/connections/{RC}/subscriptions/{RC_PREPAID}", params={"conversation_status": "open"}
-    )
-    assert response.status_code == 200, response.text
+    response = await _read_subscription(client, RC, RC_PREPAID, conversation_status="open")
     body = response.json()
     assert body["available_actions"] == []
     assert {d["code"] for d in body["eligibility"]["decisions"]} == {"subscription_prepaid"}
@@ -168,10 +177,7 @@ async def test_ordergroove_eligibility_echoes_its_facts(
     gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
     client, _ = gateway
-    response = await client.get(
-        f"/v1/connections/{OG}/subscriptions/{OG_PREPAID}", params={"conversation_status": "OPEN"}
-    )
-    assert response.status_code == 200, response.text
+    response = await _read_subscription(client, OG, OG_PREPAID, conversation_status="OPEN")
     eligibility = response.json()["eligibility"]
     assert eligibility["state"] == {}  # Ordergroove's matrix has no status dimension
     assert eligibility["facts"] == {"live": True, "prepaid": True, "has_next_order": True}

@@ -153,6 +153,12 @@ def action(
     }
 
 
+def discount(connection: str, customer_id: str, code: str, kind: str, value: str) -> dict[str, Any]:
+    """A request for a one-month discount code ``code`` for the customer ``customer_id``."""
+    data = {"code": code, "type": kind, "value": value, "expiry": "1_month"}
+    return action(connection, "create_discount_code", {"customer_id": customer_id}, data)
+
+
 async def act(
     client: httpx.AsyncClient, body: dict[str, Any], key: str | None = None
 ) -> httpx.Response:
@@ -223,12 +229,7 @@ async def reads_and_actions(client: httpx.AsyncClient) -> None:
         action(SHOPIFY, "refund_order", {"order_id": "5500001004"}, {"reason": "customer"}),
         action(SHOPIFY, "edit_order_note", {"order_id": "5500001007"}, {"note": "Called back"}),
         action(SHOPIFY, "cancel_order", {"order_id": "5500001007"}, {"reason": "customer"}),
-        action(
-            SHOPIFY,
-            "create_discount_code",
-            {"customer_id": ava["id"]},
-            {"code": "SORRYCANARY", "type": "percentage", "value": "10", "expiry": "1_month"},
-        ),
+        discount(SHOPIFY, ava["id"], "SORRYCANARY", "percentage", "10"),
     ):
         await expect(await act(client, body), 200)
     refused = action(
@@ -243,12 +244,7 @@ async def reads_and_actions(client: httpx.AsyncClient) -> None:
         bc_partial,
         action(BIGCOMMERCE, "cancel_and_refund_order", {"order_id": "111"}, {"reason": "customer"}),
         action(BIGCOMMERCE, "edit_order_note", {"order_id": "112"}, {"note": "Checked"}),
-        action(
-            BIGCOMMERCE,
-            "create_discount_code",
-            {"customer_id": carmen_bc["id"]},
-            {"code": "SORRY-CANARY", "type": "fixed_amount", "value": "5", "expiry": "1_month"},
-        ),
+        discount(BIGCOMMERCE, carmen_bc["id"], "SORRY-CANARY", "fixed_amount", "5"),
     ):
         await expect(await act(client, body), 200)
     cancelled = action(BIGCOMMERCE, "cancel_order", {"order_id": "105"}, {"reason": "customer"})

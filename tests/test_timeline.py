@@ -31,7 +31,7 @@ from action_gateway.timeline import (
     format_money,
     subscription_reason,
 )
-from tests.fakes import make_customer, make_order
+from tests.fakes import AN_ADDRESS, make_customer, make_order
 
 CONTEXT = ActionContext(agent_id="agent-1", conversation_id="conv-1")
 
@@ -51,6 +51,23 @@ def shopify_event(action: ActionName, outcome: ActionOutcome, **fields: Any) -> 
         context=fields.pop("context", CONTEXT),
         outcome=outcome,
         **fields,
+    )
+
+
+def collection_discount(**fields: Any) -> DiscountCode:
+    """A discount code on one collection, starting Nov 24, 2026."""
+    return DiscountCode(
+        applies_to="collection", starts_at=datetime(2026, 11, 24, tzinfo=UTC), **fields
+    )
+
+
+def discount_event(code: DiscountCode, data: CreateDiscountCodeInput) -> TimelineEvent:
+    """The event of creating ``code`` for the fake customer Ava Lindqvist."""
+    return shopify_event(
+        ActionName.CREATE_DISCOUNT_CODE,
+        ActionOutcome(status="succeeded", discount_code=code),
+        customer=make_customer(),
+        data=data,
     )
 
 
@@ -108,22 +125,18 @@ def test_refund_summary() -> None:
 
 
 def test_discount_summary() -> None:
-    code = DiscountCode(
+    code = collection_discount(
         id="gid://shopify/DiscountCodeNode/1",
         code="SORRY10",
         type=DiscountType.FIXED_AMOUNT,
         value="10",
         currency="USD",
-        applies_to="collection",
         collection_id="77",
-        starts_at=datetime(2026, 11, 24, tzinfo=UTC),
         ends_at=datetime(2027, 2, 24, tzinfo=UTC),
     )
-    event = shopify_event(
-        ActionName.CREATE_DISCOUNT_CODE,
-        ActionOutcome(status="succeeded", discount_code=code),
-        customer=make_customer(),
-        data=CreateDiscountCodeInput(
+    event = discount_event(
+        code,
+        CreateDiscountCodeInput(
             code="SORRY10", type="fixed_amount", value="10", expiry="3_months", collection_id="77"
         ),
     )
@@ -211,12 +224,9 @@ def test_dates_read_as_people_write_them() -> None:
 
 def test_a_note_edit_quotes_the_new_note_shortened() -> None:
     long_note = "Customer called about the delivery.\n" + "Left at the door, " * 10
-    event = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.EDIT_ORDER_NOTE,
-        context=CONTEXT,
-        outcome=ActionOutcome(status="succeeded", note=long_note, previous_note=None),
+    event = shopify_event(
+        ActionName.EDIT_ORDER_NOTE,
+        ActionOutcome(status="succeeded", note=long_note, previous_note=None),
         order=make_order("1001"),
         data=EditOrderNoteInput(note=long_note),
     )
@@ -225,12 +235,9 @@ def test_a_note_edit_quotes_the_new_note_shortened() -> None:
     assert event.summary.endswith("…”.")
     assert len(event.summary) < len("Updated the note on order #1001: ") + 85
     assert event.details["note"] == long_note  # the whole note stays in details
-    short = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.EDIT_ORDER_NOTE,
-        context=CONTEXT,
-        outcome=ActionOutcome(status="succeeded", note="old\nCalled back"),
+    short = shopify_event(
+        ActionName.EDIT_ORDER_NOTE,
+        ActionOutcome(status="succeeded", note="old\nCalled back"),
         order=make_order("1001"),
         data=EditOrderNoteInput(note="Called back", mode="append"),
     )
@@ -238,25 +245,18 @@ def test_a_note_edit_quotes_the_new_note_shortened() -> None:
 
 
 def test_a_discount_names_its_collection_when_the_platform_gives_the_title() -> None:
-    code = DiscountCode(
+    code = collection_discount(
         id="1",
         code="WINTER15",
         type=DiscountType.PERCENTAGE,
         value="15",
-        applies_to="collection",
         collection_id="4420001",
         collection_title="Winter Essentials",
-        starts_at=datetime(2026, 11, 24, tzinfo=UTC),
         ends_at=datetime(2026, 12, 8, tzinfo=UTC),
     )
-    event = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.CREATE_DISCOUNT_CODE,
-        context=CONTEXT,
-        outcome=ActionOutcome(status="succeeded", discount_code=code),
-        customer=make_customer(),
-        data=CreateDiscountCodeInput(
+    event = discount_event(
+        code,
+        CreateDiscountCodeInput(
             code="WINTER15", type="percentage", value="15", expiry="1_month", collection_id="1"
         ),
     )
@@ -270,12 +270,9 @@ def test_a_discount_names_its_collection_when_the_platform_gives_the_title() -> 
 def test_a_refund_on_a_two_currency_order_says_which_currency_it_states() -> None:
     order = make_order("1030").model_copy(update={"presentment_currency": "EUR"})
     refund = RefundSummary(total=Money.of("20", "EUR"), currency_side="presentment")
-    event = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.REFUND_ORDER,
-        context=CONTEXT,
-        outcome=ActionOutcome(status="succeeded", refund=refund),
+    event = shopify_event(
+        ActionName.REFUND_ORDER,
+        ActionOutcome(status="succeeded", refund=refund),
         order=order,
         data=RefundOrderInput(reason="customer"),
     )
@@ -285,12 +282,9 @@ def test_a_refund_on_a_two_currency_order_says_which_currency_it_states() -> Non
     )
     assert event.details["refund"]["currency_side"] == "presentment"
     shop_side = RefundSummary(total=Money.of("22.22", "USD"), currency_side="shop")
-    cancelled = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.CANCEL_AND_REFUND_ORDER,
-        context=CONTEXT,
-        outcome=ActionOutcome(status="succeeded", refund=shop_side),
+    cancelled = shopify_event(
+        ActionName.CANCEL_AND_REFUND_ORDER,
+        ActionOutcome(status="succeeded", refund=shop_side),
         order=order,
         data=CancelOrderInput(reason="fraud"),
     )
@@ -299,12 +293,9 @@ def test_a_refund_on_a_two_currency_order_says_which_currency_it_states() -> Non
         "reason: suspected fraud; customer not notified."
     )
     assert cancelled.details["refunded_currency_side"] == "shop"
-    one_currency = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.REFUND_ORDER,
-        context=CONTEXT,
-        outcome=ActionOutcome(
+    one_currency = shopify_event(
+        ActionName.REFUND_ORDER,
+        ActionOutcome(
             status="succeeded",
             refund=RefundSummary(total=Money.of("20", "USD"), currency_side="presentment"),
         ),
@@ -438,12 +429,9 @@ def test_a_tag_edit_names_what_changed_and_what_is_now_on_the_order() -> None:
 
     data = EditOrderTagsInput(add=["damaged", "vip"], remove=["gift"])
     change = OrderTagsChange(added=["damaged"], removed=["Gift"], tags=["damaged", "VIP"])
-    event = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.EDIT_ORDER_TAGS,
-        context=CONTEXT,
-        outcome=ActionOutcome(status="succeeded", tags=change),
+    event = shopify_event(
+        ActionName.EDIT_ORDER_TAGS,
+        ActionOutcome(status="succeeded", tags=change),
         order=make_order("1001"),
         data=data,
     )
@@ -458,14 +446,9 @@ def test_a_tag_edit_names_what_changed_and_what_is_now_on_the_order() -> None:
         "requested_add": ["damaged", "vip"],
         "requested_remove": ["gift"],
     }
-    unchanged = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.EDIT_ORDER_TAGS,
-        context=CONTEXT,
-        outcome=ActionOutcome(
-            status="succeeded", tags=OrderTagsChange(added=[], removed=[], tags=[])
-        ),
+    unchanged = shopify_event(
+        ActionName.EDIT_ORDER_TAGS,
+        ActionOutcome(status="succeeded", tags=OrderTagsChange(added=[], removed=[], tags=[])),
         order=make_order("1001"),
         data=EditOrderTagsInput(remove=["gone"]),
     )
@@ -495,14 +478,9 @@ def test_an_address_change_names_the_address_before_and_after() -> None:
     from action_gateway.domain.models import Address, ShippingAddressChange
     from action_gateway.domain.models import UpdateShippingAddressInput as Data
 
-    before = Address(
-        first_name="Ava",
-        last_name="Lindqvist",
-        address1="1 Old Road",
-        city="Austin",
-        province_code="TX",
-        postal_code="78751",
-        country_code="US",
+    old_road = {"address1": "1 Old Road", "city": "Austin", "province_code": "TX"}
+    before = AN_ADDRESS.model_copy(
+        update={**old_road, "postal_code": "78751", "country_code": "US"}
     )
     data = Data.model_validate(
         {
@@ -520,12 +498,9 @@ def test_an_address_change_names_the_address_before_and_after() -> None:
         }
     )
     after = Address(**data.address.model_dump())
-    event = build_timeline_event(
-        connection="acme",
-        platform=SHOPIFY,
-        action=ActionName.UPDATE_SHIPPING_ADDRESS,
-        context=CONTEXT,
-        outcome=ActionOutcome(
+    event = shopify_event(
+        ActionName.UPDATE_SHIPPING_ADDRESS,
+        ActionOutcome(
             status="succeeded",
             shipping_address=ShippingAddressChange(before=before, after=after),
         ),

@@ -20,7 +20,7 @@ from action_gateway.errors import (
     UpstreamUnavailable,
 )
 from tests.fakes import FakeAdapter, fake_connection, make_customer, make_order
-from tests.helpers import client_over_fake, running_app
+from tests.helpers import client_over_fake, problem_of, running_app, timeline_event_of
 
 PROBLEM = "application/problem+json"
 
@@ -35,6 +35,11 @@ def cancel_and_refund(order_id: str = "1001", **overrides: Any) -> dict[str, Any
     }
     body.update(overrides)
     return body
+
+
+def acme_action(action: str, target: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
+    """A request for ``action`` on connection "acme", with no helpdesk context."""
+    return {"connection": "acme", "action": action, "target": target, "input": data}
 
 
 def key() -> dict[str, str]:
@@ -125,8 +130,7 @@ async def test_missing_idempotency_key_is_400(
 ) -> None:
     response = await client.post("/v1/actions", json=cancel_and_refund())
 
-    assert response.status_code == 400
-    assert response.json()["code"] == "idempotency_key_missing"
+    problem_of(response, 400, "idempotency_key_missing")
     assert adapter.calls == []
 
 
@@ -168,8 +172,7 @@ async def test_dry_run_on_perform_previews_with_a_key_it_does_not_record(
     )
     performed = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
 
-    assert without_key.status_code == 400
-    assert without_key.json()["code"] == "idempotency_key_missing"
+    problem_of(without_key, 400, "idempotency_key_missing")
     assert preview.status_code == 200
     assert preview.json()["status"] == "preview"
     # The preview did not claim the key: the same key then performs the action, once.
@@ -185,9 +188,7 @@ async def test_not_eligible_names_state_and_allowed_actions(
     body = cancel_and_refund("1002")  # pending: the seed offers cancel_order only
     response = await client.post("/v1/actions", json=body, headers=key())
 
-    assert response.status_code == 409
-    problem = response.json()
-    assert problem["code"] == "not_eligible"
+    problem = problem_of(response, 409, "not_eligible")
     assert problem["current_state"]["payment"] == "unpaid"
     assert "cancel_order" in problem["allowed_actions"]
     assert "unpaid" in problem["detail"]
@@ -210,10 +211,8 @@ async def test_unknown_order_and_connection_are_404(client: httpx.AsyncClient) -
         "/v1/actions", json=cancel_and_refund(connection="nope"), headers=key()
     )
 
-    assert missing_order.status_code == 404
-    assert missing_order.json()["code"] == "order_not_found"
-    assert missing_connection.status_code == 404
-    assert missing_connection.json()["code"] == "connection_not_found"
+    problem_of(missing_order, 404, "order_not_found")
+    problem_of(missing_connection, 404, "connection_not_found")
 
 
 async def test_platform_messages_reach_the_caller_verbatim(
@@ -226,22 +225,30 @@ async def test_platform_messages_reach_the_caller_verbatim(
     )
     response = await client.post("/v1/actions", json=cancel_and_refund(), headers=key())
 
-    assert response.status_code == 422
-    problem = response.json()
-    assert problem["code"] == "platform_rejected"
+    problem = problem_of(response, 422, "platform_rejected")
     assert problem["platform_errors"] == [
         {"message": message, "field": ["orderId"], "code": "INVALID"}
     ]
 
 
+async def _failed_then_sent_again(
+    client: httpx.AsyncClient, adapter: FakeAdapter, failure: GatewayError
+) -> tuple[httpx.Response, httpx.Response]:
+    """The answers to the same request under one key: first while the platform fails with
+    ``failure``, then again once it would succeed."""
+    headers = key()
+    adapter.fail_with = failure
+    first = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
+    adapter.fail_with = None
+    second = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
+    return first, second
+
+
 async def test_not_executed_failure_frees_the_key_for_a_retry(
     client: httpx.AsyncClient, adapter: FakeAdapter
 ) -> None:
-    headers = key()
-    adapter.fail_with = UpstreamUnavailable("down", outcome=Outcome.NOT_EXECUTED)
-    failed = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
-    adapter.fail_with = None
-    retried = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
+    failure = UpstreamUnavailable("down", outcome=Outcome.NOT_EXECUTED)
+    failed, retried = await _failed_then_sent_again(client, adapter, failure)
 
     assert failed.status_code == 503
     assert failed.json()["outcome"] == "not_executed"
@@ -253,11 +260,8 @@ async def test_not_executed_failure_frees_the_key_for_a_retry(
 async def test_unknown_outcome_is_remembered_and_never_retried_blindly(
     client: httpx.AsyncClient, adapter: FakeAdapter
 ) -> None:
-    headers = key()
-    adapter.fail_with = UpstreamUnavailable("lost", outcome=Outcome.UNKNOWN)
-    first = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
-    adapter.fail_with = None
-    second = await client.post("/v1/actions", json=cancel_and_refund(), headers=headers)
+    failure = UpstreamUnavailable("lost", outcome=Outcome.UNKNOWN)
+    first, second = await _failed_then_sent_again(client, adapter, failure)
 
     assert first.json()["outcome"] == "unknown"
     assert second.headers["Idempotent-Replayed"] == "true"
@@ -279,9 +283,7 @@ async def test_deadline_after_the_write_reports_outcome_unknown(adapter: FakeAda
     async with client_over_fake(adapter, deadline_seconds=0.3) as client:
         response = await client.post("/v1/actions", json=cancel_and_refund(), headers=key())
 
-    assert response.status_code == 504
-    problem = response.json()
-    assert problem["code"] == "deadline_exceeded"
+    problem = problem_of(response, 504, "deadline_exceeded")
     assert problem["outcome"] == "unknown"
     assert problem["timeline_event"]["type"] == "action.outcome_unknown"
     assert problem["timeline_event"]["details"]["code"] == "deadline_exceeded"
@@ -316,10 +318,8 @@ async def test_disabled_action_and_roles(adapter: FakeAdapter) -> None:
         refund["context"] = {"agent_roles": ["lead"]}
         allowed = await client.post("/v1/actions", json=refund, headers=key())
 
-    assert disabled.status_code == 403
-    assert disabled.json()["code"] == "action_disabled"
-    assert forbidden.status_code == 403
-    assert forbidden.json()["code"] == "role_not_allowed"
+    problem_of(disabled, 403, "action_disabled")
+    problem_of(forbidden, 403, "role_not_allowed")
     assert allowed.status_code == 200
     assert adapter.calls == [("refund", "1001")]
 
@@ -342,33 +342,17 @@ async def test_narrowing_denies_what_the_matrix_allows(adapter: FakeAdapter) -> 
 
 
 async def test_note_and_discount_events(client: httpx.AsyncClient) -> None:
-    note = await client.post(
-        "/v1/actions",
-        json={
-            "connection": "acme",
-            "action": "edit_order_note",
-            "target": {"order_id": "1001"},
-            "input": {"note": "Customer called", "mode": "append"},
-        },
-        headers=key(),
-    )
-    discount = await client.post(
-        "/v1/actions",
-        json={
-            "connection": "acme",
-            "action": "create_discount_code",
-            "target": {"customer_id": "501"},
-            "input": {"code": "SORRY15", "type": "percentage", "value": "15", "expiry": "never"},
-        },
-        headers=key(),
-    )
+    append = {"note": "Customer called", "mode": "append"}
+    note_edit = acme_action("edit_order_note", {"order_id": "1001"}, append)
+    note = await client.post("/v1/actions", json=note_edit, headers=key())
+    sorry15 = {"code": "SORRY15", "type": "percentage", "value": "15", "expiry": "never"}
+    discount_creation = acme_action("create_discount_code", {"customer_id": "501"}, sorry15)
+    discount = await client.post("/v1/actions", json=discount_creation, headers=key())
 
     assert note.status_code == 200, note.text
     assert note.json()["timeline_event"]["type"] == "order.note_updated"
     assert note.json()["timeline_event"]["details"]["note"] == "first note\nCustomer called"
-    assert discount.status_code == 200, discount.text
-    event = discount.json()["timeline_event"]
-    assert event["type"] == "discount_code.created"
+    event = timeline_event_of(discount, "discount_code.created")
     assert event["summary"] == (
         "Created one-time discount code SORRY15 (15% off all items, never expires) "
         "for Ava Lindqvist."
@@ -403,8 +387,7 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
         content=b'{"connection": ',
         headers={**key(), "Content-Type": "application/json"},
     )
-    assert response.status_code == 400
-    assert response.json()["code"] == "malformed_request"
+    problem_of(response, 400, "malformed_request")
 
 
 async def test_a_caller_going_away_does_not_abandon_the_action_or_free_its_key(

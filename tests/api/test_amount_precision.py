@@ -27,6 +27,21 @@ def _money_writes(sandbox: Sandbox, connection: str) -> list[Any]:
     return [entry for entry in simulator.ledger if entry.operation in moving]
 
 
+def _partial_refund(connection: str, order_id: str, **input_: str) -> dict[str, Any]:
+    return {
+        "connection": connection,
+        "action": "partial_refund_order",
+        "target": {"order_id": order_id},
+        "input": {"reason": "customer", **input_},
+    }
+
+
+async def _execute(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
+    return await client.post(
+        "/v1/actions", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+
+
 @pytest.mark.parametrize(
     ("connection", "order_id", "input_", "currency", "field"),
     [
@@ -47,17 +62,8 @@ async def test_refund_finer_than_the_currency_is_refused_and_nothing_is_sent(
     dry_run: bool,
 ) -> None:
     client, sandbox = gateway
-    response = await client.post(
-        "/v1/actions",
-        json={
-            "connection": connection,
-            "action": "partial_refund_order",
-            "target": {"order_id": order_id},
-            "input": {"reason": "customer", **input_},
-            "dry_run": dry_run,
-        },
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
+    body = {**_partial_refund(connection, order_id, **input_), "dry_run": dry_run}
+    response = await _execute(client, body)
 
     assert response.status_code == 422, response.text
     problem = response.json()
@@ -83,9 +89,7 @@ async def test_fixed_discount_finer_than_the_store_currency_is_refused(
         "input": {"code": "SORRY1", "type": "fixed_amount", "value": "10.005", "expiry": "never"},
         "dry_run": dry_run,
     }
-    response = await client.post(
-        "/v1/actions", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
-    )
+    response = await _execute(client, body)
 
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "amount_precision"
@@ -94,9 +98,7 @@ async def test_fixed_discount_finer_than_the_store_currency_is_refused(
     assert _money_writes(sandbox, connection) == []
     # A percentage is not money: three decimals of a percent pass the check.
     percent = {**body, "input": {**body["input"], "type": "percentage", "value": "10.005"}}
-    response = await client.post(
-        "/v1/actions", json=percent, headers={"Idempotency-Key": str(uuid.uuid4())}
-    )
+    response = await _execute(client, percent)
     assert response.status_code == 200, response.text
 
 
@@ -104,16 +106,7 @@ async def test_refund_within_the_currency_still_goes_through(
     gateway: tuple[httpx.AsyncClient, Sandbox],
 ) -> None:
     client, sandbox = gateway
-    response = await client.post(
-        "/v1/actions",
-        json={
-            "connection": SHOPIFY,
-            "action": "partial_refund_order",
-            "target": {"order_id": "5500001004"},
-            "input": {"reason": "customer", "amount": "1.50"},
-        },
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    )
+    response = await _execute(client, _partial_refund(SHOPIFY, "5500001004", amount="1.50"))
 
     assert response.status_code == 200, response.text
     assert response.json()["refund"]["total"] == {"amount": "1.50", "currency": "USD"}

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
 
 from action_gateway.config import GatewayConfig
 from action_gateway.errors import UpstreamAuthFailed
@@ -16,6 +20,14 @@ def _adapter_with_ava() -> FakeAdapter:
     adapter.orders["1001"] = make_order("1001", financial_status="paid")
     adapter.orders["1002"] = make_order("1002", financial_status="pending")
     return adapter
+
+
+@asynccontextmanager
+async def _app_with_ava() -> AsyncIterator[httpx.AsyncClient]:
+    """The app with one connection, "good", whose fake platform knows Ava and her orders."""
+    config = GatewayConfig(connections=[fake_connection("good")])
+    async with running_app(config, adapters={"good": _adapter_with_ava()}) as (client, _):
+        yield client
 
 
 async def test_one_failing_and_one_slow_connection_do_not_fail_the_answer() -> None:
@@ -54,20 +66,14 @@ async def test_one_failing_and_one_slow_connection_do_not_fail_the_answer() -> N
 
 
 async def test_customer_lookup_needs_email_or_phone() -> None:
-    async with running_app(
-        GatewayConfig(connections=[fake_connection("good")]),
-        adapters={"good": _adapter_with_ava()},
-    ) as (client, _):
+    async with _app_with_ava() as client:
         response = await client.get("/v1/customers")
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
 
 
 async def test_order_by_id_and_by_name() -> None:
-    async with running_app(
-        GatewayConfig(connections=[fake_connection("good")]),
-        adapters={"good": _adapter_with_ava()},
-    ) as (client, _):
+    async with _app_with_ava() as client:
         by_id = await client.get("/v1/connections/good/orders/1001")
         by_name = await client.get("/v1/connections/good/orders", params={"name": "1002"})
         missing = await client.get("/v1/connections/good/orders/4040")

@@ -74,6 +74,15 @@ def interpret(response: httpx.Response) -> str:
     return response.text
 
 
+async def send_with_fresh_breakers(
+    http: httpx.AsyncClient, request: UpstreamRequest, call: ActionCall, policy: RetryPolicy
+) -> str:
+    """``send`` with this file's ``interpret`` and circuit breakers of its own."""
+    return await send(
+        http, request, call=call, interpret=interpret, policy=policy, breakers=CircuitBreakers()
+    )
+
+
 async def run(
     upstream: Upstream,
     kind: RequestKind,
@@ -96,14 +105,7 @@ async def run(
     )
     async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
         try:
-            result = await send(
-                http,
-                request,
-                call=call,
-                interpret=interpret,
-                policy=retry_policy,
-                breakers=CircuitBreakers(),
-            )
+            result = await send_with_fresh_breakers(http, request, call, retry_policy)
         except Exception as exc:
             exc.add_note(f"call={call!r} waits={sleeps.waits}")
             raise
@@ -244,14 +246,7 @@ class TestBoundsAndDeadline:
         retry_policy = RetryPolicy(jitter=lambda w: w, sleep=sleeps, backoff_max=0.6)
         async with httpx.AsyncClient(transport=httpx.MockTransport(upstream)) as http:
             with pytest.raises(UpstreamUnavailable):
-                await send(
-                    http,
-                    request,
-                    call=call,
-                    interpret=interpret,
-                    policy=retry_policy,
-                    breakers=CircuitBreakers(),
-                )
+                await send_with_fresh_breakers(http, request, call, retry_policy)
         assert sleeps.waits == [0.25, 0.5, 0.6]
 
     def test_equal_jitter_keeps_half_the_wait(self) -> None:
@@ -542,14 +537,7 @@ async def test_send_puts_on_the_wire_what_client_request_would(
     async with build(base_url, httpx.MockTransport(record)) as http:
         await http.request(request.method, url, headers=headers, json=body, timeout=limits)
         call = ActionCall.within(15.0, idempotency_key="key-1")
-        answer = await send(
-            http,
-            request,
-            call=call,
-            interpret=interpret,
-            policy=RetryPolicy(),
-            breakers=CircuitBreakers(),
-        )
+        answer = await send_with_fresh_breakers(http, request, call, RetryPolicy())
     assert answer == "done"
     expected, sent = seen
     assert sent.method == expected.method

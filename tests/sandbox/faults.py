@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
+import pytest
 
 Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
 
@@ -42,3 +43,15 @@ async def assert_seeded_faults_reproducible(
         runs.append(outcomes)
     assert runs[0] == runs[1]
     assert len(set(runs[0])) > 2
+
+
+async def assert_drop_before_does_not_execute(
+    sim: Any, operation: str, send: Callable[[], Awaitable[httpx.Response]]
+) -> None:
+    """A call to ``operation`` dropped before the simulator acts (after a little latency) fails to
+    connect and leaves nothing in the ledger."""
+    sim.faults.drop_before(operation=operation)
+    sim.faults.latency_seconds = 0.01
+    with pytest.raises(httpx.ConnectError):
+        await send()
+    assert sim.ledger == []

@@ -11,11 +11,21 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 
 from tests.helpers import running_sandbox
 
 Recorded = Callable[[Any], list[Decimal]]
+Totals = tuple[Decimal, Decimal, list[Decimal]]
+
+# Seeded and bounded: each example runs the app over a fresh sandbox, which is slow.
+REFUND_PROPERTY_SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def _cents(low: Decimal, high: Decimal) -> st.SearchStrategy[Decimal]:
@@ -68,7 +78,7 @@ def _draw_input(draw: st.DrawFn, order: dict[str, Any]) -> dict[str, Any] | None
 
 async def refund_once(
     draw: st.DrawFn, connection: str, order_id: str, recorded: Recorded
-) -> tuple[Decimal, Decimal, list[Decimal]] | None:
+) -> Totals | None:
     """(preview total, executed total, amounts the simulator recorded), or None if refused.
 
     A refusal must be the same for the preview and the execution, with nothing recorded.
@@ -104,3 +114,12 @@ async def refund_once(
             == (executed.json()["refund"]["total"]["currency"])
         )
         return preview_total, executed_total, recorded(simulator)
+
+
+def assert_totals_agree(totals: Totals | None) -> None:
+    """The preview's total is the executed one, and the simulator recorded exactly that."""
+    assume(totals is not None)  # refused alike by preview and execution, nothing recorded
+    assert totals is not None
+    preview, executed, recorded = totals
+    assert preview == executed
+    assert recorded == [executed]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ import httpx
 import respx
 
 from action_gateway.config import ConnectionConfig
-from action_gateway.domain.models import Customer
+from action_gateway.domain.models import Customer, Subscription
 from action_gateway.platforms._http import RetryPolicy
 from action_gateway.platforms.base import ActionCall
 from action_gateway.platforms.ordergroove import OrdergrooveAdapter, OrdergrooveClient
@@ -290,3 +291,18 @@ def product_body(
         "autoship_enabled": True,
         "discontinued": False,
     }
+
+
+async def read_then_answered(
+    read: Awaitable[Subscription],
+    stub: OrdergrooveStub,
+    reads_before_the_call: Callable[[OrdergrooveStub], None],
+    endpoint: Endpoint,
+    *answers: Reply,
+) -> Subscription:
+    """The subscription as ``read`` returns it; then what the adapter reads before its call, and
+    ``answers`` to the call to ``endpoint``."""
+    subscription = await read
+    reads_before_the_call(stub)
+    stub.reply(endpoint, *answers)
+    return subscription

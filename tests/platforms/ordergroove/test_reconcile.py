@@ -46,6 +46,7 @@ from tests.platforms.ordergroove.helpers import (
     ok,
     order_body,
     page,
+    read_then_answered,
     subscription_body,
 )
 from tests.platforms.ordergroove.test_adapter import DEC, JAN, load, next_order_read
@@ -74,10 +75,9 @@ async def loaded_for_skip(
     adapter: OrdergrooveAdapter, stub: OrdergrooveStub, *answers: Any
 ) -> Subscription:
     """The subscription, read; the skip it is about to get is answered with ``answers``."""
-    subscription = await load(adapter, stub)
-    before_skip(stub)
-    stub.reply(SKIP_SUBSCRIPTION, *answers)
-    return subscription
+    return await read_then_answered(
+        load(adapter, stub), stub, before_skip, SKIP_SUBSCRIPTION, *answers
+    )
 
 
 def items_after_skip(stub: OrdergrooveStub, *replies: Any) -> None:

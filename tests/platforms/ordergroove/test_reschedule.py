@@ -36,6 +36,7 @@ from tests.platforms.ordergroove.helpers import (
     item_body,
     ok,
     order_body,
+    read_then_answered,
     subscription_body,
 )
 from tests.platforms.ordergroove.test_adapter import DEC, JAN, load, next_order_read
@@ -71,6 +72,14 @@ async def loaded(
     return found
 
 
+async def change_answered(
+    adapter: OrdergrooveAdapter, stub: OrdergrooveStub, *answers: Any
+) -> Subscription:
+    """The subscription loaded, its upcoming orders read, then ``answers`` to the date change."""
+    subscription = loaded(adapter, stub)
+    return await read_then_answered(subscription, stub, upcoming, CHANGE_NEXT_ORDER_DATE, *answers)
+
+
 async def reschedule(
     adapter: OrdergrooveAdapter, subscription: Subscription, day: date = NEW
 ) -> ActionOutcome:
@@ -81,9 +90,7 @@ class TestReschedule:
     async def test_sends_the_date_and_reads_it_back(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub
     ) -> None:
-        subscription = await loaded(adapter, stub)
-        upcoming(stub)
-        stub.reply(CHANGE_NEXT_ORDER_DATE, ok(subscription_body()))
+        subscription = await change_answered(adapter, stub, ok(subscription_body()))
         upcoming(stub, NEW_PLACE)
 
         outcome = await reschedule(adapter, subscription)
@@ -100,9 +107,7 @@ class TestReschedule:
     async def test_the_platforms_own_date_is_reported_when_it_differs(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub
     ) -> None:
-        subscription = await loaded(adapter, stub)
-        upcoming(stub)
-        stub.reply(CHANGE_NEXT_ORDER_DATE, ok(subscription_body()))
+        subscription = await change_answered(adapter, stub, ok(subscription_body()))
         upcoming(stub, "2026-12-20 00:00:00")
         outcome = await reschedule(adapter, subscription)
         assert outcome.subscription is not None
@@ -156,9 +161,9 @@ class TestReschedule:
     async def test_a_refusal_reaches_the_caller_verbatim_and_is_not_retried(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub
     ) -> None:
-        subscription = await loaded(adapter, stub)
-        upcoming(stub)
-        stub.reply(CHANGE_NEXT_ORDER_DATE, error(400, "order_date must be in the future."))
+        subscription = await change_answered(
+            adapter, stub, error(400, "order_date must be in the future.")
+        )
         with pytest.raises(PlatformRejected, match=r"order_date must be in the future\."):
             await reschedule(adapter, subscription)
         assert len(stub.sent(CHANGE_NEXT_ORDER_DATE)) == 1
@@ -169,9 +174,7 @@ class TestLostAnswer:
     async def test_the_date_moved_means_it_went_through(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub, lost: Any
     ) -> None:
-        subscription = await loaded(adapter, stub)
-        upcoming(stub)
-        stub.reply(CHANGE_NEXT_ORDER_DATE, lost)
+        subscription = await change_answered(adapter, stub, lost)
         upcoming(stub, NEW_PLACE)
         outcome = await reschedule(adapter, subscription)
         assert outcome.status == "succeeded"
@@ -185,9 +188,7 @@ class TestLostAnswer:
     async def test_the_old_date_means_not_executed(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub, lost: Any
     ) -> None:
-        subscription = await loaded(adapter, stub)
-        upcoming(stub)
-        stub.reply(CHANGE_NEXT_ORDER_DATE, lost)
+        subscription = await change_answered(adapter, stub, lost)
         upcoming(stub)
         with pytest.raises(UpstreamUnavailable, match="not moved") as caught:
             await reschedule(adapter, subscription)
@@ -204,9 +205,7 @@ class TestLostAnswer:
     async def test_when_the_reread_cannot_tell_the_outcome_stays_unknown(
         self, adapter: OrdergrooveAdapter, stub: OrdergrooveStub, reread: list[Any]
     ) -> None:
-        subscription = await loaded(adapter, stub)
-        upcoming(stub)
-        stub.reply(CHANGE_NEXT_ORDER_DATE, httpx.ReadTimeout("timed out"))
+        subscription = await change_answered(adapter, stub, httpx.ReadTimeout("timed out"))
         stub.reply(LIST_ORDERS, *reread)
         with pytest.raises(UpstreamUnavailable) as caught:
             await reschedule(adapter, subscription)

@@ -51,6 +51,18 @@ async def cancel(adapter: RechargeAdapter) -> Any:
     )
 
 
+async def cancel_calls_sent(
+    adapter: RechargeAdapter, stub: RechargeStub, *answers: Any, reread: Any = None
+) -> int:
+    """How many cancel calls went out while they were answered ``answers`` in turn (and the
+    subscription re-read as ``reread``), checked to end with the subscription cancelled."""
+    reads = [ok({"subscription": subscription_body()}), *([reread] if reread is not None else [])]
+    stub.reply(GET_SUBSCRIPTION, *reads)
+    stub.reply(CANCEL_SUBSCRIPTION, *answers)
+    assert (await cancel(adapter)).status == "succeeded"
+    return len(stub.sent(CANCEL_SUBSCRIPTION))
+
+
 class TestErrorShapes:
     def test_a_string(self) -> None:
         assert platform_messages({"errors": "Invalid charge id"}) == [
@@ -125,29 +137,20 @@ class TestHttpLayer:
         self, adapter: RechargeAdapter, stub: RechargeStub
     ) -> None:
         # A rate-limited request was refused before it ran, so even a write is re-sent.
-        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}))
-        stub.reply(CANCEL_SUBSCRIPTION, httpx.Response(429), cancelled())
-        outcome = await cancel(adapter)
-        assert outcome.status == "succeeded"
-        assert len(stub.sent(CANCEL_SUBSCRIPTION)) == 2
+        assert await cancel_calls_sent(adapter, stub, httpx.Response(429), cancelled()) == 2
 
     async def test_5xx_on_the_cancel_is_not_retried(
         self, adapter: RechargeAdapter, stub: RechargeStub
     ) -> None:
-        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}), cancelled())
-        stub.reply(CANCEL_SUBSCRIPTION, error(503, "Service unavailable"))
-        outcome = await cancel(adapter)
+        unavailable = error(503, "Service unavailable")
         # Settled by the re-read, never by re-sending.
-        assert outcome.status == "succeeded"
-        assert len(stub.sent(CANCEL_SUBSCRIPTION)) == 1
+        assert await cancel_calls_sent(adapter, stub, unavailable, reread=cancelled()) == 1
 
     async def test_connect_error_on_the_cancel_is_retried(
         self, adapter: RechargeAdapter, stub: RechargeStub
     ) -> None:
-        stub.reply(GET_SUBSCRIPTION, ok({"subscription": subscription_body()}))
-        stub.reply(CANCEL_SUBSCRIPTION, httpx.ConnectError("refused"), cancelled())
-        assert (await cancel(adapter)).status == "succeeded"
-        assert len(stub.sent(CANCEL_SUBSCRIPTION)) == 2
+        refused = httpx.ConnectError("refused")
+        assert await cancel_calls_sent(adapter, stub, refused, cancelled()) == 2
 
     async def test_one_log_line_per_request(
         self, adapter: RechargeAdapter, stub: RechargeStub

@@ -40,13 +40,18 @@ from tests.platforms.recharge.helpers import (
 )
 
 
+def customer_found_with(stub: RechargeStub, *subscription_pages: httpx.Response) -> None:
+    """The customer is found by email, then her subscriptions listed as ``subscription_pages``."""
+    stub.reply(LIST_CUSTOMERS, ok(customers_body(customer_body())))
+    stub.reply(LIST_SUBSCRIPTIONS, *subscription_pages)
+
+
 class TestFindSubscriptions:
     async def test_lookup_by_email_then_every_page_of_subscriptions(
         self, adapter: RechargeAdapter, stub: RechargeStub
     ) -> None:
-        stub.reply(LIST_CUSTOMERS, ok(customers_body(customer_body())))
-        stub.reply(
-            LIST_SUBSCRIPTIONS,
+        customer_found_with(
+            stub,
             ok(subscriptions_body(subscription_body(), next_cursor="cur-2")),
             ok(subscriptions_body(cancelled_body(SECOND_SUBSCRIPTION_ID))),
         )
@@ -162,11 +167,8 @@ class TestFindSubscriptions:
     async def test_a_subscription_of_another_customer_is_dropped(
         self, adapter: RechargeAdapter, stub: RechargeStub
     ) -> None:
-        stub.reply(LIST_CUSTOMERS, ok(customers_body(customer_body())))
-        stub.reply(
-            LIST_SUBSCRIPTIONS,
-            ok(subscriptions_body(cancelled_body(), cancelled_body(1).copy() | {"customer_id": 2})),
-        )
+        other_customers = cancelled_body(1).copy() | {"customer_id": 2}
+        customer_found_with(stub, ok(subscriptions_body(cancelled_body(), other_customers)))
         found = await adapter.find_subscriptions(store_customer(), call=call())
         assert [s.id for s in found] == [str(SUBSCRIPTION_ID)]
 

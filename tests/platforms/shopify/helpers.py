@@ -112,6 +112,11 @@ class ShopifyStub(QueueStub):
     def reply(self, operation: str, *replies: Reply) -> None:
         self.replies[operation].extend(replies)
 
+    def reply_to_refund(self, *refund_create: Reply) -> None:
+        """The multi-gateway order's suggested refund, then ``refund_create`` to the mutation."""
+        self.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
+        self.reply("RefundCreate", *refund_create)
+
     def bodies(self, operation: str | None = None) -> list[dict[str, Any]]:
         bodies = [json.loads(request.content) for request in self.requests]
         return [b for b in bodies if operation is None or b["operationName"] == operation]

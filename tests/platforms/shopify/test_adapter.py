@@ -493,8 +493,7 @@ class TestRefund:
     async def test_refund_from_a_multi_gateway_suggestion(
         self, adapter: ShopifyAdapter, stub: ShopifyStub
     ) -> None:
-        stub.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
-        stub.reply("RefundCreate", REFUND_CREATED)
+        stub.reply_to_refund(REFUND_CREATED)
         data = RefundOrderInput(
             reason=CancelReason.CUSTOMER, note="Arrived broken", notify_customer=True
         )
@@ -572,8 +571,7 @@ class TestRefund:
     ) -> None:
         stub = ShopifyStub(router, endpoint("2025-10"))
         legacy = ShopifyAdapter(ShopifyClient(connection("2025-10"), http, policy=policy(Sleeps())))
-        stub.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
-        stub.reply("RefundCreate", REFUND_CREATED)
+        stub.reply_to_refund(REFUND_CREATED)
         await legacy.refund_order(
             an_order(), RefundOrderInput(reason=CancelReason.CUSTOMER), call=call()
         )
@@ -605,8 +603,7 @@ class TestRefund:
     async def test_a_read_timeout_is_retried_with_the_same_key(
         self, adapter: ShopifyAdapter, stub: ShopifyStub
     ) -> None:
-        stub.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
-        stub.reply("RefundCreate", httpx.ReadTimeout("timed out"), REFUND_CREATED)
+        stub.reply_to_refund(httpx.ReadTimeout("timed out"), REFUND_CREATED)
         outcome = await adapter.refund_order(
             an_order(), RefundOrderInput(reason=CancelReason.CUSTOMER), call=call()
         )
@@ -619,9 +616,7 @@ class TestRefund:
         self, adapter: ShopifyAdapter, stub: ShopifyStub
     ) -> None:
         message = "Refund amount $999.00 is greater than net payment received $35.00"
-        stub.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
-        stub.reply(
-            "RefundCreate",
+        stub.reply_to_refund(
             {
                 "refundCreate": {
                     "refund": None,

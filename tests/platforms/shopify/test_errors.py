@@ -31,7 +31,6 @@ from tests.platforms.shopify.helpers import (
     ShopifyStub,
     Sleeps,
     order_node,
-    payload,
     throttled,
     top_level_errors,
 )
@@ -262,9 +261,7 @@ class TestGraphQLLayer:
         self, adapter: ShopifyAdapter, stub: ShopifyStub
     ) -> None:
         message = "The @idempotent directive is required for this mutation but was not provided."
-        stub.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
-        stub.reply(
-            "RefundCreate",
+        stub.reply_to_refund(
             top_level_errors(
                 {
                     "message": message,

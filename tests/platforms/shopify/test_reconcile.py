@@ -46,7 +46,6 @@ from tests.platforms.shopify.helpers import (
     customer_node,
     endpoint,
     order_node,
-    payload,
     policy,
     top_level_errors,
 )
@@ -258,8 +257,7 @@ class TestReserve:
             refund=False,
             call=call(seconds),
         )
-        stub.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
-        stub.reply("RefundCreate", REFUND_CREATED)
+        stub.reply_to_refund(REFUND_CREATED)
         await adapter.refund_order(
             an_order(), RefundOrderInput(reason=CancelReason.CUSTOMER), call=call(seconds)
         )
@@ -270,8 +268,7 @@ class TestReserve:
 
 class TestRefund:
     async def refund(self, adapter: ShopifyAdapter, stub: ShopifyStub, *replies: Any) -> Any:
-        stub.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
-        stub.reply("RefundCreate", *replies)
+        stub.reply_to_refund(*replies)
         return await adapter.refund_order(
             an_order(), RefundOrderInput(reason=CancelReason.CUSTOMER), call=call()
         )
@@ -408,8 +405,7 @@ class TestRefund:
         stub = ShopifyStub(router, endpoint("2025-10"))
         client = ShopifyClient(connection("2025-10"), http, policy=policy(Sleeps()))
         legacy = ShopifyAdapter(client, clock=lambda: NOW)
-        stub.reply("SuggestedRefund", {"order": payload("suggested_refund_multi_gateway.json")})
-        stub.reply("RefundCreate", httpx.ReadTimeout("timed out"), REFUND_CREATED)
+        stub.reply_to_refund(httpx.ReadTimeout("timed out"), REFUND_CREATED)
         stub.reply("OrderRefunds", refunds(refund_node()))
         outcome = await legacy.refund_order(
             an_order(), RefundOrderInput(reason=CancelReason.CUSTOMER), call=call()

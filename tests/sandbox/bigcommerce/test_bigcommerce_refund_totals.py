@@ -7,10 +7,14 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.sandbox.refund_totals import refund_once
+from tests.sandbox.refund_totals import (
+    REFUND_PROPERTY_SETTINGS,
+    assert_totals_agree,
+    refund_once,
+)
 
 # Seeded orders open to a partial refund: Shipped, Partially Shipped, Completed, Partially Refunded.
 REFUNDABLE = (102, 103, 110, 114)
@@ -20,17 +24,8 @@ def _recorded(simulator: Any) -> list[Decimal]:
     return [entry.amount for entry in simulator.ledger if entry.operation == "refund"]
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@REFUND_PROPERTY_SETTINGS
 @given(order_id=st.sampled_from(REFUNDABLE), data=st.data())
 def test_preview_equals_executed_equals_recorded(order_id: int, data: st.DataObject) -> None:
     totals = asyncio.run(refund_once(data.draw, "sandbox-bigcommerce", str(order_id), _recorded))
-    assume(totals is not None)  # refused alike by preview and execution, nothing recorded
-    assert totals is not None
-    preview, executed, recorded = totals
-    assert preview == executed
-    assert recorded == [executed]
+    assert_totals_agree(totals)

@@ -21,7 +21,10 @@ from action_gateway_sandbox.bigcommerce import (
 )
 from tests.contracts.bigcommerce import validate_httpx_request, validate_response
 from tests.contracts.hooks import contract_checked_client
-from tests.sandbox.faults import assert_seeded_faults_reproducible
+from tests.sandbox.faults import (
+    assert_drop_before_does_not_execute,
+    assert_seeded_faults_reproducible,
+)
 
 TOKEN = "bc-test-token"
 BASE = "https://api.bigcommerce.com/stores/sandbox"
@@ -82,6 +85,14 @@ async def products(client: httpx.AsyncClient, order_id: int) -> list[dict[str, A
 
 async def quote(client: httpx.AsyncClient, order_id: int, items: list[dict[str, Any]]) -> Any:
     return await client.post(QUOTES.format(order_id), json={"items": items})
+
+
+async def quoted_refund(
+    client: httpx.AsyncClient, order_id: int, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A refund of ``items``, paid back the first way the order's refund quote offers."""
+    data = (await quote(client, order_id, items)).json()["data"]
+    return {"items": items, "payments": method_payments(data["refund_methods"][0])}
 
 
 def product_items(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -447,8 +458,7 @@ async def test_partial_refund_of_a_partially_refunded_order(client: httpx.AsyncC
     assert len(before) == 1
     assert before[0]["items"][0]["quantity"] == 1
     item = [{"item_type": "PRODUCT", "item_id": 1141, "quantity": 1, "reason": "Late"}]
-    data = (await quote(client, 114, item)).json()["data"]
-    body = {"items": item, "payments": method_payments(data["refund_methods"][0])}
+    body = await quoted_refund(client, 114, item)
     assert (await client.post(REFUNDS.format(114), json=body)).status_code == 201
     after = await order(client, 114)
     assert after["status_id"] == 14
@@ -546,8 +556,7 @@ async def test_declined_refund_payment(
     client: httpx.AsyncClient, sim: BigCommerceSimulator
 ) -> None:
     item = [{"item_type": "PRODUCT", "item_id": 1171, "quantity": 1}]
-    data = (await quote(client, 117, item)).json()["data"]
-    body = {"items": item, "payments": method_payments(data["refund_methods"][0])}
+    body = await quoted_refund(client, 117, item)
     response = await client.post(REFUNDS.format(117), json=body)
     assert response.status_code == 201
     [payment] = response.json()["data"]["payments"]
@@ -736,8 +745,7 @@ async def test_http_status_faults_with_headers(
     assert unavailable.headers["X-Rate-Limit-Requests-Quota"] == "150"
     assert (await client.get("/v2/orders/100")).status_code == 200  # the 500 waits for a refund
     item = [{"item_type": "PRODUCT", "item_id": 1101, "quantity": 1}]
-    data = (await quote(client, 110, item)).json()["data"]
-    body = {"items": item, "payments": method_payments(data["refund_methods"][0])}
+    body = await quoted_refund(client, 110, item)
     failed = await client.post(REFUNDS.format(110), json=body)
     assert failed.status_code == 500
     assert sim.ledger == []
@@ -760,11 +768,9 @@ async def test_rate_limited_fault(client: httpx.AsyncClient, sim: BigCommerceSim
 async def test_drop_before_does_not_execute(
     client: httpx.AsyncClient, sim: BigCommerceSimulator
 ) -> None:
-    sim.faults.drop_before(operation="updateOrder")
-    sim.faults.latency_seconds = 0.01
-    with pytest.raises(httpx.ConnectError):
-        await client.put("/v2/orders/101", json={"status_id": 5})
-    assert sim.ledger == []
+    await assert_drop_before_does_not_execute(
+        sim, "updateOrder", lambda: client.put("/v2/orders/101", json={"status_id": 5})
+    )
     assert (await order(client, 101))["status_id"] == 1
 
 

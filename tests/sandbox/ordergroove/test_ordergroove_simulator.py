@@ -21,7 +21,10 @@ from action_gateway_sandbox.ordergroove import (
 )
 from tests.contracts.hooks import contract_checked_client
 from tests.contracts.ordergroove import validate_httpx_request, validate_response
-from tests.sandbox.faults import assert_seeded_faults_reproducible
+from tests.sandbox.faults import (
+    assert_drop_before_does_not_execute,
+    assert_seeded_faults_reproducible,
+)
 from tests.shared_specs import require_spec
 
 KEY = "og-test-key"
@@ -645,11 +648,9 @@ async def test_http_status_and_rate_limited_faults(
 async def test_drop_before_does_not_execute(
     client: httpx.AsyncClient, sim: OrdergrooveSimulator
 ) -> None:
-    sim.faults.drop_before(operation="subscriptions-cancel")
-    sim.faults.latency_seconds = 0.01
-    with pytest.raises(httpx.ConnectError):
-        await client.patch(f"/subscriptions/{sub(1)}/cancel/")
-    assert sim.ledger == []
+    await assert_drop_before_does_not_execute(
+        sim, "subscriptions-cancel", lambda: client.patch(f"/subscriptions/{sub(1)}/cancel/")
+    )
     assert (await get(client, f"/subscriptions/{sub(1)}/"))["live"] is True
 
 

@@ -19,7 +19,10 @@ from action_gateway_sandbox.recharge import (
     charge_table,
     seed_table,
 )
-from tests.sandbox.faults import assert_seeded_faults_reproducible
+from tests.sandbox.faults import (
+    assert_drop_before_does_not_execute,
+    assert_seeded_faults_reproducible,
+)
 
 TOKEN = "rc-test-token"
 BASE = "https://api.rechargeapps.com"
@@ -624,11 +627,11 @@ async def test_rate_limited_fault(client: httpx.AsyncClient, sim: RechargeSimula
 async def test_drop_before_does_not_execute(
     client: httpx.AsyncClient, sim: RechargeSimulator
 ) -> None:
-    sim.faults.drop_before(operation="cancelSubscription")
-    sim.faults.latency_seconds = 0.01
-    with pytest.raises(httpx.ConnectError):
-        await client.post(f"/subscriptions/{COFFEE}/cancel", json={"cancellation_reason": "x"})
-    assert sim.ledger == []
+    await assert_drop_before_does_not_execute(
+        sim,
+        "cancelSubscription",
+        lambda: client.post(f"/subscriptions/{COFFEE}/cancel", json={"cancellation_reason": "x"}),
+    )
     assert (await subscription(client, COFFEE))["status"] == "active"
 
 

@@ -71,6 +71,14 @@ async def refund(client: httpx.AsyncClient, number: int, **data: Any) -> dict[st
     return payload
 
 
+async def cancel_units(
+    client: httpx.AsyncClient, number: int, line: int, quantity: int
+) -> dict[str, Any]:
+    """Refunds ``quantity`` units of the order's ``line`` (1-based) with restockType CANCEL."""
+    item = {"lineItemId": line_gid(number, line), "quantity": quantity, "restockType": "CANCEL"}
+    return await refund(client, number, refundLineItems=[item])
+
+
 def connection() -> ConnectionConfig:
     return ConnectionConfig(
         id="sandbox",
@@ -90,11 +98,7 @@ async def test_cancel_takes_unfulfilled_units_off_the_order(
     client: httpx.AsyncClient, sim: ShopifySimulator
 ) -> None:
     # #1004: line 1 fulfilled, line 2 (2 units) unfulfilled → PARTIALLY_FULFILLED.
-    payload = await refund(
-        client,
-        1004,
-        refundLineItems=[{"lineItemId": line_gid(1004, 2), "quantity": 2, "restockType": "CANCEL"}],
-    )
+    payload = await cancel_units(client, 1004, line=2, quantity=2)
     assert payload["userErrors"] == []
     after = await order(client, 1004)
     line = after["lineItems"]["nodes"][1]
@@ -109,11 +113,7 @@ async def test_cancel_takes_unfulfilled_units_off_the_order(
 async def test_cancel_on_fulfilled_units_is_refused(
     client: httpx.AsyncClient, sim: ShopifySimulator
 ) -> None:
-    payload = await refund(
-        client,
-        1002,
-        refundLineItems=[{"lineItemId": line_gid(1002, 1), "quantity": 1, "restockType": "CANCEL"}],
-    )
+    payload = await cancel_units(client, 1002, line=1, quantity=1)
     assert payload["refund"] is None
     assert payload["userErrors"] == [
         {

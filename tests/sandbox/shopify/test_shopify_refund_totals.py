@@ -7,10 +7,14 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.sandbox.refund_totals import refund_once
+from tests.sandbox.refund_totals import (
+    REFUND_PROPERTY_SETTINGS,
+    assert_totals_agree,
+    refund_once,
+)
 
 # Seeded orders with money left to refund (PAID, PARTIALLY_PAID, PARTIALLY_REFUNDED, EUR).
 REFUNDABLE = (1001, 1002, 1003, 1004, 1006, 1022, 1023, 1024, 1025, 1026, 1030)
@@ -20,18 +24,9 @@ def _recorded(simulator: Any) -> list[Decimal]:
     return [entry.amount for entry in simulator.ledger if entry.operation == "refundCreate"]
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@REFUND_PROPERTY_SETTINGS
 @given(number=st.sampled_from(REFUNDABLE), data=st.data())
 def test_preview_equals_executed_equals_recorded(number: int, data: st.DataObject) -> None:
     order_id = str(5_500_000_000 + number)
     totals = asyncio.run(refund_once(data.draw, "sandbox-shopify", order_id, _recorded))
-    assume(totals is not None)  # refused alike by preview and execution, nothing recorded
-    assert totals is not None
-    preview, executed, recorded = totals
-    assert preview == executed
-    assert recorded == [executed]
+    assert_totals_agree(totals)
