@@ -102,7 +102,7 @@ SHOPIFY_ADDRESS_ORDERS = ["5500001003", "5500001027", "5500001030"]  # unfulfill
 BIGCOMMERCE_ADDRESS_ORDERS = ["112", "111"]  # Manual Verification Required, Awaiting Fulfillment
 # Magento: comments on orders no other action changes (a comment carries the status read just
 # before it, which a concurrent cancel would make stale), addresses on two unshipped orders.
-MAGENTO_NOTES = 200
+MAGENTO_NOTES = 120
 MAGENTO_NOTE_ORDERS = ["7", "8", "10"]  # closed, canceled, payment_review
 MAGENTO_ADDRESS_ORDERS = ["9", "11"]  # holded, processing (a guest's)
 
