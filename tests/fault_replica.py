@@ -214,6 +214,8 @@ def replica_env(
     }
     for connection in config.connections:
         env[token_env(connection.id)] = connection.token.get_secret_value()
+        for name, secret in connection.secrets.items():  # a platform's other credentials
+            env[f"{token_env(connection.id)}__{name.upper()}"] = secret.get_secret_value()
     return env
 
 
@@ -312,7 +314,16 @@ def main() -> None:
         update={
             "connections": [
                 connection.model_copy(
-                    update={"access_token": SecretStr(env[token_env(connection.id)])}
+                    update={
+                        "access_token": SecretStr(env[token_env(connection.id)]),
+                        "secrets": {
+                            name.removeprefix(f"{token_env(connection.id)}__").lower(): (
+                                SecretStr(value)
+                            )
+                            for name, value in env.items()
+                            if name.startswith(f"{token_env(connection.id)}__")
+                        },
+                    }
                 )
                 for connection in config.connections
             ]

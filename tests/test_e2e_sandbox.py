@@ -52,7 +52,7 @@ def test_lookup_preview_cancel_and_refund_replay(gateway: httpx.Client) -> None:
     found = gateway.get("/v1/customers", params={"email": AVA})
     assert found.status_code == 200, found.text
     results = {r["connection"]: r for r in found.json()["results"]}
-    assert set(results) == {"sandbox-shopify", "sandbox-bigcommerce"}
+    assert set(results) == {"sandbox-shopify", "sandbox-bigcommerce", "sandbox-magento"}
     result = results["sandbox-shopify"]
     assert result["status"] == "ok", result
     [customer] = result["customers"]

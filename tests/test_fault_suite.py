@@ -1,7 +1,7 @@
 """Fault suite (reliability issue, item 5): thousands of actions under seeded random faults.
 
-Two gateway processes with the sandbox's four simulators (Shopify, BigCommerce, Ordergroove,
-Recharge). Every simulator injects, from its own seeded generator: latency, 5xx, 429 /
+Two gateway processes with the sandbox's five simulators (Shopify, BigCommerce, Magento,
+Ordergroove, Recharge). Every simulator injects, from its own seeded generator: latency, 5xx, 429 /
 THROTTLED, connections dropped before the request reached the platform, and connections dropped
 *after* the platform executed it (the answer is lost). The client drives >= 2,000 action
 requests with bounded concurrency; each logical action has one Idempotency-Key, is retried with
@@ -84,6 +84,7 @@ SHOPIFY = "sandbox-shopify"
 BIGCOMMERCE = "sandbox-bigcommerce"
 ORDERGROOVE = "sandbox-ordergroove"
 RECHARGE = "sandbox-recharge"
+MAGENTO = "sandbox-magento"
 
 SHOPIFY_ORDERS = [str(5500001000 + n) for n in range(1, 31)]
 BIGCOMMERCE_ORDERS = [str(n) for n in range(100, 118)]
@@ -99,6 +100,11 @@ ADDRESS_CHANGES = 20
 (a second write of it is a double write)."""
 SHOPIFY_ADDRESS_ORDERS = ["5500001003", "5500001027", "5500001030"]  # unfulfilled, not cancelled
 BIGCOMMERCE_ADDRESS_ORDERS = ["112", "111"]  # Manual Verification Required, Awaiting Fulfillment
+# Magento: comments on orders no other action changes (a comment carries the status read just
+# before it, which a concurrent cancel would make stale), addresses on two unshipped orders.
+MAGENTO_NOTES = 120
+MAGENTO_NOTE_ORDERS = ["7", "8", "10"]  # closed, canceled, payment_review
+MAGENTO_ADDRESS_ORDERS = ["9", "11"]  # holded, processing (a guest's)
 
 # One money-moving (or one-shot) logical action per order: a second effect on it is a double.
 SHOPIFY_MONEY: list[tuple[str, str, dict[str, Any]]] = [
@@ -132,6 +138,17 @@ BIGCOMMERCE_MONEY: list[tuple[str, str, dict[str, Any]]] = [
     ("115", "cancel_and_refund_order", {"reason": "customer"}),
     ("116", "refund_order", {"reason": "customer"}),  # offline-only provider: refused
     ("117", "refund_order", {"reason": "customer"}),  # the payment gateway declines
+]
+MAGENTO_MONEY: list[tuple[str, str, dict[str, Any]]] = [
+    ("1", "cancel_order", {"reason": "customer"}),
+    ("2", "cancel_order", {"reason": "customer"}),
+    ("3", "refund_order", {"reason": "customer"}),  # online, through its invoice
+    ("4", "refund_order", {"reason": "customer"}),  # offline
+    ("5", "cancel_order", {"reason": "customer"}),
+    ("6", "partial_refund_order", {"reason": "customer", "amount": "5.00"}),
+    ("12", "refund_order", {"reason": "customer"}),
+    ("13", "cancel_and_refund_order", {"reason": "customer"}),  # a credit memo and a cancel
+    ("14", "refund_order", {"reason": "customer"}),
 ]
 # Replacement orders on the shipped orders no other one-shot action touches, several per order,
 # each told apart by its note: a second order for one logical replacement is a double.
@@ -273,6 +290,7 @@ def _plan(rng: random.Random) -> list[Logical]:
     for connection, notes, orders, name in (
         (SHOPIFY, SHOPIFY_NOTES, SHOPIFY_ORDERS, "shopify"),
         (BIGCOMMERCE, BIGCOMMERCE_NOTES, BIGCOMMERCE_ORDERS, "bigcommerce"),
+        (MAGENTO, MAGENTO_NOTES, MAGENTO_NOTE_ORDERS, "magento"),
     ):
         for n in range(notes):
             order = orders[n % len(orders)]
@@ -297,6 +315,7 @@ def _plan(rng: random.Random) -> list[Logical]:
     for connection, orders in (
         (SHOPIFY, SHOPIFY_ADDRESS_ORDERS),
         (BIGCOMMERCE, BIGCOMMERCE_ADDRESS_ORDERS),
+        (MAGENTO, MAGENTO_ADDRESS_ORDERS),
     ):
         for n in range(ADDRESS_CHANGES):
             order = orders[n % len(orders)]
@@ -312,7 +331,11 @@ def _plan(rng: random.Random) -> list[Logical]:
                     {"address": _fault_address(connection, n)},
                 ),
             )
-    for connection, money in ((SHOPIFY, SHOPIFY_MONEY), (BIGCOMMERCE, BIGCOMMERCE_MONEY)):
+    for connection, money in (
+        (SHOPIFY, SHOPIFY_MONEY),
+        (BIGCOMMERCE, BIGCOMMERCE_MONEY),
+        (MAGENTO, MAGENTO_MONEY),
+    ):
         for order, action, data in money:
             add(
                 "money",
@@ -678,6 +701,18 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
             effect((BIGCOMMERCE, "address", order, line), at)
             per_operation[(BIGCOMMERCE, f"address {line}", order)] += 1
             address_writes[BIGCOMMERCE] += 1
+    for entry, at in ledgers[MAGENTO]:
+        order = str(entry.order_id)
+        if entry.operation == "comment":
+            effect((MAGENTO, "note", order, str(entry.reference)), at)
+        elif entry.operation == "address.save":
+            effect((MAGENTO, "address", order, str(entry.reference)), at)
+            per_operation[(MAGENTO, f"address {entry.reference}", order)] += 1
+            address_writes[MAGENTO] += 1
+        elif entry.operation in ("creditmemo", "order.cancel"):
+            # No idempotency key: a second credit memo or cancel of one order is a double.
+            effect((MAGENTO, "money", order, ""), at)
+            per_operation[(MAGENTO, entry.operation, order)] += 1
     tag_writes: Counter[str] = Counter()
     for entry, at in ledgers[SHOPIFY]:
         if entry.operation in ("tagsAdd", "tagsRemove"):
@@ -894,6 +929,8 @@ async def test_fault_suite_no_double_execution_no_lost_success(tmp_path: Path) -
     assert tag_writes["tagsRemove"], tag_writes
     assert address_writes[SHOPIFY], address_writes
     assert address_writes[BIGCOMMERCE], address_writes
+    assert address_writes[MAGENTO], address_writes
+    assert executions[MAGENTO]["creditmemo"], executions[MAGENTO]
     assert not stats.internal_errors, stats.internal_errors[:5]
     assert not stand_in_errors, stand_in_errors[:5]
     assert not stats.slow, stats.slow[:5]

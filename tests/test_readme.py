@@ -20,7 +20,12 @@ def test_the_configuration_example_validates() -> None:
     block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
     assert block is not None
     data = yaml.safe_load(block.group(1))
-    environ = {c["access_token_env"]: "token" for c in data["connections"]}
+    environ = {
+        variable: "token"
+        for c in data["connections"]
+        for key, variable in c.items()
+        if key.endswith("_env")
+    }
     environ |= {c["key_sha256_env"]: "0" * 64 for c in data["callers"] if "key_sha256_env" in c}
     with pytest.raises(ConfigError, match="APPROVAL_KEYS"):  # its ceilings sign approvals
         parse_config(data, source="README.md", environ=environ)
@@ -35,4 +40,5 @@ def test_the_configuration_example_validates() -> None:
         "bigcommerce",
         "ordergroove",
         "recharge",
+        "magento",
     }

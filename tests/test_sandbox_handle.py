@@ -43,7 +43,7 @@ def _simulators_held_by(app: FastAPI) -> list[str]:
 
 async def test_the_finder_sees_a_simulator_in_the_services() -> None:
     """Guards the checks below against one that finds nothing."""
-    assert len(SIMULATOR_CLASSES) == 4
+    assert len(SIMULATOR_CLASSES) == 5
     async with running_app() as (_, app):
         app.state.services.connections["stray"] = RechargeSimulator(access_token="t")
         app.state.simulator = ShopifySimulator(shop="s.myshopify.com", access_token="t")
@@ -72,6 +72,7 @@ async def test_the_app_holds_no_simulator_given_a_handle() -> None:
             "sandbox-bigcommerce",
             "sandbox-recharge",
             "sandbox-ordergroove",
+            "sandbox-magento",
         }
         assert _simulators_held_by(app) == []
 

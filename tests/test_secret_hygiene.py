@@ -39,7 +39,8 @@ from tests.test_logging import logging_restored
 # Every canary holds MARKER (not hex, so no random id can contain it by chance): a line holding
 # only part of a canary, as a truncated repr would, is caught too.
 MARKER = "QZXJcanary"
-SANDBOX_TOKENS = [f"{MARKER}-sandbox-token-{n}-7f3a9c41d2" for n in range(1, 5)]
+# One token per simulated connection, and Magento's three other OAuth credentials.
+SANDBOX_TOKENS = [f"{MARKER}-sandbox-token-{n}-7f3a9c41d2" for n in range(1, 9)]
 REDIS_PASSWORD = f"{MARKER}-redis-password-5be1"
 CALLER_KEY = f"{MARKER}-caller-api-key-3e8b0c6d2a"
 WRONG_CALLER_KEY = f"{MARKER}-wrong-caller-api-key-91f4"
@@ -48,6 +49,7 @@ SHOPIFY = "sandbox-shopify"
 BIGCOMMERCE = "sandbox-bigcommerce"
 RECHARGE = "sandbox-recharge"
 ORDERGROOVE = "sandbox-ordergroove"
+MAGENTO = "sandbox-magento"
 AVA = "ava.lindqvist@example.com"
 AVA_PHONE = "+14155550101"
 CARMEN = "carmen.ortiz@example.com"
@@ -67,8 +69,12 @@ def canary_sandbox(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     with monkeypatch.context() as patch:
         patch.setattr(sandbox_connections, "secrets", fake)
         sandbox = build_sandbox(deadline_seconds=8.0)
-    used = sorted(c.token.get_secret_value() for c in sandbox.config.connections)
-    assert used == sorted(SANDBOX_TOKENS), "build_sandbox no longer draws one token per platform"
+    used = sorted(
+        secret.get_secret_value()
+        for c in sandbox.config.connections
+        for secret in (c.token, *c.secrets.values())
+    )
+    assert used == sorted(SANDBOX_TOKENS), "build_sandbox no longer draws these credentials"
     return sandbox
 
 
@@ -333,7 +339,7 @@ async def rejected_tokens(sandbox: Sandbox, recorder: Recorder) -> None:
     ):
         found = await expect(await client.get("/v1/customers", params={"email": AVA}), 200)
         codes = {r["connection"]: r["error"]["code"] for r in found["results"]}
-        assert codes == {SHOPIFY: "upstream_auth_failed", BIGCOMMERCE: "upstream_auth_failed"}
+        assert codes == dict.fromkeys((SHOPIFY, BIGCOMMERCE, MAGENTO), "upstream_auth_failed")
         for path in (
             f"/v1/connections/{SHOPIFY}/orders/5500001003",
             f"/v1/connections/{BIGCOMMERCE}/orders/110",

@@ -221,6 +221,9 @@ def create_app(
                 transport = (transports or {}).get(connection.id) or build_transport(
                     settings.http_transport, limits=limits
                 )
+                wrap = platforms[connection.platform].wrap_transport
+                if wrap is not None:
+                    transport = wrap(connection, transport)
                 client = await stack.enter_async_context(
                     upstream_client(
                         base_url=connection.base_url,

@@ -234,6 +234,9 @@ class ConnectionConfig(BaseModel):
     actions: ActionsConfig = ActionsConfig()
     access_token: SecretStr | None = Field(default=None, exclude=True, repr=False)
     """Filled from ``access_token_env`` at load time; never read from the file."""
+    secrets: dict[str, SecretStr] = Field(default_factory=dict, exclude=True, repr=False)
+    """The platform's other secrets (``PlatformSettings.secret_env_vars``), filled at load time
+    from the environment; never read from the file."""
     _spec: PlatformSpec = PrivateAttr()
 
     @field_validator("platform")
@@ -334,6 +337,12 @@ class ConnectionConfig(BaseModel):
             raise ConfigError(f"connection {self.id!r}: its token was not loaded")
         return self.access_token
 
+    def secret(self, name: str) -> SecretStr:
+        found = self.secrets.get(name)
+        if found is None:
+            raise ConfigError(f"connection {self.id!r}: its {name} was not loaded")
+        return found
+
 
 def _error_details(error: ValidationError) -> list[InitErrorDetails]:
     """``error``'s problems, to be raised again with others (same type, place and message)."""
@@ -384,7 +393,7 @@ class GatewayConfig(_Strict):
 
 
 _LINKS_CHECKED = "links_checked"
-_INLINE_SECRET_KEYS = ("access_token", "token", "api_key", "password")
+_INLINE_SECRET_KEYS = ("access_token", "token", "api_key", "password", "secrets")
 ConfigProblem = tuple[str, str]
 """Where (a dotted path in the file, or "(top level)") and what is wrong."""
 ExtraChecks = Callable[[list[tuple[int, ConnectionConfig]]], list[ConfigProblem]]
@@ -551,6 +560,18 @@ def parse_config(
             problems.append(
                 ("(environment)", f"{problem}: a connection has ceilings, which sign approvals")
             )
+    for i, valid_connection in enumerate(config.connections if config is not None else []):
+        if valid_connection.sandbox:
+            continue
+        for name, variable in valid_connection.settings.secret_env_vars().items():
+            if not env.get(variable):
+                problems.append(
+                    (
+                        f"connections.{i}.{name}_env",
+                        f"no {name.replace('_', ' ')} in the environment for: "
+                        f"{valid_connection.id} (${variable})",
+                    )
+                )
     if extra_checks is not None:
         valid: list[tuple[int, ConnectionConfig]] = []
         for i, connection in _items(document, "connections"):
@@ -571,7 +592,15 @@ def parse_config(
     connections_with_tokens = [
         c
         if c.sandbox or c.access_token_env is None
-        else c.model_copy(update={"access_token": SecretStr(env[c.access_token_env])})
+        else c.model_copy(
+            update={
+                "access_token": SecretStr(env[c.access_token_env]),
+                "secrets": {
+                    name: SecretStr(env[variable])
+                    for name, variable in c.settings.secret_env_vars().items()
+                },
+            }
+        )
         for c in config.connections
     ]
     callers = None

@@ -129,7 +129,7 @@ async def test_catalog_lists_platforms_actions_and_input_schemas(
     response = await client.get("/v1/platforms")
     platforms = {p["platform"]: p for p in response.json()["platforms"]}
 
-    assert set(platforms) == {"shopify", "bigcommerce", "ordergroove", "recharge"}
+    assert set(platforms) == {"shopify", "bigcommerce", "ordergroove", "recharge", "magento"}
     assert platforms["shopify"]["implemented"] is True
     actions = {a["name"]: a for a in platforms["shopify"]["actions"]}
     assert "reason" in actions["cancel_order"]["input_schema"]["properties"]

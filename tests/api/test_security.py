@@ -25,6 +25,7 @@ PROBLEM = "application/problem+json"
 AVA = "ava.lindqvist@example.com"
 SHOPIFY, BIGCOMMERCE = "sandbox-shopify", "sandbox-bigcommerce"
 ORDERGROOVE, RECHARGE = "sandbox-ordergroove", "sandbox-recharge"
+MAGENTO = "sandbox-magento"
 KEYS = {
     "helpdesk-a": "key-a-3b1f0d6c9e8a47c2b5d4e3f2a1b0c9d8",
     "helpdesk-b": "key-b-8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b",
@@ -197,7 +198,7 @@ async def test_connection_scope_cannot_be_escaped_on_any_endpoint() -> None:
         everyone = (
             await client.get("/v1/customers", params={"email": AVA}, headers=auth("helpdesk-b"))
         ).json()
-        assert {r["connection"] for r in everyone["results"]} == {SHOPIFY, BIGCOMMERCE}
+        assert {r["connection"] for r in everyone["results"]} == {SHOPIFY, BIGCOMMERCE, MAGENTO}
         [customer] = next(r for r in everyone["results"] if r["connection"] == SHOPIFY)["customers"]
         assert {s["connection"] for s in customer["subscriptions"]} == {RECHARGE, ORDERGROOVE}
 

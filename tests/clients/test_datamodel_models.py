@@ -102,7 +102,7 @@ REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
 
 # A problem each /v1 operation answers with besides 401 (which every one gives without a key).
 PROBLEMS: dict[str, tuple[str, str, dict[str, Any], str]] = {
-    "getEligibilityMatrix": ("GET", "/v1/platforms/magento/eligibility", {}, "platform_not_found"),
+    "getEligibilityMatrix": ("GET", "/v1/platforms/nope/eligibility", {}, "platform_not_found"),
     "evaluateEligibility": (
         "POST", "/v1/eligibility", {"json": {"platform": "shopify"}}, "validation_error"
     ),

@@ -50,7 +50,7 @@ def test_api_base_url_overrides_the_default() -> None:
 
 
 def test_every_platform_is_registered_under_its_own_id() -> None:
-    assert list(PLATFORMS) == ["shopify", "bigcommerce", "ordergroove", "recharge"]
+    assert list(PLATFORMS) == ["shopify", "bigcommerce", "ordergroove", "recharge", "magento"]
     assert all(spec.id == platform for platform, spec in PLATFORMS.items())
 
 

@@ -22,5 +22,5 @@ class Route:
 
 
 def route(method: str, template: str, operation: str) -> Route:
-    regex = re.sub(r"\{[a-z_]+\}", r"([^/]+)", template)
+    regex = re.sub(r"\{[A-Za-z_]+\}", r"([^/]+)", template)
     return Route(method, template, operation, re.compile(f"^{regex}$"))

@@ -18,9 +18,11 @@ from pydantic import SecretStr
 
 from action_gateway.config import ConnectionConfig, GatewayConfig
 from action_gateway.platforms.bigcommerce.settings import BigCommerceSettings
+from action_gateway.platforms.magento.settings import OAUTH_SECRETS, MagentoSettings
 from action_gateway.platforms.ordergroove.settings import OrdergrooveSettings
 from action_gateway.platforms.shopify.settings import ShopifySettings
 from action_gateway_sandbox.bigcommerce import BigCommerceSimulator
+from action_gateway_sandbox.magento import MagentoSimulator
 from action_gateway_sandbox.ordergroove import OrdergrooveSimulator
 from action_gateway_sandbox.recharge import RechargeSimulator
 from action_gateway_sandbox.shopify import ShopifySimulator
@@ -31,6 +33,8 @@ SANDBOX_BIGCOMMERCE_CONNECTION = "sandbox-bigcommerce"
 SANDBOX_STORE_HASH = "sandbox"
 SANDBOX_RECHARGE_CONNECTION = "sandbox-recharge"
 SANDBOX_ORDERGROOVE_CONNECTION = "sandbox-ordergroove"
+SANDBOX_MAGENTO_CONNECTION = "sandbox-magento"
+SANDBOX_MAGENTO_URL = "https://sandbox-magento.test"
 SANDBOX_CANCEL_REASONS = {
     "1": "Other",
     "4": "Overstocked",
@@ -41,7 +45,13 @@ SANDBOX_LATENCY_ENV = "ACTION_GATEWAY_SANDBOX_LATENCY_SECONDS"
 """Seconds every simulated platform waits before answering (e.g. to test graceful shutdown)."""
 
 
-Simulator = ShopifySimulator | BigCommerceSimulator | RechargeSimulator | OrdergrooveSimulator
+Simulator = (
+    ShopifySimulator
+    | BigCommerceSimulator
+    | RechargeSimulator
+    | OrdergrooveSimulator
+    | MagentoSimulator
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Sandbox:
 
 
 def build_sandbox(*, deadline_seconds: float = 15.0, shopify_schema: Path | None = None) -> Sandbox:
-    """The default sandbox: the four simulated connections, open to every caller."""
+    """The default sandbox: the five simulated connections, open to every caller."""
     connections = [
         ConnectionConfig(id=SANDBOX_SHOPIFY_CONNECTION, platform="shopify", sandbox=True),
         ConnectionConfig(id=SANDBOX_BIGCOMMERCE_CONNECTION, platform="bigcommerce", sandbox=True),
@@ -75,6 +85,7 @@ def build_sandbox(*, deadline_seconds: float = 15.0, shopify_schema: Path | None
             linked_connection=SANDBOX_SHOPIFY_CONNECTION,
             sandbox=True,
         ),
+        ConnectionConfig(id=SANDBOX_MAGENTO_CONNECTION, platform="magento", sandbox=True),
     ]
     config = GatewayConfig(deadline_seconds=deadline_seconds, connections=connections)
     return with_simulators(config, shopify_schema=shopify_schema)
@@ -107,6 +118,19 @@ def with_simulators(config: GatewayConfig, *, shopify_schema: Path | None = None
             simulator = BigCommerceSimulator(store_hash=update["store_hash"], access_token=token)
         elif connection.platform == "recharge":
             simulator = RechargeSimulator(access_token=token)
+        elif connection.platform == "magento":
+            # An integration's four credentials: every request is signed (OAuth 1.0a).
+            magento = MagentoSettings.of(connection)
+            made = {name: secrets.token_urlsafe(24) for name in OAUTH_SECRETS}
+            update["secrets"] = {name: SecretStr(value) for name, value in made.items()}
+            update["store_url"] = magento.store_url or SANDBOX_MAGENTO_URL
+            simulator = MagentoSimulator(
+                consumer_key=made["consumer_key"],
+                consumer_secret=made["consumer_secret"],
+                access_token=token,
+                access_token_secret=made["access_token_secret"],
+                store_code=magento.store_code,
+            )
         else:
             settings = OrdergrooveSettings.of(connection)
             update["currency"] = settings.currency or "USD"  # the simulator's prices are USD

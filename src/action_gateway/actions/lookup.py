@@ -145,11 +145,13 @@ async def _customers_on(
     customers = await asyncio.gather(
         *(_customer_found(services, caller, connection, item, context) for item in found)
     )
-    if (
-        e164
-        and connection.commerce.phone_lookup_matches_text
-        and not any(same_number(c.customer.phone, e164, connection.phone_region) for c in found)
-    ):
+    matched = e164 is not None and any(
+        same_number(c.customer.phone, e164, connection.phone_region) for c in found
+    )
+    limits = connection.config.spec.phone_lookup_limits
+    if e164 and not matched and limits:
+        warnings.append(limits)
+    if e164 and connection.commerce.phone_lookup_matches_text and not matched:
         warnings.append(
             f"{connection.platform} finds a phone number only as the text it was stored "
             f"as: {e164} was looked for in {len(text_forms(e164))} common forms, so a customer "

@@ -887,9 +887,11 @@ class OrderState(ResponseModel):
     Shopify: ``financial_status`` / ``fulfillment_status`` are the API enum values lower-cased
     (``financial_status`` may be null), ``amount_received`` disambiguates a null status.
     BigCommerce: ``status_id`` (0-14), never the renamable label.
+    A platform's own facts beyond these travel as extra keys, named as its matrix declares them
+    (Magento: ``state``, ``uninvoiced``, ``paid``, ``shipped``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="allow")
 
     financial_status: str | None = None
     fulfillment_status: str | None = None

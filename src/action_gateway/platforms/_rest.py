@@ -199,6 +199,11 @@ class RestClient:
         # The app's breakers; a client built on its own (tests) gets its own.
         self.breakers = breakers if breakers is not None else CircuitBreakers()
 
+    def auth_headers(self) -> dict[str, str]:
+        """The credentials sent with each request: the token in ``api.token_header`` (a client
+        whose transport signs its requests sends none)."""
+        return {self.api.token_header: self.connection.token.get_secret_value()}
+
     async def send_endpoint(
         self,
         endpoint: RestEndpoint,
@@ -226,7 +231,7 @@ class RestClient:
             url=url,
             # The token is read at send time and only ever travels in the (never logged) headers.
             headers={
-                api.token_header: self.connection.token.get_secret_value(),
+                **self.auth_headers(),
                 **(headers or {}),
                 "Accept": "application/json",
                 **({"Content-Type": "application/json"} if json is not None else {}),

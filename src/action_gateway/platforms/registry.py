@@ -14,14 +14,17 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from action_gateway.eligibility import MatrixError, PlatformMatrix, load_matrix
-from action_gateway.platforms import bigcommerce, ordergroove, recharge, shopify
+from action_gateway.platforms import bigcommerce, magento, ordergroove, recharge, shopify
 from action_gateway.platforms.spec import PlatformSpec, facts_problems
 
 PlatformRegistry = Mapping[str, PlatformSpec]
 """Platform id → its spec."""
 
 PLATFORMS: PlatformRegistry = MappingProxyType(
-    {spec.id: spec for spec in (shopify.SPEC, bigcommerce.SPEC, ordergroove.SPEC, recharge.SPEC)}
+    {
+        spec.id: spec
+        for spec in (shopify.SPEC, bigcommerce.SPEC, ordergroove.SPEC, recharge.SPEC, magento.SPEC)
+    }
 )
 """The platforms the gateway ships with, in the order the catalog lists them."""
 

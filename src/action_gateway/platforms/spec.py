@@ -43,6 +43,12 @@ class PlatformSettings(BaseModel):
         """Where the platform's API lives for this connection (``api_base_url`` overrides it)."""
         raise NotImplementedError
 
+    def secret_env_vars(self) -> Mapping[str, str]:
+        """The connection's secrets besides its token, by name: the environment variable each is
+        read from at load time (the setting ``<name>_env``); ``PlatformConnection.secret(name)``
+        gives it. None by default."""
+        return {}
+
     def reason_labels(self) -> Mapping[str, str]:
         """The merchant's cancel reason codes and their labels, for summaries (none by default)."""
         return {}
@@ -73,6 +79,19 @@ class PlatformConnection(Protocol):
 
     @property
     def settings(self) -> PlatformSettings: ...
+
+    def secret(self, name: str) -> SecretStr:
+        """One of the secrets its settings name (``PlatformSettings.secret_env_vars``)."""
+        ...
+
+
+class TransportWrapper(Protocol):
+    """Wraps one connection's transport, e.g. to sign each request as it leaves (each attempt
+    anew: a retry gets a fresh nonce and timestamp)."""
+
+    def __call__(
+        self, connection: PlatformConnection, transport: httpx.AsyncBaseTransport
+    ) -> httpx.AsyncBaseTransport: ...
 
 
 class AdapterFactory(Protocol):
@@ -125,6 +144,12 @@ class PlatformSpec(PlatformProfile):
     facts: Mapping[ResourceType, type[ResourceFacts]]
     """Per resource type of its matrix, the facts ``POST /v1/eligibility`` takes."""
     build_adapter: AdapterFactory
+    phone_lookup_limits: str | None = None
+    """What a phone lookup on this platform cannot reach, told as a warning when it finds no one
+    by that number (None: nothing beyond the platform's own matching)."""
+    wrap_transport: TransportWrapper | None = None
+    """Applied to each connection's transport, injected ones (sandbox, tests) included: request
+    signing stays on the transport every client of the platform sends through."""
 
     @property
     def schema_name(self) -> str:
