@@ -15,6 +15,7 @@ from action_gateway.domain.countries import province_name
 from action_gateway.domain.models import (
     Address,
     AddressInput,
+    CurrencySide,
     Customer,
     LineItem,
     Money,
@@ -317,8 +318,11 @@ def refund_summary(
     plan: RefundPlan, node: Node, *, refund_id: str | None = None, notes: list[str] | None = None
 ) -> RefundSummary:
     currency = str(node.get("base_currency_code") or node.get("order_currency_code"))
+    shown = node.get("order_currency_code")
     kind = "online" if plan.online else "offline"
     return RefundSummary(
+        # Credit memo amounts are base currency (magento.md 4.5): say so on a two-currency order.
+        currency_side=CurrencySide.SHOP if shown and shown != currency else None,
         total=Money.of(plan.total, currency),
         shipping=Money.of(plan.shipping, currency),
         line_items=plan.lines,
