@@ -261,7 +261,9 @@ class ConnectionConfig(BaseModel):
             raise ValueError("api_base_url must start with http:// or https://")
         return value.rstrip("/") if value else value
 
-    @model_validator(mode="wrap")
+    # mypy may resolve pydantic's ModelWrapValidator protocol to Never here (pydantic-core
+    # 2.50's generic ValidationInfo), depending on its cache; the signature is pydantic's own.
+    @model_validator(mode="wrap")  # type: ignore[arg-type, unused-ignore]
     @classmethod
     def _with_platform_settings(
         cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
