@@ -57,6 +57,7 @@ from action_gateway.platforms._outcomes import (
     still_unknown,
     utc_now,
 )
+from action_gateway.platforms._pages import merged_page, offset_of, with_orders
 from action_gateway.platforms.base import (
     ActionCall,
     CancelsAndRefundsOrders,
@@ -105,7 +106,6 @@ from action_gateway.platforms.bigcommerce.mapping import (
     from_bigcommerce_refund,
     note_after_edit,
     offline_only_error,
-    order_sort_key,
     refund_reason,
     refunded_total,
     remaining_shipping,
@@ -134,8 +134,6 @@ from action_gateway.platforms.bigcommerce.replacement import (
 )
 
 MAX_PAGE_SIZE = 250
-MAX_ORDERS_OFFSET = 10_000
-"""How deep a customer's order history is paged (each page re-reads the lists up to it)."""
 RECONCILE_MARGIN = 3.0
 """Seconds kept back from a write so an ambiguous failure can still be settled by re-reading."""
 FOUND_REPLACEMENT = (
@@ -215,27 +213,15 @@ class BigCommerceAdapter(
             for node in (body or {}).get("data") or []:
                 customer = from_bigcommerce_customer(node)
                 found.setdefault(customer.id, customer)
-        with_orders = []
-        for customer in found.values():
-            page = await self._orders_page(customer, orders_limit, 0, call)
-            with_orders.append(
-                CustomerWithOrders(
-                    customer=customer,
-                    orders=page.orders,
-                    has_more_orders=page.has_more_orders,
-                    next_orders_cursor=page.next_orders_cursor,
-                )
-            )
-        return with_orders
+        return [
+            with_orders(customer, await self._orders_page(customer, orders_limit, 0, call))
+            for customer in found.values()
+        ]
 
     async def list_customer_orders(
         self, customer_id: str, *, limit: int, cursor: str | None, call: ActionCall
     ) -> OrderPage | None:
-        offset = 0
-        if cursor is not None:
-            if not cursor.isdigit() or int(cursor) > MAX_ORDERS_OFFSET:
-                raise ValidationFailed("The orders cursor is not one this connection gave.")
-            offset = int(cursor)
+        offset = offset_of(cursor)
         customer = await self.get_customer(customer_id, call=call)
         if customer is None:
             return None
@@ -253,24 +239,14 @@ class BigCommerceAdapter(
         queries: list[dict[str, str | int]] = [{"customer_id": customer.id}]
         if customer.email:
             queries.append({"email": customer.email})
-        orders: dict[str, Order] = {}
+        found: list[Order] = []
         more = False
         for query in queries:
             nodes = await self._newest_orders(query, wanted, call)
             more |= len(nodes) >= wanted
-            for node in nodes:
-                order = from_bigcommerce_order(node)
-                # The email filter also matches other accounts' orders; keep guests and ours.
-                if order.customer_id in (None, customer.id):
-                    orders.setdefault(order.id, order)
-        ordered = sorted(orders.values(), key=order_sort_key, reverse=True)
-        end = offset + limit
-        more = more or len(ordered) > end
-        return OrderPage(
-            orders=ordered[offset:end],
-            has_more_orders=more,
-            next_orders_cursor=str(end) if more else None,
-        )
+            found.extend(from_bigcommerce_order(node) for node in nodes)
+        # The email filter also matches other accounts' orders: merged_page keeps guests and ours.
+        return merged_page(customer, found, offset=offset, limit=limit, more=more)
 
     async def _newest_orders(
         self, query: Mapping[str, str | int], count: int, call: ActionCall

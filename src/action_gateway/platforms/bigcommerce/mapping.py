@@ -162,11 +162,6 @@ def from_bigcommerce_customer(node: Node) -> Customer:
     )
 
 
-def order_sort_key(order: Order) -> tuple[datetime, int]:
-    created = order.created_at or datetime.min.replace(tzinfo=UTC)
-    return created, int(order.id)
-
-
 # --- Notes ------------------------------------------------------------------------------------
 
 

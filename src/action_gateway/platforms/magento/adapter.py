@@ -48,6 +48,7 @@ from action_gateway.platforms._outcomes import (
     still_unknown,
     utc_now,
 )
+from action_gateway.platforms._pages import merged_page, offset_of, with_orders
 from action_gateway.platforms._rest import RestEndpoint
 from action_gateway.platforms.base import (
     ActionCall,
@@ -85,7 +86,6 @@ from action_gateway.platforms.magento.mapping import (
     from_magento_customer,
     from_magento_order,
     order_facts,
-    order_sort_key,
     paid_invoice,
     qty_to_refund,
     refund_summary,
@@ -100,7 +100,6 @@ from action_gateway.platforms.magento.mapping import (
 from action_gateway.platforms.shopify.mapping import add_months
 
 MAX_PAGE_SIZE = 100
-MAX_ORDERS_OFFSET = 10_000
 RECONCILE_MARGIN = 3.0
 """Seconds kept back from a write so an ambiguous failure can still be settled by re-reading."""
 COULD_NOT_SAVE_CREDITMEMO = "Could not save a Creditmemo, see error log for details"
@@ -213,27 +212,15 @@ class MagentoAdapter(
             for node in await self._search(SEARCH_CUSTOMERS, [search], call, sort=None):
                 customer = from_magento_customer(node)
                 found.setdefault(customer.id, customer)
-        with_orders = []
-        for customer in found.values():
-            page = await self._orders_page(customer, orders_limit, 0, call)
-            with_orders.append(
-                CustomerWithOrders(
-                    customer=customer,
-                    orders=page.orders,
-                    has_more_orders=page.has_more_orders,
-                    next_orders_cursor=page.next_orders_cursor,
-                )
-            )
-        return with_orders
+        return [
+            with_orders(customer, await self._orders_page(customer, orders_limit, 0, call))
+            for customer in found.values()
+        ]
 
     async def list_customer_orders(
         self, customer_id: str, *, limit: int, cursor: str | None, call: ActionCall
     ) -> OrderPage | None:
-        offset = 0
-        if cursor is not None:
-            if not cursor.isdigit() or int(cursor) > MAX_ORDERS_OFFSET:
-                raise ValidationFailed("The orders cursor is not one this connection gave.")
-            offset = int(cursor)
+        offset = offset_of(cursor)
         customer = await self.get_customer(customer_id, call=call)
         if customer is None:
             return None
@@ -249,23 +236,13 @@ class MagentoAdapter(
         searches: list[Filter] = [("customer_id", customer.id, "eq")]
         if customer.email:
             searches.append(("customer_email", customer.email, "eq"))
-        orders: dict[str, Order] = {}
+        found: list[Order] = []
         more = False
         for search in searches:
             nodes = await self._search(SEARCH_ORDERS, [search], call, page_size=wanted)
             more |= len(nodes) >= wanted
-            for node in nodes:
-                order = from_magento_order(node)
-                if order.customer_id in (None, customer.id):
-                    orders.setdefault(order.id, order)
-        ordered = sorted(orders.values(), key=order_sort_key, reverse=True)
-        end = offset + limit
-        more = more or len(ordered) > end
-        return OrderPage(
-            orders=ordered[offset:end],
-            has_more_orders=more,
-            next_orders_cursor=str(end) if more else None,
-        )
+            found.extend(from_magento_order(node) for node in nodes)
+        return merged_page(customer, found, offset=offset, limit=limit, more=more)
 
     async def get_customer(self, customer_id: str, *, call: ActionCall) -> Customer | None:
         node = await self._customer_node(customer_id, call)

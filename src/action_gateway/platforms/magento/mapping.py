@@ -225,11 +225,6 @@ def from_magento_customer(node: Node) -> Customer:
     )
 
 
-def order_sort_key(order: Order) -> tuple[datetime, int]:
-    created = order.created_at or datetime.min.replace(tzinfo=UTC)
-    return created, int(order.id)
-
-
 def to_magento_id(value: str) -> int | None:
     """An entity id from a caller's id (digits only), else None."""
     text = value.strip()
