@@ -38,3 +38,18 @@ def province_code(country_code: str, name: str) -> str | None:
         if str(subdivision.name).casefold() == name.strip().casefold():
             return str(subdivision.code).split("-", 1)[1]
     return None
+
+
+def same_address_part(key: str, got: object, sent: object) -> bool:
+    """Whether a re-read address part is the one sent: case, spacing, and the separators of
+    postal codes and phone numbers aside (platforms normalise them on save)."""
+
+    def norm(value: object) -> str:
+        text = "" if value is None else str(value)
+        if key in ("zip", "postal_code"):
+            text = text.replace(" ", "").replace("-", "")
+        if key == "phone":
+            text = "".join(ch for ch in text if ch.isdigit())
+        return " ".join(text.split()).casefold()
+
+    return norm(got) == norm(sent)

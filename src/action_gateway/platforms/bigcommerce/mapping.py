@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from action_gateway.domain.countries import country_name, province_code, province_name
+from action_gateway.domain.countries import (
+    country_name,
+    province_code,
+    province_name,
+    same_address_part,
+)
+from action_gateway.domain.dates import add_months
 from action_gateway.domain.models import (
     Address,
     AddressInput,
@@ -32,7 +38,6 @@ from action_gateway.domain.models import (
     format_decimal,
 )
 from action_gateway.errors import FieldError, PlatformMessage, PlatformRejected, ValidationFailed
-from action_gateway.platforms.shopify.mapping import add_months, same_address_part
 
 Node = Mapping[str, Any]
 

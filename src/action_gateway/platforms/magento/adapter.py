@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from action_gateway.domain.dates import add_months
 from action_gateway.domain.models import (
     ActionOutcome,
     CancelOrderInput,
@@ -97,7 +98,6 @@ from action_gateway.platforms.magento.mapping import (
     top_items,
     unit_refund,
 )
-from action_gateway.platforms.shopify.mapping import add_months
 
 MAX_PAGE_SIZE = 100
 RECONCILE_MARGIN = 3.0

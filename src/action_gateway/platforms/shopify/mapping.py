@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from action_gateway.domain.countries import same_address_part
+from action_gateway.domain.dates import add_months
 from action_gateway.domain.models import (
     Address,
     AddressInput,
@@ -230,18 +231,6 @@ def shopify_address_matches(node: Node | None, sent: Mapping[str, str | None]) -
         same_address_part(key, node.get(_READ_BACK.get(key, key)), value)
         for key, value in sent.items()
     )
-
-
-def same_address_part(key: str, got: object, sent: object) -> bool:
-    def norm(value: object) -> str:
-        text = "" if value is None else str(value)
-        if key in ("zip", "postal_code"):
-            text = text.replace(" ", "").replace("-", "")
-        if key == "phone":
-            text = "".join(ch for ch in text if ch.isdigit())
-        return " ".join(text.split()).casefold()
-
-    return norm(got) == norm(sent)
 
 
 def order_tags(node: Node) -> list[str]:
@@ -619,14 +608,6 @@ def note_after_edit(previous: str | None, data: EditOrderNoteInput) -> str:
 
 
 # --- Discount codes ---------------------------------------------------------------------------
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """Calendar months later, the day clamped to the target month (Jan 31 + 1 → Feb 28/29)."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def _iso(moment: datetime) -> str:
