@@ -116,24 +116,9 @@ class Store:
         if sub.prepaid:
             raise ApiError(400, PREPAID_SKIP)  # unverified: the strict reading [§3.2]
         place = add_interval(order.place, sub.every, sub.every_period)
-        generated = Order(
-            public_id=seed.order_id(self.next_order),
-            customer=order.customer,
-            payment=sub.payment,
-            shipping_address=sub.shipping_address,
-            place=place,
-            status=UNSENT,
-            created=now,
-            updated=now,
-            shipping_total=order.shipping_total,
+        generated = self._split_off(
+            order, sub, place, now, payment=sub.payment, shipping_address=sub.shipping_address
         )
-        self.next_order += 1
-        for item in moving:
-            item.order = generated.public_id  # unverified: items keep their public ids
-            generated.items.append(item)
-        order.items = [i for i in order.items if i.subscription != sub.public_id]
-        order.updated = now
-        self.orders[generated.public_id] = generated
         self.ledger.append(
             LedgerEntry(
                 "order.skip_subscription",
@@ -144,6 +129,38 @@ class Store:
                 place=place,
             )
         )
+        return generated
+
+    def _split_off(
+        self,
+        order: Order,
+        sub: Subscription,
+        place: datetime,
+        now: datetime,
+        *,
+        payment: str,
+        shipping_address: str,
+    ) -> Order:
+        """A new unsent order at `place` taking `sub`'s items out of `order`."""
+        generated = Order(
+            public_id=seed.order_id(self.next_order),
+            customer=order.customer,
+            payment=payment,
+            shipping_address=shipping_address,
+            place=place,
+            status=UNSENT,
+            created=now,
+            updated=now,
+            shipping_total=order.shipping_total,
+        )
+        self.next_order += 1
+        for item in order.items:
+            if item.subscription == sub.public_id:
+                item.order = generated.public_id  # unverified: items keep their public ids
+                generated.items.append(item)
+        order.items = [i for i in order.items if i.subscription != sub.public_id]
+        order.updated = now
+        self.orders[generated.public_id] = generated
         return generated
 
     def change_next_order_date(self, sub: Subscription, order_date: date, now: datetime) -> Order:
@@ -178,24 +195,14 @@ class Store:
             order.place, order.updated = place, now
             target = order
         else:
-            target = Order(
-                public_id=seed.order_id(self.next_order),
-                customer=order.customer,
+            target = self._split_off(
+                order,
+                sub,
+                place,
+                now,
                 payment=order.payment,
                 shipping_address=order.shipping_address,
-                place=place,
-                status=UNSENT,
-                created=now,
-                updated=now,
-                shipping_total=order.shipping_total,
             )
-            self.next_order += 1
-            for item in moving:
-                item.order = target.public_id
-                target.items.append(item)
-            order.items = [i for i in order.items if i.subscription != sub.public_id]
-            order.updated = now
-            self.orders[target.public_id] = target
         sub.updated = now
         self.ledger.append(
             LedgerEntry(
